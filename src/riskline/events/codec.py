@@ -1,0 +1,139 @@
+"""Domain event <-> JSON-ready dict, for the ledger, files and the stream.
+
+Encoded events hold only hashed identifiers, so they may be stored and logged.
+
+>>> from datetime import datetime, timezone
+>>> from decimal import Decimal
+>>> from riskline.events.types import Payment
+>>> e = Payment(event_id="e1", occurred_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+...             account_id="a1", merchant_id="m1", amount=Decimal("10.00"))
+>>> decode_event(encode_event(e)) == e
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import typing
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from functools import cache
+from types import MappingProxyType, UnionType
+from typing import Any
+
+from riskline.errors import InvalidEvent
+from riskline.events import types as t
+
+__all__ = ["EVENT_TYPES", "decode_event", "encode_event", "event_fingerprint"]
+
+EVENT_TYPES: Mapping[str, type[t.Event]] = MappingProxyType(
+    {
+        cls.type: cls
+        for cls in (
+            t.AccountOpened,
+            t.Login,
+            t.IdentityVerified,
+            t.Payment,
+            t.Refund,
+            t.Transfer,
+            t.MerchantRegistered,
+            t.MerchantPayout,
+            t.LoanApplication,
+            t.LoanDrawdown,
+            t.Repayment,
+            t.BillOverdue,
+            t.EnterpriseRegistered,
+            t.EnterpriseLoanApplication,
+            t.BureauReport,
+        )
+    }
+)
+"""Every domain event class by its ``type`` string."""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+def encode_event(event: t.Event) -> dict[str, Any]:
+    """A JSON-ready dict with ``type`` first."""
+    body = {f.name: _plain(getattr(event, f.name)) for f in dataclasses.fields(event)}
+    return {"type": event.type, **body}
+
+
+def event_fingerprint(event: t.Event) -> str:
+    """SHA-256 of the canonical encoding: equal content, equal fingerprint."""
+    raw = json.dumps(encode_event(event), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+Converter = Callable[[Any], Any]
+
+
+def _converter(hint: Any) -> Converter:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, UnionType):
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        conv = _converter(inner[0])
+        return lambda v: None if v is None else conv(v)
+    if origin is tuple:
+        item = _converter(typing.get_args(hint)[0])
+        return lambda v: tuple(item(x) for x in v)
+    if origin is not None and issubclass(origin, Mapping):
+        return lambda v: MappingProxyType(dict(v))
+    if hint is datetime:
+        return datetime.fromisoformat
+    if hint is date:
+        return date.fromisoformat
+    if hint is Decimal:
+        return Decimal
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return hint
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return _dataclass_decoder(hint)
+    return lambda v: v
+
+
+@cache
+def _converters(cls: type) -> dict[str, Converter]:
+    hints = typing.get_type_hints(cls, vars(t))
+    return {f.name: _converter(hints[f.name]) for f in dataclasses.fields(cls)}
+
+
+def _dataclass_decoder(cls: type) -> Converter:
+    def decode(value: Mapping[str, Any]) -> Any:
+        convs = _converters(cls)
+        return cls(**{k: convs[k](v) for k, v in value.items()})
+
+    return decode
+
+
+def decode_event(data: Mapping[str, Any]) -> t.Event:
+    """Rebuild a domain event from :func:`encode_event` output (trusted storage)."""
+    cls = EVENT_TYPES.get(str(data.get("type")))
+    if cls is None:
+        raise InvalidEvent(f"unknown stored event type {data.get('type')!r}")
+    convs = _converters(cls)
+    try:
+        event: t.Event = cls(**{k: convs[k](v) for k, v in data.items() if k != "type"})
+    except (KeyError, TypeError, ValueError) as err:
+        raise InvalidEvent(f"stored event is malformed: {err}") from None
+    return event
