@@ -1,0 +1,23 @@
+"""``abs(x)``: absolute value of a number or duration.
+
+>>> from riskline.rules import compile_expression
+>>> compile_expression("abs(a.delta) > 5", {"a.delta": "number"})({"a.delta": -7})
+True
+"""
+
+from __future__ import annotations
+
+from riskline.rules.functions._table import table_rule
+from riskline.rules.functions.base import Function
+from riskline.rules.types import Type
+
+__all__ = ["ABS"]
+
+ABS = Function(
+    "abs",
+    1,
+    1,
+    table_rule("abs", {(Type.NUMBER,): Type.NUMBER, (Type.DURATION,): Type.DURATION}),
+    abs,
+)
+"""Absolute value; missing stays missing."""

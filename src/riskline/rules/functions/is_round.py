@@ -1,0 +1,35 @@
+"""``is_round(amount, unit)``: whether an amount is a whole multiple of ``unit`` (> 0).
+
+Round amounts (1000, 5000) are a classic cash-out and test-transaction signal.
+
+>>> from riskline.rules import compile_expression
+>>> e = compile_expression("is_round(p.amount, 100)", {"p.amount": "number"})
+>>> e({"p.amount": 5000}), e({"p.amount": 4999.5}), e({"p.amount": 0})
+(True, False, False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from riskline.rules.ast import Node
+from riskline.rules.functions.base import Function, numeric
+from riskline.rules.types import Type
+
+__all__ = ["IS_ROUND"]
+
+
+def is_round(amount: float, unit: float) -> bool | None:
+    """Non-zero multiple of ``unit``; missing when ``unit`` is not positive."""
+    if unit <= 0:
+        return None
+    return amount != 0 and amount % unit == 0
+
+
+def _rule(types: Sequence[Type], nodes: Sequence[Node]) -> Type:
+    numeric(types)
+    return Type.BOOL
+
+
+IS_ROUND = Function("is_round", 2, 2, _rule, is_round)
+"""Round-amount test; missing if either argument is missing."""
