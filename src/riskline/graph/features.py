@@ -1,0 +1,136 @@
+"""Graph features for rules and models, named ``graph.<name>``.
+
+>>> from datetime import datetime, timezone
+>>> from riskline.events import Login
+>>> from riskline.graph.linkgraph import LinkGraph
+>>> g = LinkGraph()
+>>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+>>> for i in range(3):
+...     g.observe(Login(event_id=f"e{i}", occurred_at=t, account_id=f"a{i}", device_id="d1"))
+>>> g.flag("account", "a2", "blocklist")
+>>> f = features_for(g, Login(event_id="e9", occurred_at=t, account_id="a0", device_id="d1"))
+>>> f["graph.component_accounts"], f["graph.device_shared_accounts"], f["graph.blocklist_distance"]
+(3.0, 2.0, 2.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from riskline.events.types import Event, Payment
+from riskline.graph.extract import subject_of
+from riskline.graph.flows import fund_cycle
+from riskline.graph.identity import shared_identity
+from riskline.graph.linkgraph import LinkGraph
+from riskline.graph.rings import farm_cluster
+from riskline.graph.types import EdgeKind, Node, kinds_mask
+
+__all__ = ["SCHEMA", "bfs_depths", "features_for"]
+
+SCHEMA: Mapping[str, str] = MappingProxyType(
+    {
+        "graph.component_size": "number",
+        "graph.component_accounts": "number",
+        "graph.component_flagged": "number",
+        "graph.component_exposure": "number",
+        "graph.device_shared_accounts": "number",
+        "graph.flagged_neighbours": "number",
+        "graph.blocklist_distance": "number",
+        "graph.buyer_merchant_shared_identity": "bool",
+        "graph.fund_cycle": "bool",
+        "graph.farm_accounts": "number",
+        "graph.linked_flagged_parties": "number",
+        "graph.propagated_risk": "number",
+    }
+)
+
+_DEVICE = kinds_mask({EdgeKind.DEVICE})
+
+
+def bfs_depths(g: LinkGraph, start: Node, max_depth: int, budget: int) -> dict[Node, int]:
+    """Hop distance from ``start`` over joining links, up to ``max_depth`` (budgeted)."""
+    depth = {start: 0}
+    frontier = [start]
+    for d in range(1, max_depth + 1):
+        nxt: list[Node] = []
+        for node in frontier:
+            for other in g.neighbours(node, g.join_mask):
+                if other not in depth:
+                    depth[other] = d
+                    nxt.append(other)
+                    budget -= 1
+            if budget <= 0:
+                return depth
+        frontier = nxt
+    return depth
+
+
+def device_shared_accounts(g: LinkGraph, node: Node) -> int:
+    """Other accounts that used any of the node's devices (2 hops over device links)."""
+    others: set[Node] = set()
+    for device in g.neighbours(node, _DEVICE):
+        if device[0] == "device":
+            others.update(n for n in g.neighbours(device, _DEVICE) if n[0] == "account")
+    others.discard(node)
+    return len(others)
+
+
+def _flag_features(g: LinkGraph, node: Node) -> dict[str, float]:
+    cfg = g.config
+    reach = max(cfg.hops, cfg.distance_cap)
+    depth = bfs_depths(g, node, reach, cfg.search_budget) if g.flags else {node: 0}
+    flagged = [d for n, d in depth.items() if n in g.flags]
+    near = sum(1 for d in flagged if 0 < d <= cfg.hops)
+    dist = min([*flagged, cfg.distance_cap])
+    return {"graph.flagged_neighbours": float(near), "graph.blocklist_distance": float(dist)}
+
+
+def _linked_flagged(g: LinkGraph, node: Node) -> int:
+    ents = g.enterprises
+    if node[0] == "enterprise":
+        return sum(1 for x in ents.roles_of(node[1]) if x.party in g.flags)
+    parties = [node] + [p for p in g.links(node) if p[0] == "person"]
+    return sum(
+        1 for p in parties for x in ents.links_of(p) if ("enterprise", x.enterprise_id) in g.flags
+    )
+
+
+def _flow_features(g: LinkGraph, event: Event, node: Node) -> dict[str, float]:
+    cfg = g.config
+    shared = 0.0
+    if isinstance(event, Payment):
+        shared = float(bool(shared_identity(g, node, ("merchant", event.merchant_id))))
+    cycle = 0.0
+    if node[0] == "account":
+        since = event.occurred_at.timestamp() - cfg.cycle_window_seconds
+        cycle = float(bool(fund_cycle(g, node, since, cfg.cycle_max_depth, cfg.search_budget)))
+    farm = 0.0
+    if node[0] == "account":
+        accounts, shared_art = farm_cluster(g, node, cfg.search_budget)
+        farm = float(len(accounts)) if shared_art else 0.0
+    return {
+        "graph.buyer_merchant_shared_identity": shared,
+        "graph.fund_cycle": cycle,
+        "graph.farm_accounts": farm,
+    }
+
+
+def features_for(
+    g: LinkGraph, event: Event, risk: Mapping[Node, float] | None = None
+) -> dict[str, float]:
+    """All ``graph.*`` features for the event's subject (call after ``g.observe(event)``)."""
+    node = subject_of(event)
+    stats = g.stats(node)
+    out = {
+        "graph.component_size": float(stats.size),
+        "graph.component_accounts": float(stats.by_kind.get("account", 0)),
+        "graph.component_flagged": float(stats.flagged),
+        "graph.component_exposure": float(stats.exposure),
+        "graph.device_shared_accounts": float(device_shared_accounts(g, node)),
+        "graph.linked_flagged_parties": float(_linked_flagged(g, node)),
+        "graph.propagated_risk": float((risk or {}).get(node, 0.0)),
+    }
+    out.update(_flag_features(g, node))
+    out.update(_flow_features(g, event, node))
+    return out

@@ -1,0 +1,77 @@
+"""Identity look-ups on the link graph: who an account is, who owns a merchant.
+
+>>> from riskline.graph.linkgraph import LinkGraph
+>>> from riskline.graph.types import EdgeKind
+>>> g = LinkGraph()
+>>> _ = g.add_edge(("account", "a1"), ("person", "p1"), EdgeKind.HOLDS, 0.0)
+>>> _ = g.add_edge(("merchant", "m1"), ("person", "p1"), EdgeKind.OWNS, 0.0)
+>>> shared_identity(g, ("account", "a1"), ("merchant", "m1"))
+(('person', 'p1'),)
+"""
+
+from __future__ import annotations
+
+from riskline.graph.linkgraph import LinkGraph
+from riskline.graph.types import EdgeKind, Node, kinds_mask
+
+__all__ = [
+    "accounts_of_person",
+    "identity_of",
+    "kin_accounts",
+    "owner_accounts",
+    "owners_of",
+    "shared_identity",
+]
+
+_HOLDS = kinds_mask({EdgeKind.HOLDS})
+_OWNS = kinds_mask({EdgeKind.OWNS})
+_IDENT = kinds_mask({EdgeKind.HOLDS, EdgeKind.PHONE, EdgeKind.ID, EdgeKind.DEVICE})
+_DRAW = kinds_mask({EdgeKind.DRAWDOWN})
+_MCARD = kinds_mask({EdgeKind.MERCHANT_CARD, EdgeKind.PAYOUT, EdgeKind.DEVICE})
+
+
+def _of_kind(g: LinkGraph, node: Node, mask: int, kind: str) -> list[Node]:
+    return [n for n in g.neighbours(node, mask) if n[0] == kind]
+
+
+def accounts_of_person(g: LinkGraph, person: Node) -> list[Node]:
+    """Accounts a person holds."""
+    return _of_kind(g, person, _HOLDS, "account")
+
+
+def kin_accounts(g: LinkGraph, account: Node) -> set[Node]:
+    """The account and every other account of the same person(s)."""
+    found = {account}
+    for person in _of_kind(g, account, _HOLDS, "person"):
+        found.update(accounts_of_person(g, person))
+    return found
+
+
+def owners_of(g: LinkGraph, merchant: Node) -> list[Node]:
+    """Owner persons of a merchant."""
+    return _of_kind(g, merchant, _OWNS, "person")
+
+
+def owner_accounts(g: LinkGraph, merchant: Node) -> list[Node]:
+    """Accounts held by the merchant's owners."""
+    return [a for p in owners_of(g, merchant) for a in accounts_of_person(g, p)]
+
+
+def identity_of(g: LinkGraph, account: Node) -> set[Node]:
+    """Person, phones, IDs, devices and own (drawdown) cards of an account."""
+    ident = {n for n in g.neighbours(account, _IDENT) if n[0] != "account"}
+    ident.update(n for n in g.neighbours(account, _DRAW) if n[0] == "card")
+    return ident
+
+
+def _merchant_identity(g: LinkGraph, merchant: Node) -> set[Node]:
+    ident = set(owners_of(g, merchant))
+    ident.update(n for n in g.neighbours(merchant, _MCARD) if n[0] in ("card", "device"))
+    for account in owner_accounts(g, merchant):
+        ident |= identity_of(g, account)
+    return ident
+
+
+def shared_identity(g: LinkGraph, buyer: Node, merchant: Node) -> tuple[Node, ...]:
+    """Identity elements the buyer shares with the merchant's owner (person, phone, id, ...)."""
+    return tuple(sorted(identity_of(g, buyer) & _merchant_identity(g, merchant)))
