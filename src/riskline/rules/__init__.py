@@ -16,6 +16,9 @@ from riskline.rules.lists import (
     ListStore,
     MemoryListStore,
 )
+from riskline.rules.loader import load_ruleset, load_ruleset_text
+from riskline.rules.reload import RuleSetHolder
+from riskline.rules.ruleset import Hit, Mode, Outcome, Rule, RuleFailure, RuleResult, RuleSet
 from riskline.rules.types import FeatureSchema, FeatureType, Type
 
 __all__ = [
@@ -24,12 +27,22 @@ __all__ = [
     "EmptyLists",
     "FeatureSchema",
     "FeatureType",
+    "Hit",
     "ListEntry",
     "ListLookup",
     "ListStore",
     "MemoryListStore",
+    "Mode",
+    "Outcome",
+    "Rule",
     "RuleError",
+    "RuleFailure",
+    "RuleResult",
+    "RuleSet",
     "RuleSetError",
+    "RuleSetHolder",
     "Type",
     "compile_expression",
+    "load_ruleset",
+    "load_ruleset_text",
 ]

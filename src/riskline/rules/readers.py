@@ -1,8 +1,9 @@
 """Read a feature value out of the values mapping, normalised to the DSL's runtime form.
 
 Absent, None, NaN and wrongly-typed values read as missing (None). Numbers accept int,
-float, bool and Decimal; times accept datetimes (naive ones are taken as UTC) or epoch
-seconds; strings and bools must be exactly that.
+float, bool and Decimal (integers beyond float range read as missing); times accept
+datetimes (naive ones are taken as UTC) or epoch seconds; strings and bools must be exactly
+that.
 
 >>> from riskline.rules.functions import Frame
 >>> from riskline.rules.lists import EmptyLists
@@ -27,11 +28,17 @@ from riskline.rules.types import Type
 __all__ = ["normalise", "reader"]
 
 
+_BIG = 2**63
+"""Integers beyond this are converted to float (and to missing past float range)."""
+
+
 def _number(v: object) -> object:
     if isinstance(v, float):
         return None if math.isnan(v) else v
     if isinstance(v, int):
-        return v
+        if -_BIG < v < _BIG:
+            return v
+        return float(v) if abs(v) < 2**1023 else None
     if isinstance(v, Decimal):
         return None if v.is_nan() else float(v)
     return None
@@ -69,7 +76,7 @@ def reader(name: str, kind: Type) -> Callable[[Frame], object]:
 
         def number(fr: Frame) -> object:
             v = fr.values.get(name)
-            if v.__class__ is int:
+            if v.__class__ is int and -_BIG < v < _BIG:
                 return v
             if v.__class__ is float:
                 return None if v != v else v

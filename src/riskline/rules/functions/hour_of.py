@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from riskline.rules.ast import Node
@@ -23,9 +24,10 @@ def _rule(types: Sequence[Type], nodes: Sequence[Node]) -> Type:
     return Type.NUMBER
 
 
-def hour_of(epoch_seconds: float, offset_hours: float = 0.0) -> int:
-    """Hour of day at the given UTC offset."""
-    return int((epoch_seconds + offset_hours * 3600.0) // 3600.0 % 24)
+def hour_of(epoch_seconds: float, offset_hours: float = 0.0) -> int | None:
+    """Hour of day at the given UTC offset; missing for a non-finite time."""
+    hours = (epoch_seconds + offset_hours * 3600.0) // 3600.0 % 24
+    return int(hours) if math.isfinite(hours) else None
 
 
 HOUR_OF = Function("hour_of", 1, 2, _rule, hour_of)

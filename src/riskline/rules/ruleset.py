@@ -1,0 +1,171 @@
+"""Rule sets: rules with outcomes or scores, active or shadow, evaluated on feature values.
+
+>>> from datetime import datetime, timezone
+>>> from riskline.rules import EmptyLists, load_ruleset_text
+>>> rs = load_ruleset_text('''
+... version: "1"
+... rules:
+...   - id: shared_device
+...     when: d.accounts_30d >= 4
+...     outcome: review
+...     reason_code: DEVICE_SHARED
+...     text_key: notice.device_shared
+...     owner: fraud
+... ''', {"d.accounts_30d": "number"})
+>>> r = rs.evaluate({"d.accounts_30d": 5}, EmptyLists(), datetime(2026, 1, 1, tzinfo=timezone.utc))
+>>> r.outcome, [h.rule_id for h in r.hits], r.hits[0].evidence
+(<Outcome.REVIEW: 'review'>, ['shared_device'], {'d.accounts_30d': 5})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from riskline.rules.expression import CompiledExpression
+from riskline.rules.functions import Frame
+from riskline.rules.lists import ListLookup
+
+__all__ = ["Hit", "Mode", "Outcome", "Rule", "RuleFailure", "RuleResult", "RuleSet"]
+
+
+class Outcome(StrEnum):
+    """What a rule recommends, in increasing severity."""
+
+    APPROVE = "approve"
+    REVIEW = "review"
+    CHALLENGE = "challenge"
+    DECLINE = "decline"
+
+    @property
+    def severity(self) -> int:
+        """0 for approve up to 3 for decline."""
+        return _SEVERITY[self]
+
+
+_SEVERITY = {o: i for i, o in enumerate(Outcome)}
+
+
+class Mode(StrEnum):
+    """Active rules decide; shadow rules are only recorded."""
+
+    ACTIVE = "active"
+    SHADOW = "shadow"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule: a condition and what its hit means."""
+
+    id: str
+    when: CompiledExpression
+    reason_code: str
+    text_key: str
+    owner: str
+    mode: Mode = Mode.ACTIVE
+    outcome: Outcome | None = None
+    score: float | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A rule that fired, with the feature values its expression read."""
+
+    rule_id: str
+    reason_code: str
+    text_key: str
+    mode: Mode
+    outcome: Outcome | None
+    score: float | None
+    evidence: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFailure:
+    """A rule whose evaluation raised; it is treated as not hit."""
+
+    rule_id: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """Active hits decide ``outcome`` and ``score``; shadow hits are reported beside them."""
+
+    version: str
+    outcome: Outcome
+    score: float
+    hits: tuple[Hit, ...]
+    shadow_hits: tuple[Hit, ...]
+    failures: tuple[RuleFailure, ...] = ()
+
+    @property
+    def reason_codes(self) -> tuple[str, ...]:
+        """Reason codes of the active hits, in rule order."""
+        return tuple(h.reason_code for h in self.hits)
+
+
+def _hit(rule: Rule, values: Mapping[str, object]) -> Hit:
+    evidence = {name: values.get(name) for name in rule.when.features}
+    return Hit(
+        rule.id, rule.reason_code, rule.text_key, rule.mode, rule.outcome, rule.score, evidence
+    )
+
+
+def worst(outcomes: list[Outcome]) -> Outcome:
+    """The most severe outcome, approve when there is none."""
+    return max(outcomes, key=_SEVERITY.__getitem__, default=Outcome.APPROVE)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """A versioned, validated, compiled set of rules."""
+
+    version: str
+    rules: tuple[Rule, ...]
+    description: str = ""
+    _by_id: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {r.id: r for r in self.rules})
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        """The rule with this id (``KeyError`` if none)."""
+        return self._by_id[rule_id]
+
+    def fired(self, values: Mapping[str, object], lists: ListLookup, now: datetime) -> list[bool]:
+        """Whether each rule (in order) fires; a rule that raises counts as not fired."""
+        frame = Frame(values, lists, now)
+        return [_safe(rule, frame) is True for rule in self.rules]
+
+    def evaluate(
+        self, values: Mapping[str, object], lists: ListLookup, now: datetime
+    ) -> RuleResult:
+        """Evaluate every rule on ``values`` at ``now``; shadow hits never change the outcome."""
+        frame = Frame(values, lists, now)
+        active: list[Hit] = []
+        shadow: list[Hit] = []
+        failures: list[RuleFailure] = []
+        for rule in self.rules:
+            try:
+                fired = rule.when.evaluate(frame) is True
+            except Exception as exc:  # a defect in one rule must not stop the others
+                failures.append(RuleFailure(rule.id, f"{type(exc).__name__}: {exc}"))
+                continue
+            if fired:
+                (active if rule.mode is Mode.ACTIVE else shadow).append(_hit(rule, values))
+        outcome = worst([h.outcome for h in active if h.outcome is not None])
+        score = sum(h.score for h in active if h.score is not None)
+        return RuleResult(
+            self.version, outcome, float(score), tuple(active), tuple(shadow), tuple(failures)
+        )
+
+
+def _safe(rule: Rule, frame: Frame) -> object:
+    try:
+        return rule.when.evaluate(frame)
+    except Exception:
+        return None
