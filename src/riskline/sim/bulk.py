@@ -1,0 +1,236 @@
+"""Everyday behaviour of the whole population, one day at a time, vectorised with numpy.
+
+Payments (seasonal by weekday and hour), logins, transfers and merchant payouts,
+plus the static onboarding events (account opening, verification, merchant registration).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import polars as pl
+
+from riskline.sim.world import CATEGORIES, DAY, F64, I64, S, World
+
+__all__ = ["BulkState", "day_frames", "onboarding_frames"]
+
+_HOURS = np.array(
+    [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2.5, 4, 5, 5.5, 7, 8, 6, 5, 5, 5.5, 6, 7.5, 8.5, 8.5, 7, 5, 2.5]
+)
+_NIGHT = np.array([6, 6, 5, 4, 3, 2, 1, 1, 1, 1, 1.5, 2, 2, 2, 2, 2, 2, 3, 3, 4, 5, 6, 6, 6.0])
+HOUR_P = _HOURS / _HOURS.sum()
+NIGHT_P = _NIGHT / _NIGHT.sum()
+FINGERPRINTS = tuple(
+    f'{{"os":"{os}","screen":"{scr}","tz":"+08:00"}}'
+    for os in ("android-13", "android-14", "ios-17", "ios-18")
+    for scr in ("1080x2400", "1170x2532", "1284x2778")
+)
+_MU = np.array([c[1] for c in CATEGORIES])
+_SD = np.array([c[2] for c in CATEGORIES])
+_ROUND = np.array([c[3] for c in CATEGORIES])
+FUNDING = np.array(["revolving", "bank_card", "cash_balance"])
+
+
+class BulkState:
+    """What the daily generator carries over: cycle spend per account, merchant revenue."""
+
+    def __init__(self, world: World) -> None:
+        pop = world.pop
+        self.cycle_spend: F64 = np.zeros(pop.a_id.size)
+        self.prev_revenue: F64 = np.zeros(pop.m_id.size)
+        order = np.argsort(pop.p_household, kind="stable")
+        hh = pop.p_household[order]
+        self.hh_order: I64 = order.astype(np.int64)
+        self.hh_first: I64 = np.searchsorted(hh, pop.p_household).astype(np.int64)
+        self.hh_size: I64 = np.bincount(pop.p_household)[pop.p_household].astype(np.int64)
+        self.mobile_ips: S = np.char.add("117.136.", np.arange(4000).astype(str))
+        self.mobile_ips = np.char.add(np.char.add(self.mobile_ips, "."), "1")
+
+
+def _times(rng: np.random.Generator, d0: int, night: np.ndarray) -> I64:
+    hours = np.where(
+        night, rng.choice(24, night.size, p=NIGHT_P), rng.choice(24, night.size, p=HOUR_P)
+    )
+    return (d0 + hours * 3600 + rng.integers(0, 3600, night.size)).astype(np.int64)
+
+
+def _device_ip(
+    world: World, rng: np.random.Generator, person: I64, ts: I64, state: BulkState
+) -> tuple[S, S]:
+    pop = world.pop
+    dev = np.where(ts >= pop.p_change_ts[person], pop.p_dev2[person], pop.p_dev1[person])
+    hh = pop.p_hh_dev[person]
+    dev = np.where((hh != "") & (rng.random(person.size) < 0.4), hh, dev)
+    mobile = state.mobile_ips[rng.integers(0, state.mobile_ips.size, person.size)]
+    return dev, np.where(rng.random(person.size) < 0.7, pop.p_ip[person], mobile)
+
+
+def _actors(world: World, rng: np.random.Generator, rate: F64, d0: int) -> I64:
+    pop = world.pop
+    live = (pop.a_open_ts < d0 + DAY).astype(float)
+    counts = rng.poisson(rate * live)
+    return np.repeat(np.arange(pop.a_id.size, dtype=np.int64), counts)
+
+
+def _payments(
+    world: World, rng: np.random.Generator, d0: int, factor: float, state: BulkState
+) -> tuple[pl.DataFrame, F64]:
+    pop, cfg = world.pop, world.config
+    acc = _actors(world, rng, pop.a_rate * cfg.payment_rate * factor, d0)
+    person = pop.a_person[acc]
+    ts = _times(rng, d0, pop.p_night[person])
+    keep = ts >= pop.a_open_ts[acc]
+    acc, person, ts = acc[keep], person[keep], ts[keep]
+    weights = np.where(pop.m_open_ts <= d0, pop.m_weight, 0.0)
+    cum = np.cumsum(weights) / weights.sum()
+    merch = np.minimum(np.searchsorted(cum, rng.random(acc.size)), cum.size - 1)
+    cat = pop.m_cat[merch]
+    yuan = np.exp(_MU[cat] + _SD[cat] * rng.standard_normal(acc.size))
+    yuan = np.where(rng.random(acc.size) < _ROUND[cat], np.maximum(np.round(yuan, -1), 10), yuan)
+    cents = np.clip(np.round(yuan * 100), 100, pop.a_limit[acc]).astype(np.int64)
+    funding = rng.choice(3, acc.size, p=[0.62, 0.28, 0.10])
+    revolving = funding == 0
+    state.cycle_spend += np.bincount(acc[revolving], cents[revolving], pop.a_id.size)
+    revenue: F64 = np.bincount(merch, cents.astype(np.float64), pop.m_id.size).astype(np.float64)
+    dev, ip = _device_ip(world, rng, person, ts, state)
+    frame = pl.DataFrame(
+        {
+            "ts": ts,
+            "account_id": pop.a_id[acc],
+            "merchant_id": pop.m_id[merch],
+            "amount": cents,
+            "funding": FUNDING[funding],
+            "device_id": dev,
+            "ip": ip,
+        }
+    )
+    return frame, revenue
+
+
+def _payouts(
+    world: World, rng: np.random.Generator, d0: int, revenue: F64, state: BulkState
+) -> pl.DataFrame:
+    pop = world.pop
+    instant = pop.m_instant
+    amount = np.where(instant, revenue, state.prev_revenue)
+    state.prev_revenue = revenue
+    hour = np.where(instant, rng.integers(22, 24, amount.size), rng.integers(1, 5, amount.size))
+    ts = d0 + hour * 3600 + rng.integers(0, 3600, amount.size)
+    keep = amount >= 100
+    return pl.DataFrame(
+        {
+            "ts": ts[keep].astype(np.int64),
+            "merchant_id": pop.m_id[keep],
+            "card": pop.m_card[keep],
+            "amount": amount[keep].astype(np.int64),
+        }
+    )
+
+
+def _logins(world: World, rng: np.random.Generator, d0: int, state: BulkState) -> pl.DataFrame:
+    pop = world.pop
+    acc = _actors(world, rng, np.full(pop.a_id.size, world.config.login_rate), d0)
+    person = pop.a_person[acc]
+    ts = _times(rng, d0, pop.p_night[person])
+    keep = ts >= pop.a_open_ts[acc]
+    acc, person, ts = acc[keep], person[keep], ts[keep]
+    dev, ip = _device_ip(world, rng, person, ts, state)
+    fp = np.array(FINGERPRINTS)[(person * 7 + (ts >= pop.p_change_ts[person])) % len(FINGERPRINTS)]
+    return pl.DataFrame(
+        {
+            "ts": ts,
+            "account_id": pop.a_id[acc],
+            "device_id": dev,
+            "ip": ip,
+            "geo": pop.p_geo[person],
+            "fingerprint": fp,
+        }
+    )
+
+
+def _transfers(world: World, rng: np.random.Generator, d0: int, state: BulkState) -> pl.DataFrame:
+    pop = world.pop
+    acc = _actors(world, rng, np.full(pop.a_id.size, world.config.transfer_rate), d0)
+    person = pop.a_person[acc]
+    ts = _times(rng, d0, pop.p_night[person])
+    keep = ts >= pop.a_open_ts[acc]
+    acc, person, ts = acc[keep], person[keep], ts[keep]
+    mate = state.hh_order[
+        state.hh_first[person] + rng.integers(0, 1 << 30, acc.size) % state.hh_size[person]
+    ]
+    mate = np.where(mate == person, rng.integers(0, world.config.persons, acc.size), mate)
+    to_card = rng.random(acc.size) < 0.5
+    cents = np.round(np.exp(rng.normal(5.5, 1.0, acc.size)) * 100).astype(np.int64) + 100
+    dev, ip = _device_ip(world, rng, person, ts, state)
+    return pl.DataFrame(
+        {
+            "ts": ts,
+            "account_id": pop.a_id[acc],
+            "amount": cents,
+            "to_account_id": pl.Series(np.where(to_card, "", pop.a_id[mate])).replace("", None),
+            "to_card": pl.Series(np.where(to_card, pop.p_card[person], "")).replace("", None),
+            "device_id": dev,
+            "ip": ip,
+        }
+    )
+
+
+def day_frames(world: World, day: int, state: BulkState) -> dict[str, pl.DataFrame]:
+    """All everyday events of one day of the window, by type."""
+    rng = world.rng(1, day)
+    d0 = world.start_ts + day * DAY
+    weekend = (world.config.start + timedelta(days=day)).weekday() >= 5
+    payments, revenue = _payments(world, rng, d0, 1.25 if weekend else 1.0, state)
+    return {
+        "payment": payments,
+        "merchant_payout": _payouts(world, rng, d0, revenue, state),
+        "login": _logins(world, rng, d0, state),
+        "transfer": _transfers(world, rng, d0, state),
+    }
+
+
+def onboarding_frames(world: World) -> dict[str, pl.DataFrame]:
+    """Account openings with identity checks, and merchant registrations, of the population."""
+    pop, rng = world.pop, world.rng(2)
+    person = pop.a_person
+    ts = pop.a_open_ts
+    opened = pl.DataFrame(
+        {
+            "ts": ts,
+            "account_id": pop.a_id,
+            "person_id": pop.p_id[person],
+            "phone": pop.p_phone[person],
+            "id_number": pop.p_idno[person],
+            "device_id": pop.p_dev1[person],
+            "ip": pop.p_ip[person],
+        }
+    )
+    score = np.clip(np.round(rng.beta(12, 1.5, ts.size) * 1000), 0, 1000).astype(np.int64)
+    verified = pl.DataFrame(
+        {
+            "ts": ts + rng.integers(30, 600, ts.size),
+            "account_id": pop.a_id,
+            "method": np.where(rng.random(ts.size) < 0.8, "face", "document"),
+            "score": score,
+            "passed": score >= 600,
+            "device_id": pop.p_dev1[person],
+        }
+    )
+    owner = pop.m_owner
+    merchants = pl.DataFrame(
+        {
+            "ts": pop.m_open_ts,
+            "merchant_id": pop.m_id,
+            "owner_person_id": pop.p_id[owner],
+            "category": np.array([c[0] for c in CATEGORIES])[pop.m_cat],
+            "card": pop.m_card,
+            "device_id": pop.p_dev1[owner],
+            "ip": pop.p_ip[owner],
+        }
+    )
+    return {
+        "account_opened": opened,
+        "identity_verified": verified,
+        "merchant_registered": merchants,
+    }

@@ -1,0 +1,98 @@
+"""Legitimate enterprises: roles, guarantee chains (and a few mutual pairs), credit use.
+
+Guarantee chains and mutual guarantees between sister companies are common and
+honest; they are the hard negatives of the guarantee-circle typology.
+"""
+
+from __future__ import annotations
+
+import json
+
+from riskline.sim.typologies.base import DAY, HOUR, Ring, iso
+from riskline.sim.world import World
+
+__all__ = ["add_enterprises"]
+
+
+def add_enterprises(world: World) -> None:
+    """Register the legitimate enterprises and their credit activity."""
+    cfg = world.config
+    count = max(4, round(cfg.persons * cfg.enterprises_per_1k / 1000))
+    ring = Ring(world, "legit", 1, 91)
+    rng = ring.rng
+    ids = [world.spaces["enterprise"].one() for _ in range(count)]
+    owners = [ring.existing(p) for p in world.reserve(max(2, count * 2 // 3))]
+    k = 0
+    while k < count:
+        group = ids[k : k + int(rng.integers(1, 5))]
+        owner = owners[int(rng.integers(0, len(owners)))]
+        rep = owners[int(rng.integers(0, len(owners)))]
+        mutual = len(group) == 2 and rng.random() < 0.5
+        for j, enterprise in enumerate(group):
+            roles: list[dict[str, str]] = [
+                {"party_id": rep.person_id, "role": "legal_representative"},
+                {"party_id": owner.person_id, "role": "actual_controller"},
+                {"party_id": owner.person_id, "role": "shareholder", "share": "0.7"},
+            ]
+            if j > 0 or mutual:
+                roles.append(
+                    {
+                        "party_id": group[(j + 1) % len(group)] if mutual else group[j - 1],
+                        "role": "guarantor",
+                        "party_kind": "enterprise",
+                    }
+                )
+            else:
+                roles.append({"party_id": owner.person_id, "role": "guarantor"})
+            ts = world.start_ts - int(rng.integers(30, 900)) * DAY
+            ring.emit(
+                "enterprise_registered",
+                ts,
+                fraud=False,
+                enterprise_id=enterprise,
+                name=f"Trading Co {enterprise[-4:]}",
+                roles=json.dumps(roles, separators=(",", ":")),
+                spv=False,
+            )
+            if rng.random() < 0.4:
+                _borrow(ring, enterprise, owner.card)
+        k += len(group)
+
+
+def _borrow(ring: Ring, enterprise: str, card: str) -> None:
+    rng = ring.rng
+    ts = ring.at(0.0, 0.7)
+    ts = ts - ts % DAY + int(rng.integers(9, 17)) * HOUR
+    amount = int(rng.integers(20, 300)) * 1_000_000
+    ring.emit(
+        "enterprise_loan_application",
+        ts,
+        fraud=False,
+        enterprise_id=enterprise,
+        amount=amount,
+        purpose="working_capital",
+    )
+    draw = ring.later(ts, 24.0, 24.0 * 10)
+    drawn = int(amount * rng.uniform(0.3, 1.0)) // 100 * 100
+    ring.emit(
+        "loan_drawdown",
+        draw,
+        fraud=False,
+        account_id=enterprise,
+        product="enterprise_credit",
+        amount=drawn,
+        card=card,
+    )
+    for month in (1, 2):
+        due = draw - draw % DAY + 30 * month * DAY
+        paid = due - int(rng.integers(0, 6)) * DAY + 11 * HOUR
+        ring.emit(
+            "repayment",
+            paid,
+            fraud=False,
+            account_id=enterprise,
+            product="enterprise_credit",
+            amount=drawn // 12,
+            due_date=iso(due)[:10],
+            paid_at=paid,
+        )

@@ -1,0 +1,94 @@
+"""Ground truth of a world: rings, labeled entities, hard negatives and fraud events.
+
+Written to ``labels.jsonl`` one record a line, each with a ``level``: ``ring``,
+``account``, ``person``, ``merchant``, ``enterprise``, ``hard_negative`` or ``event``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from riskline.sim.world import World
+
+__all__ = ["Labels", "entity_labels"]
+
+ENTITY_LEVELS = ("account", "person", "merchant", "enterprise")
+
+
+def entity_labels(world: World) -> list[dict[str, Any]]:
+    """Ring, entity and hard-negative records of a generated world (event labels excluded)."""
+    records = list(world.labels)
+    fraud = {r["id"] for r in records if r["level"] == "person"}
+    fraud |= {r["person_id"] for r in records if r["level"] == "account" and "person_id" in r}
+    pop = world.pop
+    accounts: dict[int, list[str]] = {}
+    for a, p in enumerate(pop.a_person):
+        accounts.setdefault(int(p), []).append(str(pop.a_id[a]))
+    for person in sorted(world.hard_negatives):
+        pid = str(pop.p_id[person])
+        if pid in fraud:
+            continue
+        records.append(
+            {
+                "level": "hard_negative",
+                "id": pid,
+                "kinds": sorted(world.hard_negatives[person]),
+                "accounts": accounts.get(person, []),
+            }
+        )
+    return records
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Labels of a world, indexed for evaluation."""
+
+    rings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    entities: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    hard_negatives: dict[str, dict[str, Any]] = field(default_factory=dict)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_records(cls, records: Iterable[dict[str, Any]]) -> Labels:
+        """Index plain label records."""
+        labels = cls()
+        for r in records:
+            level = r["level"]
+            if level == "ring":
+                labels.rings[r["id"]] = r
+            elif level == "hard_negative":
+                labels.hard_negatives[r["id"]] = r
+            elif level == "event":
+                labels.events[r["id"]] = r
+            else:
+                labels.entities.setdefault(r["id"], []).append(r)
+        return labels
+
+    @classmethod
+    def load(cls, path: Path) -> Labels:
+        """Read ``labels.jsonl``."""
+        return cls.from_records(_read_jsonl(path))
+
+    def actors(self) -> Iterator[dict[str, Any]]:
+        """Account and enterprise labels: the subjects a detector should flag."""
+        for records in self.entities.values():
+            for r in records:
+                if r["level"] in ("account", "enterprise"):
+                    yield r
+
+    def fraud_persons(self) -> set[str]:
+        """Persons involved in any ring (actors, organisers, victims)."""
+        out = {k for k, rs in self.entities.items() if any(r["level"] == "person" for r in rs)}
+        out |= {r["person_id"] for r in self.actors() if "person_id" in r}
+        return out
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)

@@ -1,0 +1,153 @@
+"""Legitimate behaviour that looks like fraud: the hard negatives.
+
+Ordinary cash-loan borrowers, heavy borrowers who shop at several platforms and
+repay, people re-verifying after a new phone, friends splitting costs in a circle,
+honest hardship defaults, households sharing a device, people with two accounts.
+Each hard-negative person is labeled with the kinds that apply.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from riskline.sim.typologies.base import DAY, HOUR, PLATFORMS, Ring, iso
+from riskline.sim.world import NEVER, World
+
+__all__ = ["add_negatives"]
+
+
+def add_negatives(world: World) -> None:
+    """Add legitimate look-alike behaviour and label hard-negative persons."""
+    ring = Ring(world, "legit", 0, 90)
+    cfg = world.config
+    n = cfg.persons
+    for person in world.reserve(int(n * cfg.cash_loan_rate)):
+        _borrow(ring, world, person, platforms=0)
+    for person in world.reserve(int(n * cfg.heavy_borrower_rate)):
+        _borrow(ring, world, person, platforms=int(ring.rng.integers(2, 7)))
+        _mark(world, person, "heavy_borrower")
+    for _ in range(max(1, n // 2000)):
+        _circle(ring, world, world.reserve(int(ring.rng.integers(3, 5))))
+    _structural(world, ring)
+
+
+def _mark(world: World, person: int, kind: str) -> None:
+    world.hard_negatives.setdefault(person, set()).add(kind)
+
+
+def _borrow(ring: Ring, world: World, person: int, platforms: int) -> None:
+    rng = ring.rng
+    who = ring.existing(person)
+    ts = ring.at(0.0, 0.8)
+    for k in range(platforms):
+        ring.emit(
+            "loan_application",
+            ts + int(rng.uniform(0, 40) * DAY),
+            fraud=False,
+            account_id=who.account_id,
+            product="cash_loan",
+            channel="external",
+            amount=int(rng.integers(2, 20)) * 100_000,
+            platform=str(PLATFORMS[(person + 7 * k) % len(PLATFORMS)]),
+        )
+    amount = int(rng.integers(2, 30)) * 100_000
+    ts = ts - ts % DAY + int(rng.integers(9, 22)) * HOUR
+    ring.emit(
+        "loan_application",
+        ts,
+        fraud=False,
+        account_id=who.account_id,
+        product="cash_loan",
+        amount=amount,
+        channel="internal",
+        device_id=who.device,
+        ip=who.ip,
+    )
+    seen = platforms + int(rng.integers(0, 4))
+    ring.emit(
+        "bureau_report",
+        ts + int(rng.integers(5, 60)),
+        fraud=False,
+        person_id=who.person_id,
+        inquiries_30d=seen,
+        inquiries_90d=seen + int(rng.integers(0, 5)),
+        overdue_accounts=0,
+        overdue_amount=0,
+        source="bureau",
+    )
+    draw = ring.later(ts, 0.1, 48.0)
+    ring.emit(
+        "loan_drawdown",
+        draw,
+        fraud=False,
+        account_id=who.account_id,
+        product="cash_loan",
+        amount=amount,
+        card=who.card,
+        device_id=who.device,
+        ip=who.ip,
+    )
+    for month in (1, 2, 3):
+        due = draw - draw % DAY + 30 * month * DAY
+        paid = due - int(rng.integers(0, 5)) * DAY + 10 * HOUR
+        ring.emit(
+            "repayment",
+            paid,
+            fraud=False,
+            account_id=who.account_id,
+            product="cash_loan",
+            amount=amount // 3 + 100 * month,
+            due_date=iso(due)[:10],
+            paid_at=paid,
+        )
+
+
+def _circle(ring: Ring, world: World, persons: list[int]) -> None:
+    """Friends who settle shared costs around a circle every week or two."""
+    rng = ring.rng
+    members = [ring.existing(p) for p in persons]
+    ts = ring.at(0.0, 0.2)
+    while ts < world.end_ts:
+        amount = int(rng.integers(200, 3000)) * 100
+        for k, m in enumerate(members):
+            dst = members[(k + 1) % len(members)]
+            ring.emit(
+                "transfer",
+                ts + k * int(rng.integers(600, 86_400)),
+                fraud=False,
+                account_id=m.account_id,
+                amount=amount,
+                to_account_id=dst.account_id,
+                device_id=m.device,
+                ip=m.ip,
+            )
+        ts += int(rng.integers(5, 15)) * DAY
+    for p in persons:
+        _mark(world, p, "transfer_circle")
+
+
+def _structural(world: World, ring: Ring) -> None:
+    """Label households sharing devices, second accounts, new phones, night owls, hardship."""
+    pop, n = world.pop, world.config.persons
+    for p in np.flatnonzero(pop.p_hh_dev != ""):
+        _mark(world, int(p), "shared_device_household")
+    for p in pop.a_person[n:]:
+        _mark(world, int(p), "two_accounts")
+    for p in np.flatnonzero(pop.p_night):
+        _mark(world, int(p), "night_owl")
+    for a in np.flatnonzero(pop.a_default_ts < NEVER):
+        _mark(world, int(pop.a_person[a]), "hardship_default")
+    for p in np.flatnonzero(pop.p_change_ts < NEVER):
+        _mark(world, int(p), "new_phone")
+        ts = int(pop.p_change_ts[p])
+        acc = ring.existing(int(p))
+        ring.emit(
+            "identity_verified",
+            ts + 120,
+            fraud=False,
+            account_id=acc.account_id,
+            method="sms",
+            score=1000,
+            passed=True,
+            device_id=str(pop.p_dev2[p]),
+        )

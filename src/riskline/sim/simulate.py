@@ -1,0 +1,159 @@
+"""Generate a world and write it: events (JSONL + Parquet), labels, summary."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from riskline.errors import NotFound
+from riskline.sim.companies import add_enterprises
+from riskline.sim.config import WorldConfig
+from riskline.sim.labels import Labels, entity_labels
+from riskline.sim.negatives import add_negatives
+from riskline.sim.stream import world_chunks
+from riskline.sim.typologies import place_rings
+from riskline.sim.world import World, build_world
+
+__all__ = ["LoadedWorld", "WorldSummary", "iter_events", "load_world", "prepare_world", "simulate"]
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class WorldSummary:
+    """Counts describing a generated world."""
+
+    persons: int
+    accounts: int
+    merchants: int
+    days: int
+    events: int
+    events_by_type: dict[str, int]
+    rings_by_typology: dict[str, int]
+    actors_by_typology: dict[str, int]
+    fraud_events: int
+    credit_at_risk_cents: int
+    hard_negatives_by_kind: dict[str, int]
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def prepare_world(config: WorldConfig) -> World:
+    """Population, hard negatives, legitimate enterprises and fraud rings (before streaming)."""
+    world = build_world(config)
+    add_negatives(world)
+    add_enterprises(world)
+    place_rings(world)
+    return world
+
+
+def iter_events(config: WorldConfig) -> Iterator[dict[str, Any]]:
+    """Every event of a world as a wire dict, in time order (nothing written)."""
+    for chunk in world_chunks(prepare_world(config)):
+        for line in chunk.lines:
+            yield json.loads(line)
+
+
+def simulate(config: WorldConfig, out_dir: Path, progress: Progress | None = None) -> WorldSummary:
+    """Write a world to ``out_dir``: events.jsonl, events.parquet, labels.jsonl, summary.json."""
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    world = prepare_world(config)
+    records = entity_labels(world)
+    counts: Counter[str] = Counter()
+    fraud_events = credit = 0
+    writer: pq.ParquetWriter | None = None
+    with (
+        (out_dir / "events.jsonl").open("w", encoding="utf-8", newline="\n") as events,
+        (out_dir / "labels.jsonl").open("w", encoding="utf-8", newline="\n") as labels,
+    ):
+        for r in records:
+            labels.write(json.dumps(r, separators=(",", ":"), sort_keys=True) + "\n")
+        for chunk in world_chunks(world, with_wide=True, progress=progress):
+            if chunk.lines:
+                events.write("\n".join(chunk.lines) + "\n")
+            for r in chunk.labels:
+                labels.write(json.dumps(r, separators=(",", ":"), sort_keys=True) + "\n")
+                fraud_events += 1
+                credit += int(r.get("credit_cents", 0))
+            counts.update(chunk.counts)
+            if chunk.wide is not None and chunk.wide.height:
+                table = chunk.wide.to_arrow()
+                if writer is None:
+                    schema = pa.schema([f.with_type(_plain(f.type)) for f in table.schema])
+                    writer = pq.ParquetWriter(
+                        out_dir / "events.parquet", schema, compression="zstd"
+                    )
+                writer.write_table(table.cast(writer.schema))
+    if writer is not None:
+        writer.close()
+    summary = _summary(world, records, counts, fraud_events, credit, time.perf_counter() - started)
+    body = {"config": config.to_dict(), "summary": {**summary.to_dict(), "seconds": None}}
+    (out_dir / "summary.json").write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
+    return summary
+
+
+def _plain(kind: pa.DataType) -> pa.DataType:
+    return pa.string() if kind in (pa.large_string(), pa.string_view()) else kind
+
+
+def _summary(
+    world: World,
+    records: list[dict[str, Any]],
+    counts: Counter[str],
+    fraud: int,
+    credit: int,
+    seconds: float,
+) -> WorldSummary:
+    rings = Counter(r["typology"] for r in records if r["level"] == "ring")
+    actors = Counter(r["typology"] for r in records if r["level"] in ("account", "enterprise"))
+    kinds = Counter(k for r in records if r["level"] == "hard_negative" for k in r["kinds"])
+    pop = world.pop
+    return WorldSummary(
+        persons=int(pop.p_id.size),
+        accounts=int(pop.a_id.size),
+        merchants=int(pop.m_id.size),
+        days=world.config.days,
+        events=sum(counts.values()),
+        events_by_type=dict(sorted(counts.items())),
+        rings_by_typology=dict(sorted(rings.items())),
+        actors_by_typology=dict(sorted(actors.items())),
+        fraud_events=fraud,
+        credit_at_risk_cents=credit,
+        hard_negatives_by_kind=dict(sorted(kinds.items())),
+        seconds=round(seconds, 2),
+    )
+
+
+@dataclass(frozen=True)
+class LoadedWorld:
+    """A world read back from disk: its events (streamed lazily) and labels."""
+
+    directory: Path
+    labels: Labels
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        """The events as wire dicts, in file (time) order."""
+        with (self.directory / "events.jsonl").open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    yield json.loads(line)
+
+
+def load_world(directory: Path) -> LoadedWorld:
+    """Open a world written by :func:`simulate`."""
+    for name in ("events.jsonl", "labels.jsonl"):
+        if not (directory / name).is_file():
+            raise NotFound(f"{directory} is not a world: {name} is missing")
+    return LoadedWorld(directory, Labels.load(directory / "labels.jsonl"))

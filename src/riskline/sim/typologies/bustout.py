@@ -1,0 +1,112 @@
+"""Bust-out and repayment evasion.
+
+Established customers behave well, then ramp their revolving use towards the limit,
+switch to a new device (re-verifying by SMS), max out on credit purchases and a
+cash loan to a new card within a day or two, and stop repaying.
+"""
+
+from __future__ import annotations
+
+from riskline.sim.typologies.base import DAY, HOUR, Actor, Ring
+from riskline.sim.world import World
+
+__all__ = ["generate"]
+
+
+def generate(world: World, ring: Ring, size: int) -> None:
+    """One bust-out group of ``size`` members sharing the device they switch to."""
+    rng = ring.rng
+    new_device, new_ip = ring.new_device(), ring.new_ip()
+    bust = ring.at(0.55, 0.9)
+    for person in world.reserve(size):
+        member = ring.existing(person)
+        ramp_start = world.start_ts + int((bust - world.start_ts) * rng.uniform(0.2, 0.6))
+        ring.label("account", member.account_id, "buster", ramp_start, person_id=member.person_id)
+        ring.label("person", member.person_id, "buster", ramp_start)
+        used = _ramp(ring, member, ramp_start, bust)
+        when = bust + int(rng.uniform(0, 2) * DAY)
+        _switch(
+            ring, member, when - int(rng.uniform(0.5, 4) * DAY / ring.speed), new_device, new_ip
+        )
+        member.device, member.ip = new_device, new_ip
+        _pay_out(ring, member, when, used)
+
+
+def _ramp(ring: Ring, member: Actor, t0: int, t1: int) -> int:
+    """Purchases growing in size towards the limit; returns credit used."""
+    rng = ring.rng
+    steps = int(rng.integers(3, 8))
+    used = 0
+    for k in range(steps):
+        ts = t0 + (t1 - t0) * k // steps
+        ts = ts - ts % DAY + int(rng.integers(10, 21)) * HOUR
+        share = 0.08 + 0.5 * (k + 1) / steps * rng.uniform(0.5, 1.0)
+        amount = max(int(member.limit * share / steps * 2) // 100 * 100, 100)
+        ring.emit(
+            "payment",
+            ts,
+            account_id=member.account_id,
+            merchant_id=ring.merchant_of(2),
+            amount=amount,
+            funding="revolving",
+            device_id=member.device,
+            ip=member.ip,
+        )
+        used += amount
+    return used
+
+
+def _switch(ring: Ring, member: Actor, ts: int, device: str, ip: str) -> None:
+    ring.login(member, ts, device, ip)
+    ring.emit(
+        "identity_verified",
+        ts + int(ring.rng.integers(30, 600)),
+        account_id=member.account_id,
+        method="sms",
+        score=1000,
+        passed=True,
+        device_id=device,
+    )
+
+
+def _pay_out(ring: Ring, member: Actor, ts: int, used: int) -> None:
+    rng = ring.rng
+    room = max(member.limit - used, 20_000)
+    for category in (3, 6):
+        amount = max(int(room * rng.uniform(0.3, 0.5)) // 100 * 100, 100)
+        ring.emit(
+            "payment",
+            ts,
+            credit=True,
+            account_id=member.account_id,
+            merchant_id=ring.merchant_of(category),
+            amount=amount,
+            funding="revolving",
+            device_id=member.device,
+            ip=member.ip,
+        )
+        ts = ring.later(ts, 0.2, 8.0)
+    loan = ring.money(member.limit / 100 * rng.uniform(0.8, 2.0), 500)
+    ring.emit(
+        "loan_application",
+        ts,
+        account_id=member.account_id,
+        product="cash_loan",
+        amount=loan,
+        channel="internal",
+        device_id=member.device,
+        ip=member.ip,
+    )
+    draw = ring.later(ts, 0.1, 6.0)
+    ring.emit(
+        "loan_drawdown",
+        draw,
+        credit=True,
+        account_id=member.account_id,
+        product="cash_loan",
+        amount=loan,
+        card=ring.new_card(),
+        device_id=member.device,
+        ip=member.ip,
+    )
+    ring.default_loan(member, draw, loan)
