@@ -1,0 +1,243 @@
+"""Score a decision function against a world's labels.
+
+The decision function sees each wire event in time order and never the labels. A
+subject counts as *flagged* by any non-approve outcome or a freeze / cut-limit /
+close action on it; an account also counts as flagged when its person is.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from riskline.sim.config import TYPOLOGIES
+from riskline.sim.labels import Labels
+from riskline.sim.simulate import LoadedWorld, load_world
+
+__all__ = [
+    "ActionLike",
+    "DecisionLike",
+    "EvaluationReport",
+    "TypologyResult",
+    "evaluate",
+]
+
+STOPPING = frozenset({"freeze", "cut_limit", "close"})
+"""Action kinds that stop further use of a line."""
+
+
+class ActionLike(Protocol):
+    """An action the engine took on a credit line."""
+
+    @property
+    def kind(self) -> str:
+        """freeze, cut_limit, close, open_review, challenge or decline_application."""
+
+    @property
+    def product(self) -> str | None:
+        """The product line acted on, if any."""
+
+
+class DecisionLike(Protocol):
+    """What the evaluator needs from a decision."""
+
+    @property
+    def event_id(self) -> str:
+        """The event decided on."""
+
+    @property
+    def outcome(self) -> str:
+        """approve, review, challenge or decline."""
+
+    @property
+    def subject(self) -> str:
+        """Account, enterprise, merchant or person id the decision is about."""
+
+    @property
+    def actions(self) -> Sequence[ActionLike]:
+        """Actions taken."""
+
+
+Decide = Callable[[dict[str, Any]], DecisionLike]
+
+
+@dataclass(frozen=True, slots=True)
+class TypologyResult:
+    """Scores of one typology."""
+
+    typology: str
+    actors: int
+    detected: int
+    recall: float
+    precision: float
+    median_hours_to_detection: float | None
+    credit_at_risk: float
+    credit_stopped: float
+    money_stopped_share: float
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """Per-typology scores, false-positive rates and decision-outcome counts."""
+
+    typologies: tuple[TypologyResult, ...]
+    precision: float
+    fpr_good: float
+    fpr_hard_negative: float
+    fpr_hard_negative_by_kind: dict[str, float]
+    good_persons: int
+    hard_negative_persons: int
+    outcomes: dict[str, int]
+    events: int
+    seconds: float
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        body = asdict(self)
+        body["typologies"] = [asdict(r) for r in self.typologies]
+        return body
+
+
+class _Tracker:
+    """Streams events through the decider and records flags, freezes and stopped credit."""
+
+    def __init__(self, labels: Labels) -> None:
+        self.labels = labels
+        self.person_of: dict[str, str] = {}
+        self.flagged: dict[str, datetime] = {}
+        self.frozen: dict[str, datetime] = {}
+        self.outcomes: Counter[str] = Counter()
+        self.stopped: Counter[str] = Counter()
+        self.events = 0
+
+    def feed(self, event: dict[str, Any], decide: Decide) -> None:
+        when = datetime.fromisoformat(event["occurred_at"])
+        if event["type"] == "account_opened":
+            self.person_of[event["account_id"]] = event["person_id"]
+        owner = event.get("account_id") or event.get("enterprise_id")
+        was_frozen = owner is not None and self._frozen_before(owner, when)
+        decision = decide(event)
+        self.events += 1
+        self.outcomes[decision.outcome] += 1
+        kinds = {a.kind for a in decision.actions}
+        if decision.outcome != "approve" or kinds & STOPPING:
+            self.flagged.setdefault(decision.subject, when)
+        if kinds & STOPPING:
+            self.frozen.setdefault(decision.subject, when)
+        label = self.labels.events.get(event["event_id"])
+        stopped = decision.outcome == "decline" or was_frozen
+        if label is not None and "credit_cents" in label and stopped:
+            self.stopped[label["typology"]] += int(label["credit_cents"])
+
+    def _frozen_before(self, subject: str, when: datetime) -> bool:
+        for key in (subject, self.person_of.get(subject)):
+            if key is not None and key in self.frozen and self.frozen[key] < when:
+                return True
+        return False
+
+    def first_flag(self, subject: str) -> datetime | None:
+        times = [
+            self.flagged[k] for k in (subject, self.person_of.get(subject)) if k in self.flagged
+        ]
+        return min(times) if times else None
+
+
+def evaluate(
+    world: Path | LoadedWorld | tuple[Iterable[dict[str, Any]], Labels], decide: Decide
+) -> EvaluationReport:
+    """Stream a world through ``decide`` in time order and score the decisions."""
+    started = time.perf_counter()
+    if isinstance(world, Path):
+        world = load_world(world)
+    events: Iterable[dict[str, Any]]
+    if isinstance(world, LoadedWorld):
+        events, labels = world.events(), world.labels
+    else:
+        events, labels = world
+    tracker = _Tracker(labels)
+    for event in events:
+        tracker.feed(event, decide)
+    return _report(tracker, labels, time.perf_counter() - started)
+
+
+def _report(tracker: _Tracker, labels: Labels, seconds: float) -> EvaluationReport:
+    fraud_subjects = set(labels.entities) | labels.fraud_persons()
+    fraud_subjects |= {a for a, p in tracker.person_of.items() if p in fraud_subjects}
+    false_flags = sum(1 for s in tracker.flagged if s not in fraud_subjects)
+    true_flags = len(tracker.flagged) - false_flags
+    rows = tuple(_typology(t, tracker, labels, false_flags) for t in _typologies(labels))
+    accounts_of: dict[str, list[str]] = {}
+    for account, person in tracker.person_of.items():
+        accounts_of.setdefault(person, []).append(account)
+
+    def flagged_person(person: str) -> bool:
+        return person in tracker.flagged or any(a in tracker.flagged for a in accounts_of[person])
+
+    hard = {p: r for p, r in labels.hard_negatives.items() if p in accounts_of}
+    good = [p for p in accounts_of if p not in fraud_subjects and p not in hard]
+    by_kind: dict[str, list[bool]] = {}
+    for person, record in hard.items():
+        for kind in record["kinds"]:
+            by_kind.setdefault(kind, []).append(flagged_person(person))
+    return EvaluationReport(
+        typologies=rows,
+        precision=_ratio(true_flags, len(tracker.flagged)),
+        fpr_good=_ratio(sum(map(flagged_person, good)), len(good)),
+        fpr_hard_negative=_ratio(sum(map(flagged_person, hard)), len(hard)),
+        fpr_hard_negative_by_kind={k: _ratio(sum(v), len(v)) for k, v in sorted(by_kind.items())},
+        good_persons=len(good),
+        hard_negative_persons=len(hard),
+        outcomes=dict(sorted(tracker.outcomes.items())),
+        events=tracker.events,
+        seconds=round(seconds, 2),
+        notes=(
+            "recall: labeled accounts/enterprises flagged before their ring's last fraud event",
+            "precision per typology: its flagged actors / (those + flagged non-fraud subjects)",
+            "money stopped: labeled credit events declined or made after a freeze/cut/close",
+        ),
+    )
+
+
+def _typologies(labels: Labels) -> list[str]:
+    present = {r["typology"] for r in labels.actors()}
+    return [t for t in TYPOLOGIES if t in present] + sorted(present - set(TYPOLOGIES))
+
+
+def _typology(name: str, tracker: _Tracker, labels: Labels, false_flags: int) -> TypologyResult:
+    actors = [r for r in labels.actors() if r["typology"] == name]
+    delays: list[float] = []
+    flagged_any = 0
+    for actor in actors:
+        flag = tracker.first_flag(actor["id"])
+        if flag is None:
+            continue
+        flagged_any += 1
+        ring = labels.rings.get(actor["ring_id"], {})
+        if flag.timestamp() <= ring.get("end_ts", actor["start_ts"]):
+            delays.append(max(0.0, (flag.timestamp() - actor["start_ts"]) / 3600))
+    at_risk = sum(
+        int(r.get("credit_cents", 0)) for r in labels.events.values() if r["typology"] == name
+    )
+    stopped = tracker.stopped[name]
+    return TypologyResult(
+        typology=name,
+        actors=len(actors),
+        detected=len(delays),
+        recall=_ratio(len(delays), len(actors)),
+        precision=_ratio(flagged_any, flagged_any + false_flags),
+        median_hours_to_detection=round(statistics.median(delays), 2) if delays else None,
+        credit_at_risk=at_risk / 100,
+        credit_stopped=stopped / 100,
+        money_stopped_share=_ratio(stopped, at_risk),
+    )
+
+
+def _ratio(num: float, den: float) -> float:
+    return round(num / den, 4) if den else 0.0
