@@ -21,7 +21,6 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from functools import cache
 from types import MappingProxyType, UnionType
 from typing import Any
 
@@ -112,10 +111,16 @@ def _converter(hint: Any) -> Converter:
     return lambda v: v
 
 
-@cache
+_CONVERTERS: dict[type, dict[str, Converter]] = {}
+
+
 def _converters(cls: type) -> dict[str, Converter]:
-    hints = typing.get_type_hints(cls, vars(t))
-    return {f.name: _converter(hints[f.name]) for f in dataclasses.fields(cls)}
+    found = _CONVERTERS.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls, vars(t))
+        found = {f.name: _converter(hints[f.name]) for f in dataclasses.fields(cls)}
+        _CONVERTERS[cls] = found
+    return found
 
 
 def _dataclass_decoder(cls: type) -> Converter:

@@ -351,11 +351,17 @@ class EnterpriseRegisteredIn(_Base):
         if shares > 1:
             raise ValueError("shareholder shares add up to more than 1")
         roles = tuple(
-            t.EnterpriseRole(party_id=r.party_id, role=r.role, party_kind=r.party_kind, share=r.share)
+            t.EnterpriseRole(
+                party_id=r.party_id, role=r.role, party_kind=r.party_kind, share=r.share
+            )
             for r in self.roles
         )
         return t.EnterpriseRegistered(
-            **self._common(), enterprise_id=self.enterprise_id, name=self.name, roles=roles, spv=self.spv
+            **self._common(),
+            enterprise_id=self.enterprise_id,
+            name=self.name,
+            roles=roles,
+            spv=self.spv,
         )
 
 
@@ -369,7 +375,10 @@ class EnterpriseLoanApplicationIn(_Base):
 
     def to_domain(self, hasher: PiiHasher) -> t.Event:
         return t.EnterpriseLoanApplication(
-            **self._common(), enterprise_id=self.enterprise_id, amount=self.amount, purpose=self.purpose
+            **self._common(),
+            enterprise_id=self.enterprise_id,
+            amount=self.amount,
+            purpose=self.purpose,
         )
 
 
@@ -438,7 +447,9 @@ def parse_event(data: Mapping[str, Any] | bytes | str, hasher: PiiHasher) -> t.E
         details = validation_details(err)
         raise InvalidEvent(_summary(details), details=details) from None
     except ValueError as err:
-        raise InvalidEvent(str(err), details=[{"loc": [], "msg": str(err), "type": "value_error"}]) from None
+        raise InvalidEvent(
+            str(err), details=[{"loc": [], "msg": str(err), "type": "value_error"}]
+        ) from None
 
 
 def _summary(details: list[dict[str, Any]]) -> str:

@@ -350,8 +350,9 @@ class EnterpriseRegistered(Event):
     spv: bool = False
 
     def entities(self) -> tuple[tuple[str, str], ...]:
-        return (("enterprise", self.enterprise_id),) + tuple(
-            (r.party_kind, r.party_id) for r in self.roles
+        return (
+            ("enterprise", self.enterprise_id),
+            *((r.party_kind, r.party_id) for r in self.roles),
         )
 
 

@@ -1,0 +1,52 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from riskline import __version__
+from riskline.api.errors import install_error_handlers
+from riskline.api.limits import BodyLimit
+from riskline.api.metrics import Metrics
+from riskline.api.routes import events, lines, ops, read
+from riskline.runtime import Runtime
+
+__all__ = ["create_app"]
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    """An app serving ``runtime``; the caller owns the runtime's lifetime."""
+    app = FastAPI(
+        title="Riskline",
+        version=__version__,
+        description=(
+            "Real-time risk decisions for credit lines. "
+            "Authenticate with `Authorization: Bearer <key>`."
+        ),
+    )
+    app.state.runtime = runtime
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    for module in (events, read, lines, ops):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(
+            events.event_components()
+        )
+        schema["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+        schema["security"] = [{"bearer": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,60 @@
+"""The one place errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from riskline.errors import RisklineError
+
+__all__ = ["install_error_handlers"]
+
+log = logging.getLogger(__name__)
+
+
+def _riskline(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RisklineError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    if exc.status == 503:
+        headers = {"Retry-After": "1"}
+    return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
+
+
+def _validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = [
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
+        for e in exc.errors()
+    ]
+    return JSONResponse(
+        {"error": "invalid_input", "message": "request failed validation", "details": details},
+        status_code=422,
+    )
+
+
+def _http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse(
+        {"error": "http_error", "message": str(exc.detail)}, status_code=exc.status_code
+    )
+
+
+def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error: %s", type(exc).__name__)
+    return JSONResponse({"error": "internal_error", "message": "internal error"}, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map the error tree, request validation and stray exceptions to JSON bodies."""
+    app.add_exception_handler(RisklineError, _riskline)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

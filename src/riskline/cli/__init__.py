@@ -1,0 +1,13 @@
+"""The ``riskline`` command line (typer); each module registers its commands on ``app``."""
+
+from riskline.cli import core, demo, more
+from riskline.cli.base import app
+
+__all__ = ["app", "main"]
+
+_COMMAND_MODULES = (core, demo, more)
+
+
+def main() -> None:
+    """Entry point of the ``riskline`` script."""
+    app()

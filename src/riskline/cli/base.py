@@ -1,0 +1,63 @@
+"""Shared pieces of the ``riskline`` command line: the typer apps, settings, error handling."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+
+from riskline.config import Settings
+from riskline.errors import RisklineError
+
+__all__ = [
+    "app",
+    "console",
+    "db_app",
+    "err_console",
+    "handle_errors",
+    "keys_app",
+    "load_settings",
+    "progress",
+]
+
+app = typer.Typer(help="Riskline: real-time risk control for credit lines.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except Exception as err:  # pydantic ValidationError: bad environment variable
+        raise RisklineError(f"configuration error: {err}") from None
+
+
+@contextmanager
+def handle_errors() -> Iterator[None]:
+    try:
+        yield
+    except RisklineError as err:
+        err_console.print(f"[red]error:[/red] {err.message}")
+        for d in err.details[:10]:
+            err_console.print(f"  {'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}")
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Callable[[int], None]]:
+    columns = (TextColumn(label), BarColumn(), TextColumn("{task.completed} lines"))
+    with Progress(
+        *columns, console=err_console, transient=True, disable=not sys.stderr.isatty()
+    ) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda n: bar.update(task, completed=n)

@@ -1,0 +1,140 @@
+"""Core commands: serve, ingest, db upgrade, schema, keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from riskline.cli.base import (
+    app,
+    console,
+    db_app,
+    err_console,
+    handle_errors,
+    keys_app,
+    load_settings,
+    progress,
+)
+
+__all__ = ["db_upgrade", "ingest", "keys_create", "keys_list", "keys_revoke", "schema", "serve"]
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+) -> None:
+    """Serve the HTTP API (and its docs at /docs)."""
+    import uvicorn
+
+    from riskline.api import create_app
+    from riskline.runtime import build_runtime
+
+    with handle_errors():
+        settings = load_settings(host=host, port=port)
+        runtime = build_runtime(settings)
+    try:
+        uvicorn.run(
+            create_app(runtime), host=settings.host, port=settings.port, log_level="warning"
+        )
+    finally:
+        runtime.close()
+
+
+@app.command()
+def ingest(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help=".jsonl, .csv or .parquet")
+    ],
+    errors: Annotated[
+        Path | None, typer.Option(help="Write the per-line error report here (JSONL)")
+    ] = None,
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Events per commit")] = 256,
+) -> None:
+    """Decide every event of a file; bad lines are reported and never half-applied."""
+    from riskline.ingest import ingest_file
+    from riskline.runtime import build_runtime
+
+    with handle_errors():
+        runtime = build_runtime(load_settings())
+        try:
+            with progress(f"ingest {file.name}") as advance:
+                report = ingest_file(file, runtime.ingestor, runtime.hasher, batch, advance)
+        finally:
+            runtime.close()
+    console.print(
+        f"accepted {report.accepted}, replayed {report.replayed}, rejected {report.rejected}"
+    )
+    console.print("outcomes: " + json.dumps(report.outcomes, sort_keys=True))
+    for no, msg in report.errors[:20]:
+        err_console.print(f"  line {no}: {msg}")
+    if errors is not None:
+        errors.write_text(
+            "".join(json.dumps({"line": n, "error": m}) + "\n" for n, m in report.errors)
+        )
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply schema migrations to RISKLINE_DATABASE_URL."""
+    from riskline.storage import connect, current_revision, upgrade
+
+    with handle_errors():
+        engine = connect(load_settings().database_url)
+        upgrade(engine)
+        console.print(f"database at revision {current_revision(engine)}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of every event type."""
+    from riskline.events import event_json_schema
+
+    console.print_json(json.dumps(event_json_schema()))
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who or what uses the key")],
+    role: Annotated[str, typer.Option(help="ingest | analyst | admin")] = "ingest",
+) -> None:
+    """Create an API key; the secret is printed once."""
+    from riskline.storage import KeyStore, connect, upgrade
+
+    with handle_errors():
+        engine = connect(load_settings().database_url)
+        upgrade(engine)
+        key, token = KeyStore(engine).create(name, role)
+    console.print(f"key {key.key_id} ({key.role.value}) for {key.name}:")
+    print(token)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument()]) -> None:
+    """Revoke an API key at once."""
+    from riskline.storage import KeyStore, connect
+
+    with handle_errors():
+        KeyStore(connect(load_settings().database_url)).revoke(key_id)
+    console.print(f"revoked {key_id}")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (never their secrets)."""
+    from riskline.storage import KeyStore, connect
+
+    with handle_errors():
+        keys = KeyStore(connect(load_settings().database_url)).list()
+    table = Table("key_id", "name", "role", "created", "revoked")
+    for k in keys:
+        table.add_row(
+            k.key_id, k.name, k.role.value, k.created_at.isoformat(), str(k.revoked_at or "")
+        )
+    console.print(table)

@@ -1,0 +1,50 @@
+"""Settings: one object, read from ``RISKLINE_*`` environment variables (pydantic-settings).
+
+>>> s = Settings(pii_secret="0123456789abcdef")
+>>> s.database_url
+'sqlite:///riskline.db'
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEV_PII_SECRET", "Settings"]
+
+DEV_PII_SECRET = "riskline-dev-secret-change-me"
+"""Used only when ``RISKLINE_PII_SECRET`` is unset; ``riskline serve`` warns about it."""
+
+
+class Settings(BaseSettings):
+    """Every tunable of a Riskline process; environment variables ``RISKLINE_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="RISKLINE_", extra="forbid")
+
+    database_url: str = "sqlite:///riskline.db"
+    pii_secret: SecretStr = SecretStr(DEV_PII_SECRET)
+    policy_path: Path | None = None
+    feature_store: str = Field(default="memory", pattern="^(memory|redis)$")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    allowed_lateness: timedelta = timedelta(hours=24)
+    max_future_skew: timedelta = timedelta(minutes=5)
+    max_batch_events: int = Field(default=500, ge=1, le=10_000)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    commit_batch: int = Field(default=256, ge=1, le=10_000)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @field_validator("pii_secret")
+    @classmethod
+    def _secret_long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("RISKLINE_PII_SECRET must be at least 16 characters")
+        return value
+
+    @property
+    def pii_key(self) -> bytes:
+        """The HMAC key for personal identifiers."""
+        return self.pii_secret.get_secret_value().encode()

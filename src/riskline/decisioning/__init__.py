@@ -1,0 +1,34 @@
+"""Decisioning: the engine (the pipeline), the policy, and decision types."""
+
+from riskline.decisioning.context import CONTEXT_SCHEMA
+from riskline.decisioning.engine import BatchResult, Engine, owner_of
+from riskline.decisioning.policy import ActionSpec, Policy, PolicyResult
+from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, StoredEvent
+from riskline.decisioning.types import (
+    Action,
+    ActionKind,
+    Decision,
+    Outcome,
+    Reason,
+    decision_id_for,
+)
+
+__all__ = [
+    "CONTEXT_SCHEMA",
+    "Action",
+    "ActionKind",
+    "ActionSpec",
+    "Batch",
+    "BatchResult",
+    "Decision",
+    "Engine",
+    "EngineStore",
+    "FeatureSource",
+    "Outcome",
+    "Policy",
+    "PolicyResult",
+    "Reason",
+    "StoredEvent",
+    "decision_id_for",
+    "owner_of",
+]

@@ -1,0 +1,75 @@
+"""Built-in context features: the event's own fields and the state of the line it touches.
+
+>>> from datetime import datetime, timezone
+>>> from decimal import Decimal
+>>> from riskline.events.types import Payment
+>>> e = Payment(event_id="e", occurred_at=datetime(2026, 1, 1, 3, tzinfo=timezone.utc),
+...             account_id="a", merchant_id="m", amount=Decimal("100"))
+>>> v = event_features(e, None)
+>>> v["event.amount"], v["event.hour"], v["event.round_amount"]
+(100.0, 3.0, 1.0)
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+from riskline.credit.lines import CreditLine
+from riskline.events.types import BillOverdue, Event, Funding, Payment, Product
+
+__all__ = ["CONTEXT_SCHEMA", "event_features", "product_of"]
+
+CONTEXT_SCHEMA = {
+    "event.amount": "number",
+    "event.hour": "number",
+    "event.round_amount": "bool",
+    "event.days_overdue": "number",
+    "event.is_external": "bool",
+    "line.limit": "number",
+    "line.available": "number",
+    "line.utilisation": "number",
+    "line.amount_to_available": "number",
+}
+"""Names and types of the built-in context features."""
+
+
+def product_of(event: Event) -> Product | None:
+    """The credit product an event draws on or concerns, if any."""
+    if isinstance(event, Payment):
+        return Product.REVOLVING if event.funding is Funding.REVOLVING else None
+    product = getattr(event, "product", None)
+    return product if isinstance(product, Product) else None
+
+
+def event_features(event: Event, line: CreditLine | None) -> dict[str, float]:
+    """Context features for ``event`` given the line it concerns (if any)."""
+    values: dict[str, float] = {"event.hour": float(event.occurred_at.hour)}
+    amount = getattr(event, "amount", None)
+    if isinstance(event, BillOverdue):
+        amount = event.amount_due
+        values["event.days_overdue"] = float(event.days_overdue)
+    if isinstance(amount, Decimal):
+        values["event.amount"] = float(amount)
+        values["event.round_amount"] = 1.0 if amount % 100 == 0 else 0.0
+    channel = getattr(event, "channel", None)
+    if channel is not None:
+        values["event.is_external"] = 1.0 if channel == "external" else 0.0
+    if line is not None:
+        values.update(_line_features(line, amount if isinstance(amount, Decimal) else None))
+    return values
+
+
+def _line_features(line: CreditLine, amount: Decimal | None) -> dict[str, float]:
+    limit = float(line.limit)
+    available = float(line.available)
+    values = {
+        "line.limit": limit,
+        "line.available": available,
+        "line.utilisation": float(line.outstanding) / limit if limit > 0 else math.nan,
+    }
+    if amount is not None:
+        values["line.amount_to_available"] = (
+            float(amount) / available if available > 0 else math.inf
+        )
+    return values

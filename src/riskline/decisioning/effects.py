@@ -1,0 +1,242 @@
+"""Turning outcomes and policy actions into changes on credit lines.
+
+The engine calls these with the lines of the event's owner, already loaded into
+the open :class:`~riskline.decisioning.ports.Batch`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
+
+from riskline.credit import (
+    Actor,
+    BandTable,
+    Close,
+    CreditLine,
+    CutLimit,
+    Freeze,
+    LineCommand,
+    LineStatus,
+    apply,
+)
+from riskline.decisioning.policy import ActionSpec
+from riskline.decisioning.ports import Batch
+from riskline.decisioning.types import Action, ActionKind, Outcome, Reason
+from riskline.errors import IllegalTransition, InvalidInput
+from riskline.events import types as t
+
+__all__ = ["LineBook", "credit_gate", "open_line_for"]
+
+
+class LineBook:
+    """The lines touched by one batch, keyed by (owner, product)."""
+
+    def __init__(self, batch: Batch, loaded: Sequence[CreditLine]) -> None:
+        self.batch = batch
+        self._by_owner: dict[tuple[str, t.Product], CreditLine] = {}
+        for line in loaded:
+            self._by_owner[(line.owner_id, line.product)] = line
+            batch.base_versions[line.line_id] = line.version
+
+    def get(self, owner_id: str, product: t.Product) -> CreditLine | None:
+        """The owner's line for ``product``, if any."""
+        return self._by_owner.get((owner_id, product))
+
+    def of(self, owner_id: str) -> list[CreditLine]:
+        """All lines of an owner."""
+        return [ln for (o, _), ln in self._by_owner.items() if o == owner_id]
+
+    def put(self, line: CreditLine, *, new: bool = False) -> None:
+        """Record a new state of a line for the batch."""
+        self._by_owner[(line.owner_id, line.product)] = line
+        self.batch.lines[line.line_id] = line
+        if new:
+            self.batch.new_lines.add(line.line_id)
+
+    def change(
+        self,
+        line: CreditLine,
+        cmd: LineCommand,
+        reasons: tuple[str, ...],
+        decision_id: str,
+        at: datetime,
+    ) -> CreditLine:
+        """Apply a state-machine command by the engine and record it."""
+        new, change = apply(line, cmd, Actor.engine(), reasons, decision_id, at)
+        self.put(new)
+        self.batch.changes.append(change)
+        return new
+
+
+def credit_gate(
+    event: t.Event, line: CreditLine | None, product: t.Product | None
+) -> Reason | None:
+    """A built-in decline when the event would draw on a line that cannot pay for it."""
+    draws = isinstance(event, t.Payment | t.LoanDrawdown) and product is not None
+    if not draws:
+        return None
+    amount: Decimal = getattr(event, "amount")  # noqa: B009 - both draw types carry amount
+    if line is None:
+        return Reason("NO_CREDIT_LINE", "There is no credit line for this product yet.")
+    if line.status in (LineStatus.FROZEN, LineStatus.CLOSED):
+        return Reason(
+            "LINE_NOT_USABLE",
+            "This credit product is currently unavailable on your account.",
+            {"line.status": line.status.value},
+        )
+    if amount > line.available:
+        return Reason(
+            "INSUFFICIENT_LIMIT",
+            "The amount is more than the credit available.",
+            {"event.amount": float(amount), "line.available": float(line.available)},
+        )
+    return None
+
+
+def open_line_for(
+    event: t.Event, outcome: Outcome, book: LineBook, bands: BandTable, score: float
+) -> Action | None:
+    """Open the line an approved application (or a new account) asks for."""
+    if outcome is Outcome.DECLINE:
+        return None
+    owner, kind, product = _line_request(event)
+    if owner is None or product is None:
+        return None
+    if outcome is not Outcome.APPROVE and not isinstance(event, t.AccountOpened):
+        return None
+    if book.get(owner, product) is not None:
+        return None
+    limit = bands.limit_for(score, product)
+    if limit <= 0:
+        return None
+    line_id = f"ln_{product.value}_{owner}"
+    book.put(CreditLine.open(line_id, owner, kind, product, limit, event.occurred_at), new=True)
+    return Action(ActionKind.OPEN_LINE, product, owner, limit=limit)
+
+
+def _line_request(event: t.Event) -> tuple[str | None, str, t.Product | None]:
+    if isinstance(event, t.AccountOpened):
+        return event.account_id, "account", t.Product.REVOLVING
+    if isinstance(event, t.LoanApplication) and event.channel is t.Channel.INTERNAL:
+        return event.account_id, "account", event.product
+    if isinstance(event, t.EnterpriseLoanApplication):
+        return event.enterprise_id, "enterprise", t.Product.ENTERPRISE_CREDIT
+    return None, "", None
+
+
+def apply_specs(
+    specs: Sequence[ActionSpec],
+    owner: str | None,
+    book: LineBook,
+    reasons: tuple[str, ...],
+    decision_id: str,
+    at: datetime,
+) -> list[Action]:
+    """Carry out the policy's actions on the owner's lines; record what was (not) applied."""
+    done: list[Action] = []
+    for spec in _merge(specs):
+        handler = _HANDLERS.get(spec.kind)
+        if handler is None or owner is None or spec.product is None:
+            done.append(Action(ActionKind(spec.kind), spec.product, owner))
+            continue
+        line = book.get(owner, spec.product)
+        if line is None:
+            done.append(
+                Action(ActionKind(spec.kind), spec.product, owner, applied=False, note="no line")
+            )
+            continue
+        done.append(handler(spec, line, book, reasons, decision_id, at))
+    return done
+
+
+def _merge(specs: Sequence[ActionSpec]) -> list[ActionSpec]:
+    """One action per (kind, product): the longest freeze, the deepest cut."""
+    best: dict[tuple[str, t.Product | None], ActionSpec] = {}
+    for s in specs:
+        key = (s.kind, s.product)
+        prev = best.get(key)
+        if prev is None or (s.days or 0) > (prev.days or 0) or (s.factor or 1) < (prev.factor or 1):
+            best[key] = s
+    order = {"close": 0, "freeze": 1, "cut_limit": 2}
+    return sorted(best.values(), key=lambda s: order.get(s.kind, 3))
+
+
+Handler = Callable[[ActionSpec, CreditLine, LineBook, tuple[str, ...], str, datetime], Action]
+
+
+def _freeze(
+    spec: ActionSpec, line: CreditLine, book: LineBook, r: tuple[str, ...], d: str, at: datetime
+) -> Action:
+    days = spec.days or 30
+    return _try(
+        book,
+        line,
+        Freeze(days, spec.review_days),
+        r,
+        d,
+        at,
+        Action(ActionKind.FREEZE, line.product, line.owner_id, days=days),
+    )
+
+
+def _cut(
+    spec: ActionSpec, line: CreditLine, book: LineBook, r: tuple[str, ...], d: str, at: datetime
+) -> Action:
+    full = line.previous_limit if line.previous_limit is not None else line.limit
+    to = (full * Decimal(str(spec.factor))).quantize(Decimal(1), rounding=ROUND_DOWN)
+    if to >= line.limit:
+        return Action(
+            ActionKind.CUT_LIMIT,
+            line.product,
+            line.owner_id,
+            limit=line.limit,
+            applied=False,
+            note="limit already at or below the target",
+        )
+    return _try(
+        book,
+        line,
+        CutLimit(to),
+        r,
+        d,
+        at,
+        Action(ActionKind.CUT_LIMIT, line.product, line.owner_id, limit=to),
+    )
+
+
+def _close(
+    spec: ActionSpec, line: CreditLine, book: LineBook, r: tuple[str, ...], d: str, at: datetime
+) -> Action:
+    action = Action(ActionKind.CLOSE, line.product, line.owner_id)
+    if line.status in (LineStatus.ACTIVE, LineStatus.LIMITED):
+        line = book.change(line, Freeze(3650, 0), r, d, at)
+    return _try(book, line, Close(), r, d, at, action)
+
+
+def _try(
+    book: LineBook,
+    line: CreditLine,
+    cmd: LineCommand,
+    r: tuple[str, ...],
+    d: str,
+    at: datetime,
+    action: Action,
+) -> Action:
+    try:
+        book.change(line, cmd, r, d, at)
+    except (IllegalTransition, InvalidInput) as err:
+        return Action(
+            action.kind,
+            action.product,
+            action.owner_id,
+            action.days,
+            action.limit,
+            False,
+            err.message,
+        )
+    return action
+
+
+_HANDLERS: dict[str, Handler] = {"freeze": _freeze, "cut_limit": _cut, "close": _close}

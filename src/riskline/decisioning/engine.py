@@ -1,0 +1,214 @@
+"""The decision engine: event -> features -> scores -> policy -> line actions -> Decision.
+
+``Engine.process_batch`` is the unit of work: it checks idempotency for the whole
+batch first (a conflicting replay changes nothing), decides every new event in
+order, and hands one :class:`~riskline.decisioning.ports.Batch` to the store,
+which commits it atomically. Deterministic given its inputs: the clock, stores,
+feature source, policy, band table and scorer are all injected.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+from riskline.clock import Clock
+from riskline.credit import BandTable, ScoreProvider, expire_freeze
+from riskline.decisioning.context import CONTEXT_SCHEMA, event_features, product_of
+from riskline.decisioning.effects import LineBook, apply_specs, credit_gate, open_line_for
+from riskline.decisioning.policy import Policy
+from riskline.decisioning.ports import Batch, EngineStore, FeatureSource
+from riskline.decisioning.types import Action, Decision, Outcome, decision_id_for
+from riskline.errors import IdempotencyConflict, InvalidEvent, InvalidPolicy, Unavailable
+from riskline.events import types as t
+from riskline.events.codec import event_fingerprint
+
+__all__ = ["BatchResult", "Engine"]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """Decisions in input order; ``replayed[i]`` is true when event i was already known."""
+
+    decisions: tuple[Decision, ...]
+    replayed: tuple[bool, ...]
+
+
+def owner_of(event: t.Event) -> str | None:
+    """Whose credit lines an event concerns."""
+    owner = getattr(event, "account_id", None) or getattr(event, "enterprise_id", None)
+    return owner if isinstance(owner, str) else None
+
+
+class Engine:
+    """Decides events; one writer per store."""
+
+    def __init__(
+        self,
+        *,
+        store: EngineStore,
+        features: FeatureSource,
+        policy: Policy,
+        bands: BandTable,
+        scorer: ScoreProvider,
+        clock: Clock,
+        max_future_skew: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.store = store
+        self.features = features
+        self.policy = policy
+        self.bands = bands
+        self.scorer = scorer
+        self.clock = clock
+        self.max_future_skew = max_future_skew
+        self.needs_rebuild = False
+        self.schema = {**features.schema(), **CONTEXT_SCHEMA}
+        unknown = sorted(set(policy.features) - set(self.schema))
+        if unknown:
+            raise InvalidPolicy(
+                f"policy {policy.version} reads unknown features: {', '.join(unknown)}"
+            )
+        self.versions = MappingProxyType({"policy": policy.version, "bands": bands.version})
+
+    def process(self, event: t.Event) -> Decision:
+        """Decide one event (a batch of one)."""
+        return self.process_batch([event]).decisions[0]
+
+    def check(self, events: Sequence[t.Event]) -> Mapping[str, str]:
+        """Reject the whole batch on a future timestamp or a conflicting replay.
+
+        Returns the stored decision id of every event already in the ledger.
+        """
+        horizon = self.clock.now() + self.max_future_skew
+        for e in events:
+            if e.occurred_at > horizon:
+                raise InvalidEvent(
+                    f"{e.event_id}: occurred_at is in the future ({e.occurred_at.isoformat()})"
+                )
+        known = self.store.find_events([e.event_id for e in events])
+        seen: dict[str, str] = {k: v.fingerprint for k, v in known.items()}
+        for e in events:
+            fp = event_fingerprint(e)
+            if seen.setdefault(e.event_id, fp) != fp:
+                raise IdempotencyConflict(
+                    f"event {e.event_id} was already received with different content"
+                )
+        return {k: v.decision_id for k, v in known.items()}
+
+    def process_batch(self, events: Sequence[t.Event]) -> BatchResult:
+        """Decide every event, commit once, return decisions in order."""
+        if self.needs_rebuild:
+            raise Unavailable("engine state is being rebuilt after a failed commit; retry shortly")
+        known = self.check(events)
+        batch = Batch()
+        owners = {o for e in events if (o := owner_of(e)) is not None}
+        book = LineBook(batch, self.store.lines_for(owners))
+        fresh: dict[str, Decision] = {}
+        for event in events:
+            if event.event_id in known or event.event_id in fresh:
+                continue
+            fresh[event.event_id] = self._decide(event, book)
+        self._commit(batch)
+        stored = self.store.get_decisions(
+            [known[e.event_id] for e in events if e.event_id in known]
+        )
+        decisions = tuple(fresh.get(e.event_id) or stored[known[e.event_id]] for e in events)
+        replayed = tuple(e.event_id in known for e in events)
+        return BatchResult(decisions, replayed)
+
+    def _commit(self, batch: Batch) -> None:
+        try:
+            self.store.commit(batch)
+        except Exception as err:
+            self.needs_rebuild = True
+            raise Unavailable(f"could not store the batch, nothing was applied: {err}") from err
+
+    def rebuild(self) -> int:
+        """Reset feature state and replay the ledger into it; returns events replayed."""
+        self.features.reset()
+        count = 0
+        for event in self.store.iter_events():
+            self.features.process(event)
+            count += 1
+        self.needs_rebuild = False
+        return count
+
+    def _decide(self, event: t.Event, book: LineBook) -> Decision:
+        started = time.perf_counter_ns()
+        decision_id = decision_id_for(event.event_id)
+        owner = owner_of(event)
+        if owner:
+            _expire_freezes(book, owner, event.occurred_at)
+        product = product_of(event)
+        line = book.get(owner, product) if owner and product else None
+        values = {**self.features.process(event), **event_features(event, line)}
+        score = self.scorer.score(owner or event.subject, values)
+        result = self.policy.evaluate(event.type, values)
+        reasons, outcome = list(result.reasons), result.outcome
+        gate = credit_gate(event, line, product)
+        if gate is not None:
+            reasons.append(gate)
+            outcome = Outcome.DECLINE
+        codes = tuple(r.code for r in reasons)
+        actions = apply_specs(result.actions, owner, book, codes, decision_id, event.occurred_at)
+        actions += self._credit_effects(event, outcome, book, score, owner)
+        decision = Decision(
+            decision_id=decision_id,
+            event_id=event.event_id,
+            event_type=event.type,
+            subject=owner or event.subject,
+            outcome=outcome,
+            reasons=tuple(reasons),
+            actions=tuple(actions),
+            scores=MappingProxyType({"credit_score": score}),
+            features=MappingProxyType(values),
+            versions=self.versions,
+            occurred_at=event.occurred_at,
+            decided_at=self.clock.now(),
+            latency_us=(time.perf_counter_ns() - started) // 1000,
+        )
+        _record(book.batch, event, decision)
+        return decision
+
+    def _credit_effects(
+        self,
+        event: t.Event,
+        outcome: Outcome,
+        book: LineBook,
+        score: float,
+        owner: str | None,
+    ) -> list[Action]:
+        """Open requested lines; draw or repay on approved money movements."""
+        opened = open_line_for(event, outcome, book, self.bands, score)
+        if opened is not None:
+            return [opened]
+        if owner is None or outcome is not Outcome.APPROVE:
+            return []
+        product = product_of(event)
+        current = book.get(owner, product) if product else None
+        if current is None:
+            return []
+        amount = getattr(event, "amount", None)
+        if isinstance(event, t.Payment | t.LoanDrawdown) and amount is not None:
+            book.put(current.draw(amount, event.occurred_at))
+        elif isinstance(event, t.Repayment) and amount is not None:
+            book.put(current.repay(amount, event.occurred_at))
+        return []
+
+
+def _expire_freezes(book: LineBook, owner: str, at: datetime) -> None:
+    for line in book.of(owner):
+        expired = expire_freeze(line, at)
+        if expired:
+            book.put(expired[0])
+            book.batch.changes.append(expired[1])
+
+
+def _record(batch: Batch, event: t.Event, decision: Decision) -> None:
+    batch.events.append((event, event_fingerprint(event), decision.decision_id))
+    batch.decisions.append(decision)
+    if isinstance(event, t.AccountOpened):
+        batch.accounts.append((event.account_id, event.person_id, event.occurred_at.isoformat()))

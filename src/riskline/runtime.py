@@ -1,0 +1,103 @@
+"""The composition root: build every part of a Riskline process from :class:`Settings`.
+
+``api/``, ``cli.py`` and ``stream/`` call :func:`build_runtime`; nothing else wires
+implementations together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine as SqlEngine
+
+from riskline.clock import Clock, SystemClock
+from riskline.config import DEV_PII_SECRET, Settings
+from riskline.credit import BandTable, FixedScore
+from riskline.decisioning import Engine, FeatureSource, Policy
+from riskline.events import Event, PiiHasher
+from riskline.service import Ingestor
+from riskline.storage import KeyStore, SqlStore, connect, upgrade
+
+__all__ = ["Runtime", "build_runtime", "default_features"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Everything a process needs, built once."""
+
+    settings: Settings
+    db: SqlEngine
+    store: SqlStore
+    keys: KeyStore
+    engine: Engine
+    ingestor: Ingestor
+    hasher: PiiHasher
+
+    def close(self) -> None:
+        """Stop the writer and release connections."""
+        self.ingestor.close()
+        self.db.dispose()
+
+
+class _OnlineAdapter:
+    """Adapts the feature engine to the engine's :class:`FeatureSource` port."""
+
+    def __init__(self, factory: Any) -> None:
+        self._factory = factory
+        self._online = factory()
+
+    def process(self, event: Event) -> Mapping[str, float]:
+        return self._online.process(event)  # type: ignore[no-any-return]
+
+    def schema(self) -> Mapping[str, str]:
+        return {k: str(v) for k, v in self._online.catalog.schema().items()}
+
+    def reset(self) -> None:
+        self._online = self._factory()
+
+
+def default_features(settings: Settings) -> FeatureSource:
+    """The default feature catalog on the configured state store."""
+    from riskline.features import MemoryStore, OnlineFeatures, default_catalog
+
+    catalog = default_catalog()
+    return _OnlineAdapter(
+        lambda: OnlineFeatures(catalog, MemoryStore(), lateness=settings.allowed_lateness)
+    )
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    features: FeatureSource | None = None,
+    migrate: bool = True,
+    replay: bool = True,
+) -> Runtime:
+    """Connect, migrate, load policy, replay the ledger into feature state, start the writer."""
+    if settings.pii_secret.get_secret_value() == DEV_PII_SECRET:
+        log.warning("RISKLINE_PII_SECRET is not set: using the development secret")
+    db = connect(settings.database_url)
+    if migrate:
+        upgrade(db)
+    store = SqlStore(db)
+    policy = Policy.from_file(settings.policy_path) if settings.policy_path else Policy.default()
+    engine = Engine(
+        store=store,
+        features=features or default_features(settings),
+        policy=policy,
+        bands=BandTable.default(),
+        scorer=FixedScore(),
+        clock=clock or SystemClock(),
+        max_future_skew=settings.max_future_skew,
+    )
+    if replay:
+        engine.rebuild()
+    return Runtime(
+        settings, db, store, KeyStore(db), engine, Ingestor(engine), PiiHasher(settings.pii_key)
+    )

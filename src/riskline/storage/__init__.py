@@ -1,0 +1,17 @@
+"""Storage: SQLAlchemy tables, the SQL store for the engine, API keys, migrations."""
+
+from riskline.storage.db import connect
+from riskline.storage.keys import ApiKey, KeyStore, Role
+from riskline.storage.migrate import current_revision, head_revision, upgrade
+from riskline.storage.store import SqlStore
+
+__all__ = [
+    "ApiKey",
+    "KeyStore",
+    "Role",
+    "SqlStore",
+    "connect",
+    "current_revision",
+    "head_revision",
+    "upgrade",
+]

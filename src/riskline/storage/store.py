@@ -1,0 +1,312 @@
+"""SqlStore: the ledger, decisions and credit lines on SQLite or PostgreSQL (one implementation)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from riskline.credit import Actor, CreditLine, LineChange, LineStatus
+from riskline.decisioning import Batch, Decision, StoredEvent
+from riskline.errors import Conflict, NotFound, Unavailable
+from riskline.events import Event, Product, decode_event, encode_event
+from riskline.storage import tables as tb
+from riskline.storage.serde import decision_body, decision_from_row
+
+__all__ = ["SqlStore"]
+
+_CHUNK = 500
+
+
+class SqlStore:
+    """Implements the engine's store on any SQLAlchemy engine; every write is one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- ledger ---------------------------------------------------------------
+    def find_events(self, event_ids: Sequence[str]) -> Mapping[str, StoredEvent]:
+        """Ledger entries for those ids that are already stored."""
+        found: dict[str, StoredEvent] = {}
+        ids = list(dict.fromkeys(event_ids))
+        with self.engine.connect() as conn:
+            for i in range(0, len(ids), _CHUNK):
+                q = select(
+                    tb.events.c.event_id, tb.events.c.fingerprint, tb.events.c.decision_id
+                ).where(tb.events.c.event_id.in_(ids[i : i + _CHUNK]))
+                for r in conn.execute(q):
+                    found[r.event_id] = StoredEvent(r.event_id, r.fingerprint, r.decision_id)
+        return found
+
+    def iter_events(self, batch_size: int = 5000) -> Iterator[Event]:
+        """Every stored event in ledger (arrival) order."""
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(tb.events.c.seq, tb.events.c.payload)
+                    .where(tb.events.c.seq > last)
+                    .order_by(tb.events.c.seq)
+                    .limit(batch_size)
+                ).all()
+            if not rows:
+                return
+            for r in rows:
+                yield decode_event(json.loads(r.payload))
+            last = rows[-1].seq
+
+    def count_events(self) -> int:
+        """How many events the ledger holds."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(tb.events)).scalar_one())
+
+    # -- decisions ------------------------------------------------------------
+    def get_decisions(self, decision_ids: Sequence[str]) -> Mapping[str, Decision]:
+        """Stored decisions by id (missing ids are left out)."""
+        out: dict[str, Decision] = {}
+        ids = list(dict.fromkeys(decision_ids))
+        with self.engine.connect() as conn:
+            for i in range(0, len(ids), _CHUNK):
+                q = select(tb.decisions).where(tb.decisions.c.decision_id.in_(ids[i : i + _CHUNK]))
+                for r in conn.execute(q).mappings():
+                    out[r["decision_id"]] = decision_from_row(r)
+        return out
+
+    def get_decision(self, decision_id: str) -> Decision:
+        """One decision, or :class:`NotFound`."""
+        found = self.get_decisions([decision_id])
+        if decision_id not in found:
+            raise NotFound(f"no decision {decision_id}")
+        return found[decision_id]
+
+    def decisions_for(self, subject: str, limit: int = 50) -> list[Decision]:
+        """Most recent decisions about a subject."""
+        q = (
+            select(tb.decisions)
+            .where(tb.decisions.c.subject == subject)
+            .order_by(tb.decisions.c.occurred_at.desc(), tb.decisions.c.decision_id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [decision_from_row(r) for r in conn.execute(q).mappings()]
+
+    def outcome_counts(self) -> dict[str, int]:
+        """Decisions by outcome."""
+        q = select(tb.decisions.c.outcome, func.count()).group_by(tb.decisions.c.outcome)
+        with self.engine.connect() as conn:
+            return {o: int(n) for o, n in conn.execute(q)}
+
+    # -- lines ----------------------------------------------------------------
+    def lines_for(self, owner_ids: Iterable[str]) -> list[CreditLine]:
+        """Every line of those owners."""
+        ids = list(dict.fromkeys(owner_ids))
+        out: list[CreditLine] = []
+        with self.engine.connect() as conn:
+            for i in range(0, len(ids), _CHUNK):
+                q = select(tb.credit_lines).where(
+                    tb.credit_lines.c.owner_id.in_(ids[i : i + _CHUNK])
+                )
+                out.extend(_line(r) for r in conn.execute(q).mappings())
+        return out
+
+    def get_line(self, line_id: str) -> CreditLine:
+        """One line, or :class:`NotFound`."""
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(select(tb.credit_lines).where(tb.credit_lines.c.line_id == line_id))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise NotFound(f"no credit line {line_id}")
+        return _line(row)
+
+    def lines_by_status(self, status: LineStatus, limit: int = 1000) -> list[CreditLine]:
+        """Lines currently in ``status``."""
+        q = select(tb.credit_lines).where(tb.credit_lines.c.status == status.value).limit(limit)
+        with self.engine.connect() as conn:
+            return [_line(r) for r in conn.execute(q).mappings()]
+
+    def line_history(self, line_id: str) -> list[LineChange]:
+        """A line's changes, oldest first."""
+        q = (
+            select(tb.line_history)
+            .where(tb.line_history.c.line_id == line_id)
+            .order_by(tb.line_history.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_change(r) for r in conn.execute(q).mappings()]
+
+    # -- accounts -------------------------------------------------------------
+    def account(self, account_id: str) -> Mapping[str, Any]:
+        """The account's person and opening time, or :class:`NotFound`."""
+        q = select(tb.accounts).where(tb.accounts.c.account_id == account_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).mappings().first()
+        if row is None:
+            raise NotFound(f"no account {account_id}")
+        return dict(row)
+
+    # -- writes ---------------------------------------------------------------
+    def commit(self, batch: Batch) -> None:
+        """Write a whole batch in one transaction, or nothing."""
+        if not batch.events and not batch.changes and not batch.lines:
+            return
+        now = datetime.now(UTC)
+        try:
+            with self.engine.begin() as conn:
+                if batch.events:
+                    conn.execute(
+                        tb.events.insert(), [_event_row(e, fp, d, now) for e, fp, d in batch.events]
+                    )
+                if batch.decisions:
+                    conn.execute(tb.decisions.insert(), [_decision_row(d) for d in batch.decisions])
+                self._write_lines(conn, batch)
+                if batch.changes:
+                    conn.execute(tb.line_history.insert(), [_change_row(c) for c in batch.changes])
+                if batch.accounts:
+                    conn.execute(
+                        self._insert_ignore(tb.accounts),
+                        [
+                            {
+                                "account_id": a,
+                                "person_id": p,
+                                "opened_at": datetime.fromisoformat(at),
+                            }
+                            for a, p, at in batch.accounts
+                        ],
+                    )
+        except IntegrityError as err:
+            raise Conflict(
+                f"a concurrent writer stored part of this batch first: {err.orig}"
+            ) from err
+        except DBAPIError as err:
+            raise Unavailable(f"database error, nothing was written: {err.orig}") from err
+
+    def _write_lines(self, conn: Any, batch: Batch) -> None:
+        new = [ln for lid, ln in batch.lines.items() if lid in batch.new_lines]
+        if new:
+            conn.execute(tb.credit_lines.insert(), [_line_row(ln) for ln in new])
+        for lid, line in batch.lines.items():
+            if lid in batch.new_lines:
+                continue
+            base = batch.base_versions.get(lid)
+            stmt = update(tb.credit_lines).where(tb.credit_lines.c.line_id == lid)
+            if base is not None:
+                stmt = stmt.where(tb.credit_lines.c.version == base)
+            res = conn.execute(stmt.values(**_line_row(line)))
+            if res.rowcount != 1:
+                raise Conflict(f"credit line {lid} was changed by someone else; retry")
+
+    def apply_change(self, line: CreditLine, new: CreditLine, change: LineChange) -> None:
+        """Store one analyst/appeal change of a line (optimistic on the line version)."""
+        batch = Batch(
+            lines={new.line_id: new}, changes=[change], base_versions={line.line_id: line.version}
+        )
+        self.commit(batch)
+
+    def _insert_ignore(self, table: Any) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            return postgresql.insert(table).on_conflict_do_nothing()
+        return sqlite.insert(table).on_conflict_do_nothing()
+
+
+def _event_row(e: Event, fp: str, decision_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        "event_id": e.event_id,
+        "type": e.type,
+        "subject": e.subject,
+        "occurred_at": e.occurred_at,
+        "recorded_at": now,
+        "fingerprint": fp,
+        "decision_id": decision_id,
+        "payload": json.dumps(encode_event(e), separators=(",", ":")),
+    }
+
+
+def _decision_row(d: Decision) -> dict[str, Any]:
+    return {
+        "decision_id": d.decision_id,
+        "event_id": d.event_id,
+        "event_type": d.event_type,
+        "subject": d.subject,
+        "outcome": d.outcome.value,
+        "occurred_at": d.occurred_at,
+        "decided_at": d.decided_at,
+        "latency_us": d.latency_us,
+        "body": decision_body(d),
+    }
+
+
+def _line_row(ln: CreditLine) -> dict[str, Any]:
+    return {
+        "line_id": ln.line_id,
+        "owner_id": ln.owner_id,
+        "owner_kind": ln.owner_kind,
+        "product": ln.product.value,
+        "status": ln.status.value,
+        "credit_limit": ln.limit,
+        "outstanding": ln.outstanding,
+        "previous_limit": ln.previous_limit,
+        "frozen_until": ln.frozen_until,
+        "review_at": ln.review_at,
+        "currency": ln.currency,
+        "opened_at": ln.opened_at,
+        "updated_at": ln.updated_at,
+        "version": ln.version,
+    }
+
+
+def _line(m: Any) -> CreditLine:
+    return CreditLine(
+        line_id=m["line_id"],
+        owner_id=m["owner_id"],
+        owner_kind=m["owner_kind"],
+        product=Product(m["product"]),
+        status=LineStatus(m["status"]),
+        limit=m["credit_limit"],
+        outstanding=m["outstanding"],
+        opened_at=m["opened_at"],
+        updated_at=m["updated_at"],
+        previous_limit=m["previous_limit"],
+        frozen_until=m["frozen_until"],
+        review_at=m["review_at"],
+        currency=m["currency"],
+        version=m["version"],
+    )
+
+
+def _change_row(c: LineChange) -> dict[str, Any]:
+    return {
+        "line_id": c.line_id,
+        "action": c.action,
+        "from_status": c.from_status.value,
+        "to_status": c.to_status.value,
+        "limit_before": c.limit_before,
+        "limit_after": c.limit_after,
+        "actor_kind": c.actor.kind,
+        "actor_id": c.actor.id,
+        "reasons": json.dumps(list(c.reasons)),
+        "decision_id": c.decision_id,
+        "at": c.at,
+    }
+
+
+def _change(m: Any) -> LineChange:
+    return LineChange(
+        line_id=m["line_id"],
+        action=m["action"],
+        from_status=LineStatus(m["from_status"]),
+        to_status=LineStatus(m["to_status"]),
+        limit_before=m["limit_before"],
+        limit_after=m["limit_after"],
+        actor=Actor(m["actor_kind"], m["actor_id"]),
+        reasons=tuple(json.loads(m["reasons"])),
+        decision_id=m["decision_id"],
+        at=m["at"],
+    )

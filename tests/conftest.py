@@ -1,0 +1,107 @@
+"""Shared fixtures: small fakes, SQLite and PostgreSQL databases, a runtime."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from riskline.clock import FixedClock
+from riskline.config import Settings
+from riskline.events import Event, PiiHasher
+from riskline.storage import connect, upgrade
+from tests.factories import T0
+
+PG_URL = os.environ.get("RISKLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SECRET = "test-secret-0123456789"
+
+
+class ScriptedFeatures:
+    """A FeatureSource fake: per-event preset values, plus a count of processed events."""
+
+    def __init__(self, schema: Mapping[str, str] | None = None) -> None:
+        self._schema = dict(schema or {"device.accounts_30d": "number", "account.devices_1d": "number"})
+        self.values: dict[str, dict[str, float]] = {}
+        self.seen: list[str] = []
+
+    def process(self, event: Event) -> Mapping[str, float]:
+        self.seen.append(event.event_id)
+        return self.values.get(event.event_id, {})
+
+    def schema(self) -> Mapping[str, str]:
+        return self._schema
+
+    def reset(self) -> None:
+        self.seen.clear()
+
+
+@pytest.fixture
+def hasher() -> PiiHasher:
+    return PiiHasher(SECRET.encode())
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0 + timedelta(days=400))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Any) -> str:
+    return f"sqlite:///{tmp_path / 'riskline.db'}"
+
+
+def _pg_admin() -> Engine | None:
+    try:
+        engine = connect(PG_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect():
+            return engine
+    except Exception:
+        return None
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Engine]:
+    admin = _pg_admin()
+    if admin is None:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL} (set RISKLINE_TEST_PG_URL)")
+    yield admin
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_server: Engine) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    from sqlalchemy import text
+
+    name = f"riskline_t_{uuid.uuid4().hex[:12]}"
+    with pg_server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with pg_server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Each repository test runs on SQLite and on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Engine]:
+    engine = connect(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    return Settings(database_url=sqlite_url, pii_secret=SECRET)
