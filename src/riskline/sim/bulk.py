@@ -195,6 +195,9 @@ def onboarding_frames(world: World) -> dict[str, pl.DataFrame]:
     pop, rng = world.pop, world.rng(2)
     person = pop.a_person
     ts = pop.a_open_ts
+    hh_dev = pop.p_hh_dev[person]
+    device = np.where((hh_dev != "") & (rng.random(ts.size) < 0.5), hh_dev, pop.p_dev1[person])
+    device = np.where(pop.a_open_dev != "", pop.a_open_dev, device)
     opened = pl.DataFrame(
         {
             "ts": ts,
@@ -202,7 +205,7 @@ def onboarding_frames(world: World) -> dict[str, pl.DataFrame]:
             "person_id": pop.p_id[person],
             "phone": pop.p_phone[person],
             "id_number": pop.p_idno[person],
-            "device_id": pop.p_dev1[person],
+            "device_id": device,
             "ip": pop.p_ip[person],
         }
     )

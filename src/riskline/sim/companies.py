@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from riskline.sim.typologies.base import DAY, HOUR, Ring, iso
+from riskline.sim.typologies.base import DAY, HOUR, Actor, Ring, iso
 from riskline.sim.world import World
 
 __all__ = ["add_enterprises"]
@@ -24,39 +24,42 @@ def add_enterprises(world: World) -> None:
     owners = [ring.existing(p) for p in world.reserve(max(2, count * 2 // 3))]
     k = 0
     while k < count:
-        group = ids[k : k + int(rng.integers(1, 5))]
+        size = 3 if k == 0 and count >= 6 else int(rng.integers(1, 5))
+        group = ids[k : k + size]
         owner = owners[int(rng.integers(0, len(owners)))]
         rep = owners[int(rng.integers(0, len(owners)))]
-        mutual = len(group) == 2 and rng.random() < 0.5
+        circle = len(group) >= 3 and (k == 0 or rng.random() < 0.25)
+        cyclic = circle or (len(group) == 2 and rng.random() < 0.5)
+        if circle and owner.index is not None:
+            world.hard_negatives.setdefault(owner.index, set()).add("guarantee_circle")
         for j, enterprise in enumerate(group):
-            roles: list[dict[str, str]] = [
-                {"party_id": rep.person_id, "role": "legal_representative"},
-                {"party_id": owner.person_id, "role": "actual_controller"},
-                {"party_id": owner.person_id, "role": "shareholder", "share": "0.7"},
-            ]
-            if j > 0 or mutual:
-                roles.append(
-                    {
-                        "party_id": group[(j + 1) % len(group)] if mutual else group[j - 1],
-                        "role": "guarantor",
-                        "party_kind": "enterprise",
-                    }
-                )
-            else:
-                roles.append({"party_id": owner.person_id, "role": "guarantor"})
-            ts = world.start_ts - int(rng.integers(30, 900)) * DAY
-            ring.emit(
-                "enterprise_registered",
-                ts,
-                fraud=False,
-                enterprise_id=enterprise,
-                name=f"Trading Co {enterprise[-4:]}",
-                roles=json.dumps(roles, separators=(",", ":")),
-                spv=False,
-            )
+            guarantor = group[(j + 1) % len(group)] if cyclic else group[j - 1]
+            _register(ring, enterprise, owner, rep, guarantor if cyclic or j > 0 else None)
             if rng.random() < 0.4:
                 _borrow(ring, enterprise, owner.card)
         k += len(group)
+
+
+def _register(ring: Ring, enterprise: str, owner: Actor, rep: Actor, guarantor: str | None) -> None:
+    roles: list[dict[str, str]] = [
+        {"party_id": rep.person_id, "role": "legal_representative"},
+        {"party_id": owner.person_id, "role": "actual_controller"},
+        {"party_id": owner.person_id, "role": "shareholder", "share": "0.7"},
+    ]
+    if guarantor is None:
+        roles.append({"party_id": owner.person_id, "role": "guarantor"})
+    else:
+        roles.append({"party_id": guarantor, "role": "guarantor", "party_kind": "enterprise"})
+    ts = ring.world.start_ts - int(ring.rng.integers(30, 900)) * DAY
+    ring.emit(
+        "enterprise_registered",
+        ts,
+        fraud=False,
+        enterprise_id=enterprise,
+        name=f"Trading Co {enterprise[-4:]}",
+        roles=json.dumps(roles, separators=(",", ":")),
+        spv=False,
+    )
 
 
 def _borrow(ring: Ring, enterprise: str, card: str) -> None:

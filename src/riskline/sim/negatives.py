@@ -28,6 +28,9 @@ def add_negatives(world: World) -> None:
         _mark(world, person, "heavy_borrower")
     for _ in range(max(1, n // 2000)):
         _circle(ring, world, world.reserve(int(ring.rng.integers(3, 5))))
+    for person in world.reserve(max(2, n // 400)):
+        _traveller(ring, world, person)
+    _assisted_signups(ring, world, max(1, n // 1500))
     _structural(world, ring)
 
 
@@ -109,11 +112,14 @@ def _circle(ring: Ring, world: World, persons: list[int]) -> None:
     ts = ring.at(0.0, 0.2)
     while ts < world.end_ts:
         amount = int(rng.integers(200, 3000)) * 100
+        quick = rng.random() < 0.5
+        hop = ts
         for k, m in enumerate(members):
             dst = members[(k + 1) % len(members)]
+            hop += int(rng.integers(300, 4 * 3600 if quick else 86_400))
             ring.emit(
                 "transfer",
-                ts + k * int(rng.integers(600, 86_400)),
+                hop,
                 fraud=False,
                 account_id=m.account_id,
                 amount=amount,
@@ -124,6 +130,38 @@ def _circle(ring: Ring, world: World, persons: list[int]) -> None:
         ts += int(rng.integers(5, 15)) * DAY
     for p in persons:
         _mark(world, p, "transfer_circle")
+
+
+def _traveller(ring: Ring, world: World, person: int) -> None:
+    """A trip: logins from a hotel computer and a borrowed phone within hours, new IPs."""
+    rng = ring.rng
+    who = ring.existing(person)
+    ts = ring.at(0.1, 0.9)
+    geo = str(rng.choice(["CN-35", "CN-45", "CN-53", "CN-46"]))
+    for _ in range(int(rng.integers(2, 4))):
+        ring.login(who, ts, ring.new_device(), ring.new_ip(), fraud=False, geo=geo)
+        ts += int(rng.integers(600, 5 * 3600))
+    _mark(world, person, "traveller_multi_device")
+
+
+def _assisted_signups(ring: Ring, world: World, groups: int) -> None:
+    """Branch staff opening several customers' accounts on one tablet within hours."""
+    pop, rng = world.pop, ring.rng
+    n = world.config.persons
+    fresh = np.flatnonzero(pop.a_open_ts[:n] >= world.start_ts + DAY)
+    fresh = fresh[rng.permutation(fresh.size)]
+    pos = 0
+    for _ in range(groups):
+        size = int(rng.integers(3, 7))
+        members, pos = fresh[pos : pos + size], pos + size
+        if members.size < 3:
+            return
+        t0 = int(pop.a_open_ts[members].min())
+        tablet = ring.new_device()
+        for k, a in enumerate(members):
+            pop.a_open_ts[a] = t0 + k * int(rng.integers(300, 5400))
+            pop.a_open_dev[a] = tablet
+            _mark(world, int(pop.a_person[a]), "assisted_signup")
 
 
 def _structural(world: World, ring: Ring) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from riskline.errors import InvalidConfig
 from riskline.sim.config import WorldConfig
 from riskline.sim.ids import IdSpace, card_numbers, id_numbers, ip_strings, phones
 
@@ -62,6 +63,7 @@ class Population:
     a_rate: F64
     a_default_ts: I64
     a_late: B
+    a_open_dev: S
     m_id: S
     m_owner: I64
     m_cat: I64
@@ -93,7 +95,10 @@ class World:
     def reserve(self, count: int) -> list[int]:
         """Take ``count`` established persons (accounts opened before the window) for a role."""
         if count > len(self.pool):
-            raise ValueError("population too small for the configured rings")
+            raise InvalidConfig(
+                "population too small for the configured rings and roles: "
+                "raise persons or history_days, or lower typology ring rates"
+            )
         taken, self.pool = self.pool[:count], self.pool[count:]
         return taken
 
@@ -133,7 +138,7 @@ def build_world(config: WorldConfig) -> World:
     }
     rng = np.random.default_rng([config.seed, 0])
     pop = _population(config, rng, spaces, start)
-    hist = pop.a_open_ts[: config.persons] < start - 30 * DAY
+    hist = pop.a_open_ts[: config.persons] < start - min(30, config.history_days // 2) * DAY
     pool = [int(i) for i in rng.permutation(np.flatnonzero(hist))]
     return World(config, pop, start, start + config.days * DAY, spaces, pool)
 
@@ -209,6 +214,7 @@ def _accounts(
         "a_rate": rate,
         "a_default_ts": default.astype(np.int64),
         "a_late": rng.random(k) < cfg.late_payment_rate,
+        "a_open_dev": np.full(k, "", dtype="<U12"),
     }
 
 

@@ -17,7 +17,8 @@ __all__ = ["generate"]
 def generate(world: World, ring: Ring, size: int) -> None:
     """One farm of ``size`` accounts behind a single controller."""
     rng = ring.rng
-    devices = [ring.new_device() for _ in range(int(rng.integers(1, 3)))]
+    rotate = rng.random() < 0.35
+    devices = [ring.new_device() for _ in range(size if rotate else int(rng.integers(1, 3)))]
     ip = ring.new_ip()
     phone0 = int(world.spaces["phone"].numbers(1)[0]) * 1000
     alt = rng.random() < 0.3
