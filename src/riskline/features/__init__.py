@@ -1,0 +1,20 @@
+"""Real-time features: declarative windowed definitions, online state, point-in-time batch."""
+
+from riskline.features.catalog import Catalog
+from riskline.features.default import default_catalog
+from riskline.features.definitions import Aggregate, FeatureDef, FeatureType, parse_duration
+from riskline.features.online import OnlineFeatures
+from riskline.features.stores import MemoryStore, RedisStore, StateStore
+
+__all__ = [
+    "Aggregate",
+    "Catalog",
+    "FeatureDef",
+    "FeatureType",
+    "MemoryStore",
+    "OnlineFeatures",
+    "RedisStore",
+    "StateStore",
+    "default_catalog",
+    "parse_duration",
+]

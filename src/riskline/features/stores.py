@@ -1,0 +1,200 @@
+"""Where feature state lives: a Protocol with an in-process and a Redis implementation.
+
+>>> from riskline.features.windows import Ring
+>>> store = MemoryStore()
+>>> store.save([("account|a1", EntityState([Ring.new([0.0])], [], []))], {"watermark": 5})
+>>> store.load(["account|a1", "account|a2"])[1] is None, store.meta()["watermark"]
+(True, 5)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from riskline.errors import InvalidConfig, Unavailable
+from riskline.features.state import EntityState
+
+__all__ = ["MemoryStore", "RedisStore", "StateStore"]
+
+Meta = Mapping[str, str | int]
+_SNAPSHOT_VERSION = 1
+
+
+class StateStore(Protocol):
+    """Per-entity feature state, identity links and a little metadata (watermark, catalog)."""
+
+    def load(self, keys: Sequence[str]) -> list[EntityState | None]:
+        """The states of ``keys`` (``None`` where absent), in order."""
+        ...
+
+    def save(self, items: Sequence[tuple[str, EntityState]], meta: Meta) -> None:
+        """Persist states and metadata together."""
+        ...
+
+    def identity(self, key: str) -> list[str] | None:
+        """Identity links of an account or merchant (``'account|a1'``)."""
+        ...
+
+    def set_identity(self, key: str, value: list[str]) -> None:
+        """Record identity links."""
+        ...
+
+    def meta(self) -> dict[str, str | int]:
+        """Saved metadata."""
+        ...
+
+    def keys(self) -> Iterator[str]:
+        """Every entity key with state."""
+        ...
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """Forget entities."""
+        ...
+
+
+class MemoryStore:
+    """In-process state (the default), snapshotted to a JSON file for restarts."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, EntityState] = {}
+        self.identities: dict[str, list[str]] = {}
+        self._meta: dict[str, str | int] = {}
+
+    def load(self, keys: Sequence[str]) -> list[EntityState | None]:
+        """The states of ``keys`` (``None`` where absent), in order."""
+        get = self.states.get
+        return [get(k) for k in keys]
+
+    def save(self, items: Sequence[tuple[str, EntityState]], meta: Meta) -> None:
+        """Keep the (already live) state objects; record metadata."""
+        states = self.states
+        for key, st in items:
+            states[key] = st
+        self._meta.update(meta)
+
+    def identity(self, key: str) -> list[str] | None:
+        """Identity links of an account or merchant."""
+        return self.identities.get(key)
+
+    def set_identity(self, key: str, value: list[str]) -> None:
+        """Record identity links."""
+        self.identities[key] = value
+
+    def meta(self) -> dict[str, str | int]:
+        """Saved metadata."""
+        return dict(self._meta)
+
+    def keys(self) -> Iterator[str]:
+        """Every entity key with state."""
+        return iter(list(self.states))
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """Forget entities."""
+        for k in keys:
+            self.states.pop(k, None)
+
+    def snapshot(self, path: str | Path) -> None:
+        """Write everything to ``path`` atomically (temp file, then rename)."""
+        doc = {
+            "version": _SNAPSHOT_VERSION,
+            "meta": self._meta,
+            "identities": self.identities,
+            "states": {k: s.dump() for k, s in self.states.items()},
+        }
+        tmp = Path(f"{path}.tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            json.dump(doc, fh, separators=(",", ":"))
+        os.replace(tmp, path)
+
+    def restore(self, path: str | Path) -> None:
+        """Replace the contents with a snapshot written by :meth:`snapshot`."""
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+            if doc.get("version") != _SNAPSHOT_VERSION:
+                raise InvalidConfig(f"feature snapshot {path}: unsupported version")
+            states = {k: EntityState.load(v) for k, v in doc["states"].items()}
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise InvalidConfig(f"feature snapshot {path} cannot be read: {err}") from None
+        self.states, self.identities, self._meta = states, doc["identities"], doc["meta"]
+
+
+class RedisStore:
+    """State in Redis (JSON values under ``prefix``), shared by several workers."""
+
+    def __init__(
+        self,
+        url: str = "redis://127.0.0.1:6379/0",
+        prefix: str = "riskline:feat:",
+        ttl_seconds: int | None = None,
+        client: Any = None,
+    ) -> None:
+        import redis
+
+        self.url, self.prefix, self.ttl_seconds = url, prefix, ttl_seconds
+        self.client = client if client is not None else redis.Redis.from_url(url)
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError,)
+
+    def _call(self, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except self._errors as err:
+            raise Unavailable(f"feature store at {self.url} failed: {err}") from None
+
+    def load(self, keys: Sequence[str]) -> list[EntityState | None]:
+        """The states of ``keys`` (``None`` where absent), in order (one MGET)."""
+        if not keys:
+            return []
+        raw = self._call(self.client.mget, [self.prefix + "s:" + k for k in keys])
+        return [None if r is None else EntityState.load(json.loads(r)) for r in raw]
+
+    def save(self, items: Sequence[tuple[str, EntityState]], meta: Meta) -> None:
+        """Write states and metadata in one pipeline."""
+        pipe = self.client.pipeline(transaction=False)
+        for key, st in items:
+            pipe.set(
+                self.prefix + "s:" + key,
+                json.dumps(st.dump(), separators=(",", ":")),
+                ex=self.ttl_seconds,
+            )
+        if meta:
+            pipe.hset(self.prefix + "meta", mapping=dict(meta))  # type: ignore[arg-type]
+        self._call(pipe.execute)
+
+    def identity(self, key: str) -> list[str] | None:
+        """Identity links of an account or merchant."""
+        raw = self._call(self.client.get, self.prefix + "i:" + key)
+        return None if raw is None else list(json.loads(raw))
+
+    def set_identity(self, key: str, value: list[str]) -> None:
+        """Record identity links."""
+        self._call(self.client.set, self.prefix + "i:" + key, json.dumps(value))
+
+    def meta(self) -> dict[str, str | int]:
+        """Saved metadata (numbers come back as ints)."""
+        raw = self._call(self.client.hgetall, self.prefix + "meta")
+        out: dict[str, str | int] = {}
+        for k, v in raw.items():
+            text = v.decode()
+            out[k.decode()] = int(text) if text.lstrip("-").isdigit() else text
+        return out
+
+    def keys(self) -> Iterator[str]:
+        """Every entity key with state."""
+        cut = len(self.prefix) + 2
+        for raw in self.client.scan_iter(match=self.prefix + "s:*", count=1000):
+            yield raw.decode()[cut:]
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """Forget entities."""
+        if keys:
+            self._call(self.client.delete, *[self.prefix + "s:" + k for k in keys])
+
+    def clear(self) -> None:
+        """Delete every key under the prefix (tests, resets)."""
+        batch = list(self.client.scan_iter(match=self.prefix + "*", count=1000))
+        if batch:
+            self._call(self.client.delete, *batch)

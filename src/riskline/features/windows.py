@@ -1,0 +1,231 @@
+"""Per-entity state primitives: bucketed sliding windows and bounded value sets.
+
+Time is integer seconds; a bucket is ``ts // resolution``. A window of ``n`` buckets read at
+bucket ``b`` covers buckets ``b-n+1 .. b``. Running totals make reads at the newest bucket O(1);
+reads at older buckets (late events) scan the few retained buckets.
+
+>>> r = Ring.new([0.0])
+>>> r.add(10, 3, 0, [0.0], ((0, ADD, 2.0),))
+>>> r.add(12, 3, 0, [0.0], ((0, ADD, 5.0),))
+>>> r.totals(12, 3, 0)[0], r.totals(11, 3, 0)[0], r.totals(13, 3, 0)[0]
+(7.0, 2.0, 5.0)
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right, insort
+from typing import Any
+
+__all__ = ["ADD", "MAX", "MIN", "Distinct", "Ring", "SlotOp", "shrink_seen"]
+
+ADD, MIN, MAX = 0, 1, 2
+INF = float("inf")
+NEVER = -(1 << 62)
+SlotOp = tuple[int, int, float]
+"""``(slot, ADD | MIN | MAX, value)``."""
+
+
+class Ring:
+    """Bucketed sliding window of several slots with running totals of the additive ones."""
+
+    __slots__ = ("head", "keys", "lo", "tot", "vals")
+
+    def __init__(
+        self, head: int, keys: list[int], vals: list[list[float]], tot: list[float], lo: int
+    ) -> None:
+        self.head = head
+        self.keys = keys
+        self.vals = vals
+        self.tot = tot
+        self.lo = lo
+
+    @classmethod
+    def new(cls, template: list[float]) -> Ring:
+        """An empty window whose buckets start as copies of ``template``."""
+        return cls(NEVER, [], [], [0.0] * len(template), 0)
+
+    def _advance(self, b: int, n: int, prune: int) -> None:
+        keys, vals, tot = self.keys, self.vals, self.tot
+        edge = b - n
+        i, size = self.lo, len(keys)
+        while i < size and keys[i] <= edge:
+            v = vals[i]
+            for s in range(len(tot)):
+                tot[s] -= v[s]
+            i += 1
+        if i == size:
+            self.tot = [0.0] * len(tot)
+        j = bisect_right(keys, prune, 0, i)
+        if j:
+            del keys[:j], vals[:j]
+        self.lo = i - j
+        self.head = b
+
+    def add(
+        self, b: int, n: int, prune: int, template: list[float], ops: tuple[SlotOp, ...]
+    ) -> None:
+        """Fold ``ops`` into bucket ``b``; ``prune`` is the newest bucket no read can need."""
+        if b > self.head:
+            self._advance(b, n, prune)
+        keys = self.keys
+        if keys and keys[-1] == b:
+            bucket = self.vals[-1]
+        elif not keys or keys[-1] < b:
+            bucket = template.copy()
+            keys.append(b)
+            self.vals.append(bucket)
+        else:
+            pos = bisect_left(keys, b)
+            if keys[pos] == b:
+                bucket = self.vals[pos]
+            else:
+                bucket = template.copy()
+                keys.insert(pos, b)
+                self.vals.insert(pos, bucket)
+                if b <= self.head - n:
+                    self.lo += 1
+        in_window = b > self.head - n
+        tot = self.tot
+        for slot, kind, x in ops:
+            if kind == ADD:
+                bucket[slot] += x
+                if in_window:
+                    tot[slot] += x
+            elif (x < bucket[slot]) if kind == MIN else (x > bucket[slot]):
+                bucket[slot] = x
+
+    def totals(self, b: int, n: int, prune: int) -> list[float]:
+        """Sums of additive slots in the window ending at ``b`` (the live list at the head)."""
+        if b >= self.head:
+            if b > self.head:
+                self._advance(b, n, prune)
+            return self.tot
+        keys, vals = self.keys, self.vals
+        out = [0.0] * len(self.tot)
+        for i in range(bisect_right(keys, b - n), bisect_right(keys, b)):
+            v = vals[i]
+            for s in range(len(out)):
+                out[s] += v[s]
+        return out
+
+    def extreme(self, b: int, n: int, slot: int, kind: int) -> float:
+        """Min or max of ``slot`` over the window ending at ``b`` (NaN when empty)."""
+        keys, vals = self.keys, self.vals
+        best = INF if kind == MIN else -INF
+        for i in range(bisect_right(keys, b - n), bisect_right(keys, b)):
+            x = vals[i][slot]
+            if (x < best) if kind == MIN else (x > best):
+                best = x
+        return best if best not in (INF, -INF) else float("nan")
+
+    def dump(self) -> list[Any]:
+        """Plain JSON-able form."""
+        return [self.head, self.keys, self.vals, self.tot, self.lo]
+
+    @classmethod
+    def load(cls, plain: list[Any]) -> Ring:
+        """Inverse of :meth:`dump`."""
+        head, keys, vals, tot, lo = plain
+        return cls(
+            int(head),
+            [int(k) for k in keys],
+            [[float(x) for x in v] for v in vals],
+            [float(x) for x in tot],
+            int(lo),
+        )
+
+
+class Distinct:
+    """Distinct values per bucket: value -> sorted buckets it occurred in (bounded).
+
+    ``live`` counts values whose newest bucket is in the window ending at ``head``, kept up to
+    date through ``lastc`` (bucket -> values whose newest bucket it is), so head reads are O(1).
+    """
+
+    __slots__ = ("head", "lastc", "live", "n", "seen")
+
+    def __init__(self, n: int, seen: dict[str, list[int]] | None = None, head: int = NEVER) -> None:
+        self.n = n
+        self.seen = {} if seen is None else seen
+        self.head = head
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Recompute the head counters from ``seen``."""
+        n = self.n
+        self.lastc: dict[int, int] = {}
+        self.live = 0
+        for lst in self.seen.values():
+            last = lst[-1]
+            if last > self.head - n:
+                self.lastc[last] = self.lastc.get(last, 0) + 1
+                self.live += 1
+
+    def _advance(self, b: int) -> None:
+        n = self.n
+        if b - self.head >= n:
+            self.lastc, self.live = {}, 0
+        else:
+            lastc = self.lastc
+            for k in range(self.head - n + 1, b - n + 1):
+                if k in lastc:
+                    self.live -= lastc.pop(k)
+        self.head = b
+
+    def add(self, value: str, b: int, prune: int, cap: int) -> None:
+        """Record ``value`` in bucket ``b``; forget buckets ``<= prune``; keep ``<= cap`` values."""
+        if b > self.head:
+            self._advance(b)
+        edge = self.head - self.n
+        lst = self.seen.get(value)
+        if lst is None:
+            self.seen[value] = [b]
+            if b > edge:
+                self.lastc[b] = self.lastc.get(b, 0) + 1
+                self.live += 1
+            if len(self.seen) > cap:
+                self._shrink(prune, cap)
+            return
+        old = lst[-1]
+        if old < b:
+            lst.append(b)
+            if b > edge:
+                self.lastc[b] = self.lastc.get(b, 0) + 1
+                if old > edge:
+                    self.lastc[old] -= 1
+                else:
+                    self.live += 1
+        elif b not in lst:
+            insort(lst, b)
+        if lst[0] <= prune:
+            del lst[: min(bisect_right(lst, prune), len(lst) - 1)]
+
+    def _shrink(self, prune: int, cap: int) -> None:
+        live = sorted(self.seen.items(), key=lambda kv: (kv[1][-1], kv[0]))
+        live = [kv for kv in live if kv[1][-1] > prune]
+        self.seen = dict(live[-(cap * 3 // 4) :] if len(live) > cap else live)
+        self.rebuild()
+
+    def count(self, b: int) -> int:
+        """Distinct values with an occurrence in buckets ``b-n+1 .. b``."""
+        if b >= self.head:
+            if b > self.head:
+                self._advance(b)
+            return self.live
+        lo, k = b - self.n, 0
+        for lst in self.seen.values():
+            last = lst[-1]
+            if last <= b:
+                k += last > lo
+            else:
+                i = bisect_right(lst, b)
+                k += i > 0 and lst[i - 1] > lo
+        return k
+
+
+def shrink_seen(seen: dict[str, int], cap: int) -> None:
+    """Keep the ``3/4 * cap`` most recently first-seen values of a lifetime set."""
+    if len(seen) > cap:
+        keep = sorted(seen.items(), key=lambda kv: (kv[1], kv[0]))[-(cap * 3 // 4) :]
+        seen.clear()
+        seen.update(keep)
