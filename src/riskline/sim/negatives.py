@@ -176,9 +176,12 @@ def _structural(world: World, ring: Ring) -> None:
     for a in np.flatnonzero(pop.a_default_ts < NEVER):
         _mark(world, int(pop.a_person[a]), "hardship_default")
     for p in np.flatnonzero(pop.p_change_ts < NEVER):
-        _mark(world, int(p), "new_phone")
         ts = int(pop.p_change_ts[p])
+        if int(pop.a_open_ts[p]) >= ts:
+            continue
+        _mark(world, int(p), "new_phone")
         acc = ring.existing(int(p))
+        ring.login(acc, ts, str(pop.p_dev2[p]), acc.ip, fraud=False, geo=str(pop.p_geo[p]))
         ring.emit(
             "identity_verified",
             ts + 120,

@@ -1,0 +1,162 @@
+"""Generated worlds follow their configuration within stated tolerances."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from riskline.sim import TYPOLOGIES, Labels, WorldConfig, load_world, simulate
+from riskline.sim.world import CATEGORIES
+
+Events = list[dict[str, Any]]
+HOUR = 3600.0
+# typology -> how a ring's labeled actor count follows from its drawn size
+MIN_ACTORS = {"inflation": 3, "enterprise": 2}
+
+
+def _ts(e: dict[str, Any]) -> float:
+    return datetime.fromisoformat(e["occurred_at"]).timestamp()
+
+
+def _ring_actors(labels: Labels) -> dict[str, int]:
+    counts: Counter[str] = Counter(r["ring_id"] for r in labels.actors())
+    return dict(counts)
+
+
+def test_ring_counts_and_sizes_follow_the_config(labels: Labels) -> None:
+    cfg = WorldConfig.small()
+    per_typology = Counter(r["typology"] for r in labels.rings.values())
+    sizes = _ring_actors(labels)
+    for name in TYPOLOGIES:
+        spec = cfg.spec(name)
+        assert per_typology[name] == spec.ring_count(cfg.persons), name
+        for ring_id, ring in labels.rings.items():
+            if ring["typology"] == name:
+                low = max(spec.size_min, MIN_ACTORS.get(name, 1))
+                assert low <= sizes[ring_id] <= max(spec.size_max, low), ring_id
+
+
+def _merchant_categories(events: Events) -> dict[str, str]:
+    return {e["merchant_id"]: e["category"] for e in events if e["type"] == "merchant_registered"}
+
+
+def test_payment_amounts_follow_category_distributions(events: Events, labels: Labels) -> None:
+    category = _merchant_categories(events)
+    amounts: dict[str, list[float]] = defaultdict(list)
+    for e in events:
+        if e["type"] == "payment" and e["event_id"] not in labels.events:
+            amounts[category[e["merchant_id"]]].append(float(e["amount"]))
+    for name, mu, _sd, round_share, _pop in CATEGORIES:
+        values = amounts[name]
+        if len(values) < 300:
+            continue
+        median = statistics.median(values)
+        assert median == pytest.approx(2.718281828**mu, rel=0.2), name
+        rounded = sum(v % 10 == 0 for v in values) / len(values)
+        assert rounded == pytest.approx(round_share, abs=0.06), name
+
+
+def test_payment_rate_and_weekly_and_daily_seasonality(events: Events, labels: Labels) -> None:
+    cfg = WorldConfig.small()
+    start = datetime.fromisoformat(f"{cfg.start.isoformat()}T00:00:00+00:00").timestamp()
+    per_day: Counter[int] = Counter()
+    night = total = 0
+    for e in events:
+        if e["type"] != "payment" or e["event_id"] in labels.events:
+            continue
+        t = _ts(e)
+        if t >= start:
+            per_day[int((t - start) // 86_400)] += 1
+            total += 1
+            night += datetime.fromisoformat(e["occurred_at"]).hour < 5
+    accounts = sum(1 for e in events if e["type"] == "account_opened")
+    days = range(cfg.days - 14, cfg.days)
+    weekend = [per_day[d] for d in days if (cfg.start + timedelta(days=d)).weekday() >= 5]
+    weekday = [per_day[d] for d in days if (cfg.start + timedelta(days=d)).weekday() < 5]
+    assert statistics.mean(weekend) / statistics.mean(weekday) == pytest.approx(1.25, rel=0.1)
+    assert statistics.mean(weekday) / accounts == pytest.approx(cfg.payment_rate, rel=0.12)
+    assert night / total == pytest.approx(0.035, abs=0.015)
+
+
+@pytest.fixture(scope="module")
+def fast_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Events, Labels]:
+    """Cash-out and farm rings only, twice as fast, no camouflage."""
+    out = tmp_path_factory.mktemp("fast")
+    specs = {name: {"rings_per_10k": 0} for name in TYPOLOGIES}
+    specs["cashout"] = {"rings_per_10k": 60}
+    specs["farm"] = {"rings_per_10k": 60}
+    cfg = {
+        "persons": 500,
+        "days": 20,
+        "history_days": 60,
+        "fraud_speed": 2.0,
+        "camouflage_rate": 0.0,
+        "typologies": specs,
+    }
+    simulate(WorldConfig.from_mapping(cfg), out)
+    world = load_world(out)
+    return list(world.events()), world.labels
+
+
+def _payout_delays(events: Events, labels: Labels) -> list[float]:
+    pending: dict[str, list[float]] = defaultdict(list)
+    delays = []
+    for e in events:
+        label = labels.events.get(e["event_id"])
+        if label is None or label["typology"] != "cashout":
+            continue
+        if e["type"] == "payment":
+            pending[label["ring_id"]].append(_ts(e))
+        elif e["type"] == "merchant_payout" and pending[label["ring_id"]]:
+            delays.append((_ts(e) - pending[label["ring_id"]].pop(0)) / HOUR)
+    return delays
+
+
+def test_cashout_payout_delay_scales_with_fraud_speed(
+    events: Events, labels: Labels, fast_world: tuple[Events, Labels]
+) -> None:
+    normal = _payout_delays(events, labels)
+    fast = _payout_delays(*fast_world)
+    assert normal
+    assert fast
+    assert all(0.2 <= d <= 6.0 for d in normal)
+    assert all(0.1 <= d <= 3.0 for d in fast)
+    assert statistics.median(fast) < statistics.median(normal)
+
+
+def test_farm_bursts_follow_speed_and_camouflage_off(fast_world: tuple[Events, Labels]) -> None:
+    events, labels = fast_world
+    farm = {r["id"]: r["ring_id"] for r in labels.actors() if r["typology"] == "farm"}
+    opened: dict[str, list[float]] = defaultdict(list)
+    for e in events:
+        if e["type"] == "account_opened" and e["account_id"] in farm:
+            opened[farm[e["account_id"]]].append(_ts(e))
+    assert opened
+    for times in opened.values():
+        gaps = [(b - a) / HOUR for a, b in itertools.pairwise(times)]
+        assert all(0.015 <= g <= 0.35 for g in gaps)
+    unlabeled = [
+        e
+        for e in events
+        if e["type"] == "payment" and e["account_id"] in farm and e["event_id"] not in labels.events
+    ]
+    assert unlabeled == []
+
+
+def test_fraud_share_of_events_is_small(events: Events, labels: Labels) -> None:
+    share = len(labels.events) / len(events)
+    assert 0.003 < share < 0.05
+
+
+def test_world_dir_has_summary_matching_files(world_dir: Path, events: Events) -> None:
+    import json
+
+    body = json.loads((world_dir / "summary.json").read_text())
+    assert body["summary"]["events"] == len(events)
+    assert body["config"] == WorldConfig.small().to_dict()

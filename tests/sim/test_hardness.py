@@ -1,0 +1,92 @@
+"""No single obvious threshold catches a typology without hitting hard negatives.
+
+Each naive rule is computed from events only; it must fire on most actors of the
+typology it targets and also on honest hard-negative persons of the named kind.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from riskline.sim import Labels
+from tests.sim import signatures as sig
+from tests.sim.conftest import actors
+
+Events = list[dict[str, Any]]
+
+
+def shared_opening_device(events: Events) -> set[str]:
+    """Accounts opened on a device another account was opened on."""
+    by_device: dict[str, list[str]] = defaultdict(list)
+    for e in events:
+        if e["type"] == "account_opened" and e.get("device_id"):
+            by_device[e["device_id"]].append(e["account_id"])
+    return {a for accs in by_device.values() if len(accs) > 1 for a in accs}
+
+
+def night_credit_payment(events: Events) -> set[str]:
+    """Accounts with a revolving payment between midnight and 5am."""
+    return {
+        e["account_id"]
+        for e in events
+        if e["type"] == "payment"
+        and e["funding"] == "revolving"
+        and datetime.fromisoformat(e["occurred_at"]).hour < 5
+    }
+
+
+def new_device_sms(events: Events) -> set[str]:
+    """Accounts verified by SMS on a device new to them."""
+    fresh = {a: {d for _, d in logins} for a, logins in sig.new_devices(events).items()}
+    return {
+        e["account_id"]
+        for e in events
+        if e["type"] == "identity_verified"
+        and e["method"] == "sms"
+        and e.get("device_id") in fresh.get(e["account_id"], set())
+    }
+
+
+def external_applications(events: Events) -> set[str]:
+    """Accounts with two or more applications at external platforms."""
+    counts = Counter(
+        e["account_id"]
+        for e in events
+        if e["type"] == "loan_application" and e["channel"] == "external"
+    )
+    return {a for a, n in counts.items() if n >= 2}
+
+
+def overdue(events: Events) -> set[str]:
+    """Accounts with any bill overdue."""
+    return {e["account_id"] for e in events if e["type"] == "bill_overdue"}
+
+
+RULES: list[tuple[str, Callable[[Events], set[str]], str]] = [
+    ("farm", shared_opening_device, "shared_device_household"),
+    ("cashout", night_credit_payment, "night_owl"),
+    ("bustout", new_device_sms, "new_phone"),
+    ("multilend", external_applications, "heavy_borrower"),
+    ("bustout", overdue, "hardship_default"),
+    ("takeover", sig.multi_device_takeovers, "traveller_multi_device"),
+    ("inflation", sig.pass_through_accounts, "transfer_circle"),
+    ("farm", sig.burst_accounts, "assisted_signup"),
+]
+
+
+@pytest.mark.parametrize(("typology", "rule", "kind"), RULES, ids=[r[1].__name__ for r in RULES])
+def test_naive_rule_hits_hard_negatives(
+    events: Events, labels: Labels, typology: str, rule: Callable[[Events], set[str]], kind: str
+) -> None:
+    flagged = rule(events)
+    targets = actors(labels, typology)
+    honest = {
+        a for r in labels.hard_negatives.values() if kind in r["kinds"] for a in r["accounts"]
+    }
+    assert len(flagged & targets) >= 0.3 * len(targets), "rule should catch the typology"
+    assert flagged & honest, f"rule should also hit honest {kind} accounts"
