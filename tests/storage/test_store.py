@@ -12,9 +12,18 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
 from riskline.credit import Actor, CreditLine, Freeze, LineStatus, apply
-from riskline.decisioning import Action, ActionKind, Batch, Decision, Outcome, Reason, decision_id_for
+from riskline.decisioning import (
+    Action,
+    ActionKind,
+    Batch,
+    Decision,
+    LedgerEntry,
+    Outcome,
+    Reason,
+    decision_id_for,
+)
 from riskline.errors import Conflict, NotFound, Unauthenticated
-from riskline.events import PiiHasher, Product, event_fingerprint, parse_event
+from riskline.events import PiiHasher, Product, canonical_json, event_fingerprint, parse_event
 from riskline.storage import KeyStore, SqlStore, current_revision, head_revision
 from riskline.storage.tables import metadata
 from tests.factories import T0, wire
@@ -28,9 +37,17 @@ def _decision(event_id: str) -> Decision:
         subject="a1",
         outcome=Outcome.REVIEW,
         reasons=(Reason("DEVICE_SHARED", "text", {"device.accounts_30d": 5.0}),),
-        actions=(Action(ActionKind.FREEZE, Product.CASH_LOAN, "a1", days=30),
-                 Action(ActionKind.CUT_LIMIT, Product.REVOLVING, "a1", limit=Decimal("2500"), applied=False,
-                        note="no line")),
+        actions=(
+            Action(ActionKind.FREEZE, Product.CASH_LOAN, "a1", days=30),
+            Action(
+                ActionKind.CUT_LIMIT,
+                Product.REVOLVING,
+                "a1",
+                limit=Decimal("2500"),
+                applied=False,
+                note="no line",
+            ),
+        ),
         scores={"credit_score": 600.0},
         features={"device.accounts_30d": 5.0, "line.amount_to_available": float("inf")},
         versions={"policy": "p1"},
@@ -55,14 +72,25 @@ def test_batch_round_trip(db: Engine, hasher: PiiHasher) -> None:
     event = parse_event(wire("payment", event_id="e1"), hasher)
     decision = _decision("e1")
     line = _line()
-    batch = Batch(events=[(event, event_fingerprint(event), decision.decision_id)], decisions=[decision],
-                  lines={line.line_id: line}, new_lines={line.line_id}, accounts=[("a1", "p1", T0.isoformat())])
+    entry = LedgerEntry(
+        event, canonical_json(event), event_fingerprint(event), decision.decision_id
+    )
+    batch = Batch(
+        events=[entry],
+        decisions=[decision],
+        lines={line.line_id: line},
+        new_lines={line.line_id},
+        accounts=[("a1", "p1", T0.isoformat())],
+    )
     store.commit(batch)
     found = store.find_events(["e1", "nope"])
     assert list(found) == ["e1"] and found["e1"].fingerprint == event_fingerprint(event)
     got = store.get_decision(decision.decision_id)
     assert got.reasons == decision.reasons and got.actions == decision.actions
-    assert got.occurred_at == T0 and got.features["line.amount_to_available"] != got.features["line.amount_to_available"]
+    assert (
+        got.occurred_at == T0
+        and got.features["line.amount_to_available"] != got.features["line.amount_to_available"]
+    )
     assert store.lines_for(["a1"]) == [line]
     assert list(store.iter_events()) == [event]
     assert store.account("a1")["person_id"] == "p1"
@@ -73,9 +101,10 @@ def test_batch_round_trip(db: Engine, hasher: PiiHasher) -> None:
 def test_duplicate_event_id_rolls_back_the_whole_batch(db: Engine, hasher: PiiHasher) -> None:
     store = SqlStore(db)
     event = parse_event(wire("payment", event_id="e1"), hasher)
-    store.commit(Batch(events=[(event, "f", "d1")], decisions=[_decision("e1")]))
+    entry = LedgerEntry(event, canonical_json(event), "f", "d1")
+    store.commit(Batch(events=[entry], decisions=[_decision("e1")]))
     line = _line()
-    again = Batch(events=[(event, "f", "d1")], lines={line.line_id: line}, new_lines={line.line_id})
+    again = Batch(events=[entry], lines={line.line_id: line}, new_lines={line.line_id})
     with pytest.raises(Conflict):
         store.commit(again)
     assert store.lines_for(["a1"]) == []

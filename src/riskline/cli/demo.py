@@ -46,7 +46,7 @@ def _run_world(runtime: Any, persons: int, days: int, seed: int) -> Counter[str]
     from riskline.events import parse_event
     from riskline.sim import WorldConfig, iter_events
 
-    config = WorldConfig.small().with_overrides(persons=persons, days=days, seed=seed)
+    config = WorldConfig.small(persons=persons, days=days, seed=seed)
     counts: Counter[str] = Counter()
     batch = []
     with progress("deciding events") as advance:

@@ -3,7 +3,7 @@
 from riskline.decisioning.context import CONTEXT_SCHEMA
 from riskline.decisioning.engine import BatchResult, Engine, owner_of
 from riskline.decisioning.policy import ActionSpec, Policy, PolicyResult
-from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, StoredEvent
+from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, LedgerEntry, StoredEvent
 from riskline.decisioning.types import (
     Action,
     ActionKind,
@@ -24,6 +24,7 @@ __all__ = [
     "Engine",
     "EngineStore",
     "FeatureSource",
+    "LedgerEntry",
     "Outcome",
     "Policy",
     "PolicyResult",

@@ -35,22 +35,23 @@ class LineBook:
 
     def __init__(self, batch: Batch, loaded: Sequence[CreditLine]) -> None:
         self.batch = batch
-        self._by_owner: dict[tuple[str, t.Product], CreditLine] = {}
+        self._by_owner: dict[str, dict[t.Product, CreditLine]] = {}
         for line in loaded:
-            self._by_owner[(line.owner_id, line.product)] = line
+            self._by_owner.setdefault(line.owner_id, {})[line.product] = line
             batch.base_versions[line.line_id] = line.version
 
     def get(self, owner_id: str, product: t.Product) -> CreditLine | None:
         """The owner's line for ``product``, if any."""
-        return self._by_owner.get((owner_id, product))
+        lines = self._by_owner.get(owner_id)
+        return None if lines is None else lines.get(product)
 
     def of(self, owner_id: str) -> list[CreditLine]:
         """All lines of an owner."""
-        return [ln for (o, _), ln in self._by_owner.items() if o == owner_id]
+        return list(self._by_owner.get(owner_id, {}).values())
 
     def put(self, line: CreditLine, *, new: bool = False) -> None:
         """Record a new state of a line for the batch."""
-        self._by_owner[(line.owner_id, line.product)] = line
+        self._by_owner.setdefault(line.owner_id, {})[line.product] = line
         self.batch.lines[line.line_id] = line
         if new:
             self.batch.new_lines.add(line.line_id)
@@ -127,16 +128,18 @@ def _line_request(event: t.Event) -> tuple[str | None, str, t.Product | None]:
 
 
 def apply_specs(
-    specs: Sequence[ActionSpec],
+    specs: Sequence[tuple[ActionSpec, str]],
     owner: str | None,
     book: LineBook,
-    reasons: tuple[str, ...],
     decision_id: str,
     at: datetime,
 ) -> list[Action]:
-    """Carry out the policy's actions on the owner's lines; record what was (not) applied."""
+    """Carry out the policy's actions on the owner's lines; record what was (not) applied.
+
+    Each line change carries the reason codes of the checks that asked for it.
+    """
     done: list[Action] = []
-    for spec in _merge(specs):
+    for spec, reasons in _merge(specs):
         handler = _HANDLERS.get(spec.kind)
         if handler is None or owner is None or spec.product is None:
             done.append(Action(ActionKind(spec.kind), spec.product, owner))
@@ -151,16 +154,21 @@ def apply_specs(
     return done
 
 
-def _merge(specs: Sequence[ActionSpec]) -> list[ActionSpec]:
-    """One action per (kind, product): the longest freeze, the deepest cut."""
+def _merge(specs: Sequence[tuple[ActionSpec, str]]) -> list[tuple[ActionSpec, tuple[str, ...]]]:
+    """One action per (kind, product): the longest freeze, the deepest cut, all their reasons."""
     best: dict[tuple[str, t.Product | None], ActionSpec] = {}
-    for s in specs:
+    why: dict[tuple[str, t.Product | None], list[str]] = {}
+    for s, code in specs:
         key = (s.kind, s.product)
         prev = best.get(key)
         if prev is None or (s.days or 0) > (prev.days or 0) or (s.factor or 1) < (prev.factor or 1):
             best[key] = s
+        codes = why.setdefault(key, [])
+        if code not in codes:
+            codes.append(code)
     order = {"close": 0, "freeze": 1, "cut_limit": 2}
-    return sorted(best.values(), key=lambda s: order.get(s.kind, 3))
+    merged = sorted(best.items(), key=lambda kv: order.get(kv[1].kind, 3))
+    return [(spec, tuple(why[key])) for key, spec in merged]
 
 
 Handler = Callable[[ActionSpec, CreditLine, LineBook, tuple[str, ...], str, datetime], Action]

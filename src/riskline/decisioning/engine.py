@@ -20,11 +20,11 @@ from riskline.credit import BandTable, ScoreProvider, expire_freeze
 from riskline.decisioning.context import CONTEXT_SCHEMA, event_features, product_of
 from riskline.decisioning.effects import LineBook, apply_specs, credit_gate, open_line_for
 from riskline.decisioning.policy import Policy
-from riskline.decisioning.ports import Batch, EngineStore, FeatureSource
+from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, LedgerEntry
 from riskline.decisioning.types import Action, Decision, Outcome, decision_id_for
 from riskline.errors import IdempotencyConflict, InvalidEvent, InvalidPolicy, Unavailable
 from riskline.events import types as t
-from riskline.events.codec import event_fingerprint
+from riskline.events.codec import canonical_json, fingerprint_of
 
 __all__ = ["BatchResult", "Engine"]
 
@@ -77,10 +77,13 @@ class Engine:
         """Decide one event (a batch of one)."""
         return self.process_batch([event]).decisions[0]
 
-    def check(self, events: Sequence[t.Event]) -> Mapping[str, str]:
+    def check(
+        self, events: Sequence[t.Event]
+    ) -> tuple[Mapping[str, str], Mapping[str, tuple[str, str]]]:
         """Reject the whole batch on a future timestamp or a conflicting replay.
 
-        Returns the stored decision id of every event already in the ledger.
+        Returns the stored decision id of every event already in the ledger, and the
+        canonical JSON and fingerprint of every event.
         """
         horizon = self.clock.now() + self.max_future_skew
         for e in events:
@@ -90,19 +93,22 @@ class Engine:
                 )
         known = self.store.find_events([e.event_id for e in events])
         seen: dict[str, str] = {k: v.fingerprint for k, v in known.items()}
+        encoded: dict[str, tuple[str, str]] = {}
         for e in events:
-            fp = event_fingerprint(e)
+            payload = canonical_json(e)
+            fp = fingerprint_of(payload)
             if seen.setdefault(e.event_id, fp) != fp:
                 raise IdempotencyConflict(
                     f"event {e.event_id} was already received with different content"
                 )
-        return {k: v.decision_id for k, v in known.items()}
+            encoded[e.event_id] = (payload, fp)
+        return {k: v.decision_id for k, v in known.items()}, encoded
 
     def process_batch(self, events: Sequence[t.Event]) -> BatchResult:
         """Decide every event, commit once, return decisions in order."""
         if self.needs_rebuild:
             raise Unavailable("engine state is being rebuilt after a failed commit; retry shortly")
-        known = self.check(events)
+        known, encoded = self.check(events)
         batch = Batch()
         owners = {o for e in events if (o := owner_of(e)) is not None}
         book = LineBook(batch, self.store.lines_for(owners))
@@ -110,7 +116,7 @@ class Engine:
         for event in events:
             if event.event_id in known or event.event_id in fresh:
                 continue
-            fresh[event.event_id] = self._decide(event, book)
+            fresh[event.event_id] = self._decide(event, book, encoded[event.event_id])
         self._commit(batch)
         stored = self.store.get_decisions(
             [known[e.event_id] for e in events if e.event_id in known]
@@ -136,7 +142,7 @@ class Engine:
         self.needs_rebuild = False
         return count
 
-    def _decide(self, event: t.Event, book: LineBook) -> Decision:
+    def _decide(self, event: t.Event, book: LineBook, encoded: tuple[str, str]) -> Decision:
         started = time.perf_counter_ns()
         decision_id = decision_id_for(event.event_id)
         owner = owner_of(event)
@@ -152,8 +158,7 @@ class Engine:
         if gate is not None:
             reasons.append(gate)
             outcome = Outcome.DECLINE
-        codes = tuple(r.code for r in reasons)
-        actions = apply_specs(result.actions, owner, book, codes, decision_id, event.occurred_at)
+        actions = apply_specs(result.actions, owner, book, decision_id, event.occurred_at)
         actions += self._credit_effects(event, outcome, book, score, owner)
         decision = Decision(
             decision_id=decision_id,
@@ -170,7 +175,7 @@ class Engine:
             decided_at=self.clock.now(),
             latency_us=(time.perf_counter_ns() - started) // 1000,
         )
-        _record(book.batch, event, decision)
+        _record(book.batch, event, encoded, decision)
         return decision
 
     def _credit_effects(
@@ -207,8 +212,8 @@ def _expire_freezes(book: LineBook, owner: str, at: datetime) -> None:
             book.batch.changes.append(expired[1])
 
 
-def _record(batch: Batch, event: t.Event, decision: Decision) -> None:
-    batch.events.append((event, event_fingerprint(event), decision.decision_id))
+def _record(batch: Batch, event: t.Event, encoded: tuple[str, str], decision: Decision) -> None:
+    batch.events.append(LedgerEntry(event, encoded[0], encoded[1], decision.decision_id))
     batch.decisions.append(decision)
     if isinstance(event, t.AccountOpened):
         batch.accounts.append((event.account_id, event.person_id, event.occurred_at.isoformat()))

@@ -140,7 +140,7 @@ class PolicyResult:
 
     outcome: Outcome
     reasons: tuple[Reason, ...]
-    actions: tuple[ActionSpec, ...]
+    actions: tuple[tuple[ActionSpec, str], ...]
     fired: tuple[str, ...]
 
 
@@ -188,7 +188,7 @@ class Policy:
         reasons = tuple(
             Reason(c.spec.reason.code, c.spec.reason.text, _evidence(c, values)) for c in fired
         )
-        actions = tuple(a for c in fired for a in c.spec.actions)
+        actions = tuple((a, c.spec.reason.code) for c in fired for a in c.spec.actions)
         outcome = Outcome.worst(c.spec.outcome for c in fired)
         return PolicyResult(outcome, reasons, actions, tuple(c.spec.id for c in fired))
 

@@ -10,7 +10,7 @@ from riskline.credit.lines import CreditLine, LineChange
 from riskline.decisioning.types import Decision
 from riskline.events.types import Event
 
-__all__ = ["Batch", "EngineStore", "FeatureSource", "StoredEvent"]
+__all__ = ["Batch", "EngineStore", "FeatureSource", "LedgerEntry", "StoredEvent"]
 
 
 class FeatureSource(Protocol):
@@ -32,11 +32,21 @@ class StoredEvent:
     decision_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """An event as the ledger stores it: canonical JSON, its fingerprint, the decision id."""
+
+    event: Event
+    payload: str
+    fingerprint: str
+    decision_id: str
+
+
 @dataclass(slots=True)
 class Batch:
     """Everything one group commit writes, atomically."""
 
-    events: list[tuple[Event, str, str]] = field(default_factory=list)
+    events: list[LedgerEntry] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     lines: dict[str, CreditLine] = field(default_factory=dict)
     new_lines: set[str] = field(default_factory=set)

@@ -1,6 +1,13 @@
 """Events: wire schema (edge), frozen domain types, PII hashing and the codec."""
 
-from riskline.events.codec import EVENT_TYPES, decode_event, encode_event, event_fingerprint
+from riskline.events.codec import (
+    EVENT_TYPES,
+    canonical_json,
+    decode_event,
+    encode_event,
+    event_fingerprint,
+    fingerprint_of,
+)
 from riskline.events.pii import PiiHasher
 from riskline.events.schema import WireEvent, event_json_schema, parse_event
 from riskline.events.types import (
@@ -54,9 +61,11 @@ __all__ = [
     "Transfer",
     "VerificationMethod",
     "WireEvent",
+    "canonical_json",
     "decode_event",
     "encode_event",
     "event_fingerprint",
     "event_json_schema",
+    "fingerprint_of",
     "parse_event",
 ]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -24,10 +23,19 @@ from enum import Enum
 from types import MappingProxyType, UnionType
 from typing import Any
 
+import orjson
+
 from riskline.errors import InvalidEvent
 from riskline.events import types as t
 
-__all__ = ["EVENT_TYPES", "decode_event", "encode_event", "event_fingerprint"]
+__all__ = [
+    "EVENT_TYPES",
+    "canonical_json",
+    "decode_event",
+    "encode_event",
+    "event_fingerprint",
+    "fingerprint_of",
+]
 
 EVENT_TYPES: Mapping[str, type[t.Event]] = MappingProxyType(
     {
@@ -55,6 +63,9 @@ EVENT_TYPES: Mapping[str, type[t.Event]] = MappingProxyType(
 
 
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or value is None or kind is int or kind is float or kind is bool:
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -72,16 +83,37 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def encode_event(event: t.Event) -> dict[str, Any]:
     """A JSON-ready dict with ``type`` first."""
-    body = {f.name: _plain(getattr(event, f.name)) for f in dataclasses.fields(event)}
-    return {"type": event.type, **body}
+    out: dict[str, Any] = {"type": event.type}
+    for name in _field_names(type(event)):
+        out[name] = _plain(getattr(event, name))
+    return out
+
+
+def canonical_json(event: t.Event) -> str:
+    """The encoding as compact JSON with sorted keys: what the ledger stores and fingerprints."""
+    return orjson.dumps(encode_event(event), option=orjson.OPT_SORT_KEYS).decode()
+
+
+def fingerprint_of(canonical: str) -> str:
+    """SHA-256 of a canonical encoding."""
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def event_fingerprint(event: t.Event) -> str:
     """SHA-256 of the canonical encoding: equal content, equal fingerprint."""
-    raw = json.dumps(encode_event(event), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return fingerprint_of(canonical_json(event))
 
 
 Converter = Callable[[Any], Any]

@@ -10,31 +10,26 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+import orjson
+
 from riskline.decisioning import Action, ActionKind, Decision, Outcome, Reason
 from riskline.events.types import Product
 
 __all__ = ["decision_body", "decision_from_row", "decision_to_dict"]
 
 
-def _num(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
 def decision_body(d: Decision) -> str:
-    """The JSON stored next to a decision's indexed columns."""
-    return json.dumps(
-        {
-            "reasons": [
-                {"code": r.code, "text": r.text, "evidence": dict(r.evidence)} for r in d.reasons
-            ],
-            "actions": [_action(a) for a in d.actions],
-            "scores": {k: _num(v) for k, v in d.scores.items()},
-            "features": {k: _num(float(v)) for k, v in d.features.items()},
-            "versions": dict(d.versions),
-        },
-        separators=(",", ":"),
-        default=str,
-    )
+    """The JSON stored next to a decision's indexed columns (NaN and infinities become null)."""
+    body = {
+        "reasons": [
+            {"code": r.code, "text": r.text, "evidence": dict(r.evidence)} for r in d.reasons
+        ],
+        "actions": [_action(a) for a in d.actions],
+        "scores": dict(d.scores),
+        "features": dict(d.features),
+        "versions": dict(d.versions),
+    }
+    return orjson.dumps(body, default=str).decode()
 
 
 def _action(a: Action) -> dict[str, Any]:

@@ -7,20 +7,28 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from riskline.credit import Actor, CreditLine, LineChange, LineStatus
-from riskline.decisioning import Batch, Decision, StoredEvent
+from riskline.decisioning import Batch, Decision, LedgerEntry, StoredEvent
 from riskline.errors import Conflict, NotFound, Unavailable
-from riskline.events import Event, Product, decode_event, encode_event
+from riskline.events import Event, Product, decode_event
 from riskline.storage import tables as tb
 from riskline.storage.serde import decision_body, decision_from_row
 
 __all__ = ["SqlStore"]
 
 _CHUNK = 500
+_UPDATE_LINE = (
+    update(tb.credit_lines)
+    .where(
+        tb.credit_lines.c.line_id == bindparam("b_line_id"),
+        tb.credit_lines.c.version == bindparam("b_version"),
+    )
+    .values({c.name: bindparam(c.name) for c in tb.credit_lines.c if c.name != "line_id"})
+)
 
 
 class SqlStore:
@@ -162,7 +170,7 @@ class SqlStore:
             with self.engine.begin() as conn:
                 if batch.events:
                     conn.execute(
-                        tb.events.insert(), [_event_row(e, fp, d, now) for e, fp, d in batch.events]
+                        tb.events.insert(), [_event_row(entry, now) for entry in batch.events]
                     )
                 if batch.decisions:
                     conn.execute(tb.decisions.insert(), [_decision_row(d) for d in batch.decisions])
@@ -192,16 +200,16 @@ class SqlStore:
         new = [ln for lid, ln in batch.lines.items() if lid in batch.new_lines]
         if new:
             conn.execute(tb.credit_lines.insert(), [_line_row(ln) for ln in new])
-        for lid, line in batch.lines.items():
-            if lid in batch.new_lines:
-                continue
-            base = batch.base_versions.get(lid)
-            stmt = update(tb.credit_lines).where(tb.credit_lines.c.line_id == lid)
-            if base is not None:
-                stmt = stmt.where(tb.credit_lines.c.version == base)
-            res = conn.execute(stmt.values(**_line_row(line)))
-            if res.rowcount != 1:
-                raise Conflict(f"credit line {lid} was changed by someone else; retry")
+        rows = [
+            {**_line_row(ln), "b_line_id": lid, "b_version": batch.base_versions[lid]}
+            for lid, ln in batch.lines.items()
+            if lid not in batch.new_lines
+        ]
+        if not rows:
+            return
+        res = conn.execute(_UPDATE_LINE, rows)
+        if res.rowcount != len(rows):
+            raise Conflict("a credit line was changed by someone else while deciding; retry")
 
     def apply_change(self, line: CreditLine, new: CreditLine, change: LineChange) -> None:
         """Store one analyst/appeal change of a line (optimistic on the line version)."""
@@ -216,16 +224,17 @@ class SqlStore:
         return sqlite.insert(table).on_conflict_do_nothing()
 
 
-def _event_row(e: Event, fp: str, decision_id: str, now: datetime) -> dict[str, Any]:
+def _event_row(entry: LedgerEntry, now: datetime) -> dict[str, Any]:
+    e = entry.event
     return {
         "event_id": e.event_id,
         "type": e.type,
         "subject": e.subject,
         "occurred_at": e.occurred_at,
         "recorded_at": now,
-        "fingerprint": fp,
-        "decision_id": decision_id,
-        "payload": json.dumps(encode_event(e), separators=(",", ":")),
+        "fingerprint": entry.fingerprint,
+        "decision_id": entry.decision_id,
+        "payload": entry.payload,
     }
 
 

@@ -1,0 +1,102 @@
+"""File ingestion: JSONL, CSV and Parquet; bad lines reported, never half-applied."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from riskline.cli import app
+from riskline.clock import FixedClock
+from riskline.config import Settings
+from riskline.ingest import ingest_file
+from riskline.runtime import Runtime, build_runtime
+from tests.conftest import SECRET, ScriptedFeatures
+from tests.factories import wire
+
+
+@pytest.fixture
+def runtime(settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
+    rt = build_runtime(settings, clock=clock, features=ScriptedFeatures())
+    yield rt
+    rt.close()
+
+
+def _rows() -> list[dict[str, object]]:
+    return [
+        wire("account_opened", event_id="r1"),
+        wire("payment", event_id="r2", amount="10.00"),
+        wire("payment", event_id="r3", amount="-4"),
+        wire("payment", event_id="r4", amount="20.00"),
+    ]
+
+
+def test_jsonl_with_bad_lines(tmp_path: Path, runtime: Runtime) -> None:
+    path = tmp_path / "events.jsonl"
+    lines = [json.dumps(r) for r in _rows()]
+    lines.insert(2, "{broken json")
+    lines.append(json.dumps(dict(_rows()[1], amount="99.00")))  # r2 again, different content
+    lines.append("[1]")
+    path.write_text("\n".join(lines) + "\n")
+    report = ingest_file(path, runtime.ingestor, runtime.hasher, batch_size=2)
+    assert report.accepted == 3 and report.replayed == 0
+    assert [n for n, _ in report.errors] == [3, 4, 6, 7]
+    messages = dict(report.errors)
+    assert "not valid JSON" in messages[3]
+    assert "amount" in messages[4]
+    assert "different content" in messages[6]
+    assert runtime.store.count_events() == 3
+    assert {e.event_id for e in runtime.store.iter_events()} == {"r1", "r2", "r4"}
+    again = ingest_file(path, runtime.ingestor, runtime.hasher)
+    assert (again.accepted, again.replayed) == (0, 3)
+    assert runtime.store.count_events() == 3
+
+
+def test_csv_and_parquet(tmp_path: Path, runtime: Runtime) -> None:
+    rows = [r for r in _rows() if r["event_id"] != "r3"]
+    rows.append(wire("login", event_id="r5"))
+    columns = sorted({k for r in rows for k in r})
+    flat = [{k: json.dumps(v) if isinstance(v, dict) else v for k, v in r.items()} for r in rows]
+    csv_path = tmp_path / "events.csv"
+    with csv_path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(flat)
+    report = ingest_file(csv_path, runtime.ingestor, runtime.hasher)
+    assert (report.accepted, report.rejected) == (4, 0), report.errors
+    pq = tmp_path / "events.parquet"
+    pl.DataFrame([{c: (None if r.get(c) is None else str(r[c])) for c in columns} for r in flat]).write_parquet(pq)
+    report = ingest_file(pq, runtime.ingestor, runtime.hasher)
+    assert (report.accepted, report.replayed, report.rejected) == (0, 4, 0), report.errors
+
+
+def test_cli_ingest_schema_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RISKLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("RISKLINE_PII_SECRET", SECRET)
+    runner = CliRunner()
+    schema = runner.invoke(app, ["schema"])
+    assert schema.exit_code == 0 and "PaymentIn" in schema.stdout
+    key = runner.invoke(app, ["keys", "create", "ops", "--role", "admin"])
+    assert key.exit_code == 0 and "rk_" in key.stdout
+    bad_role = runner.invoke(app, ["keys", "create", "ops", "--role", "god"])
+    assert bad_role.exit_code == 2 and "unknown role" in bad_role.stderr
+    path = tmp_path / "e.jsonl"
+    path.write_text(json.dumps(wire("account_opened", event_id="c1")) + "\n{bad\n")
+    errors = tmp_path / "errors.jsonl"
+    result = runner.invoke(app, ["ingest", str(path), "--errors", str(errors)])
+    assert result.exit_code == 1
+    assert "accepted 1" in result.stdout
+    assert json.loads(errors.read_text())["line"] == 2
+    wrong = runner.invoke(app, ["ingest", str(tmp_path / "x.txt")])
+    assert wrong.exit_code == 2
+
+
+def test_cli_reports_bad_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RISKLINE_DATABASE_URL", "mysql://nope")
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2 and "unsupported database" in result.stderr
