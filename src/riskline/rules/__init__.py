@@ -6,6 +6,7 @@
 True
 """
 
+from riskline.rules.backtest import backtest, hit_matrix
 from riskline.rules.errors import RuleError, RuleSetError
 from riskline.rules.expression import CompiledExpression, compile_expression
 from riskline.rules.lists import (
@@ -18,12 +19,15 @@ from riskline.rules.lists import (
 )
 from riskline.rules.loader import load_ruleset, load_ruleset_text
 from riskline.rules.reload import RuleSetHolder
+from riskline.rules.report import BacktestReport, DecisionStats, Overlap, RuleStats
 from riskline.rules.ruleset import Hit, Mode, Outcome, Rule, RuleFailure, RuleResult, RuleSet
 from riskline.rules.types import FeatureSchema, FeatureType, Type
 
 __all__ = [
     "LIST_NAMES",
+    "BacktestReport",
     "CompiledExpression",
+    "DecisionStats",
     "EmptyLists",
     "FeatureSchema",
     "FeatureType",
@@ -34,6 +38,7 @@ __all__ = [
     "MemoryListStore",
     "Mode",
     "Outcome",
+    "Overlap",
     "Rule",
     "RuleError",
     "RuleFailure",
@@ -41,8 +46,11 @@ __all__ = [
     "RuleSet",
     "RuleSetError",
     "RuleSetHolder",
+    "RuleStats",
     "Type",
+    "backtest",
     "compile_expression",
+    "hit_matrix",
     "load_ruleset",
     "load_ruleset_text",
 ]

@@ -21,7 +21,7 @@ from riskline.rules.errors import RuleError
 from riskline.rules.functions import Frame
 from riskline.rules.lists import EmptyLists, ListLookup
 from riskline.rules.parser import parse
-from riskline.rules.types import FeatureSchema, Type
+from riskline.rules.types import FeatureSchema, FeatureType, Type
 
 __all__ = ["CompiledExpression", "compile_expression"]
 
@@ -37,6 +37,8 @@ class CompiledExpression:
     type: Type
     features: tuple[str, ...]
     evaluate: Evaluator = field(repr=False, compare=False)
+    schema: Mapping[str, FeatureType] = field(default_factory=dict, repr=False, compare=False)
+    """The declared types of the features read (for the vectorised backtest)."""
 
     def __call__(
         self,
@@ -68,4 +70,6 @@ def compile_expression(
             line=tree.line,
             column=tree.column,
         )
-    return CompiledExpression(source, tree, kind, features_of(tree), compile_node(tree, schema))
+    read = features_of(tree)
+    used = {name: schema[name] for name in read}
+    return CompiledExpression(source, tree, kind, read, compile_node(tree, schema), used)

@@ -10,12 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from riskline.rules.ast import Node
 from riskline.rules.lists import ListLookup
 from riskline.rules.types import Type
 
-__all__ = ["Frame", "Function", "SignatureError", "TypeRule", "expect", "numeric", "same_type"]
+__all__ = [
+    "Frame",
+    "Function",
+    "SignatureError",
+    "TypeRule",
+    "VectorRule",
+    "expect",
+    "numeric",
+    "same_type",
+]
 
 
 class SignatureError(Exception):
@@ -41,6 +51,12 @@ class Frame:
 
 TypeRule = Callable[[Sequence[Type], Sequence[Node]], Type]
 
+VectorRule = Callable[[Sequence[Any], Any], Any]
+"""Polars translation: (argument expressions, now-in-epoch-seconds expression) -> expression.
+
+It must follow the same missing-value rules as ``impl`` (null in, null out unless documented).
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Function:
@@ -48,6 +64,7 @@ class Function:
 
     ``strict``: any missing argument makes the result missing without calling ``impl``.
     ``needs_frame``: ``impl`` receives the :class:`Frame` as its first argument.
+    ``vector``: the polars translation used by the backtest (None: evaluated row by row).
     """
 
     name: str
@@ -57,6 +74,7 @@ class Function:
     impl: Callable[..., object]
     strict: bool = True
     needs_frame: bool = False
+    vector: VectorRule | None = None
 
 
 def same_type(types: Sequence[Type], allowed: frozenset[Type] | None = None) -> Type:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
+
 from riskline.rules.ast import Node
 from riskline.rules.functions.base import Function, same_type
 from riskline.rules.functions.compare import ORDERED
@@ -28,5 +30,10 @@ def between(value: float, low: float, high: float) -> bool:
     return low <= value <= high
 
 
-BETWEEN = Function("between", 3, 3, _rule, between)
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    any_missing = pl.any_horizontal([a.is_null() for a in args])
+    return pl.when(any_missing).then(None).otherwise(args[0].is_between(args[1], args[2]))
+
+
+BETWEEN = Function("between", 3, 3, _rule, between, vector=_vector)
 """Inclusive range test; missing if any operand is missing."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
+
 from riskline.rules.ast import Node
 from riskline.rules.functions.base import Function, same_type
 from riskline.rules.types import Type
@@ -29,5 +31,9 @@ def first_present(*args: object) -> object:
     return None
 
 
-COALESCE = Function("coalesce", 1, None, _rule, first_present, strict=False)
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    return pl.coalesce(args)
+
+
+COALESCE = Function("coalesce", 1, None, _rule, first_present, strict=False, vector=_vector)
 """First non-missing argument; missing only if all are."""

@@ -47,5 +47,12 @@ _OPS: dict[str, Callable[[Any, Any], object]] = {
     ">=": operator.ge,
 }
 
-COMPARISONS = {sym: Function(sym, 2, 2, _rule(sym), fn) for sym, fn in _OPS.items()}
+
+def _vector(fn: Callable[[Any, Any], object]) -> Callable[[Sequence[Any], Any], Any]:
+    return lambda args, now: fn(args[0], args[1])
+
+
+COMPARISONS = {
+    sym: Function(sym, 2, 2, _rule(sym), fn, vector=_vector(fn)) for sym, fn in _OPS.items()
+}
 """The six comparison operators by symbol."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
+
 from riskline.rules.ast import Node
 from riskline.rules.functions.base import Function, expect
 from riskline.rules.types import Type
@@ -26,5 +28,9 @@ def days(seconds: float) -> float:
     return seconds / 86400.0
 
 
-DAYS = Function("days", 1, 1, _rule, days)
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    return args[0] / 86400.0
+
+
+DAYS = Function("days", 1, 1, _rule, days, vector=_vector)
 """Duration in days; missing stays missing."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
+
 from riskline.rules.ast import Node
 from riskline.rules.functions.base import Frame, Function, expect
 from riskline.rules.types import Type
@@ -29,5 +31,9 @@ def days_since(frame: Frame, epoch_seconds: float) -> float:
     return (frame.now - epoch_seconds) / 86400.0
 
 
-DAYS_SINCE = Function("days_since", 1, 1, _rule, days_since, needs_frame=True)
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    return (now - args[0]) / 86400.0
+
+
+DAYS_SINCE = Function("days_since", 1, 1, _rule, days_since, needs_frame=True, vector=_vector)
 """Age in days; missing if the time is missing."""

@@ -8,6 +8,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import polars as pl
+
 from riskline.rules.functions._table import table_rule
 from riskline.rules.functions.base import Function
 from riskline.rules.types import Type
@@ -24,11 +28,12 @@ def divide(left: float, right: float) -> float | None:
     return left / right
 
 
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    left, right = args
+    return pl.when(right == 0).then(None).otherwise(left / right)
+
+
 DIVIDE = Function(
-    "/",
-    2,
-    2,
-    table_rule("/", {(_N, _N): _N, (_D, _N): _D, (_D, _D): _N}),
-    divide,
+    "/", 2, 2, table_rule("/", {(_N, _N): _N, (_D, _N): _D, (_D, _D): _N}), divide, vector=_vector
 )
 """Division; missing if either side is missing or the divisor is zero."""

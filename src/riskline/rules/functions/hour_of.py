@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import polars as pl
+
 from riskline.rules.ast import Node
 from riskline.rules.functions.base import Function, expect
 from riskline.rules.types import Type
@@ -30,5 +32,11 @@ def hour_of(epoch_seconds: float, offset_hours: float = 0.0) -> int | None:
     return int(hours) if math.isfinite(hours) else None
 
 
-HOUR_OF = Function("hour_of", 1, 2, _rule, hour_of)
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    offset = args[1] if len(args) > 1 else pl.lit(0.0)
+    hours = ((args[0] + offset * 3600.0) // 3600.0) % 24
+    return pl.when(hours.is_finite()).then(hours.floor()).otherwise(None)
+
+
+HOUR_OF = Function("hour_of", 1, 2, _rule, hour_of, vector=_vector)
 """Hour of day; missing if the time is missing."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
+
 from riskline.rules.ast import Node
 from riskline.rules.functions.base import Function
 from riskline.rules.types import Type
@@ -29,5 +31,9 @@ def is_missing(value: object) -> bool:
     return value is None
 
 
-IS_MISSING = Function("is_missing", 1, 1, _rule, is_missing, strict=False)
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    return args[0].is_null()
+
+
+IS_MISSING = Function("is_missing", 1, 1, _rule, is_missing, strict=False, vector=_vector)
 """Missing test; never missing itself."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
+
 from riskline.rules.ast import Node
 from riskline.rules.functions.base import Function, numeric
 from riskline.rules.types import Type
@@ -31,5 +33,10 @@ def _rule(types: Sequence[Type], nodes: Sequence[Node]) -> Type:
     return Type.BOOL
 
 
-IS_ROUND = Function("is_round", 2, 2, _rule, is_round)
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    amount, unit = args
+    return pl.when(unit <= 0).then(None).otherwise((amount != 0) & (amount % unit == 0))
+
+
+IS_ROUND = Function("is_round", 2, 2, _rule, is_round, vector=_vector)
 """Round-amount test; missing if either argument is missing."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
+
 from riskline.rules.ast import Node
 from riskline.rules.functions.base import Function, expect
 from riskline.rules.types import Type
@@ -26,5 +28,9 @@ def lower(text: str) -> str:
     return text.lower()
 
 
-LOWER = Function("lower", 1, 1, _rule, lower)
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    return args[0].str.to_lowercase()
+
+
+LOWER = Function("lower", 1, 1, _rule, lower, vector=_vector)
 """Lower case; missing stays missing."""

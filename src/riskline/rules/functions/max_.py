@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
+
 from riskline.rules.ast import Node
 from riskline.rules.functions.base import Function, same_type
 from riskline.rules.functions.compare import ORDERED
@@ -26,5 +28,10 @@ def largest(*args: float) -> float:
     return max(args)
 
 
-MAX = Function("max", 1, None, _rule, largest)
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    any_missing = pl.any_horizontal([a.is_null() for a in args])
+    return pl.when(any_missing).then(None).otherwise(pl.max_horizontal(args))
+
+
+MAX = Function("max", 1, None, _rule, largest, vector=_vector)
 """Maximum; use ``coalesce`` to give missing arguments a default."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
+
 from riskline.rules.ast import Node
 from riskline.rules.functions.base import Function, same_type
 from riskline.rules.functions.compare import ORDERED
@@ -27,5 +29,10 @@ def smallest(*args: float) -> float:
     return min(args)
 
 
-MIN = Function("min", 1, None, _rule, smallest)
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    any_missing = pl.any_horizontal([a.is_null() for a in args])
+    return pl.when(any_missing).then(None).otherwise(pl.min_horizontal(args))
+
+
+MIN = Function("min", 1, None, _rule, smallest, vector=_vector)
 """Minimum; use ``coalesce`` to give missing arguments a default."""

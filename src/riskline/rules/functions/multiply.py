@@ -9,6 +9,9 @@ True
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
+
+import polars as pl
 
 from riskline.rules.functions._table import table_rule
 from riskline.rules.functions.base import Function
@@ -18,11 +21,17 @@ __all__ = ["MULTIPLY"]
 
 _N, _D = Type.NUMBER, Type.DURATION
 
+
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    return args[0] * args[1]
+
+
 MULTIPLY = Function(
     "*",
     2,
     2,
     table_rule("*", {(_N, _N): _N, (_D, _N): _D, (_N, _D): _D}),
     operator.mul,
+    vector=_vector,
 )
 """Multiplication; missing if either side is missing."""

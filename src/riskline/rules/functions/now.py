@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
+
 from riskline.rules.ast import Node
 from riskline.rules.functions.base import Frame, Function
 from riskline.rules.types import Type
@@ -28,5 +30,9 @@ def now(frame: Frame) -> float:
     return frame.now
 
 
-NOW = Function("now", 0, 0, _rule, now, needs_frame=True)
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    return now
+
+
+NOW = Function("now", 0, 0, _rule, now, needs_frame=True, vector=_vector)
 """Evaluation time; never missing."""

@@ -11,6 +11,9 @@ True
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
+
+import polars as pl
 
 from riskline.rules.functions._table import table_rule
 from riskline.rules.functions.base import Function
@@ -20,11 +23,17 @@ __all__ = ["SUBTRACT"]
 
 _N, _D, _T = Type.NUMBER, Type.DURATION, Type.TIME
 
+
+def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
+    return args[0] - args[1]
+
+
 SUBTRACT = Function(
     "-",
     2,
     2,
     table_rule("-", {(_N, _N): _N, (_D, _D): _D, (_T, _D): _T, (_T, _T): _D}),
     operator.sub,
+    vector=_vector,
 )
 """Subtraction; missing if either side is missing."""
