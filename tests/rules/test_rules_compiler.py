@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from riskline.rules import FeatureSchema, ListEntry, MemoryListStore, compile_expression
@@ -91,6 +92,8 @@ def test_operator_semantics(source: str, expected: object) -> None:
         ("a.x > 1", float("nan"), None),
         ("a.x > 1", "5", None),
         ("a.x > 1", Decimal("2.5"), True),
+        ("a.x > 1", np.int64(3), True),
+        ("a.x > 1", np.float32("nan"), None),
         ("a.x > 1", True, False),
         ("not (a.x > 1)", None, None),
         ("a.x > 1 and false", None, False),
@@ -114,7 +117,8 @@ def test_missing_values_propagate_with_three_valued_logic(
 
 def test_wrong_runtime_types_read_as_missing() -> None:
     e = compile_expression("a.flag and a.s == 'x'", SCHEMA)
-    assert e({"a.flag": 1, "a.s": "x"}) is None
+    assert e({"a.flag": 2, "a.s": "x"}) is None
+    assert e({"a.flag": "yes", "a.s": "x"}) is None
     assert e({"a.flag": True, "a.s": 5}) is None
     assert e({"a.flag": True, "a.s": "x"}) is True
 
@@ -156,3 +160,10 @@ def test_in_list_respects_ttl_and_numeric_ids() -> None:
     assert e({"a.x": 42}, lists, T0 + timedelta(hours=1)) is False
     assert e({"a.x": 43}, lists, T0) is False
     assert e({}, lists, T0) is None
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"), [(1.0, True), (0.0, False), (1, True), (float("nan"), None)]
+)
+def test_bool_features_accept_the_feature_engines_0_1_floats(flag: float, expected: object) -> None:
+    assert compile_expression("a.flag", SCHEMA)({"a.flag": flag}) is expected

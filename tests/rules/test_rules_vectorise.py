@@ -73,7 +73,7 @@ frames = st.integers(1, 12).flatmap(
         {
             "a.n": st.lists(small, min_size=n, max_size=n),
             "a.m": st.lists(st.one_of(st.none(), st.integers(-5, 5)), min_size=n, max_size=n),
-            "a.b": st.lists(st.one_of(st.none(), st.booleans()), min_size=n, max_size=n),
+            "a.b": st.lists(st.sampled_from([None, 0.0, 1.0, 2.0, np.nan]), min_size=n, max_size=n),
             "a.s": st.lists(st.sampled_from([None, "x", "y", "Y"]), min_size=n, max_size=n),
             "a.t": st.lists(
                 st.one_of(
@@ -93,7 +93,7 @@ def as_frame(columns: dict[str, list[object]]) -> pl.DataFrame:
         schema={
             "a.n": pl.Float64,
             "a.m": pl.Int64,
-            "a.b": pl.Boolean,
+            "a.b": pl.Float64,
             "a.s": pl.String,
             "a.t": pl.Datetime("us", "UTC"),
         },
@@ -138,3 +138,9 @@ def test_in_list_is_not_vectorised() -> None:
     )
     _, vectorised = hit_matrix(RuleSet("v", rules), as_frame({k: [None] for k in SCHEMA}), now=NOW)
     assert vectorised == 0
+
+
+def test_boolean_dtype_column_is_read_as_is() -> None:
+    frame = pl.DataFrame({"a.b": [True, None, False]})
+    expr = to_polars(parse("a.b", "r"), SCHEMA, frame.schema, pl.lit(0.0))
+    assert frame.select(expr.alias("x"))["x"].to_list() == [True, None, False]

@@ -2,8 +2,8 @@
 
 Absent, None, NaN and wrongly-typed values read as missing (None). Numbers accept int,
 float, bool and Decimal (integers beyond float range read as missing); times accept
-datetimes (naive ones are taken as UTC) or epoch seconds; strings and bools must be exactly
-that.
+datetimes (naive ones are taken as UTC) or epoch seconds; bools accept True/False and the
+numbers 0/1 (the feature engine stores bool features as 0.0/1.0); strings must be str.
 
 >>> from riskline.rules.functions import Frame
 >>> from riskline.rules.lists import EmptyLists
@@ -18,6 +18,7 @@ that.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -41,6 +42,9 @@ def _number(v: object) -> object:
         return float(v) if abs(v) < 2**1023 else None
     if isinstance(v, Decimal):
         return None if v.is_nan() else float(v)
+    if isinstance(v, numbers.Real):  # numpy scalars and other real types
+        x = float(v)
+        return None if math.isnan(x) else x
     return None
 
 
@@ -52,6 +56,14 @@ def _time(v: object) -> object:
     return _number(v)
 
 
+def _bool(v: object) -> object:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int | float) and v in (0, 1):
+        return v == 1
+    return None
+
+
 def _exact(kind: type) -> Callable[[object], object]:
     return lambda v: v if isinstance(v, kind) else None
 
@@ -60,7 +72,7 @@ _NORMALISERS: dict[Type, Callable[[object], object]] = {
     Type.NUMBER: _number,
     Type.TIME: _time,
     Type.STRING: _exact(str),
-    Type.BOOL: _exact(bool),
+    Type.BOOL: _bool,
 }
 
 

@@ -74,6 +74,9 @@ def feature_column(name: str, kind: Type, dtype: Any | None) -> pl.Expr:
         return col.cast(pl.String)
     if kind is Type.BOOL and dtype == pl.Boolean:
         return col
+    if kind is Type.BOOL and dtype.is_numeric():
+        as_float = col.cast(pl.Float64)
+        return pl.when(as_float == 1.0).then(True).when(as_float == 0.0).then(False)
     return _constant(None, _DTYPES[kind])
 
 
