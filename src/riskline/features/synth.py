@@ -173,6 +173,7 @@ def _event(w: _World, kind: str, at: datetime) -> t.Event:
             person_id=w.pick(w.persons),
             inquiries_30d=r.randrange(10),
             inquiries_90d=r.randrange(20),
+            overdue_accounts=r.randrange(3),
         )
     return t.EnterpriseLoanApplication(**b, enterprise_id="ent1", amount=w.amount())
 
