@@ -17,13 +17,14 @@ from riskline.rules.lists import (
     ListStore,
     MemoryListStore,
 )
-from riskline.rules.loader import load_ruleset, load_ruleset_text
+from riskline.rules.loader import EXAMPLE_RULESET, load_ruleset, load_ruleset_text
 from riskline.rules.reload import RuleSetHolder
 from riskline.rules.report import BacktestReport, DecisionStats, Overlap, RuleStats
 from riskline.rules.ruleset import Hit, Mode, Outcome, Rule, RuleFailure, RuleResult, RuleSet
 from riskline.rules.types import FeatureSchema, FeatureType, Type
 
 __all__ = [
+    "EXAMPLE_RULESET",
     "LIST_NAMES",
     "BacktestReport",
     "CompiledExpression",

@@ -21,7 +21,7 @@ from riskline.rules.errors import RuleError
 from riskline.rules.functions import Frame
 from riskline.rules.lists import EmptyLists, ListLookup
 from riskline.rules.parser import parse
-from riskline.rules.types import FeatureSchema, FeatureType, Type
+from riskline.rules.types import FeatureSchema, Type
 
 __all__ = ["CompiledExpression", "compile_expression"]
 
@@ -37,7 +37,7 @@ class CompiledExpression:
     type: Type
     features: tuple[str, ...]
     evaluate: Evaluator = field(repr=False, compare=False)
-    schema: Mapping[str, FeatureType] = field(default_factory=dict, repr=False, compare=False)
+    schema: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     """The declared types of the features read (for the vectorised backtest)."""
 
     def __call__(

@@ -23,7 +23,10 @@ from riskline.rules.expression import compile_expression
 from riskline.rules.ruleset import Mode, Outcome, Rule, RuleSet
 from riskline.rules.types import FeatureSchema, Type
 
-__all__ = ["load_ruleset", "load_ruleset_text"]
+__all__ = ["EXAMPLE_RULESET", "load_ruleset", "load_ruleset_text"]
+
+EXAMPLE_RULESET = Path(__file__).parent / "examples" / "baseline.yaml"
+"""An example rule set over the default feature catalog and the graph signals."""
 
 _TOP_KEYS = frozenset({"version", "description", "rules"})
 _RULE_KEYS = frozenset(

@@ -19,8 +19,12 @@ __all__ = ["FeatureSchema", "FeatureType", "Type"]
 FeatureType = Literal["number", "bool", "string", "time"]
 """How a feature is declared in the schema (``time``: datetime or epoch seconds)."""
 
-FeatureSchema = Mapping[str, FeatureType]
-"""Feature name (``device.accounts_30d``) to its declared type."""
+FeatureSchema = Mapping[str, str]
+"""Feature name (``device.accounts_30d``) to its declared type, one of :data:`FeatureType`.
+
+Typed as ``str`` so a catalog's own ``StrEnum`` of types can be passed; values are checked
+when a rule reads the feature.
+"""
 
 
 class Type(StrEnum):
