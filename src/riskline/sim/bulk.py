@@ -44,8 +44,19 @@ class BulkState:
         self.hh_order: I64 = order.astype(np.int64)
         self.hh_first: I64 = np.searchsorted(hh, pop.p_household).astype(np.int64)
         self.hh_size: I64 = np.bincount(pop.p_household)[pop.p_household].astype(np.int64)
-        self.mobile_ips: S = np.char.add("117.136.", np.arange(4000).astype(str))
-        self.mobile_ips = np.char.add(np.char.add(self.mobile_ips, "."), "1")
+        mobile: S = np.char.add("117.136.", np.arange(4000).astype(str))
+        mobile = np.char.add(np.char.add(mobile, "."), "1")
+        self.n_mobile = mobile.size
+        self.persons = pop.p_id.size
+        # string tables gathered by integer index: cheaper than numpy -> polars strings
+        self.accounts = pl.Series(pop.a_id)
+        self.merchants = pl.Series(pop.m_id)
+        self.devices = pl.Series(np.concatenate([pop.p_dev1, pop.p_dev2, pop.p_hh_dev]))
+        self.ips = pl.Series(np.concatenate([pop.p_ip, mobile]))
+        self.geos = pl.Series(pop.p_geo)
+        self.cards = pl.Series(pop.p_card)
+        self.fingerprints = pl.Series(FINGERPRINTS)
+        self.funding = pl.Series(FUNDING)
 
 
 def _times(rng: np.random.Generator, d0: int, night: np.ndarray) -> I64:
@@ -57,13 +68,15 @@ def _times(rng: np.random.Generator, d0: int, night: np.ndarray) -> I64:
 
 def _device_ip(
     world: World, rng: np.random.Generator, person: I64, ts: I64, state: BulkState
-) -> tuple[S, S]:
-    pop = world.pop
-    dev = np.where(ts >= pop.p_change_ts[person], pop.p_dev2[person], pop.p_dev1[person])
-    hh = pop.p_hh_dev[person]
-    dev = np.where((hh != "") & (rng.random(person.size) < 0.4), hh, dev)
-    mobile = state.mobile_ips[rng.integers(0, state.mobile_ips.size, person.size)]
-    return dev, np.where(rng.random(person.size) < 0.7, pop.p_ip[person], mobile)
+) -> tuple[pl.Series, pl.Series]:
+    """Device and IP of each event: own (old or new) phone, household device; home or mobile IP."""
+    pop, n = world.pop, state.persons
+    dev = np.where(ts >= pop.p_change_ts[person], person + n, person)
+    shared = (pop.p_hh_dev[person] != "") & (rng.random(person.size) < 0.4)
+    dev = np.where(shared, person + 2 * n, dev)
+    mobile = n + rng.integers(0, state.n_mobile, person.size)
+    ip = np.where(rng.random(person.size) < 0.7, person, mobile)
+    return state.devices.gather(dev), state.ips.gather(ip)
 
 
 def _actors(world: World, rng: np.random.Generator, rate: F64, d0: int) -> I64:
@@ -97,10 +110,10 @@ def _payments(
     frame = pl.DataFrame(
         {
             "ts": ts,
-            "account_id": pop.a_id[acc],
-            "merchant_id": pop.m_id[merch],
+            "account_id": state.accounts.gather(acc),
+            "merchant_id": state.merchants.gather(merch),
             "amount": cents,
-            "funding": FUNDING[funding],
+            "funding": state.funding.gather(funding),
             "device_id": dev,
             "ip": ip,
         }
@@ -136,15 +149,15 @@ def _logins(world: World, rng: np.random.Generator, d0: int, state: BulkState) -
     keep = ts >= pop.a_open_ts[acc]
     acc, person, ts = acc[keep], person[keep], ts[keep]
     dev, ip = _device_ip(world, rng, person, ts, state)
-    fp = np.array(FINGERPRINTS)[(person * 7 + (ts >= pop.p_change_ts[person])) % len(FINGERPRINTS)]
+    fp = (person * 7 + (ts >= pop.p_change_ts[person])) % len(FINGERPRINTS)
     return pl.DataFrame(
         {
             "ts": ts,
-            "account_id": pop.a_id[acc],
+            "account_id": state.accounts.gather(acc),
             "device_id": dev,
             "ip": ip,
-            "geo": pop.p_geo[person],
-            "fingerprint": fp,
+            "geo": state.geos.gather(person),
+            "fingerprint": state.fingerprints.gather(fp),
         }
     )
 
@@ -163,17 +176,25 @@ def _transfers(world: World, rng: np.random.Generator, d0: int, state: BulkState
     to_card = rng.random(acc.size) < 0.5
     cents = np.round(np.exp(rng.normal(5.5, 1.0, acc.size)) * 100).astype(np.int64) + 100
     dev, ip = _device_ip(world, rng, person, ts, state)
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         {
             "ts": ts,
-            "account_id": pop.a_id[acc],
+            "account_id": state.accounts.gather(acc),
             "amount": cents,
-            "to_account_id": pl.Series(np.where(to_card, "", pop.a_id[mate])).replace("", None),
-            "to_card": pl.Series(np.where(to_card, pop.p_card[person], "")).replace("", None),
+            "to_account_id": state.accounts.gather(mate),
+            "to_card": state.cards.gather(person),
             "device_id": dev,
             "ip": ip,
+            "_card": to_card,
         }
     )
+    return frame.with_columns(
+        pl.when(pl.col("_card"))
+        .then(None)
+        .otherwise(pl.col("to_account_id"))
+        .alias("to_account_id"),
+        pl.when(pl.col("_card")).then(pl.col("to_card")).otherwise(None).alias("to_card"),
+    ).drop("_card")
 
 
 def day_frames(world: World, day: int, state: BulkState) -> dict[str, pl.DataFrame]:

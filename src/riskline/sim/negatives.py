@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskline.sim.typologies.base import DAY, HOUR, PLATFORMS, Ring, iso
+from riskline.sim.typologies.acts import apply_external, apply_loan, draw
+from riskline.sim.typologies.base import DAY, HOUR, Actor, Ring, iso
 from riskline.sim.world import NEVER, World
 
 __all__ = ["add_negatives"]
@@ -43,29 +44,13 @@ def _borrow(ring: Ring, world: World, person: int, platforms: int) -> None:
     who = ring.existing(person)
     ts = ring.at(0.0, 0.8)
     for k in range(platforms):
-        ring.emit(
-            "loan_application",
-            ts + int(rng.uniform(0, 40) * DAY),
-            fraud=False,
-            account_id=who.account_id,
-            product="cash_loan",
-            channel="external",
-            amount=int(rng.integers(2, 20)) * 100_000,
-            platform=str(PLATFORMS[(person + 7 * k) % len(PLATFORMS)]),
+        when = ts + int(rng.uniform(0, 40) * DAY)
+        apply_external(
+            ring, who, when, int(rng.integers(2, 20)) * 100_000, person + 7 * k, fraud=False
         )
     amount = int(rng.integers(2, 30)) * 100_000
     ts = ts - ts % DAY + int(rng.integers(9, 22)) * HOUR
-    ring.emit(
-        "loan_application",
-        ts,
-        fraud=False,
-        account_id=who.account_id,
-        product="cash_loan",
-        amount=amount,
-        channel="internal",
-        device_id=who.device,
-        ip=who.ip,
-    )
+    apply_loan(ring, who, ts, amount, fraud=False)
     seen = platforms + int(rng.integers(0, 4))
     ring.emit(
         "bureau_report",
@@ -78,21 +63,15 @@ def _borrow(ring: Ring, world: World, person: int, platforms: int) -> None:
         overdue_amount=0,
         source="bureau",
     )
-    draw = ring.later(ts, 0.1, 48.0)
-    ring.emit(
-        "loan_drawdown",
-        draw,
-        fraud=False,
-        account_id=who.account_id,
-        product="cash_loan",
-        amount=amount,
-        card=who.card,
-        device_id=who.device,
-        ip=who.ip,
-    )
+    when = ring.later(ts, 0.1, 48.0)
+    draw(ring, who, when, amount, who.card, fraud=False)
+    _repay(ring, who, when, amount)
+
+
+def _repay(ring: Ring, who: Actor, drawn: int, amount: int) -> None:
     for month in (1, 2, 3):
-        due = draw - draw % DAY + 30 * month * DAY
-        paid = due - int(rng.integers(0, 5)) * DAY + 10 * HOUR
+        due = drawn - drawn % DAY + 30 * month * DAY
+        paid = due - int(ring.rng.integers(0, 5)) * DAY + 10 * HOUR
         ring.emit(
             "repayment",
             paid,

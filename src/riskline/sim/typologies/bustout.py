@@ -7,6 +7,7 @@ cash loan to a new card within a day or two, and stop repaying.
 
 from __future__ import annotations
 
+from riskline.sim.typologies.acts import apply_loan, draw, pay, verify
 from riskline.sim.typologies.base import DAY, HOUR, Actor, Ring
 from riskline.sim.world import World
 
@@ -58,15 +59,7 @@ def _ramp(ring: Ring, member: Actor, t0: int, t1: int) -> int:
 
 def _switch(ring: Ring, member: Actor, ts: int, device: str, ip: str) -> None:
     ring.login(member, ts, device, ip)
-    ring.emit(
-        "identity_verified",
-        ts + int(ring.rng.integers(30, 600)),
-        account_id=member.account_id,
-        method="sms",
-        score=1000,
-        passed=True,
-        device_id=device,
-    )
+    verify(ring, member, ts + int(ring.rng.integers(30, 600)), device)
 
 
 def _pay_out(ring: Ring, member: Actor, ts: int, used: int) -> None:
@@ -74,39 +67,10 @@ def _pay_out(ring: Ring, member: Actor, ts: int, used: int) -> None:
     room = max(member.limit - used, 20_000)
     for category in (3, 6):
         amount = max(int(room * rng.uniform(0.3, 0.5)) // 100 * 100, 100)
-        ring.emit(
-            "payment",
-            ts,
-            credit=True,
-            account_id=member.account_id,
-            merchant_id=ring.merchant_of(category),
-            amount=amount,
-            funding="revolving",
-            device_id=member.device,
-            ip=member.ip,
-        )
+        pay(ring, member, ts, ring.merchant_of(category), amount)
         ts = ring.later(ts, 0.2, 8.0)
     loan = ring.money(member.limit / 100 * rng.uniform(0.8, 2.0), 500)
-    ring.emit(
-        "loan_application",
-        ts,
-        account_id=member.account_id,
-        product="cash_loan",
-        amount=loan,
-        channel="internal",
-        device_id=member.device,
-        ip=member.ip,
-    )
-    draw = ring.later(ts, 0.1, 6.0)
-    ring.emit(
-        "loan_drawdown",
-        draw,
-        credit=True,
-        account_id=member.account_id,
-        product="cash_loan",
-        amount=loan,
-        card=ring.new_card(),
-        device_id=member.device,
-        ip=member.ip,
-    )
-    ring.default_loan(member, draw, loan)
+    apply_loan(ring, member, ts, loan)
+    when = ring.later(ts, 0.1, 6.0)
+    draw(ring, member, when, loan, ring.new_card())
+    ring.default_loan(member, when, loan)

@@ -8,6 +8,7 @@ or buy resellable goods on credit to a few cards, and never repay.
 
 from __future__ import annotations
 
+from riskline.sim.typologies.acts import apply_loan, draw, pay
 from riskline.sim.typologies.base import DAY, HOUR, Actor, Ring
 from riskline.sim.world import World
 
@@ -62,40 +63,10 @@ def _monetise(ring: Ring, actor: Actor, ts: int) -> None:
     ring.login(actor, ts - int(rng.integers(60, 900)), actor.device, actor.ip)
     amount = int(actor.limit * rng.uniform(0.7, 1.0)) // 100 * 100
     if rng.random() < 0.6:
-        ring.emit(
-            "loan_application",
-            ts,
-            account_id=actor.account_id,
-            product="cash_loan",
-            amount=amount,
-            channel="internal",
-            device_id=actor.device,
-            ip=actor.ip,
-        )
-        draw = ring.later(ts, 0.05, 2.0)
-        ring.emit(
-            "loan_drawdown",
-            draw,
-            credit=True,
-            account_id=actor.account_id,
-            product="cash_loan",
-            amount=amount,
-            card=actor.card,
-            device_id=actor.device,
-            ip=actor.ip,
-        )
-        ring.default_loan(actor, draw, amount)
+        apply_loan(ring, actor, ts, amount)
+        when = ring.later(ts, 0.05, 2.0)
+        draw(ring, actor, when, amount, actor.card)
+        ring.default_loan(actor, when, amount)
         return
-    merchant = ring.merchant_of(3)
-    ring.emit(
-        "payment",
-        ts,
-        credit=True,
-        account_id=actor.account_id,
-        merchant_id=merchant,
-        amount=amount,
-        funding="revolving",
-        device_id=actor.device,
-        ip=actor.ip,
-    )
+    pay(ring, actor, ts, ring.merchant_of(3), amount)
     ring.default_loan(actor, ts, amount, product="revolving")

@@ -7,6 +7,7 @@ size, draws it to a card, and stops paying.
 
 from __future__ import annotations
 
+from riskline.sim.typologies.acts import apply_loan, draw, pay
 from riskline.sim.typologies.base import DAY, HOUR, Actor, Ring
 from riskline.sim.world import World
 
@@ -70,16 +71,7 @@ def _self_deal(ring: Ring, members: list[Actor], merchant: str, owner: Actor, ts
     rng = ring.rng
     buyer = members[int(rng.integers(1, len(members)))]
     amount = ring.money(rng.uniform(800, 8000), 10)
-    ring.emit(
-        "payment",
-        ts,
-        account_id=buyer.account_id,
-        merchant_id=merchant,
-        amount=amount,
-        funding="bank_card",
-        device_id=buyer.device,
-        ip=buyer.ip,
-    )
+    pay(ring, buyer, ts, merchant, amount, credit=False, funding="bank_card")
     ring.emit(
         "merchant_payout",
         ring.later(ts, 1.0, 20.0),
@@ -90,29 +82,8 @@ def _self_deal(ring: Ring, members: list[Actor], merchant: str, owner: Actor, ts
 
 
 def _max_out(ring: Ring, m: Actor, ts: int) -> None:
-    rng = ring.rng
-    amount = ring.money(m.limit / 100 * rng.uniform(1.5, 4.0), 1000)
-    ring.emit(
-        "loan_application",
-        ts,
-        account_id=m.account_id,
-        product="cash_loan",
-        amount=amount,
-        channel="internal",
-        device_id=m.device,
-        ip=m.ip,
-    )
-    draw = ring.later(ts, 0.5, 30.0)
-    card = m.card if rng.random() < 0.5 else ring.new_card()
-    ring.emit(
-        "loan_drawdown",
-        draw,
-        credit=True,
-        account_id=m.account_id,
-        product="cash_loan",
-        amount=amount,
-        card=card,
-        device_id=m.device,
-        ip=m.ip,
-    )
-    ring.default_loan(m, draw, amount)
+    amount = ring.money(m.limit / 100 * ring.rng.uniform(1.5, 4.0), 1000)
+    apply_loan(ring, m, ts, amount)
+    when = ring.later(ts, 0.5, 30.0)
+    draw(ring, m, when, amount, m.card if ring.rng.random() < 0.5 else ring.new_card())
+    ring.default_loan(m, when, amount)

@@ -7,7 +7,8 @@ internal applications show the inquiries. They draw the loan and never repay.
 
 from __future__ import annotations
 
-from riskline.sim.typologies.base import DAY, PLATFORMS, Actor, Ring
+from riskline.sim.typologies.acts import apply_external, apply_loan, draw
+from riskline.sim.typologies.base import DAY, Actor, Ring
 from riskline.sim.world import World
 
 __all__ = ["generate"]
@@ -24,43 +25,34 @@ def generate(world: World, ring: Ring, size: int) -> None:
         ring.label("account", member.account_id, "borrower", ts, person_id=member.person_id)
         ring.label("person", member.person_id, "borrower", ts)
         coached = rng.random() < 0.5
-        device = agent_device if coached else member.device
-        ip = agent_ip if coached else member.ip
-        _burst(ring, member, ts, device, ip)
+        agent = Actor(
+            member.person_id,
+            member.account_id,
+            member.card,
+            agent_device if coached else member.device,
+            agent_ip if coached else member.ip,
+            member.limit,
+            member.index,
+        )
+        _burst(ring, member, ts, agent)
 
 
-def _burst(ring: Ring, member: Actor, ts: int, device: str, ip: str) -> None:
+def _burst(ring: Ring, member: Actor, ts: int, agent: Actor) -> None:
     rng = ring.rng
     span = rng.uniform(2, 10) * DAY / ring.speed
     n_ext = int(rng.integers(4, 16))
     times = sorted(int(ts + rng.uniform(0, span)) for _ in range(n_ext))
     for k, when in enumerate(times):
-        ring.emit(
-            "loan_application",
-            when,
-            account_id=member.account_id,
-            product="cash_loan",
-            amount=ring.money(rng.uniform(2000, 20000), 1000),
-            channel="external",
-            platform=str(PLATFORMS[int(rng.integers(0, len(PLATFORMS)))]),
-        )
+        amount = ring.money(rng.uniform(2000, 20000), 1000)
+        apply_external(ring, member, when, amount, int(rng.integers(0, 1000)))
         if k == n_ext // 2 or k == n_ext - 1:
-            _internal(ring, member, when + int(rng.integers(600, 7200)), k + 1, device, ip)
+            _internal(ring, member, when + int(rng.integers(600, 7200)), k + 1, agent)
 
 
-def _internal(ring: Ring, member: Actor, ts: int, seen: int, device: str, ip: str) -> None:
+def _internal(ring: Ring, member: Actor, ts: int, seen: int, agent: Actor) -> None:
     rng = ring.rng
     amount = ring.money(rng.uniform(3000, 20000), 1000)
-    ring.emit(
-        "loan_application",
-        ts,
-        account_id=member.account_id,
-        product="cash_loan",
-        amount=amount,
-        channel="internal",
-        device_id=device,
-        ip=ip,
-    )
+    apply_loan(ring, agent, ts, amount)
     noise = int(rng.integers(0, 3))
     ring.emit(
         "bureau_report",
@@ -72,16 +64,6 @@ def _internal(ring: Ring, member: Actor, ts: int, seen: int, device: str, ip: st
         overdue_amount=0,
         source="bureau",
     )
-    draw = ring.later(ts, 0.2, 30.0)
-    ring.emit(
-        "loan_drawdown",
-        draw,
-        credit=True,
-        account_id=member.account_id,
-        product="cash_loan",
-        amount=amount,
-        card=member.card,
-        device_id=member.device,
-        ip=member.ip,
-    )
-    ring.default_loan(member, draw, amount)
+    when = ring.later(ts, 0.2, 30.0)
+    draw(ring, member, when, amount, member.card)
+    ring.default_loan(member, when, amount)

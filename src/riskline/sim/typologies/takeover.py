@@ -7,10 +7,13 @@ loan to a new card and buys resellable goods on the victim's credit line.
 
 from __future__ import annotations
 
-from riskline.sim.typologies.base import Ring
+from riskline.sim.typologies.acts import draw, pay, verify
+from riskline.sim.typologies.base import Actor, Ring
 from riskline.sim.world import World
 
 __all__ = ["generate"]
+
+_FAR_PROVINCES = ("CN-35", "CN-45", "CN-53", "CN-46")
 
 
 def generate(world: World, ring: Ring, size: int) -> None:
@@ -23,68 +26,35 @@ def generate(world: World, ring: Ring, size: int) -> None:
         victim = ring.existing(person)
         ts = ring.at(0.15, 0.9)
         ring.label("account", victim.account_id, "victim", ts, person_id=victim.person_id)
-        geo = str(rng.choice(["CN-35", "CN-45", "CN-53", "CN-46"]))
+        geo = str(rng.choice(_FAR_PROVINCES))
         for k in range(int(rng.integers(2, 7))):
-            ring.login(
-                victim, ts, devices[k % len(devices)], ips[int(rng.integers(0, len(ips)))], geo=geo
-            )
+            ip = ips[int(rng.integers(0, len(ips)))]
+            ring.login(victim, ts, devices[k % len(devices)], ip, geo=geo)
             ts = ring.later(ts, 0.05, 2.5)
-        device = devices[0]
+        victim.device, victim.ip = devices[0], ips[0]
         if rng.random() < 0.4:
-            ring.emit(
-                "identity_verified",
-                ts,
-                account_id=victim.account_id,
-                method="face",
-                score=int(rng.integers(200, 550)),
-                passed=False,
-                device_id=device,
-            )
+            score = int(rng.integers(200, 550))
+            verify(ring, victim, ts, victim.device, method="face", score=score, passed=False)
             ts = ring.later(ts, 0.02, 0.3)
+        verify(ring, victim, ts, victim.device)
+        _cash_out(ring, victim, ring.later(ts, 0.05, 1.5), card)
+
+
+def _cash_out(ring: Ring, victim: Actor, ts: int, card: str) -> None:
+    rng = ring.rng
+    amount = int(victim.limit * rng.uniform(0.4, 0.95)) // 100 * 100
+    if rng.random() < 0.7:
+        draw(ring, victim, ts, amount, card)
+    if rng.random() < 0.6:
+        ts = ring.later(ts, 0.1, 3.0)
+        pay(ring, victim, ts, ring.merchant_of(3), amount // 2 + 100)
+    if rng.random() < 0.5:
         ring.emit(
-            "identity_verified",
-            ts,
+            "transfer",
+            ring.later(ts, 0.05, 1.0),
             account_id=victim.account_id,
-            method="sms",
-            score=1000,
-            passed=True,
-            device_id=device,
+            amount=ring.money(rng.uniform(500, 5000)),
+            to_card=card,
+            device_id=victim.device,
+            ip=victim.ip,
         )
-        ts = ring.later(ts, 0.05, 1.5)
-        amount = int(victim.limit * rng.uniform(0.4, 0.95)) // 100 * 100
-        ip = ips[0]
-        if rng.random() < 0.7:
-            ring.emit(
-                "loan_drawdown",
-                ts,
-                credit=True,
-                account_id=victim.account_id,
-                product="cash_loan",
-                amount=amount,
-                card=card,
-                device_id=device,
-                ip=ip,
-            )
-        if rng.random() < 0.6:
-            ts = ring.later(ts, 0.1, 3.0)
-            ring.emit(
-                "payment",
-                ts,
-                credit=True,
-                account_id=victim.account_id,
-                merchant_id=ring.merchant_of(3),
-                amount=amount // 2 + 100,
-                funding="revolving",
-                device_id=device,
-                ip=ip,
-            )
-        if rng.random() < 0.5:
-            ring.emit(
-                "transfer",
-                ring.later(ts, 0.05, 1.0),
-                account_id=victim.account_id,
-                amount=ring.money(rng.uniform(500, 5000)),
-                to_card=card,
-                device_id=device,
-                ip=ip,
-            )
