@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import deque
 
-from graph_events import Events
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,8 +27,7 @@ actions = st.lists(
 flag_sets = st.sets(st.sampled_from([("account", a) for a in ACCOUNTS] + [("device", "d0")]))
 
 
-def _events(acts):
-    ev = Events()
+def _events(ev, acts):
     out = []
     for what, a, b, d, ip in acts:
         if what == "login":
@@ -75,9 +73,9 @@ def _bfs(adj, start):
 
 @settings(max_examples=60, deadline=None)
 @given(actions, flag_sets)
-def test_features_match_brute_force(acts, flags):
+def test_features_match_brute_force(ev, acts, flags):
     gr = GraphRisk()
-    events = _events(acts)
+    events = _events(ev, acts)
     for e in events:
         gr.observe(e)
     for kind, key in flags:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from graph_events import Events
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +21,7 @@ step = st.tuples(
 )
 
 
-def _event(ev: Events, what: str, i: int, j: int, day: int):
+def _event(ev, what: str, i: int, j: int, day: int):
     a, b = f"a{i}", f"a{j}"
     build = {
         "login": lambda: ev.login(a, f"d{j % 3}", ip=f"ip{j % 2}", day=day),
@@ -50,8 +49,7 @@ flags = st.sets(st.sampled_from([("account", f"a{i}") for i in range(N)] + [("ca
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(step, min_size=1, max_size=40), flags)
-def test_online_matches_batch(steps, flagged):
-    ev = Events()
+def test_online_matches_batch(ev, steps, flagged):
     events = [_event(ev, *s) for s in steps]
     gr = GraphRisk()
     for e in events:
@@ -71,10 +69,9 @@ def test_online_matches_batch(steps, flagged):
 
 @settings(max_examples=25, deadline=None)
 @given(st.lists(step, min_size=1, max_size=40), st.integers(5, 35))
-def test_expired_online_matches_batch_over_the_window(steps, ttl_days):
+def test_expired_online_matches_batch_over_the_window(ev, steps, ttl_days):
     day = 86400.0
     config = GraphConfig(ttl_seconds=ttl_days * day, bucket_seconds=day, sticky_kinds=frozenset())
-    ev = Events()
     events = sorted((_event(ev, *s) for s in steps), key=lambda e: e.occurred_at)
     gr = GraphRisk(config)
     for e in events:

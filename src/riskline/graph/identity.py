@@ -27,7 +27,8 @@ _HOLDS = kinds_mask({EdgeKind.HOLDS})
 _OWNS = kinds_mask({EdgeKind.OWNS})
 _IDENT = kinds_mask({EdgeKind.HOLDS, EdgeKind.PHONE, EdgeKind.ID, EdgeKind.DEVICE})
 _DRAW = kinds_mask({EdgeKind.DRAWDOWN})
-_MCARD = kinds_mask({EdgeKind.MERCHANT_CARD, EdgeKind.PAYOUT, EdgeKind.DEVICE})
+_MCARD = kinds_mask({EdgeKind.MERCHANT_CARD, EdgeKind.PAYOUT})
+_DEVICE = kinds_mask({EdgeKind.DEVICE})
 
 
 def _of_kind(g: LinkGraph, node: Node, mask: int, kind: str) -> list[Node]:
@@ -49,7 +50,7 @@ def kin_accounts(g: LinkGraph, account: Node) -> set[Node]:
 
 def owners_of(g: LinkGraph, merchant: Node) -> list[Node]:
     """Owner persons of a merchant."""
-    return _of_kind(g, merchant, _OWNS, "person")
+    return [n for n, _ in g.successors(merchant, _OWNS) if n[0] == "person"]
 
 
 def owner_accounts(g: LinkGraph, merchant: Node) -> list[Node]:
@@ -66,7 +67,8 @@ def identity_of(g: LinkGraph, account: Node) -> set[Node]:
 
 def _merchant_identity(g: LinkGraph, merchant: Node) -> set[Node]:
     ident = set(owners_of(g, merchant))
-    ident.update(n for n in g.neighbours(merchant, _MCARD) if n[0] in ("card", "device"))
+    ident.update(n for n, _ in g.successors(merchant, _MCARD) if n[0] == "card")
+    ident.update(n for n in g.neighbours(merchant, _DEVICE) if n[0] == "device")
     for account in owner_accounts(g, merchant):
         ident |= identity_of(g, account)
     return ident

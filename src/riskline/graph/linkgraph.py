@@ -26,9 +26,11 @@ from riskline.events.types import EnterpriseRegistered, Event
 from riskline.graph.components import Components, ComponentStats
 from riskline.graph.enterprise import EnterpriseIndex
 from riskline.graph.extract import edges_from, exposure_of
-from riskline.graph.types import EdgeKind, GraphConfig, Link, Node, kinds_mask
+from riskline.graph.types import MONEY_KINDS, EdgeKind, GraphConfig, Link, Node, kinds_mask
 
 __all__ = ["LinkGraph"]
+
+_OUT_KINDS = MONEY_KINDS | {EdgeKind.OWNS, EdgeKind.MERCHANT_CARD}
 
 
 class LinkGraph:
@@ -39,12 +41,15 @@ class LinkGraph:
         self.join_mask = kinds_mask(self.config.join_kinds)
         self.sticky_mask = kinds_mask(self.config.sticky_kinds)
         self.adj: dict[Node, dict[Node, Link]] = {}
+        self.nodes: dict[Node, Node] = {}
+        self.out: dict[Node, dict[Node, Link]] = {}  # directed index: money and ownership
         self.components = Components()
         self.enterprises = EnterpriseIndex(self.config.control_share)
         self.flags: dict[Node, dict[str, str]] = {}
         self.exposure: dict[Node, float] = {}
         self.buckets: dict[int, list[Link]] = {}
         self.n_links = 0
+        self.bucket_entries = 0
         self.now_ts = 0.0
 
     def observe(self, event: Event) -> None:
@@ -61,8 +66,15 @@ class LinkGraph:
         if isinstance(event, EnterpriseRegistered):
             self.enterprises.observe(event)
 
-    def add_edge(self, a: Node, b: Node, kind: EdgeKind, ts: float, amount: float = 0.0) -> Link:
-        """Record one edge a -> b of ``kind`` at ``ts`` (epoch seconds)."""
+    def add_edge(
+        self, a: Node, b: Node, kind: EdgeKind, ts: float, amount: float = 0.0
+    ) -> Link | None:
+        """Record one edge a -> b of ``kind`` at ``ts`` (epoch seconds); self-loops are not kept."""
+        if a == b:
+            self.components.add(a, a in self.flags, self.exposure.get(a, 0.0))
+            return None
+        a = self.nodes.setdefault(a, a)  # one tuple per node, however many links
+        b = self.nodes.setdefault(b, b)
         adj_a = self.adj.get(a)
         if adj_a is None:
             adj_a = self.adj[a] = {}
@@ -78,10 +90,16 @@ class LinkGraph:
         adj_a[b] = link
         adj_b[a] = link
         link.add(kind, link.a == a, ts, amount)
+        if kind in _OUT_KINDS:
+            out = self.out.get(a)
+            if out is None:
+                out = self.out[a] = {}
+            out[b] = link
         bucket = int(link.last_ts // self.config.bucket_seconds)
         if bucket > link.bucket:
             link.bucket = bucket
             self.buckets.setdefault(bucket, []).append(link)
+            self.bucket_entries += 1
         if kind in self.config.join_kinds:
             self.components.union(a, b)
         else:
@@ -102,8 +120,13 @@ class LinkGraph:
             del nbrs[y]
             if not nbrs:
                 del self.adj[x]
+                self.nodes.pop(x, None)
                 self.components.mark_dirty(x)
         self.n_links -= 1
+        for x, y in ((link.a, link.b), (link.b, link.a)):
+            out = self.out.get(x)
+            if out is not None and out.pop(y, None) is not None and not out:
+                del self.out[x]
         if link.has(self.join_mask):
             self.components.mark_dirty(link.a)
 
@@ -114,13 +137,30 @@ class LinkGraph:
         last_bucket = int(cutoff // self.config.bucket_seconds)
         removed = 0
         for bucket in sorted(b for b in self.buckets if b < last_bucket):
-            for link in self.buckets.pop(bucket):
+            links = self.buckets.pop(bucket)
+            self.bucket_entries -= len(links)
+            for link in links:
                 if link.bucket == bucket and not link.has(self.sticky_mask):
-                    present = self.adj.get(link.a, {}).get(link.b) is link
+                    present = self._present(link)
                     self.remove_link(link)
                     removed += present
+        if self.bucket_entries > 2 * self.n_links + 1024:
+            self.compact()
         self.rebuild()
         return removed
+
+    def compact(self) -> None:
+        """Drop bucket entries of evicted links and of links seen again since (bounded memory)."""
+        for bucket, links in list(self.buckets.items()):
+            live = [x for x in links if x.bucket == bucket and self._present(x)]
+            if live:
+                self.buckets[bucket] = live
+            else:
+                del self.buckets[bucket]
+        self.bucket_entries = sum(len(x) for x in self.buckets.values())
+
+    def _present(self, link: Link) -> bool:
+        return self.adj.get(link.a, {}).get(link.b) is link
 
     def rebuild(self) -> int:
         """Re-split components that lost links; returns the nodes revisited."""
@@ -173,8 +213,8 @@ class LinkGraph:
                 yield other
 
     def successors(self, node: Node, mask: int, since: float = 0.0) -> Iterator[tuple[Node, Link]]:
-        """Nodes ``node`` sent money to (kinds in ``mask``) over links seen since ``since``."""
-        for other, link in self.adj.get(node, {}).items():
+        """Nodes ``node`` sent money to / owns (kinds in ``mask``), links seen since ``since``."""
+        for other, link in self.out.get(node, {}).items():
             if link.last_ts >= since and link.out_of(node, mask):
                 yield other, link
 

@@ -21,7 +21,7 @@ from riskline.graph.types import EdgeKind, EdgeView, Link, Node, Ring, RingKind,
 __all__ = ["detect_all", "edge_view", "farm_cluster", "rings_for"]
 
 _ARTIFACT = kinds_mask({EdgeKind.DEVICE, EdgeKind.PHONE})
-_PAYMENT = kinds_mask({EdgeKind.PAYMENT})
+_ARTIFACT_KINDS = ("device", "phone")
 
 
 def edge_view(link: Link) -> EdgeView:
@@ -30,20 +30,33 @@ def edge_view(link: Link) -> EdgeView:
     return EdgeView(link.a, link.b, kinds, link.first_ts, link.last_ts, link.count, link.amount)
 
 
-def farm_cluster(g: LinkGraph, account: Node, budget: int = 2000) -> tuple[set[Node], set[Node]]:
-    """Accounts reachable over shared devices/phones, and the artifacts shared by 2+ of them."""
-    accounts, stack = {account}, [account]
-    artifacts: set[Node] = set()
-    while stack and budget > 0:
-        node = stack.pop()
-        for other in g.neighbours(node, _ARTIFACT):
-            budget -= 1
-            seen = accounts if other[0] == "account" else artifacts
-            if other[0] in ("account", "device", "phone") and other not in seen:
-                seen.add(other)
-                stack.append(other)
-    shared = {a for a in artifacts if sum(n[0] == "account" for n in g.links(a)) >= 2}
-    return accounts, shared
+def farm_cluster(
+    g: LinkGraph, account: Node, budget: int = 2000, depth: int = 4
+) -> tuple[set[Node], set[Node]]:
+    """Accounts within ``depth`` hops over devices/phones, and the artifacts 2+ of them share."""
+    accounts, frontier = {account}, [account]
+    artifacts: dict[Node, int] = {}
+    for _ in range(depth):
+        nxt: list[Node] = []
+        for node in frontier:
+            is_artifact = node[0] != "account"
+            found = 0
+            for other in g.neighbours(node, _ARTIFACT):
+                budget -= 1
+                if other[0] == "account":
+                    found += 1
+                    if other not in accounts:
+                        accounts.add(other)
+                        nxt.append(other)
+                elif not is_artifact and other[0] in _ARTIFACT_KINDS and other not in artifacts:
+                    artifacts[other] = 1
+                    nxt.append(other)
+            if is_artifact:
+                artifacts[node] = found
+            if budget <= 0:
+                break
+        frontier = nxt
+    return accounts, {a for a, n in artifacts.items() if n >= 2}
 
 
 def account_farm(g: LinkGraph, account: Node) -> Ring | None:

@@ -1,0 +1,136 @@
+"""Benchmark of the online graph: per-event update latency and memory at ``n_edges`` links.
+
+Run: ``python -c "from riskline.graph.bench import run; print(run())"``. A synthetic
+portfolio (logins, payments, transfers, drawdowns over a population sized to the target)
+is fed event by event; latency is timed per ``observe`` call while the graph holds at
+least 90% of the target links, and memory is the resident-set growth.
+
+>>> r = run(n_edges=2_000, sample=200)
+>>> r["links"] >= 2_000, r["observe_p99_us"] > 0
+(True, True)
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import os
+import random
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from riskline.events.types import Event, LoanDrawdown, Login, Payment, Product, Transfer
+from riskline.graph.features import features_for
+from riskline.graph.linkgraph import LinkGraph
+from riskline.graph.types import GraphConfig
+
+__all__ = ["run", "synthetic_events"]
+
+_T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _pick(rnd: random.Random, own: int, population: int, stray: float) -> int:
+    return rnd.randrange(population) if rnd.random() < stray else own
+
+
+def synthetic_events(n_accounts: int, seed: int = 7) -> Iterator[Event]:
+    """An endless, deterministic stream of graph-relevant events over ``n_accounts``.
+
+    Accounts mostly use their own device and IP (10% strays), merchant popularity is
+    Pareto-distributed, transfers go to random accounts.
+    """
+    rnd = random.Random(seed)
+    n_merchants = max(10, n_accounts // 40)
+    for i in itertools.count(1):
+        k = rnd.randrange(n_accounts)
+        eid, at, acct = f"e{i}", _T0 + timedelta(seconds=i), f"a{k}"
+        device = f"d{_pick(rnd, k * 2 // 3, n_accounts, 0.1)}"
+        r = rnd.random()
+        if r < 0.4:
+            ip = f"ip{_pick(rnd, k // 3, n_accounts, 0.1)}"
+            yield Login(event_id=eid, occurred_at=at, account_id=acct, device_id=device, ip=ip)
+        elif r < 0.8:
+            m = f"m{int(rnd.paretovariate(1.2)) % n_merchants}"
+            yield Payment(
+                event_id=eid, occurred_at=at, account_id=acct, merchant_id=m,
+                amount=Decimal(50), device_id=device,
+            )  # fmt: skip
+        elif r < 0.95:
+            to = f"a{rnd.randrange(n_accounts)}"
+            yield Transfer(
+                event_id=eid, occurred_at=at, account_id=acct, to_account_id=to, amount=Decimal(20)
+            )
+        else:
+            card = f"c{_pick(rnd, k, n_accounts, 0.05)}"
+            yield LoanDrawdown(
+                event_id=eid, occurred_at=at, account_id=acct, product=Product.CASH_LOAN,
+                amount=Decimal(500), card_hash=card,
+            )  # fmt: skip
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _fill(g: LinkGraph, stream: Iterator[Event], n_edges: int, sample: int) -> list[float]:
+    """Observe events until the target; time each once the graph is near it."""
+    timings: list[float] = []
+    clock = time.perf_counter_ns
+    for i in itertools.count(1):
+        if g.n_links >= n_edges and len(timings) >= sample:
+            break
+        if i % 100_000 == 0:
+            g.expire()  # the periodic maintenance a service runs (not timed)
+        event = next(stream)
+        start = clock()
+        g.observe(event)
+        elapsed = clock() - start
+        if g.n_links >= 0.9 * n_edges:
+            timings.append(elapsed / 1000.0)
+    return timings
+
+
+def _feature_latency(g: LinkGraph, stream: Iterator[Event], n: int) -> list[float]:
+    timings: list[float] = []
+    for _ in range(n):
+        event = next(stream)
+        g.observe(event)
+        start = time.perf_counter_ns()
+        features_for(g, event)
+        timings.append((time.perf_counter_ns() - start) / 1000.0)
+    return timings
+
+
+def run(n_edges: int = 1_000_000, sample: int = 100_000, seed: int = 7) -> dict[str, float]:
+    """Fill a graph to ``n_edges`` links; return latency percentiles (µs) and memory (MB)."""
+    gc.collect()
+    before = _rss_bytes()
+    g = LinkGraph(GraphConfig())
+    stream = synthetic_events(max(100, n_edges // 6), seed)
+    started = time.perf_counter()
+    timings = _fill(g, stream, n_edges, sample)
+    fill_seconds = time.perf_counter() - started
+    gc.collect()
+    memory = _rss_bytes() - before
+    feats = _feature_latency(g, stream, max(100, sample // 20))
+    return {
+        "links": float(g.n_links),
+        "nodes": float(len(g.adj)),
+        "events_timed": float(len(timings)),
+        "observe_p50_us": _percentile(timings, 0.50),
+        "observe_p99_us": _percentile(timings, 0.99),
+        "observe_max_us": max(timings),
+        "features_p50_us": _percentile(feats, 0.50),
+        "features_p99_us": _percentile(feats, 0.99),
+        "fill_seconds": fill_seconds,
+        "rss_mb": memory / 2**20,
+        "bytes_per_link": memory / max(1, g.n_links),
+    }
