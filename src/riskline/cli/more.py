@@ -1,5 +1,73 @@
-"""Commands registered later: bench, simulate, evaluate."""
+"""``riskline bench``: every benchmark, each beside its baseline, as a table and JSON."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import importlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from riskline.cli.base import app, console, handle_errors
+
+__all__ = ["bench"]
+
+SUITES = ("engine", "http", "features", "graph", "sim")
+
+
+def _engine(n: int) -> dict[str, Any]:
+    from riskline.bench import bench_engine, sample_events
+
+    return bench_engine(sample_events(n)[1])
+
+
+def _http(n: int) -> dict[str, Any]:
+    from riskline.bench import bench_http, sample_events
+
+    return bench_http(sample_events(n)[0])
+
+
+def _optional(module: str, call: str, **kwargs: Any) -> dict[str, Any]:
+    fn = getattr(importlib.import_module(module), call)
+    result: dict[str, Any] = fn(**kwargs)
+    return result
+
+
+RUNNERS: dict[str, Callable[[int], dict[str, Any]]] = {
+    "engine": _engine,
+    "http": _http,
+    "features": lambda n: _optional("riskline.features.bench", "run", n_events=max(n, 50_000)),
+    "graph": lambda n: _optional("riskline.graph.bench", "run"),
+    "sim": lambda n: _optional("riskline.sim.bench", "bench_simulator"),
+}
+
+
+@app.command()
+def bench(
+    only: Annotated[
+        str, typer.Option(help=f"Comma-separated subset of {', '.join(SUITES)}")
+    ] = "engine,http",
+    events: Annotated[
+        int, typer.Option(min=1000, max=2_000_000, help="Events for engine/http")
+    ] = 20_000,
+    output: Annotated[
+        Path | None, typer.Option("--json", help="Also write the figures here")
+    ] = None,
+) -> None:
+    """Measure throughput and latency; print the figures (see docs/benchmarks.md)."""
+    from riskline.bench import machine
+
+    with handle_errors():
+        chosen = [s.strip() for s in only.split(",") if s.strip()]
+        unknown = sorted(set(chosen) - set(SUITES))
+        if unknown:
+            raise typer.BadParameter(f"unknown suites {unknown}; choose from {', '.join(SUITES)}")
+        figures: dict[str, Any] = {"machine": machine()}
+        for name in chosen:
+            console.print(f"[bold]{name}[/bold] …")
+            figures[name] = RUNNERS[name](events)
+            console.print_json(json.dumps(figures[name], default=str))
+    if output is not None:
+        output.write_text(json.dumps(figures, indent=2, default=str) + "\n")

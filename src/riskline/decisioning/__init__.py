@@ -10,7 +10,9 @@ from riskline.decisioning.types import (
     Decision,
     Outcome,
     Reason,
+    RiskView,
     decision_id_for,
+    risk_view,
 )
 
 __all__ = [
@@ -29,7 +31,9 @@ __all__ = [
     "Policy",
     "PolicyResult",
     "Reason",
+    "RiskView",
     "StoredEvent",
     "decision_id_for",
     "owner_of",
+    "risk_view",
 ]

@@ -16,7 +16,17 @@ from types import MappingProxyType
 
 from riskline.events.types import Product
 
-__all__ = ["Action", "ActionKind", "Decision", "Outcome", "Reason", "decision_id_for"]
+__all__ = [
+    "CREDIT_GATE_CODES",
+    "Action",
+    "ActionKind",
+    "Decision",
+    "Outcome",
+    "Reason",
+    "RiskView",
+    "decision_id_for",
+    "risk_view",
+]
 
 _NO_VALUES: Mapping[str, float] = MappingProxyType({})
 
@@ -109,3 +119,32 @@ def decision_id_for(event_id: str) -> str:
     True
     """
     return "d_" + hashlib.sha256(event_id.encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True, slots=True)
+class RiskView:
+    """A decision as a risk evaluation sees it: declines for lack of credit are not risk flags."""
+
+    event_id: str
+    subject: str
+    outcome: str
+    actions: tuple[Action, ...]
+
+
+CREDIT_GATE_CODES = frozenset({"NO_CREDIT_LINE", "LINE_NOT_USABLE", "INSUFFICIENT_LIMIT"})
+"""Reason codes of declines about credit availability, not about risk."""
+
+
+def risk_view(decision: Decision, credit_codes: frozenset[str] = CREDIT_GATE_CODES) -> RiskView:
+    """The decision with its outcome reset to approve when only credit-availability reasons fired.
+
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    >>> d = Decision("d", "e", "payment", "a", Outcome.DECLINE, (Reason("INSUFFICIENT_LIMIT", ""),),
+    ...              (), {}, {}, {}, t, t, 1)
+    >>> risk_view(d).outcome
+    'approve'
+    """
+    risky = any(r.code not in credit_codes for r in decision.reasons)
+    outcome = decision.outcome.value if risky else Outcome.APPROVE.value
+    return RiskView(decision.event_id, decision.subject, outcome, decision.actions)

@@ -1,0 +1,90 @@
+"""``riskline simulate`` and ``riskline evaluate``: labeled worlds and engine scores on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from riskline.cli.base import app, console, err_console, handle_errors, load_settings
+from riskline.errors import InvalidConfig
+
+__all__ = ["evaluate", "simulate"]
+
+
+def _world_config(config: Path | None, preset: str, overrides: dict[str, Any]) -> Any:
+    from riskline.sim import WorldConfig
+
+    raw: dict[str, Any] = {}
+    if config is not None:
+        try:
+            loaded = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as err:
+            raise InvalidConfig(f"cannot read world config {config}: {err}") from None
+        if not isinstance(loaded, dict):
+            raise InvalidConfig(f"{config}: a world config is a mapping of parameters")
+        raw.update(loaded)
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    if preset == "small":
+        return WorldConfig.small(**raw)
+    if preset != "default":
+        raise InvalidConfig(f"unknown preset {preset!r} (small or default)")
+    return WorldConfig.from_mapping(raw)
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Argument(help="Folder to write the world into")],
+    config: Annotated[Path | None, typer.Option(help="YAML of WorldConfig parameters")] = None,
+    preset: Annotated[str, typer.Option(help="small | default")] = "default",
+    persons: Annotated[int | None, typer.Option(min=10)] = None,
+    days: Annotated[int | None, typer.Option(min=1)] = None,
+    seed: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Write a seeded, labeled world: events.jsonl, events.parquet, labels.jsonl, summary.json."""
+    from rich.progress import Progress
+
+    from riskline.sim import simulate as run
+
+    with handle_errors():
+        cfg = _world_config(config, preset, {"persons": persons, "days": days, "seed": seed})
+        with Progress(console=err_console, transient=True) as bar:
+            task = bar.add_task("simulating", total=cfg.days)
+            summary = run(
+                cfg, out, lambda done, total: bar.update(task, completed=done, total=total)
+            )
+    console.print_json(data=summary.to_dict())
+
+
+@app.command()
+def evaluate(
+    world: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="A folder from `simulate`")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Write evaluation.json and evaluation.html here")
+    ] = None,
+    database: Annotated[
+        str, typer.Option(help="Engine database (default: in memory)")
+    ] = "sqlite://",
+) -> None:
+    """Stream a world through the engine in time order and score it against the labels."""
+    from riskline.decisioning import risk_view
+    from riskline.events import parse_event
+    from riskline.runtime import build_runtime
+    from riskline.sim import evaluate as score
+    from riskline.sim import print_report, write_report
+
+    with handle_errors():
+        runtime = build_runtime(load_settings(database_url=database))
+        try:
+            engine, hasher = runtime.engine, runtime.hasher
+            report = score(world, lambda wire: risk_view(engine.process(parse_event(wire, hasher))))
+        finally:
+            runtime.close()
+        print_report(report, console)
+        if out is not None:
+            paths = write_report(report, out)
+            console.print(f"wrote {paths[0]} and {paths[1]}")
