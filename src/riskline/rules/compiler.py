@@ -99,8 +99,11 @@ def _or(a: Evaluator, b: Evaluator) -> Evaluator:
     return f
 
 
-def _strict(fn: Function, args: Sequence[Evaluator]) -> Evaluator:
+def _strict(fn: Function, args: Sequence[Evaluator], frame_first: bool = False) -> Evaluator:
+    """Call ``fn.impl`` unless an argument is missing (specialised for small arities)."""
     impl = fn.impl
+    if frame_first:
+        return _strict_framed(impl, args)
     if len(args) == 1:
         (a,) = args
         return lambda fr: None if (x := a(fr)) is None else impl(x)
@@ -115,27 +118,50 @@ def _strict(fn: Function, args: Sequence[Evaluator]) -> Evaluator:
             return None if y is None else impl(x, y)
 
         return f2
+    if len(args) == 3:
+        a, b, c = args
 
-    def fn_n(fr: Frame) -> object:
+        def f3(fr: Frame) -> object:
+            x, y, z = a(fr), b(fr), c(fr)
+            return None if x is None or y is None or z is None else impl(x, y, z)
+
+        return f3
+    return _strict_n(impl, args)
+
+
+def _strict_n(impl: Callable[..., object], args: Sequence[Evaluator]) -> Evaluator:
+    def fn(fr: Frame) -> object:
         vals = [arg(fr) for arg in args]
-        return None if any(v is None for v in vals) else impl(*vals)
+        # values are normalised (float/int/str/bool), so ``None in vals`` is an identity test
+        return None if None in vals else impl(*vals)
 
-    return fn_n
+    return fn
+
+
+def _strict_framed(impl: Callable[..., object], args: Sequence[Evaluator]) -> Evaluator:
+    if len(args) == 1:
+        (a,) = args
+        return lambda fr: None if (x := a(fr)) is None else impl(fr, x)
+    if len(args) == 3:
+        a, b, c = args
+
+        def f3(fr: Frame) -> object:
+            x, y, z = a(fr), b(fr), c(fr)
+            return None if x is None or y is None or z is None else impl(fr, x, y, z)
+
+        return f3
+    return lambda fr: None if None in (vals := [arg(fr) for arg in args]) else impl(fr, *vals)
 
 
 def _call(fn: Function, args: Sequence[Evaluator]) -> Evaluator:
     impl = fn.impl
-    if fn.needs_frame:
-        if fn.strict:
-
-            def framed(fr: Frame) -> object:
-                vals = [arg(fr) for arg in args]
-                return None if any(v is None for v in vals) else impl(fr, *vals)
-
-            return framed
-        return lambda fr: impl(fr, *[arg(fr) for arg in args])
     if fn.strict:
-        return _strict(fn, args)
+        return _strict(fn, args, frame_first=fn.needs_frame)
+    if fn.needs_frame:
+        return lambda fr: impl(fr, *[arg(fr) for arg in args])
+    if len(args) == 1:
+        (a,) = args
+        return lambda fr: impl(a(fr))
     return lambda fr: impl(*[arg(fr) for arg in args])
 
 

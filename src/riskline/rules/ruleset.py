@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from riskline.rules.compiler import Evaluator
 from riskline.rules.expression import CompiledExpression
 from riskline.rules.functions import Frame
 from riskline.rules.lists import ListLookup
@@ -128,18 +129,16 @@ class RuleSet:
     rules: tuple[Rule, ...]
     description: str = ""
     _by_id: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
+    _plan: tuple[tuple[Rule, Evaluator, bool], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {r.id: r for r in self.rules})
+        plan = tuple((r, r.when.evaluate, r.mode is Mode.ACTIVE) for r in self.rules)
+        object.__setattr__(self, "_plan", plan)
 
     def __getitem__(self, rule_id: str) -> Rule:
         """The rule with this id (``KeyError`` if none)."""
         return self._by_id[rule_id]
-
-    def fired(self, values: Mapping[str, object], lists: ListLookup, now: datetime) -> list[bool]:
-        """Whether each rule (in order) fires; a rule that raises counts as not fired."""
-        frame = Frame(values, lists, now)
-        return [_safe(rule, frame) is True for rule in self.rules]
 
     def evaluate(
         self, values: Mapping[str, object], lists: ListLookup, now: datetime
@@ -149,23 +148,20 @@ class RuleSet:
         active: list[Hit] = []
         shadow: list[Hit] = []
         failures: list[RuleFailure] = []
-        for rule in self.rules:
+        for rule, evaluate, is_active in self._plan:
             try:
-                fired = rule.when.evaluate(frame) is True
+                if evaluate(frame) is not True:
+                    continue
             except Exception as exc:  # a defect in one rule must not stop the others
                 failures.append(RuleFailure(rule.id, f"{type(exc).__name__}: {exc}"))
                 continue
-            if fired:
-                (active if rule.mode is Mode.ACTIVE else shadow).append(_hit(rule, values))
+            (active if is_active else shadow).append(_hit(rule, values))
+        if not active:
+            return RuleResult(
+                self.version, Outcome.APPROVE, 0.0, (), tuple(shadow), tuple(failures)
+            )
         outcome = worst([h.outcome for h in active if h.outcome is not None])
         score = sum(h.score for h in active if h.score is not None)
         return RuleResult(
             self.version, outcome, float(score), tuple(active), tuple(shadow), tuple(failures)
         )
-
-
-def _safe(rule: Rule, frame: Frame) -> object:
-    try:
-        return rule.when.evaluate(frame)
-    except Exception:
-        return None
