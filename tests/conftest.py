@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from riskline.clock import FixedClock
 from riskline.config import Settings
 from riskline.events import Event, PiiHasher
+from riskline.features import default_catalog
 from riskline.storage import connect, upgrade
 from tests.factories import T0
 
@@ -21,11 +22,14 @@ PG_URL = os.environ.get("RISKLINE_TEST_PG_URL", "postgresql+psycopg://postgres@1
 SECRET = "test-secret-0123456789"
 
 
+_CATALOG_SCHEMA = {k: str(v) for k, v in default_catalog().schema().items()}
+
+
 class ScriptedFeatures:
     """A FeatureSource fake: per-event preset values, plus a count of processed events."""
 
     def __init__(self, schema: Mapping[str, str] | None = None) -> None:
-        self._schema = dict(schema or {"device.accounts_30d": "number", "account.devices_1d": "number"})
+        self._schema = dict(schema or _CATALOG_SCHEMA)
         self.values: dict[str, dict[str, float]] = {}
         self.seen: list[str] = []
 

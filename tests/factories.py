@@ -61,7 +61,12 @@ _BASE: dict[str, dict[str, Any]] = {
         ],
     },
     "enterprise_loan_application": {"enterprise_id": "e1", "amount": "200000.00"},
-    "bureau_report": {"person_id": "p1", "inquiries_30d": 3, "inquiries_90d": 7, "overdue_accounts": 1},
+    "bureau_report": {
+        "person_id": "p1",
+        "inquiries_30d": 3,
+        "inquiries_90d": 7,
+        "overdue_accounts": 1,
+    },
 }
 
 EVENT_TYPES = tuple(_BASE)

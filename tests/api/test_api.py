@@ -46,7 +46,9 @@ def client(runtime: Runtime) -> TestClient:
 
 @pytest.fixture
 def tokens(runtime: Runtime) -> dict[str, str]:
-    return {role: runtime.keys.create(f"{role}-key", role)[1] for role in ("ingest", "analyst", "admin")}
+    return {
+        role: runtime.keys.create(f"{role}-key", role)[1] for role in ("ingest", "analyst", "admin")
+    }
 
 
 def auth(token: str) -> dict[str, str]:
@@ -54,7 +56,9 @@ def auth(token: str) -> dict[str, str]:
 
 
 def _call(client: TestClient, method: str, path: str, headers: dict[str, str]) -> Any:
-    body = wire("payment") if path == "/v1/events" else {"action": "reinstate", "reasons": ["CLEARED"]}
+    body = (
+        wire("payment") if path == "/v1/events" else {"action": "reinstate", "reasons": ["CLEARED"]}
+    )
     return client.request(method, path, headers=headers, json=body if method == "POST" else None)
 
 
@@ -68,7 +72,9 @@ def test_every_route_needs_a_key(client: TestClient, method: str, path: str) -> 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
 @pytest.mark.parametrize("role", ["ingest", "analyst", "admin"])
-def test_role_matrix(client: TestClient, tokens: dict[str, str], method: str, path: str, role: str) -> None:
+def test_role_matrix(
+    client: TestClient, tokens: dict[str, str], method: str, path: str, role: str
+) -> None:
     r = _call(client, method, path, auth(tokens[role]))
     if role in ALLOWED[path]:
         assert r.status_code not in (401, 403), r.text
@@ -93,7 +99,9 @@ def test_post_event_then_read_it_back(client: TestClient, tokens: dict[str, str]
     assert account["decisions"][0]["decision_id"] == did
 
 
-def test_batch_and_replay_and_conflict(client: TestClient, tokens: dict[str, str], runtime: Runtime) -> None:
+def test_batch_and_replay_and_conflict(
+    client: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
     h = auth(tokens["ingest"])
     events = [wire("account_opened"), wire("payment", amount="10.00")]
     first = client.post("/v1/events", json={"events": events}, headers=h)
@@ -128,13 +136,26 @@ def test_validation_errors_are_field_level_and_store_nothing(
         (b'{"events": []}', 422, "at least one"),
         (b'{"events": [1]}', 422, "JSON object"),
         (b"oversize", 413, "exceeds"),
-        (json.dumps({"events": [wire("payment") for _ in range(501)]}).encode(), 413, "at most 500"),
-        (b'{"type": "payment", "event_id": "x", "occurred_at": "2026-01-01T00:00:00Z", "account_id": "a",'
-         b' "merchant_id": "m", "amount": 1' + b"0" * 5000 + b"}", 422, ""),
+        (
+            json.dumps({"events": [wire("payment") for _ in range(501)]}).encode(),
+            413,
+            "at most 500",
+        ),
+        (
+            b'{"type": "payment", "event_id": "x", "occurred_at": "2026-01-01T00:00:00Z", "account_id": "a",'
+            b' "merchant_id": "m", "amount": 1' + b"0" * 5000 + b"}",
+            422,
+            "",
+        ),
     ],
 )
 def test_bad_bodies(
-    client: TestClient, tokens: dict[str, str], runtime: Runtime, raw: bytes, status: int, fragment: str
+    client: TestClient,
+    tokens: dict[str, str],
+    runtime: Runtime,
+    raw: bytes,
+    status: int,
+    fragment: str,
 ) -> None:
     settings = runtime.settings
     if raw == b"oversize":
@@ -155,16 +176,23 @@ def test_analyst_line_actions(client: TestClient, tokens: dict[str, str]) -> Non
     client.post("/v1/events", json=wire("account_opened"), headers=auth(tokens["ingest"]))
     h = auth(tokens["analyst"])
     url = "/v1/lines/ln_revolving_a1/actions"
-    frozen = client.post(url, json={"action": "freeze", "days": 30, "reasons": ["SUSPECTED_CASHOUT"]}, headers=h)
+    frozen = client.post(
+        url, json={"action": "freeze", "days": 30, "reasons": ["SUSPECTED_CASHOUT"]}, headers=h
+    )
     assert frozen.status_code == 200 and frozen.json()["status"] == "frozen"
     assert frozen.json()["history"][-1]["actor"].startswith("analyst:")
     illegal = client.post(url, json={"action": "restore_limit", "reasons": ["X1"]}, headers=h)
-    assert illegal.status_code == 409 and "cannot restore_limit a frozen line" in illegal.json()["message"]
+    assert (
+        illegal.status_code == 409
+        and "cannot restore_limit a frozen line" in illegal.json()["message"]
+    )
     missing = client.post(url, json={"action": "freeze", "reasons": ["X1"]}, headers=h)
     assert missing.status_code == 422 and "days" in missing.json()["message"]
     no_reason = client.post(url, json={"action": "reinstate", "reasons": []}, headers=h)
     assert no_reason.status_code == 422
-    unknown = client.post("/v1/lines/nope/actions", json={"action": "reinstate", "reasons": ["X1"]}, headers=h)
+    unknown = client.post(
+        "/v1/lines/nope/actions", json={"action": "reinstate", "reasons": ["X1"]}, headers=h
+    )
     assert unknown.status_code == 404
     back = client.post(url, json={"action": "reinstate", "reasons": ["CLEARED"]}, headers=h)
     assert back.json()["status"] == "active"
@@ -187,6 +215,9 @@ def test_health_metrics_openapi(client: TestClient, tokens: dict[str, str]) -> N
 
 
 def test_future_event_is_422(client: TestClient, tokens: dict[str, str]) -> None:
-    r = client.post("/v1/events", json=wire("payment", occurred_at="2099-01-01T00:00:00Z"),
-                    headers=auth(tokens["ingest"]))
+    r = client.post(
+        "/v1/events",
+        json=wire("payment", occurred_at="2099-01-01T00:00:00Z"),
+        headers=auth(tokens["ingest"]),
+    )
     assert r.status_code == 422 and "future" in r.json()["message"]

@@ -70,7 +70,9 @@ def test_csv_and_parquet(tmp_path: Path, runtime: Runtime) -> None:
     report = ingest_file(csv_path, runtime.ingestor, runtime.hasher)
     assert (report.accepted, report.rejected) == (4, 0), report.errors
     pq = tmp_path / "events.parquet"
-    pl.DataFrame([{c: (None if r.get(c) is None else str(r[c])) for c in columns} for r in flat]).write_parquet(pq)
+    pl.DataFrame(
+        [{c: (None if r.get(c) is None else str(r[c])) for c in columns} for r in flat]
+    ).write_parquet(pq)
     report = ingest_file(pq, runtime.ingestor, runtime.hasher)
     assert (report.accepted, report.replayed, report.rejected) == (0, 4, 0), report.errors
 

@@ -36,7 +36,9 @@ def line_in(status: LineStatus) -> CreditLine:
     if status is LineStatus.FROZEN:
         line = apply(line, Freeze(30), A, ("R",), None, T0)[0]
     if status is LineStatus.CLOSED:
-        line = apply(apply(line, Freeze(30), A, ("R",), None, T0)[0], Close(), A, ("R",), None, T0)[0]
+        line = apply(apply(line, Freeze(30), A, ("R",), None, T0)[0], Close(), A, ("R",), None, T0)[
+            0
+        ]
     assert line.status is status
     return line
 
@@ -88,7 +90,11 @@ def test_limit_memory_survives_cut_freeze_and_reinstate() -> None:
     frozen = apply(deeper, Freeze(5), A, (), None, T0)[0]
     assert frozen.available == 0
     back = apply(frozen, Reinstate(), A, (), None, T0)[0]
-    assert (back.status, back.limit, back.previous_limit) == (LineStatus.ACTIVE, Decimal(5000), None)
+    assert (back.status, back.limit, back.previous_limit) == (
+        LineStatus.ACTIVE,
+        Decimal(5000),
+        None,
+    )
 
 
 def test_cut_must_lower_the_limit() -> None:
@@ -124,8 +130,13 @@ def test_available_and_balance() -> None:
 
 def test_band_table_from_config_and_errors() -> None:
     table = BandTable.from_config(
-        {"version": "v2", "bands": [{"name": "hi", "min_score": 650, "limits": {"revolving": 9000}},
-                                    {"name": "lo", "min_score": 0, "limits": {}}]}
+        {
+            "version": "v2",
+            "bands": [
+                {"name": "hi", "min_score": 650, "limits": {"revolving": 9000}},
+                {"name": "lo", "min_score": 0, "limits": {}},
+            ],
+        }
     )
     assert table.limit_for(700, Product.REVOLVING) == Decimal(9000)
     assert table.limit_for(600, Product.REVOLVING) == 0
@@ -134,5 +145,11 @@ def test_band_table_from_config_and_errors() -> None:
     with pytest.raises(InvalidConfig, match="revolver"):
         BandTable.from_config({"bands": [{"name": "x", "min_score": 1, "limits": {"revolver": 1}}]})
     with pytest.raises(InvalidConfig, match="share a min_score"):
-        BandTable.from_config({"bands": [{"name": "x", "min_score": 1, "limits": {}},
-                                         {"name": "y", "min_score": 1, "limits": {}}]})
+        BandTable.from_config(
+            {
+                "bands": [
+                    {"name": "x", "min_score": 1, "limits": {}},
+                    {"name": "y", "min_score": 1, "limits": {}},
+                ]
+            }
+        )

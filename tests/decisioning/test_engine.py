@@ -36,7 +36,10 @@ POLICY = {
             "id": "multi_device",
             "when": {"all": [{"feature": "account.devices_1d", "op": ">=", "value": 3}]},
             "outcome": "challenge",
-            "reason": {"code": "NEW_DEVICES", "text": "Your account was used from several new devices."},
+            "reason": {
+                "code": "NEW_DEVICES",
+                "text": "Your account was used from several new devices.",
+            },
             "actions": [{"kind": "cut_limit", "product": "revolving", "factor": 0.5}],
         },
     ],
@@ -84,11 +87,17 @@ def ev(hasher: PiiHasher, kind: str, **kw: Any) -> Event:
     return parse_event(wire(kind, **kw), hasher)
 
 
-def test_new_account_gets_a_revolving_line_from_the_band_table(engine: Engine, hasher: PiiHasher) -> None:
+def test_new_account_gets_a_revolving_line_from_the_band_table(
+    engine: Engine, hasher: PiiHasher
+) -> None:
     d = engine.process(ev(hasher, "account_opened"))
     assert d.outcome is Outcome.APPROVE
     (line,) = engine.store.lines_for(["a1"])  # type: ignore[attr-defined]
-    assert (line.product.value, line.limit, line.status) == ("revolving", Decimal(5000), LineStatus.ACTIVE)
+    assert (line.product.value, line.limit, line.status) == (
+        "revolving",
+        Decimal(5000),
+        LineStatus.ACTIVE,
+    )
     assert d.actions[0].kind.value == "open_line"
     assert d.versions["policy"] == "test-1"
 
@@ -107,14 +116,19 @@ def test_payment_draws_and_over_limit_is_declined(engine: Engine, hasher: PiiHas
     assert line.outstanding == 0
 
 
-def test_policy_freeze_then_payment_declined(engine: Engine, features: ScriptedFeatures, hasher: PiiHasher) -> None:
+def test_policy_freeze_then_payment_declined(
+    engine: Engine, features: ScriptedFeatures, hasher: PiiHasher
+) -> None:
     engine.process(ev(hasher, "account_opened"))
     pay = ev(hasher, "payment", amount="10.00")
     features.values[pay.event_id] = {"device.accounts_30d": 5.0}
     d = engine.process(pay)
     assert d.outcome is Outcome.REVIEW and d.reason_codes == ("DEVICE_SHARED",)
     assert d.reasons[0].evidence == {"device.accounts_30d": 5.0}
-    assert [(a.kind.value, a.applied) for a in d.actions] == [("freeze", True), ("open_review", True)]
+    assert [(a.kind.value, a.applied) for a in d.actions] == [
+        ("freeze", True),
+        ("open_review", True),
+    ]
     assert d.features["device.accounts_30d"] == 5.0
     (line,) = engine.store.lines_for(["a1"])  # type: ignore[attr-defined]
     assert line.status is LineStatus.FROZEN
@@ -124,7 +138,9 @@ def test_policy_freeze_then_payment_declined(engine: Engine, features: ScriptedF
     assert later.outcome is Outcome.DECLINE and later.reason_codes == ("LINE_NOT_USABLE",)
 
 
-def test_freeze_expires_on_next_event(engine: Engine, features: ScriptedFeatures, hasher: PiiHasher) -> None:
+def test_freeze_expires_on_next_event(
+    engine: Engine, features: ScriptedFeatures, hasher: PiiHasher
+) -> None:
     engine.process(ev(hasher, "account_opened", at=T0))
     pay = ev(hasher, "payment", amount="10.00", at=T0 + timedelta(hours=1))
     features.values[pay.event_id] = {"device.accounts_30d": 9.0}
@@ -136,7 +152,9 @@ def test_freeze_expires_on_next_event(engine: Engine, features: ScriptedFeatures
     assert actions == ["freeze", "reinstate"]
 
 
-def test_cut_limit_on_challenge(engine: Engine, features: ScriptedFeatures, hasher: PiiHasher) -> None:
+def test_cut_limit_on_challenge(
+    engine: Engine, features: ScriptedFeatures, hasher: PiiHasher
+) -> None:
     engine.process(ev(hasher, "account_opened"))
     login = ev(hasher, "login")
     features.values[login.event_id] = {"account.devices_1d": 3.0}
@@ -176,7 +194,9 @@ def test_duplicate_inside_one_batch_is_decided_once(engine: Engine, hasher: PiiH
     assert line.outstanding == Decimal(100)
 
 
-def test_conflicting_replay_is_rejected_and_the_batch_changes_nothing(engine: Engine, hasher: PiiHasher) -> None:
+def test_conflicting_replay_is_rejected_and_the_batch_changes_nothing(
+    engine: Engine, hasher: PiiHasher
+) -> None:
     engine.process(ev(hasher, "account_opened"))
     pay = ev(hasher, "payment", event_id="p-1", amount="100.00")
     engine.process(pay)
@@ -213,11 +233,28 @@ def test_failed_commit_applies_nothing_and_state_is_rebuilt(
 
 
 def test_policy_with_unknown_feature_is_refused(store: FailingStore, clock: FixedClock) -> None:
-    bad = {**POLICY, "checks": [{**POLICY["checks"][0], "when": {"all": [  # type: ignore[dict-item]
-        {"feature": "device.acounts_30d", "op": ">=", "value": 4}]}}]}
+    bad = {
+        **POLICY,
+        "checks": [
+            {
+                **POLICY["checks"][0],
+                "when": {
+                    "all": [  # type: ignore[dict-item]
+                        {"feature": "device.acounts_30d", "op": ">=", "value": 4}
+                    ]
+                },
+            }
+        ],
+    }
     with pytest.raises(InvalidPolicy, match="device.acounts_30d"):
-        Engine(store=store, features=ScriptedFeatures(), policy=Policy.from_mapping(bad),
-               bands=BandTable.default(), scorer=FixedScore(), clock=clock)
+        Engine(
+            store=store,
+            features=ScriptedFeatures(),
+            policy=Policy.from_mapping(bad),
+            bands=BandTable.default(),
+            scorer=FixedScore(),
+            clock=clock,
+        )
 
 
 @pytest.mark.parametrize(

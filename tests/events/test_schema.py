@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from riskline.errors import InvalidEvent
-from riskline.events import EVENT_TYPES, PiiHasher, decode_event, encode_event, event_fingerprint, parse_event
+from riskline.events import (
+    EVENT_TYPES,
+    PiiHasher,
+    decode_event,
+    encode_event,
+    event_fingerprint,
+    parse_event,
+)
 from tests.factories import EVENT_TYPES as SAMPLE_TYPES
 from tests.factories import wire
 
@@ -92,7 +99,9 @@ def test_timestamps_are_normalised_to_utc(hasher: PiiHasher) -> None:
         ("login", {"fingerprint": {f"k{i}": "v" for i in range(65)}}, "at most 64"),
     ],
 )
-def test_specific_errors(kind: str, overrides: dict[str, Any], fragment: str, hasher: PiiHasher) -> None:
+def test_specific_errors(
+    kind: str, overrides: dict[str, Any], fragment: str, hasher: PiiHasher
+) -> None:
     body = wire("payment") if kind == "unknown_type" else wire(kind)
     if kind == "unknown_type":
         body["type"] = "teleport"
@@ -122,13 +131,19 @@ def test_pii_never_survives_parsing(hasher: PiiHasher) -> None:
 
 
 def test_hash_depends_on_the_secret() -> None:
-    assert PiiHasher(b"secret-one").phone("13800138000") != PiiHasher(b"secret-two").phone("13800138000")
+    assert PiiHasher(b"secret-one").phone("13800138000") != PiiHasher(b"secret-two").phone(
+        "13800138000"
+    )
 
 
 def test_fingerprint_changes_with_content(hasher: PiiHasher) -> None:
     a = parse_event(wire("payment", event_id="x", amount="10.00"), hasher)
-    b = parse_event(wire("payment", event_id="x", amount="10.00", occurred_at=a.occurred_at.isoformat()), hasher)
-    c = parse_event(wire("payment", event_id="x", amount="11.00", occurred_at=a.occurred_at.isoformat()), hasher)
+    b = parse_event(
+        wire("payment", event_id="x", amount="10.00", occurred_at=a.occurred_at.isoformat()), hasher
+    )
+    c = parse_event(
+        wire("payment", event_id="x", amount="11.00", occurred_at=a.occurred_at.isoformat()), hasher
+    )
     assert event_fingerprint(a) == event_fingerprint(b) != event_fingerprint(c)
 
 
@@ -137,7 +152,11 @@ def test_json_text_input(hasher: PiiHasher) -> None:
     assert getattr(event, "amount") == Decimal("5.00")  # noqa: B009
 
 
-@given(st.dictionaries(st.text(max_size=12), st.none() | st.integers() | st.text(max_size=20), max_size=8))
+@given(
+    st.dictionaries(
+        st.text(max_size=12), st.none() | st.integers() | st.text(max_size=20), max_size=8
+    )
+)
 def test_arbitrary_mappings_parse_or_fail_cleanly(data: dict[str, Any]) -> None:
     try:
         parse_event(data, PiiHasher(b"fuzz-secret"))
