@@ -31,39 +31,40 @@ def bill_frames(world: World, day: int, state: BulkState) -> dict[str, pl.DataFr
     if today.day != 1 or day == 0:
         return {}
     rng = world.rng(3, day)
-    pop = world.pop
     due = today.replace(day=10)
     due_ts = _epoch(due)
     acc = np.flatnonzero(state.cycle_spend >= 100)
     bill = np.round(state.cycle_spend[acc]).astype(np.int64)
     state.cycle_spend[:] = 0
-    default = pop.a_default_ts[acc] <= due_ts + DAY
-    late = ~default & pop.a_late[acc] & (rng.random(acc.size) < 0.6)
-    ontime = ~default & ~late
-    partial = rng.random(acc.size) < 0.2
-    paid = np.where(partial, np.maximum(bill // 10, np.round(bill * rng.random(acc.size))), bill)
-    paid = np.maximum(paid, 1).astype(np.int64)
-    pay_ts = np.where(
-        ontime,
-        due_ts - rng.integers(0, 9, acc.size) * DAY + rng.integers(8, 23, acc.size) * 3600,
-        due_ts + rng.integers(2, 21, acc.size) * DAY + rng.integers(8, 23, acc.size) * 3600,
-    ).astype(np.int64)
+    default = world.pop.a_default_ts[acc] <= due_ts + DAY
+    late = ~default & world.pop.a_late[acc] & (rng.random(acc.size) < 0.6)
     pay = ~default
-    due_text = due.isoformat()
+    paid, pay_ts = _payments(rng, bill, late, due_ts)
     repay = pl.DataFrame(
         {
             "ts": pay_ts[pay],
-            "account_id": pop.a_id[acc[pay]],
+            "account_id": world.pop.a_id[acc[pay]],
             "product": "revolving",
             "amount": paid[pay],
-            "due_date": due_text,
+            "due_date": due.isoformat(),
             "paid_at": pay_ts[pay],
         }
     )
-    return {
-        "repayment": repay,
-        "bill_overdue": _overdue(acc, bill, default, late, due_ts, world, due_text, rng),
-    }
+    overdue = _overdue(acc, bill, default, late, due_ts, world, due.isoformat(), rng)
+    return {"repayment": repay, "bill_overdue": overdue}
+
+
+def _payments(
+    rng: np.random.Generator, bill: np.ndarray, late: np.ndarray, due_ts: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Amount paid (full, or partial for one in five) and when: before due, or late."""
+    size = bill.size
+    partial = rng.random(size) < 0.2
+    paid = np.where(partial, np.maximum(bill // 10, np.round(bill * rng.random(size))), bill)
+    hour = rng.integers(8, 23, size) * 3600
+    early = due_ts - rng.integers(0, 9, size) * DAY + hour
+    after = due_ts + rng.integers(2, 21, size) * DAY + hour
+    return np.maximum(paid, 1).astype(np.int64), np.where(late, after, early).astype(np.int64)
 
 
 def _overdue(

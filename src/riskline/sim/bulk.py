@@ -213,48 +213,60 @@ def day_frames(world: World, day: int, state: BulkState) -> dict[str, pl.DataFra
 
 def onboarding_frames(world: World) -> dict[str, pl.DataFrame]:
     """Account openings with identity checks, and merchant registrations, of the population."""
-    pop, rng = world.pop, world.rng(2)
-    person = pop.a_person
-    ts = pop.a_open_ts
-    hh_dev = pop.p_hh_dev[person]
-    device = np.where((hh_dev != "") & (rng.random(ts.size) < 0.5), hh_dev, pop.p_dev1[person])
-    device = np.where(pop.a_open_dev != "", pop.a_open_dev, device)
-    opened = pl.DataFrame(
-        {
-            "ts": ts,
-            "account_id": pop.a_id,
-            "person_id": pop.p_id[person],
-            "phone": pop.p_phone[person],
-            "id_number": pop.p_idno[person],
-            "device_id": device,
-            "ip": pop.p_ip[person],
-        }
-    )
-    score = np.clip(np.round(rng.beta(12, 1.5, ts.size) * 1000), 0, 1000).astype(np.int64)
-    verified = pl.DataFrame(
-        {
-            "ts": ts + rng.integers(30, 600, ts.size),
-            "account_id": pop.a_id,
-            "method": np.where(rng.random(ts.size) < 0.8, "face", "document"),
-            "score": score,
-            "passed": score >= 600,
-            "device_id": pop.p_dev1[person],
-        }
-    )
-    owner = pop.m_owner
-    merchants = pl.DataFrame(
-        {
-            "ts": pop.m_open_ts,
-            "merchant_id": pop.m_id,
-            "owner_person_id": pop.p_id[owner],
-            "category": np.array([c[0] for c in CATEGORIES])[pop.m_cat],
-            "card": pop.m_card,
-            "device_id": pop.p_dev1[owner],
-            "ip": pop.p_ip[owner],
-        }
-    )
+    rng = world.rng(2)
+    opened = _openings(world, rng)
     return {
         "account_opened": opened,
-        "identity_verified": verified,
-        "merchant_registered": merchants,
+        "identity_verified": _verifications(world, rng),
+        "merchant_registered": _registrations(world),
     }
+
+
+def _openings(world: World, rng: np.random.Generator) -> pl.DataFrame:
+    pop = world.pop
+    person = pop.a_person
+    hh_dev = pop.p_hh_dev[person]
+    device = np.where((hh_dev != "") & (rng.random(person.size) < 0.5), hh_dev, pop.p_dev1[person])
+    device = np.where(pop.a_open_dev != "", pop.a_open_dev, device)
+    columns = {
+        "ts": pop.a_open_ts,
+        "account_id": pop.a_id,
+        "person_id": pop.p_id[person],
+        "phone": pop.p_phone[person],
+        "id_number": pop.p_idno[person],
+        "device_id": device,
+        "ip": pop.p_ip[person],
+    }
+    return pl.DataFrame(columns)
+
+
+def _verifications(world: World, rng: np.random.Generator) -> pl.DataFrame:
+    pop = world.pop
+    size = pop.a_id.size
+    score = np.clip(np.round(rng.beta(12, 1.5, size) * 1000), 0, 1000).astype(np.int64)
+    method = np.where(rng.random(size) < 0.8, "face", "document")
+    columns = {
+        "ts": pop.a_open_ts + rng.integers(30, 600, size),
+        "account_id": pop.a_id,
+        "method": method,
+        "score": score,
+        "passed": score >= 600,
+        "device_id": pop.p_dev1[pop.a_person],
+    }
+    return pl.DataFrame(columns)
+
+
+def _registrations(world: World) -> pl.DataFrame:
+    pop = world.pop
+    owner = pop.m_owner
+    category = np.array([c[0] for c in CATEGORIES])[pop.m_cat]
+    columns = {
+        "ts": pop.m_open_ts,
+        "merchant_id": pop.m_id,
+        "owner_person_id": pop.p_id[owner],
+        "category": category,
+        "card": pop.m_card,
+        "device_id": pop.p_dev1[owner],
+        "ip": pop.p_ip[owner],
+    }
+    return pl.DataFrame(columns)

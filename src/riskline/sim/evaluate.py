@@ -118,6 +118,7 @@ class _Tracker:
         self.events = 0
 
     def feed(self, event: dict[str, Any], decide: Decide) -> None:
+        """Decide one event and record what the decision did."""
         when = datetime.fromisoformat(event["occurred_at"])
         if event["type"] == "account_opened":
             self.person_of[event["account_id"]] = event["person_id"]
@@ -143,6 +144,7 @@ class _Tracker:
         return False
 
     def first_flag(self, subject: str) -> datetime | None:
+        """When a subject (or its person) was first flagged."""
         times = [
             self.flagged[k] for k in (subject, self.person_of.get(subject)) if k in self.flagged
         ]
@@ -167,42 +169,60 @@ def evaluate(
     return _report(tracker, labels, time.perf_counter() - started)
 
 
+NOTES = (
+    "recall: labeled accounts/enterprises flagged before their ring's last fraud event",
+    "precision per typology: its flagged actors / (those + flagged non-fraud subjects)",
+    "money stopped: labeled credit events declined or made after a freeze/cut/close",
+)
+
+
 def _report(tracker: _Tracker, labels: Labels, seconds: float) -> EvaluationReport:
     fraud_subjects = set(labels.entities) | labels.fraud_persons()
     fraud_subjects |= {a for a, p in tracker.person_of.items() if p in fraud_subjects}
     false_flags = sum(1 for s in tracker.flagged if s not in fraud_subjects)
-    true_flags = len(tracker.flagged) - false_flags
     rows = tuple(_typology(t, tracker, labels, false_flags) for t in _typologies(labels))
-    accounts_of: dict[str, list[str]] = {}
-    for account, person in tracker.person_of.items():
-        accounts_of.setdefault(person, []).append(account)
-
-    def flagged_person(person: str) -> bool:
-        return person in tracker.flagged or any(a in tracker.flagged for a in accounts_of[person])
-
-    hard = {p: r for p, r in labels.hard_negatives.items() if p in accounts_of}
-    good = [p for p in accounts_of if p not in fraud_subjects and p not in hard]
-    by_kind: dict[str, list[bool]] = {}
-    for person, record in hard.items():
-        for kind in record["kinds"]:
-            by_kind.setdefault(kind, []).append(flagged_person(person))
+    fpr = _PersonRates(tracker, labels, fraud_subjects)
     return EvaluationReport(
         typologies=rows,
-        precision=_ratio(true_flags, len(tracker.flagged)),
-        fpr_good=_ratio(sum(map(flagged_person, good)), len(good)),
-        fpr_hard_negative=_ratio(sum(map(flagged_person, hard)), len(hard)),
-        fpr_hard_negative_by_kind={k: _ratio(sum(v), len(v)) for k, v in sorted(by_kind.items())},
-        good_persons=len(good),
-        hard_negative_persons=len(hard),
+        precision=_ratio(len(tracker.flagged) - false_flags, len(tracker.flagged)),
+        fpr_good=fpr.rate(fpr.good),
+        fpr_hard_negative=fpr.rate(list(fpr.hard)),
+        fpr_hard_negative_by_kind=fpr.by_kind(),
+        good_persons=len(fpr.good),
+        hard_negative_persons=len(fpr.hard),
         outcomes=dict(sorted(tracker.outcomes.items())),
         events=tracker.events,
         seconds=round(seconds, 2),
-        notes=(
-            "recall: labeled accounts/enterprises flagged before their ring's last fraud event",
-            "precision per typology: its flagged actors / (those + flagged non-fraud subjects)",
-            "money stopped: labeled credit events declined or made after a freeze/cut/close",
-        ),
+        notes=NOTES,
     )
+
+
+class _PersonRates:
+    """False-positive rates over persons: flagged when the person or any account is."""
+
+    def __init__(self, tracker: _Tracker, labels: Labels, fraud: set[str]) -> None:
+        self.flagged = tracker.flagged
+        self.accounts_of: dict[str, list[str]] = {}
+        for account, person in tracker.person_of.items():
+            self.accounts_of.setdefault(person, []).append(account)
+        self.hard = {p: r for p, r in labels.hard_negatives.items() if p in self.accounts_of}
+        self.good = [p for p in self.accounts_of if p not in fraud and p not in self.hard]
+
+    def is_flagged(self, person: str) -> bool:
+        """Whether the person or one of their accounts was flagged."""
+        return person in self.flagged or any(a in self.flagged for a in self.accounts_of[person])
+
+    def rate(self, persons: list[str]) -> float:
+        """Share of ``persons`` flagged."""
+        return _ratio(sum(map(self.is_flagged, persons)), len(persons))
+
+    def by_kind(self) -> dict[str, float]:
+        """Rate per hard-negative kind."""
+        kinds: dict[str, list[str]] = {}
+        for person, record in self.hard.items():
+            for kind in record["kinds"]:
+                kinds.setdefault(kind, []).append(person)
+        return {k: self.rate(v) for k, v in sorted(kinds.items())}
 
 
 def _typologies(labels: Labels) -> list[str]:

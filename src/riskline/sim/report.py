@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from riskline.sim.evaluate import EvaluationReport
+from riskline.sim.evaluate import EvaluationReport, TypologyResult
 
 __all__ = ["bar_chart", "print_report", "render_html", "report_table", "write_report"]
 
@@ -92,56 +92,59 @@ def bar_chart(
     return "".join(parts)
 
 
-def render_html(report: EvaluationReport) -> str:
-    """A self-contained HTML report (tables and inline SVG charts, no scripts)."""
+_HEAD = ("typology", "actors", "detected", "recall", "precision", "median h", "at risk", "stopped")
+_STYLE = (
+    "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+    "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
+)
+
+
+def _charts(report: EvaluationReport) -> list[str]:
     rows = report.typologies
-    charts = [
+    fpr = [("good persons", report.fpr_good), ("hard negatives", report.fpr_hard_negative)]
+    return [
         bar_chart("Recall by typology", [(r.typology, r.recall) for r in rows], maximum=1.0),
         bar_chart(
             "Money at risk stopped",
             [(r.typology, r.money_stopped_share) for r in rows],
             maximum=1.0,
         ),
-        bar_chart(
-            "False-positive rate",
-            [
-                ("good persons", report.fpr_good),
-                ("hard negatives", report.fpr_hard_negative),
-                *report.fpr_hard_negative_by_kind.items(),
-            ],
-        ),
+        bar_chart("False-positive rate", [*fpr, *report.fpr_hard_negative_by_kind.items()]),
         bar_chart("Decision outcomes", list(report.outcomes.items()), percent=False),
     ]
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in (
-            "typology",
-            "actors",
-            "detected",
-            "recall",
-            "precision",
-            "median h",
-            "at risk",
-            "stopped",
-        )
+
+
+def _row(r: TypologyResult) -> str:
+    hours = "—" if r.median_hours_to_detection is None else r.median_hours_to_detection
+    cells = (
+        html.escape(r.typology),
+        r.actors,
+        r.detected,
+        _pct(r.recall),
+        _pct(r.precision),
+        hours,
+        f"{r.credit_at_risk:,.2f}",
+        _pct(r.money_stopped_share),
     )
-    body = "".join(
-        f"<tr><td>{html.escape(r.typology)}</td><td>{r.actors}</td><td>{r.detected}</td>"
-        f"<td>{_pct(r.recall)}</td><td>{_pct(r.precision)}</td>"
-        f"<td>{'—' if r.median_hours_to_detection is None else r.median_hours_to_detection}</td>"
-        f"<td>{r.credit_at_risk:,.2f}</td><td>{_pct(r.money_stopped_share)}</td></tr>"
-        for r in rows
-    )
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
+def render_html(report: EvaluationReport) -> str:
+    """A self-contained HTML report (tables and inline SVG charts, no scripts)."""
+    head = "".join(f"<th>{h}</th>" for h in _HEAD)
+    body = "".join(_row(r) for r in report.typologies)
+    charts = "".join(f"<div>{c}</div>" for c in _charts(report))
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
+    summary = (
+        f"{report.events:,} events in {report.seconds} s · overall precision "
+        f"{_pct(report.precision)} · FPR good {_pct(report.fpr_good)} · FPR hard negatives "
+        f"{_pct(report.fpr_hard_negative)}"
+    )
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<title>Riskline evaluation</title><style>body{font-family:sans-serif;margin:2em}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;"
-        "text-align:right}</style></head><body><h1>Riskline evaluation</h1>"
-        f"<p>{report.events:,} events in {report.seconds} s · overall precision "
-        f"{_pct(report.precision)} · FPR good {_pct(report.fpr_good)} · FPR hard negatives "
-        f"{_pct(report.fpr_hard_negative)}</p><table><tr>{head}</tr>{body}</table>"
-        f"{''.join(f'<div>{c}</div>' for c in charts)}<ul>{notes}</ul></body></html>\n"
+        f"<title>Riskline evaluation</title><style>{_STYLE}</style></head><body>"
+        f"<h1>Riskline evaluation</h1><p>{summary}</p><table><tr>{head}</tr>{body}</table>"
+        f"{charts}<ul>{notes}</ul></body></html>\n"
     )
 
 

@@ -18,7 +18,7 @@ from riskline.sim.companies import add_enterprises
 from riskline.sim.config import WorldConfig
 from riskline.sim.labels import Labels, entity_labels
 from riskline.sim.negatives import add_negatives
-from riskline.sim.stream import world_chunks
+from riskline.sim.stream import Chunk, world_chunks
 from riskline.sim.typologies import place_rings
 from riskline.sim.world import World, build_world
 
@@ -71,37 +71,59 @@ def simulate(config: WorldConfig, out_dir: Path, progress: Progress | None = Non
     out_dir.mkdir(parents=True, exist_ok=True)
     world = prepare_world(config)
     records = entity_labels(world)
-    counts: Counter[str] = Counter()
-    fraud_events = credit = 0
-    writer: pq.ParquetWriter | None = None
-    with (
-        (out_dir / "events.jsonl").open("w", encoding="utf-8", newline="\n") as events,
-        (out_dir / "labels.jsonl").open("w", encoding="utf-8", newline="\n") as labels,
-    ):
+    with _Writer(out_dir) as writer:
         for r in records:
-            labels.write(json.dumps(r, separators=(",", ":"), sort_keys=True) + "\n")
+            writer.label(r)
         for chunk in world_chunks(world, with_wide=True, progress=progress):
-            if chunk.lines:
-                events.write("\n".join(chunk.lines) + "\n")
-            for r in chunk.labels:
-                labels.write(json.dumps(r, separators=(",", ":"), sort_keys=True) + "\n")
-                fraud_events += 1
-                credit += int(r.get("credit_cents", 0))
-            counts.update(chunk.counts)
-            if chunk.wide is not None and chunk.wide.height:
-                table = chunk.wide.to_arrow()
-                if writer is None:
-                    schema = pa.schema([f.with_type(_plain(f.type)) for f in table.schema])
-                    writer = pq.ParquetWriter(
-                        out_dir / "events.parquet", schema, compression="zstd"
-                    )
-                writer.write_table(table.cast(writer.schema))
-    if writer is not None:
-        writer.close()
-    summary = _summary(world, records, counts, fraud_events, credit, time.perf_counter() - started)
+            writer.chunk(chunk)
+    summary = _summary(world, records, writer, time.perf_counter() - started)
     body = {"config": config.to_dict(), "summary": {**summary.to_dict(), "seconds": None}}
     (out_dir / "summary.json").write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
     return summary
+
+
+class _Writer:
+    """Appends chunks to the event files and labels; counts what it wrote."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.counts: Counter[str] = Counter()
+        self.fraud_events = 0
+        self.credit = 0
+        self._parquet: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> _Writer:
+        self._events = (self.out_dir / "events.jsonl").open("w", encoding="utf-8", newline="\n")
+        self._labels = (self.out_dir / "labels.jsonl").open("w", encoding="utf-8", newline="\n")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._events.close()
+        self._labels.close()
+        if self._parquet is not None:
+            self._parquet.close()
+
+    def label(self, record: dict[str, Any]) -> None:
+        """Write one label record."""
+        self._labels.write(json.dumps(record, separators=(",", ":"), sort_keys=True) + "\n")
+
+    def chunk(self, chunk: Chunk) -> None:
+        """Write one chunk of events, its event labels and its columnar form."""
+        if chunk.lines:
+            self._events.write("\n".join(chunk.lines) + "\n")
+        for r in chunk.labels:
+            self.label(r)
+            self.fraud_events += 1
+            self.credit += int(r.get("credit_cents", 0))
+        self.counts.update(chunk.counts)
+        if chunk.wide is None or not chunk.wide.height:
+            return
+        table = chunk.wide.to_arrow()
+        if self._parquet is None:
+            schema = pa.schema([f.with_type(_plain(f.type)) for f in table.schema])
+            path = self.out_dir / "events.parquet"
+            self._parquet = pq.ParquetWriter(path, schema, compression="zstd")
+        self._parquet.write_table(table.cast(self._parquet.schema))
 
 
 def _plain(kind: pa.DataType) -> pa.DataType:
@@ -109,12 +131,7 @@ def _plain(kind: pa.DataType) -> pa.DataType:
 
 
 def _summary(
-    world: World,
-    records: list[dict[str, Any]],
-    counts: Counter[str],
-    fraud: int,
-    credit: int,
-    seconds: float,
+    world: World, records: list[dict[str, Any]], writer: _Writer, seconds: float
 ) -> WorldSummary:
     rings = Counter(r["typology"] for r in records if r["level"] == "ring")
     actors = Counter(r["typology"] for r in records if r["level"] in ("account", "enterprise"))
@@ -125,12 +142,12 @@ def _summary(
         accounts=int(pop.a_id.size),
         merchants=int(pop.m_id.size),
         days=world.config.days,
-        events=sum(counts.values()),
-        events_by_type=dict(sorted(counts.items())),
+        events=sum(writer.counts.values()),
+        events_by_type=dict(sorted(writer.counts.items())),
         rings_by_typology=dict(sorted(rings.items())),
         actors_by_typology=dict(sorted(actors.items())),
-        fraud_events=fraud,
-        credit_at_risk_cents=credit,
+        fraud_events=writer.fraud_events,
+        credit_at_risk_cents=writer.credit,
         hard_negatives_by_kind=dict(sorted(kinds.items())),
         seconds=round(seconds, 2),
     )

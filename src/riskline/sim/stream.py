@@ -60,6 +60,7 @@ class _Merger:
         self.add(onboarding_frames(world))
 
     def add(self, frames: dict[str, pl.DataFrame]) -> None:
+        """Queue frames of events (any time at or after the current chunk)."""
         for event_type, frame in frames.items():
             if frame.height:
                 self.pending.setdefault(event_type, []).append(_normalise(event_type, frame))
@@ -74,6 +75,7 @@ class _Merger:
         self.add({t: pl.from_dicts(r, schema=frame_schema(t)) for t, r in by_type.items()})
 
     def cut(self, until: int) -> Chunk:
+        """Emit every queued event before ``until`` as one ordered chunk."""
         self._take_extras(until)
         ready: dict[str, pl.DataFrame] = {}
         for event_type in TYPES:
@@ -89,37 +91,39 @@ class _Merger:
                 ready[event_type] = now
         return self._order(ready)
 
-    def _order(self, ready: dict[str, pl.DataFrame]) -> Chunk:
-        keys = (
-            pl.concat(
-                [
-                    pl.DataFrame(
-                        {
-                            "ts": f["ts"],
-                            "rank": np.full(f.height, TYPES.index(t), np.int64),
-                            "seq": np.arange(f.height, dtype=np.int64),
-                        }
-                    )
-                    for t, f in ready.items()
-                ]
-            )
-            if ready
-            else pl.DataFrame(schema={"ts": pl.Int64, "rank": pl.Int64, "seq": pl.Int64})
-        )
-        keys = keys.sort(["ts", "rank", "seq"])
+    def _ids(self, ready: dict[str, pl.DataFrame]) -> dict[str, np.ndarray]:
+        """Global sequence numbers of every row, ordered by (time, type, generation order)."""
+        if not ready:
+            return {}
+        keys = pl.concat(
+            [
+                pl.DataFrame(
+                    {
+                        "ts": f["ts"],
+                        "rank": np.full(f.height, TYPES.index(t), np.int64),
+                        "seq": np.arange(f.height, dtype=np.int64),
+                    }
+                )
+                for t, f in ready.items()
+            ]
+        ).sort(["ts", "rank", "seq"])
         rank, seq = keys["rank"].to_numpy(), keys["seq"].to_numpy()
         position = np.arange(keys.height, dtype=np.int64) + self.counter
         self.counter += keys.height
-        lines, wides, labels = [], [], []
+        out = {}
         for event_type, frame in ready.items():
             mask = rank == TYPES.index(event_type)
             gid = np.empty(frame.height, np.int64)
             gid[seq[mask]] = position[mask]
-            frame = frame.with_columns(
-                pl.Series("gid", gid),
-                pl.concat_str([pl.lit("ev"), pl.Series(gid).cast(pl.String).str.zfill(10)]).alias(
-                    "event_id"
-                ),
+            out[event_type] = gid
+        return out
+
+    def _order(self, ready: dict[str, pl.DataFrame]) -> Chunk:
+        lines, wides, labels = [], [], []
+        for event_type, gid in self._ids(ready).items():
+            text_id = pl.Series(gid).cast(pl.String).str.zfill(10)
+            frame = ready[event_type].with_columns(
+                pl.Series("gid", gid), pl.concat_str([pl.lit("ev"), text_id]).alias("event_id")
             )
             lines.append(frame.select("gid", line_expr(event_type).alias("line")))
             if self.with_wide:
