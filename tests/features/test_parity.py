@@ -53,3 +53,14 @@ def test_online_equals_batch_and_reference_on_simulated_world() -> None:
     expected = reference(default_catalog(), events, 24 * 3600)
     for e, want, got in zip(events, expected, rows, strict=True):
         assert diff(want, got) == {}, e.event_id
+
+
+def test_naive_sql_over_sqlite_agrees_with_online() -> None:
+    """The benchmark's SQL baseline is an independent implementation of the same semantics."""
+    from riskline.features.naive import NaiveSqlFeatures
+
+    events = generate_history(400, seed=21, n_accounts=40, disorder=0.1)
+    online = OnlineFeatures(default_catalog())
+    naive = NaiveSqlFeatures(default_catalog())
+    for e in events:
+        assert diff(dict(online.process(e)), naive.process(e)) == {}, e.event_id

@@ -16,7 +16,7 @@ from riskline.features.fields import Value, field_getter
 from riskline.features.state import EntityState
 from riskline.features.windows import ADD, MAX, MIN, Distinct, Ring, shrink_seen
 
-__all__ = ["SET_CAP", "KindPlan", "Reader", "Step", "compile_catalog", "passes", "source_of"]
+__all__ = ["SET_CAP", "KindPlan", "Read", "Step", "compile_catalog", "passes", "source_of"]
 
 INF = float("inf")
 NAN = float("nan")
@@ -24,7 +24,7 @@ SET_CAP = 1024
 """Most distinct values one entity keeps per value set (memory bound)."""
 View = dict[str, Value]
 Step = Callable[[EntityState, View, int, bool, int, list[bool]], None]
-Reader = Callable[[EntityState, int, list[list[float]], dict[str, float]], float]
+Read = Callable[[EntityState, int, int, dict[str, float]], None]
 _Where = tuple[tuple[str, frozenset[float | str]], ...]
 Source = tuple[tuple[str, ...], _Where]
 
@@ -41,8 +41,8 @@ def passes(where: _Where, view: View) -> bool:
     return True
 
 
-def _div(a: float, b: float) -> float:
-    return a / b if b else NAN
+def _unfinished(st: EntityState, t: int, horizon: int, out: dict[str, float]) -> None:
+    raise RuntimeError("plan not finished")  # pragma: no cover
 
 
 class KindPlan:
@@ -55,7 +55,8 @@ class KindPlan:
         self.life: list[float] = []
         self.sets: list[tuple[int, int]] = []  # (res, n) for windowed Distinct, (0, 0) for seen
         self.steps: dict[str, list[Step]] = {}
-        self.readers: list[tuple[str, Reader]] = []
+        self.readers: list[tuple[str, str]] = []  # (feature, expression) in dependency order
+        self.read: Read = _unfinished
         self._slots: dict[tuple[Any, ...], int] = {}
         self._seen_src: list[tuple[Source, str]] = []
         self.life_steps: list[tuple[tuple[str, ...], Step]] = []
@@ -120,14 +121,9 @@ class KindPlan:
             for step in steps:
                 step(st, view, ts, late, horizon, flags)
 
-    def read(self, st: EntityState, t: int, horizon: int, out: dict[str, float]) -> None:
-        """Write every feature of this kind as of ``t`` into ``out``."""
-        tots = [
-            st.rings[g].totals(t // res, n, horizon // res - n)
-            for g, (res, n, _) in enumerate(self.groups)
-        ]
-        for name, reader in self.readers:
-            out[name] = reader(st, t, tots, out)
+    def local(self, name: str) -> str:
+        """The local variable the generated reader keeps feature ``name`` in."""
+        return f"v{[n for n, _ in self.readers].index(name)}"
 
     def finish(self) -> None:
         """Build the per-event-type steps once every feature has claimed its slots."""
@@ -139,6 +135,9 @@ class KindPlan:
             steps += [s for s in (self._ring_step(g, etype) for g in range(len(self.groups))) if s]
             steps += [fn for evs, fn in self.life_steps if etype in evs]
             self.steps[etype] = steps
+        from riskline.features.codegen import build_reader
+
+        self.read = build_reader(self)
 
     def _seen_step(self, i: int, etype: str) -> Step | None:
         (events, where), value = self._seen_src[i]
@@ -210,21 +209,13 @@ def compile_catalog(catalog: Catalog) -> dict[str, KindPlan]:
     return plans
 
 
-def post(d: FeatureDef, reader: Reader) -> Reader:
-    """Apply the definition's type (bool) and NaN default to a reader."""
-    default = d.default
+def post(d: FeatureDef, expr: str) -> str:
+    """Apply the definition's type (bool) and NaN default to a reader expression."""
     if d.type is FeatureType.BOOL:
-        return lambda st, t, tots, out: 1.0 if reader(st, t, tots, out) > 0 else 0.0
-    if default is not None:
-
-        def with_default(
-            st: EntityState, t: int, tots: list[list[float]], out: dict[str, float]
-        ) -> float:
-            x = reader(st, t, tots, out)
-            return default if x != x else x
-
-        return with_default
-    return reader
+        return f"(1.0 if {expr} > 0 else 0.0)"
+    if d.default is not None:
+        return f"_default({expr}, {d.default!r})"
+    return expr
 
 
 def scale_of(d: FeatureDef) -> float:

@@ -11,50 +11,52 @@ from collections.abc import Callable
 
 from riskline.features.definitions import Aggregate as A  # noqa: N817
 from riskline.features.definitions import FeatureDef
-from riskline.features.plan import KindPlan, Reader, Step, View, passes, post, scale_of, source_of
+from riskline.features.plan import KindPlan, Step, View, passes, post, scale_of, source_of
 from riskline.features.state import EntityState
 from riskline.features.windows import ADD, MAX, MIN
 
-__all__ = ["add_feature"]
+__all__ = ["add_feature", "decayed"]
 
 INF = float("inf")
 NAN = float("nan")
-Tots = list[list[float]]
-Out = dict[str, float]
 
 
 def add_feature(plan: KindPlan, d: FeatureDef) -> None:
-    """Claim ``d``'s state in ``plan`` and register its reader."""
+    """Claim ``d``'s state in ``plan`` and register the expression that reads it.
+
+    Expressions use the locals of the generated reader (see :mod:`riskline.features.codegen`):
+    ``t`` read time, ``L`` lifetime slots, ``S`` value sets, ``R`` rings, ``T<g>`` the totals
+    of ring ``g`` and ``B<g>`` its bucket at ``t``, ``v<k>`` earlier features of this kind.
+    """
     if d.aggregate is A.RATIO:
-        num, den = d.of or ("", "")
-        reader: Reader = lambda st, t, tots, out: out[num] / out[den] if out[den] else NAN  # noqa: E731
+        num, den = (plan.local(n) for n in d.of or ("", ""))
+        expr = f"({num} / {den} if {den} else NAN)"
     elif d.window is not None:
-        reader = _windowed(plan, d)
+        expr = _windowed(plan, d)
     else:
-        reader = _lifetime(plan, d)
-    plan.readers.append((d.name, post(d, reader)))
+        expr = _lifetime(plan, d)
+    plan.readers.append((d.name, post(d, expr)))
 
 
-def _windowed(plan: KindPlan, d: FeatureDef) -> Reader:
+def _windowed(plan: KindPlan, d: FeatureDef) -> str:
     src, g, sc, agg = source_of(d), plan.group(d), scale_of(d), d.aggregate
-    res, n = d.resolution or 1, d.buckets
+    n = d.buckets
     if agg is A.DISTINCT:
-        i = plan.value_set(src, d.value or "", res, n)
-        return lambda st, t, tots, out: float(st.sets[i].count(t // res))
+        return f"float(S[{plan.value_set(src, d.value or '', d.resolution or 1, n)}].count(B{g}))"
     if agg is A.COUNT_NEW:
-        s = plan.ring_slot(g, ADD, src, None, plan.value_set(src, d.value or ""))
-        return lambda st, t, tots, out: tots[g][s]
+        return f"T{g}[{plan.ring_slot(g, ADD, src, None, plan.value_set(src, d.value or ''))}]"
     if agg in (A.MIN, A.MAX):
         kind = MIN if agg is A.MIN else MAX
-        s = plan.ring_slot(g, kind, src, d.value)
-        return lambda st, t, tots, out: st.rings[g].extreme(t // res, n, s, kind) / sc
+        return (
+            f"R[{g}].extreme(B{g}, {n}, {plan.ring_slot(g, kind, src, d.value)}, {kind}) / {sc!r}"
+        )
     c = plan.ring_slot(g, ADD, src, None)
     if agg is A.COUNT:
-        return lambda st, t, tots, out: tots[g][c]
+        return f"T{g}[{c}]"
     s = plan.ring_slot(g, ADD, src, d.value)
     if agg is A.SUM:
-        return lambda st, t, tots, out: tots[g][s] / sc
-    return lambda st, t, tots, out: tots[g][s] / tots[g][c] / sc if tots[g][c] else NAN
+        return f"T{g}[{s}] / {sc!r}"
+    return f"(T{g}[{s}] / T{g}[{c}] / {sc!r} if T{g}[{c}] else NAN)"
 
 
 def _step(
@@ -119,12 +121,12 @@ def _decayer(half_life: int) -> Callable[[list[float], int, float, int], None]:
     return decay
 
 
-def _lifetime(plan: KindPlan, d: FeatureDef) -> Reader:
+def _lifetime(plan: KindPlan, d: FeatureDef) -> str:
     src, sc, agg, unit, ev = source_of(d), scale_of(d), d.aggregate, d.unit, d.events
     if agg in (A.DISTINCT, A.COUNT_NEW):
         i = plan.value_set(src, d.value or "")
         if agg is A.DISTINCT:
-            return lambda st, t, tots, out: float(len(st.sets[i]))
+            return f"float(len(S[{i}]))"
 
         def new_step(slot: int) -> Step:
             def step(
@@ -135,32 +137,31 @@ def _lifetime(plan: KindPlan, d: FeatureDef) -> Reader:
 
             return step
 
-        s = plan.life_slot(("new", src, d.value), [0.0], ev, new_step)
-        return lambda st, t, tots, out: st.life[s]
+        return f"L[{plan.life_slot(('new', src, d.value), [0.0], ev, new_step)}]"
     if agg is A.SINCE_FIRST:
         s = plan.life_slot(("first", src), [INF], ev, _step(_bare(d), _first_ts))
-        return lambda st, t, tots, out: max(0, t - st.life[s]) / unit if st.life[s] < INF else NAN
+        return f"(max(0, t - L[{s}]) / {unit} if L[{s}] < INF else NAN)"
     if agg is A.SINCE_LAST:
         s = plan.life_slot(("lastts", src), [-INF], ev, _step(_bare(d), _last_ts))
-        return lambda st, t, tots, out: max(0, t - st.life[s]) / unit if st.life[s] > -INF else NAN
+        return f"(max(0, t - L[{s}]) / {unit} if L[{s}] > -INF else NAN)"
     if agg is A.LAST:
         s = plan.life_slot(("last", src, d.value), [-INF, NAN], ev, _step(d, _last))
-        return lambda st, t, tots, out: st.life[s + 1] / sc
+        return f"L[{s + 1}] / {sc!r}"
     if agg is A.DECAYED_SUM:
         hl = d.half_life or 1
         s = plan.life_slot(("decay", src, d.value, hl), [0.0, -INF], ev, _step(d, _decayer(hl)))
-        return lambda st, t, tots, out: _decayed(st.life[s], st.life[s + 1], t, hl) / sc
+        return f"decayed(L[{s}], L[{s + 1}], t, {hl}) / {sc!r}"
     if agg in (A.MIN, A.MAX):
         init, body = (INF, _min) if agg is A.MIN else (-INF, _max)
         s = plan.life_slot((agg.value, src, d.value), [init], ev, _step(d, body))
-        return lambda st, t, tots, out: st.life[s] / sc if abs(st.life[s]) < INF else NAN
+        return f"(L[{s}] / {sc!r} if -INF < L[{s}] < INF else NAN)"
     c = plan.life_slot(("count", src), [0.0], ev, _step(_bare(d), _add))
     if agg is A.COUNT:
-        return lambda st, t, tots, out: st.life[c]
+        return f"L[{c}]"
     s = plan.life_slot(("sum", src, d.value), [0.0], ev, _step(d, _add))
     if agg is A.SUM:
-        return lambda st, t, tots, out: st.life[s] / sc
-    return lambda st, t, tots, out: st.life[s] / st.life[c] / sc if st.life[c] else NAN
+        return f"L[{s}] / {sc!r}"
+    return f"(L[{s}] / L[{c}] / {sc!r} if L[{c}] else NAN)"
 
 
 def _bare(d: FeatureDef) -> FeatureDef:
@@ -168,7 +169,8 @@ def _bare(d: FeatureDef) -> FeatureDef:
     return FeatureDef(d.name, A.COUNT, d.description, events=d.events, where=d.where)
 
 
-def _decayed(v: float, last: float, t: int, half_life: int) -> float:
+def decayed(v: float, last: float, t: int, half_life: int) -> float:
+    """A decayed sum kept as of ``last``, read at ``t`` (0 when nothing was added)."""
     if last == -INF:
         return 0.0
     return v * 2.0 ** ((last - t) / half_life) if t > last else v

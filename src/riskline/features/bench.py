@@ -1,0 +1,142 @@
+"""Benchmarks of the feature engine (not tests): ``python -m riskline.features.bench [N]``.
+
+Measures, with the full default catalog: online update+read events/s and per-event latency
+percentiles, memory per entity with state, point-in-time batch events/s, and side by side the
+naive per-event SQL approach (SQLite) on a slice, checking that every value is equal.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import json
+import math
+import sys
+import time
+import tracemalloc
+from typing import Any
+
+from riskline.events.types import Event
+from riskline.features.batch import compute_batch
+from riskline.features.catalog import Catalog
+from riskline.features.default import default_catalog
+from riskline.features.naive import NaiveSqlFeatures
+from riskline.features.online import OnlineFeatures
+from riskline.features.stores import MemoryStore
+from riskline.features.synth import generate_history
+
+__all__ = ["load_events", "run"]
+
+
+def load_events(n_events: int, source: str = "synth", seed: int = 0) -> list[Event]:
+    """``n_events`` events from the built-in generator or, with ``source="sim"``, the simulator."""
+    if source == "sim":
+        from riskline.events import PiiHasher, parse_event
+        from riskline.sim import WorldConfig, iter_events
+
+        hasher = PiiHasher(b"bench-secret")
+        cfg = WorldConfig.small(persons=max(2000, n_events // 40), days=60, seed=seed)
+        return [parse_event(d, hasher) for d in itertools.islice(iter_events(cfg), n_events)]
+    return generate_history(n_events, seed=seed, n_accounts=max(200, n_events // 25))
+
+
+def _online(catalog: Catalog, events: list[Event]) -> dict[str, Any]:
+    online = OnlineFeatures(catalog, MemoryStore(), sweep_every=0)
+    lat = []
+    clock = time.perf_counter_ns
+    gc.collect()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for e in events:
+        t = clock()
+        online.process(e)
+        lat.append(clock() - t)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    lat.sort()
+    return {
+        "events": len(events),
+        "features": len(catalog),
+        "events_per_s_cpu": round(len(events) / cpu),
+        "events_per_s_wall": round(len(events) / wall),
+        "p50_ms": round(lat[len(lat) // 2] / 1e6, 4),
+        "p99_ms": round(lat[min(len(lat) - 1, math.ceil(len(lat) * 0.99))] / 1e6, 4),
+        "entities": len(online.store.states) if isinstance(online.store, MemoryStore) else None,
+    }
+
+
+def _memory(catalog: Catalog, events: list[Event]) -> dict[str, Any]:
+    gc.collect()
+    tracemalloc.start()
+    online = OnlineFeatures(catalog, MemoryStore(), sweep_every=0)
+    for e in events:
+        online.process(e)
+    gc.collect()
+    used, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    store = online.store
+    n = len(store.states) if isinstance(store, MemoryStore) else 1
+    return {"events": len(events), "entities": n, "bytes_per_entity": round(used / n)}
+
+
+def _batch(catalog: Catalog, events: list[Event]) -> dict[str, Any]:
+    gc.collect()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    df = compute_batch(catalog, events)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return {
+        "rows": df.height,
+        "events_per_s_cpu": round(len(events) / cpu),
+        "events_per_s_wall": round(len(events) / wall),
+    }
+
+
+def _naive(catalog: Catalog, events: list[Event]) -> dict[str, Any]:
+    online, naive = OnlineFeatures(catalog, sweep_every=0), NaiveSqlFeatures(catalog)
+    mismatches, values = 0, 0
+    t_online = t_naive = 0.0
+    for e in events:
+        t0 = time.process_time()
+        a = online.process(e)
+        t1 = time.process_time()
+        b = naive.process(e)
+        t_naive += time.process_time() - t1
+        t_online += t1 - t0
+        values += len(b)
+        mismatches += sum(1 for k, v in b.items() if not _same(a.get(k), v))
+        mismatches += len(set(a) ^ set(b))
+    return {
+        "events": len(events),
+        "values_compared": values,
+        "mismatches": mismatches,
+        "naive_events_per_s_cpu": round(len(events) / t_naive, 1),
+        "online_events_per_s_cpu": round(len(events) / t_online),
+        "speedup": round(t_naive / t_online, 1),
+    }
+
+
+def _same(a: float | None, b: float) -> bool:
+    if a is None:
+        return False
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def run(
+    n_events: int = 100_000, naive_events: int = 2_000, source: str = "synth"
+) -> dict[str, Any]:
+    """Every figure of the feature benchmark for ``n_events`` events."""
+    catalog = default_catalog()
+    events = load_events(n_events, source)
+    return {
+        "source": source,
+        "online": _online(catalog, events),
+        "memory": _memory(catalog, events[: min(len(events), 50_000)]),
+        "batch": _batch(catalog, events),
+        "naive_sql": _naive(catalog, events[:naive_events]),
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover
+    args = sys.argv[1:]
+    result = run(int(args[0]) if args else 100_000, source=args[1] if len(args) > 1 else "synth")
+    print(json.dumps(result, indent=2))
