@@ -5,9 +5,11 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 
+from riskline.errors import NotFound
 from riskline.events import EVENT_TYPES, PiiHasher, parse_event
-from riskline.sim import Labels
+from riskline.sim import Labels, load_world
 
 
 def test_every_event_parses_with_the_wire_schema(events: list[dict[str, Any]]) -> None:
@@ -46,3 +48,8 @@ def test_every_event_label_points_at_an_event(events: list[dict[str, Any]], labe
     assert set(labels.events) <= ids
     for ring in labels.rings.values():
         assert ring["start_ts"] <= ring["end_ts"]
+
+
+def test_loading_a_directory_without_a_world_is_not_found(tmp_path: Path) -> None:
+    with pytest.raises(NotFound, match=r"events\.jsonl"):
+        load_world(tmp_path)

@@ -18,6 +18,19 @@ __all__ = ["generate"]
 def generate(world: World, ring: Ring, size: int) -> None:
     """One farm of ``size`` accounts behind a single controller."""
     rng = ring.rng
+    burst = ring.at(0.05, 0.55)
+    cards = [ring.new_card() for _ in range(int(rng.integers(1, 3)))]
+    for actor in _open_burst(world, ring, size, burst):
+        actor.card = cards[int(rng.integers(0, len(cards)))]
+        quiet = burst + int(rng.uniform(3, 15) * DAY / ring.speed)
+        count = int(rng.integers(0, 5) * world.config.camouflage_rate * 2)
+        ring.camouflage(actor, burst + DAY, quiet, count)
+        _monetise(ring, actor, quiet + int(rng.integers(0, 3)) * DAY)
+
+
+def _open_burst(world: World, ring: Ring, size: int, ts: int) -> list[Actor]:
+    """Accounts opened minutes apart from shared (or rotating) devices and consecutive phones."""
+    rng = ring.rng
     rotate = rng.random() < 0.35
     devices = [ring.new_device() for _ in range(size if rotate else int(rng.integers(1, 3)))]
     ip = ring.new_ip()
@@ -25,36 +38,23 @@ def generate(world: World, ring: Ring, size: int) -> None:
     alt = rng.random() < 0.3
     controller = world.spaces["person"].one()
     idno0 = int(world.spaces["idno"].numbers(1)[0])
-    cards = [ring.new_card() for _ in range(int(rng.integers(1, 3)))]
-    ts = ring.at(0.05, 0.55)
-    burst = ts
     accounts: list[Actor] = []
     for j in range(size):
-        person = controller if alt or j == 0 else world.spaces["person"].one()
-        idno = idno0 if alt or j == 0 else int(world.spaces["idno"].numbers(1)[0])
+        own = alt or j == 0
+        person = controller if own else world.spaces["person"].one()
+        idno = idno0 if own else int(world.spaces["idno"].numbers(1)[0])
+        where = ip if rng.random() < 0.8 else ring.new_ip()
+        limit = ring.money(rng.uniform(2000, 6000), 500)
         score = int(rng.integers(620, 880))
         actor = ring.open_account(
-            ts,
-            person,
-            phone0 + j,
-            idno,
-            devices[j % len(devices)],
-            ip if rng.random() < 0.8 else ring.new_ip(),
-            limit=ring.money(rng.uniform(2000, 6000), 500),
-            score=score,
+            ts, person, phone0 + j, idno, devices[j % len(devices)], where, limit=limit, score=score
         )
         ring.label("account", actor.account_id, "farm_account", ts, person_id=person)
         if j == 0 or not alt:
             ring.label("person", person, "controller" if j == 0 else "identity", ts)
         accounts.append(actor)
         ts = ring.later(ts, 0.03, 0.7)
-    for actor in accounts:
-        actor.card = cards[int(rng.integers(0, len(cards)))]
-        quiet = burst + int(rng.uniform(3, 15) * DAY / ring.speed)
-        ring.camouflage(
-            actor, burst + DAY, quiet, int(rng.integers(0, 5) * world.config.camouflage_rate * 2)
-        )
-        _monetise(ring, actor, quiet + int(rng.integers(0, 3)) * DAY)
+    return accounts
 
 
 def _monetise(ring: Ring, actor: Actor, ts: int) -> None:
