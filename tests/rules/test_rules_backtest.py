@@ -169,3 +169,23 @@ def test_missing_columns_are_reported_and_read_as_missing() -> None:
 def test_bad_labels_are_rejected(frame: pl.DataFrame, fragment: str) -> None:
     with pytest.raises(InvalidInput, match=fragment):
         backtest(CANDIDATE, frame, "label")
+
+
+def test_null_event_time_falls_back_to_now_on_both_paths() -> None:
+    schema: FeatureSchema = {"event.occurred_at": "time", "account.opened_at": "time"}
+    rs = load_ruleset_text(
+        'version: "t"\nrules:\n' + rule("fresh", "days_since(account.opened_at) < 1", "review"),
+        schema,
+    )
+    frame = pl.DataFrame(
+        {
+            "event.occurred_at": [T0, None, T0 + timedelta(days=5)],
+            "account.opened_at": [T0 - timedelta(hours=2)] * 3,
+            "label": [0, 1, 0],
+        }
+    )
+    now = T0 + timedelta(hours=1)
+    fast = backtest(rs, frame, "label", time_col="event.occurred_at", now=now)
+    slow = backtest(rs, frame, "label", time_col="event.occurred_at", now=now, vectorise=False)
+    assert fast.rules == slow.rules
+    assert fast.rules[0].hits == 2, "rows 0 and 1 (null time -> now) are within a day"

@@ -47,7 +47,8 @@ _OUTCOMES = list(Outcome)
 def _now_expr(history: pl.DataFrame, time_col: str | None, now: datetime) -> pl.Expr:
     if time_col is None:
         return pl.repeat(now.timestamp(), pl.len(), dtype=pl.Float64)
-    return feature_column(time_col, Type.TIME, history.schema[time_col])
+    column = feature_column(time_col, Type.TIME, history.schema[time_col])
+    return column.fill_null(now.timestamp())
 
 
 def _row_times(history: pl.DataFrame, time_col: str | None, now: datetime) -> Iterator[datetime]:
@@ -81,6 +82,29 @@ def _row_hits(
     return out
 
 
+def _vector_hits(
+    ruleset: RuleSet, history: pl.DataFrame, now_expr: pl.Expr, vectorise: bool
+) -> tuple[dict[str, Bools], list[str]]:
+    """Hits of the rules polars can evaluate, and the ids of those it cannot."""
+    exprs: dict[str, pl.Expr] = {}
+    rows: list[str] = []
+    for rule in ruleset.rules:
+        try:
+            if not vectorise:
+                raise NotVectorisable("disabled")
+            expr = to_polars(rule.when.tree, rule.when.schema, history.schema, now_expr)
+            exprs[rule.id] = expr.fill_null(False).alias(rule.id)
+        except NotVectorisable:
+            rows.append(rule.id)
+    hits: dict[str, Bools] = {}
+    # one query per rule: a rule that folds to a constant yields one value, broadcast here
+    frames = pl.collect_all([history.lazy().select(e) for e in exprs.values()]) if exprs else []
+    for rule_id, frame in zip(exprs, frames, strict=True):
+        column = frame.to_series().to_numpy().astype(np.bool_)
+        hits[rule_id] = np.broadcast_to(column, (history.height,)).copy()
+    return hits, rows
+
+
 def hit_matrix(
     ruleset: RuleSet,
     history: pl.DataFrame,
@@ -89,31 +113,17 @@ def hit_matrix(
     now: datetime | None = None,
     vectorise: bool = True,
 ) -> tuple[dict[str, Bools], int]:
-    """Per rule, a boolean array of the rows it fires on; and how many rules were vectorised."""
+    """Per rule, a boolean array of the rows it fires on; and how many rules were vectorised.
+
+    ``now`` (default: the wall clock) is the evaluation time, or the fallback for rows whose
+    ``time_col`` is null.
+    """
     at = now or datetime.now(UTC)
-    now_expr = _now_expr(history, time_col, at)
-    exprs: dict[str, pl.Expr] = {}
-    rows: list[str] = []
-    for rule in ruleset.rules:
-        try:
-            if not vectorise:
-                raise NotVectorisable("disabled")
-            tree, schema = rule.when.tree, rule.when.schema
-            expr = to_polars(tree, schema, history.schema, now_expr)
-            exprs[rule.id] = expr.fill_null(False).alias(rule.id)
-        except NotVectorisable:
-            rows.append(rule.id)
-    hits: dict[str, Bools] = {}
-    if exprs:
-        # one query per rule: a rule that folds to a constant yields one value, broadcast here
-        frames = pl.collect_all([history.lazy().select(e) for e in exprs.values()])
-        for rule_id, frame in zip(exprs, frames, strict=True):
-            column = frame.to_series().to_numpy().astype(np.bool_)
-            hits[rule_id] = np.broadcast_to(column, (history.height,)).copy()
+    hits, rows = _vector_hits(ruleset, history, _now_expr(history, time_col, at), vectorise)
     if rows:
         times = list(_row_times(history, time_col, at))
         hits.update(_row_hits(ruleset, rows, history, lists or EmptyLists(), times))
-    return {r.id: hits[r.id] for r in ruleset.rules}, len(exprs)
+    return {r.id: hits[r.id] for r in ruleset.rules}, len(ruleset.rules) - len(rows)
 
 
 def _labels(history: pl.DataFrame, label_col: str) -> Bools:
@@ -162,6 +172,14 @@ def _overlaps(hits: dict[str, Bools]) -> tuple[Overlap, ...]:
     return tuple(sorted(found, key=lambda o: (-o.jaccard, -o.shared, o.a, o.b)))
 
 
+def _transitions(before: Any, after: Any) -> dict[tuple[str, str], int]:
+    """Rows whose outcome changed, counted by (before, after) outcome."""
+    changed = before != after
+    pairs = zip(before[changed], after[changed], strict=True)
+    counts = Counter((_OUTCOMES[a].value, _OUTCOMES[b].value) for a, b in pairs)
+    return dict(sorted(counts.items()))
+
+
 def _rule_stats(ruleset: RuleSet, hits: dict[str, Bools], labels: Bools) -> tuple[RuleStats, ...]:
     pos = int(labels.sum())
     neg = len(labels) - pos
@@ -203,16 +221,15 @@ def backtest(
     labels = _labels(history, label_col)
     if time_col is not None and time_col not in history.columns:
         raise InvalidInput(f"time column {time_col!r} is not in the history")
-    hits, vectorised = hit_matrix(candidate, history, lists, time_col, now, vectorise)
+    at = now or datetime.now(UTC)
+    hits, vectorised = hit_matrix(candidate, history, lists, time_col, at, vectorise)
     level = _severity(candidate, hits, history.height, promote_shadow)
-    base_stats, transitions = None, Counter[tuple[str, str]]()
+    base_stats, transitions = None, {}
     if baseline is not None:
-        base_hits, _ = hit_matrix(baseline, history, lists, time_col, now, vectorise)
+        base_hits, _ = hit_matrix(baseline, history, lists, time_col, at, vectorise)
         base_level = _severity(baseline, base_hits, history.height, False)
         base_stats = _decision(baseline.version, base_level, labels)
-        changed = base_level != level
-        pairs = zip(base_level[changed], level[changed], strict=True)
-        transitions.update((_OUTCOMES[a].value, _OUTCOMES[b].value) for a, b in pairs)
+        transitions = _transitions(base_level, level)
     read = {f for r in candidate.rules for f in r.when.features}
     return BacktestReport(
         rows=history.height,
@@ -221,7 +238,7 @@ def backtest(
         overlaps=_overlaps(hits),
         candidate=_decision(candidate.version, level, labels),
         baseline=base_stats,
-        transitions=dict(sorted(transitions.items())),
+        transitions=transitions,
         missing_columns=tuple(sorted(read - set(history.columns))),
         vectorised_rules=vectorised,
         row_rules=len(candidate.rules) - vectorised,

@@ -104,12 +104,7 @@ def _history(rows: int) -> pl.DataFrame:
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Print the measurements."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=200_000)
-    args = parser.parse_args(argv)
-    lists = _lists()
+def _bench_expressions(lists: MemoryListStore) -> None:
     frame = Frame(VALUES, lists, NOW)
     empty = per_call_ns(lambda: None)
     print(f"calibration: an empty Python call costs {empty:.0f} ns on this machine now")
@@ -117,6 +112,9 @@ def main(argv: list[str] | None = None) -> None:
         compiled = compile_expression(src, SCHEMA)
         ns = per_call_ns(lambda c=compiled: c.evaluate(frame))  # type: ignore[misc]
         print(f"expression {name:<11} {ns:8.0f} ns/eval   {src}")
+
+
+def _bench_ruleset(lists: MemoryListStore) -> RuleSet:
     started = time.perf_counter()
     rs = _ruleset(5)
     load_ms = (time.perf_counter() - started) * 1e3
@@ -125,18 +123,33 @@ def main(argv: list[str] | None = None) -> None:
         total = per_call_ns(lambda v=values: rs.evaluate(v, lists, NOW), number=2_000)  # type: ignore[misc]
         per_rule = total / len(rs.rules)
         print(f"  evaluate, {label:<16} {total / 1e3:7.1f} µs/event = {per_rule:5.0f} ns/rule")
-    history = _history(args.rows)
+    return rs
+
+
+def _bench_backtest(rs: RuleSet, rows: int) -> None:
+    history = _history(rows)
     vectorisable = RuleSet("v", tuple(r for r in rs.rules if "in_list" not in r.when.source))
+    n = len(vectorisable.rules)
     for flag in (True, False):
         t0 = time.perf_counter()
         report = backtest(vectorisable, history, "label", now=NOW, vectorise=flag)
         dt = time.perf_counter() - t0
         kind = "vectorised" if flag else "row-by-row"
-        ns = dt / (args.rows * len(vectorisable.rules)) * 1e9
         print(
-            f"backtest {kind:<10} {len(vectorisable.rules)} rules x {args.rows} rows:"
-            f" {dt:.2f} s ({ns:.0f} ns/rule/row; {report.vectorised_rules} vectorised)"
+            f"backtest {kind:<10} {n} rules x {rows} rows: {dt:.2f} s"
+            f" ({dt / (rows * n) * 1e9:.0f} ns/rule/row; {report.vectorised_rules} vectorised)"
         )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the measurements."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=200_000)
+    args = parser.parse_args(argv)
+    lists = _lists()
+    _bench_expressions(lists)
+    rs = _bench_ruleset(lists)
+    _bench_backtest(rs, args.rows)
 
 
 if __name__ == "__main__":
