@@ -78,6 +78,7 @@ class _Parser:
             raise self.fail(f"expression nested deeper than {MAX_DEPTH} levels")
 
     def expression(self) -> Node:
+        """expression := conjunction ('or' conjunction)*"""
         left = self.conjunction()
         while self.at("or"):
             op = self.advance()
@@ -85,6 +86,7 @@ class _Parser:
         return left
 
     def conjunction(self) -> Node:
+        """conjunction := negation ('and' negation)*"""
         left = self.negation()
         while self.at("and"):
             op = self.advance()
@@ -92,6 +94,7 @@ class _Parser:
         return left
 
     def negation(self) -> Node:
+        """negation := 'not' negation | comparison"""
         if not self.at("not"):
             return self.comparison()
         op = self.advance()
@@ -101,6 +104,7 @@ class _Parser:
         return node
 
     def comparison(self) -> Node:
+        """comparison := additive [comparison_tail] (never chained)"""
         left = self.additive()
         node = self.comparison_tail(left)
         if node is not left and (self.tok.text in _COMPARE or self.at("in") or self.at("between")):
@@ -108,6 +112,7 @@ class _Parser:
         return node
 
     def comparison_tail(self, left: Node) -> Node:
+        """tail := op additive | ['not'] 'in' items | ['not'] 'between' additive 'and' additive"""
         if self.tok.kind is Kind.OP and self.tok.text in _COMPARE:
             op = self.advance()
             return Compare(op.line, op.column, op.text, left, self.additive())
@@ -125,6 +130,7 @@ class _Parser:
         return left
 
     def items(self) -> tuple[Node, ...]:
+        """items := '[' [additive (',' additive)* [',']] ']'"""
         self.expect("[")
         found: list[Node] = []
         while not self.at("]"):
@@ -135,6 +141,7 @@ class _Parser:
         return tuple(found)
 
     def additive(self) -> Node:
+        """additive := term (('+' | '-') term)*"""
         left = self.term()
         while self.at("+") or self.at("-"):
             op = self.advance()
@@ -142,6 +149,7 @@ class _Parser:
         return left
 
     def term(self) -> Node:
+        """term := unary (('*' | '/') unary)*"""
         left = self.unary()
         while self.at("*") or self.at("/"):
             op = self.advance()
@@ -149,6 +157,7 @@ class _Parser:
         return left
 
     def unary(self) -> Node:
+        """unary := '-' unary | primary"""
         if not self.at("-"):
             return self.primary()
         op = self.advance()
@@ -158,6 +167,7 @@ class _Parser:
         return node
 
     def primary(self) -> Node:
+        """primary := literal | 'true' | 'false' | name [call] | '(' expression ')'"""
         tok = self.tok
         if tok.kind in _LITERALS:
             self.advance()
@@ -176,6 +186,7 @@ class _Parser:
         raise self.fail(f"expected a value but found {_describe(tok)}")
 
     def parenthesised(self) -> Node:
+        """'(' expression ')'"""
         self.advance()
         self.nested()
         node = self.expression()
@@ -184,6 +195,7 @@ class _Parser:
         return node
 
     def call(self, name: Token) -> Node:
+        """call := name '(' [expression (',' expression)*] ')'"""
         self.advance()
         self.nested()
         args: list[Node] = []
