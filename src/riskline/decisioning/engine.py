@@ -59,7 +59,7 @@ class Engine:
     ) -> None:
         self.store = store
         self.features = features
-        self.policy = policy
+        self.policy = policy.bind({**features.schema(), **CONTEXT_SCHEMA})
         self.bands = bands
         self.scorer = scorer
         self.clock = clock

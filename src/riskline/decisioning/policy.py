@@ -39,6 +39,7 @@ from riskline.errors import InvalidPolicy
 from riskline.events.codec import EVENT_TYPES
 from riskline.events.schema import validation_details
 from riskline.events.types import Product
+from riskline.rules import RuleError, Type, compile_expression
 
 __all__ = ["ActionSpec", "Check", "Policy", "PolicyResult"]
 
@@ -95,7 +96,7 @@ class CheckSpec(_Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
     description: str = ""
     events: list[str] | None = None
-    when: Condition
+    when: Condition | Annotated[str, StringConstraints(min_length=1, max_length=2000)]
     outcome: Outcome
     reason: ReasonSpec
     actions: list[ActionSpec] = Field(default_factory=list)
@@ -108,28 +109,36 @@ class PolicySpec(_Strict):
     checks: list[CheckSpec]
 
 
+Predicate = Callable[[Mapping[str, object]], bool]
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
-    """A compiled check."""
+    """A compiled check: a structured condition, or a rules-DSL expression once bound."""
 
     spec: CheckSpec
     features: tuple[str, ...]
+    predicate: Predicate | None = None
 
     def applies_to(self, event_type: str) -> bool:
         """Whether this check looks at events of ``event_type``."""
         return self.spec.events is None or event_type in self.spec.events
 
-    def matches(self, values: Mapping[str, float]) -> bool:
+    def matches(self, values: Mapping[str, object]) -> bool:
         """True when the condition holds on ``values``."""
+        if self.predicate is not None:
+            return self.predicate(values)
         cond = self.spec.when
+        if isinstance(cond, str):
+            raise InvalidPolicy(f"check {self.spec.id}: bind the policy to a feature schema first")
         if not all(_holds(c, values) for c in cond.all):
             return False
         return not cond.any or any(_holds(c, values) for c in cond.any)
 
 
-def _holds(c: Comparison, values: Mapping[str, float]) -> bool:
+def _holds(c: Comparison, values: Mapping[str, object]) -> bool:
     got = values.get(c.feature)
-    if got is None or (isinstance(got, float) and math.isnan(got)):
+    if not isinstance(got, int | float) or math.isnan(got):
         return False
     return _OPS[c.op](float(got), c.value)
 
@@ -147,14 +156,19 @@ class PolicyResult:
 class Policy:
     """A validated, versioned set of checks."""
 
-    def __init__(self, spec: PolicySpec) -> None:
+    def __init__(self, spec: PolicySpec, schema: Mapping[str, str] | None = None) -> None:
+        self.spec = spec
         self.version = spec.version
-        self.checks = tuple(_compile(c) for c in spec.checks)
+        self.checks = tuple(_compile(c, schema) for c in spec.checks)
         ids = [c.spec.id for c in self.checks]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
             raise InvalidPolicy(f"duplicate check ids: {', '.join(dup)}")
         self.features = tuple(sorted({f for c in self.checks for f in c.features}))
+
+    def bind(self, schema: Mapping[str, str]) -> Policy:
+        """This policy with every expression parsed and type-checked against ``schema``."""
+        return Policy(self.spec, schema)
 
     @classmethod
     def from_mapping(cls, raw: Any) -> Policy:
@@ -182,7 +196,7 @@ class Policy:
         """The policy shipped with Riskline."""
         return cls.from_file(Path(__file__).with_name("default_policy.yaml"))
 
-    def evaluate(self, event_type: str, values: Mapping[str, float]) -> PolicyResult:
+    def evaluate(self, event_type: str, values: Mapping[str, object]) -> PolicyResult:
         """Run every applicable check on ``values``."""
         fired = [c for c in self.checks if c.applies_to(event_type) and c.matches(values)]
         reasons = tuple(
@@ -193,21 +207,39 @@ class Policy:
         return PolicyResult(outcome, reasons, actions, tuple(c.spec.id for c in fired))
 
 
-def _evidence(check: Check, values: Mapping[str, float]) -> dict[str, float | str]:
-    return {f: values[f] for f in check.features if f in values}
+def _evidence(check: Check, values: Mapping[str, object]) -> dict[str, float | str]:
+    out: dict[str, float | str] = {}
+    for f in check.features:
+        v = values.get(f)
+        if isinstance(v, int | float | str):
+            out[f] = v
+    return out
 
 
-def _compile(spec: CheckSpec) -> Check:
+def _compile(spec: CheckSpec, schema: Mapping[str, str] | None) -> Check:
     if spec.events is not None:
         unknown = sorted(set(spec.events) - set(EVENT_TYPES))
         if unknown:
             raise InvalidPolicy(f"check {spec.id}: unknown event types {unknown}")
-    if not spec.when.all and not spec.when.any:
-        raise InvalidPolicy(f"check {spec.id}: 'when' needs at least one comparison")
     for a in spec.actions:
         _check_action(spec.id, a)
-    feats = tuple(dict.fromkeys(c.feature for c in (*spec.when.all, *spec.when.any)))
+    when = spec.when
+    if isinstance(when, str):
+        return _compile_expression(spec, when, schema)
+    if not when.all and not when.any:
+        raise InvalidPolicy(f"check {spec.id}: 'when' needs at least one comparison")
+    feats = tuple(dict.fromkeys(c.feature for c in (*when.all, *when.any)))
     return Check(spec, feats)
+
+
+def _compile_expression(spec: CheckSpec, source: str, schema: Mapping[str, str] | None) -> Check:
+    if schema is None:
+        return Check(spec, ())
+    try:
+        expr = compile_expression(source, schema, rule_id=spec.id, expect=Type.BOOL)
+    except RuleError as err:
+        raise InvalidPolicy(f"check {spec.id}: {err.message}") from None
+    return Check(spec, expr.features, lambda values: expr(values) is True)
 
 
 def _check_action(check_id: str, a: ActionSpec) -> None:
