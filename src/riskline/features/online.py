@@ -178,7 +178,7 @@ def _compact(plan: KindPlan, st: EntityState, horizon: int) -> bool:
     for ring, (res, n, _) in zip(st.rings, plan.groups, strict=True):
         ring.totals(horizon // res, n, horizon // res - n)
         empty = empty and not ring.keys
-    for i, (res, n) in enumerate(plan.sets):
+    for i, (res, n, _, _) in enumerate(plan.sets):
         s = st.sets[i]
         if isinstance(s, Distinct):
             edge = horizon // res - n

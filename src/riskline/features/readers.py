@@ -1,4 +1,4 @@
-"""How each aggregate claims state in a plan, updates it, and reads it back.
+"""How each aggregate claims state in a plan and the expression that reads it back.
 
 Missing values: counts, sums, distinct counts and decayed sums read 0 when nothing matched;
 mean, min, max, last, since_* and ratios read NaN when undefined (a definition's ``default``
@@ -7,15 +7,12 @@ replaces NaN). Money is kept in cents and divided back on read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from riskline.features.definitions import Aggregate as A  # noqa: N817
 from riskline.features.definitions import FeatureDef
-from riskline.features.plan import KindPlan, Step, View, passes, post, scale_of, source_of
-from riskline.features.state import EntityState
+from riskline.features.plan import KindPlan, post, scale_of, source_of
 from riskline.features.windows import ADD, MAX, MIN
 
-__all__ = ["add_feature", "decayed"]
+__all__ = ["add_feature", "decay_update", "decayed"]
 
 INF = float("inf")
 NAN = float("nan")
@@ -59,114 +56,46 @@ def _windowed(plan: KindPlan, d: FeatureDef) -> str:
     return f"(T{g}[{s}] / T{g}[{c}] / {sc!r} if T{g}[{c}] else NAN)"
 
 
-def _step(
-    d: FeatureDef, body: Callable[[list[float], int, float, int], None]
-) -> Callable[[int], Step]:
-    """A lifetime step: filter, pick the value, then ``body(life, slot, x, ts)``."""
-    _, where = source_of(d)
-    value = d.value
-
-    def make(slot: int) -> Step:
-        def step(st: EntityState, v: View, ts: int, late: bool, hz: int, fl: list[bool]) -> None:
-            if where and not passes(where, v):
-                return
-            x = 1.0 if value is None else v.get(value)
-            if isinstance(x, float):
-                body(st.life, slot, x, ts)
-
-        return step
-
-    return make
-
-
-def _add(life: list[float], s: int, x: float, ts: int) -> None:
-    life[s] += x
-
-
-def _min(life: list[float], s: int, x: float, ts: int) -> None:
-    if x < life[s]:
-        life[s] = x
-
-
-def _max(life: list[float], s: int, x: float, ts: int) -> None:
-    if x > life[s]:
-        life[s] = x
-
-
-def _first_ts(life: list[float], s: int, x: float, ts: int) -> None:
-    if ts < life[s]:
-        life[s] = ts
-
-
-def _last_ts(life: list[float], s: int, x: float, ts: int) -> None:
-    if ts > life[s]:
-        life[s] = ts
-
-
-def _last(life: list[float], s: int, x: float, ts: int) -> None:
-    if ts >= life[s]:
-        life[s], life[s + 1] = ts, x
-
-
-def _decayer(half_life: int) -> Callable[[list[float], int, float, int], None]:
-    def decay(life: list[float], s: int, x: float, ts: int) -> None:
-        last = life[s + 1]
-        if last == -INF:
-            life[s], life[s + 1] = x, ts
-        elif ts >= last:
-            life[s], life[s + 1] = life[s] * 2.0 ** ((last - ts) / half_life) + x, ts
-        else:
-            life[s] += x * 2.0 ** ((ts - last) / half_life)
-
-    return decay
-
-
 def _lifetime(plan: KindPlan, d: FeatureDef) -> str:
-    src, sc, agg, unit, ev = source_of(d), scale_of(d), d.aggregate, d.unit, d.events
+    src, sc, agg, unit, v = source_of(d), scale_of(d), d.aggregate, d.unit, d.value
     if agg in (A.DISTINCT, A.COUNT_NEW):
-        i = plan.value_set(src, d.value or "")
+        i = plan.value_set(src, v or "")
         if agg is A.DISTINCT:
             return f"float(len(S[{i}]))"
-
-        def new_step(slot: int) -> Step:
-            def step(
-                st: EntityState, v: View, ts: int, late: bool, hz: int, fl: list[bool]
-            ) -> None:
-                if fl[i]:
-                    st.life[slot] += 1.0
-
-            return step
-
-        return f"L[{plan.life_slot(('new', src, d.value), [0.0], ev, new_step)}]"
+        return f"L[{plan.life_slot('new', [0.0], src, None, i)}]"
     if agg is A.SINCE_FIRST:
-        s = plan.life_slot(("first", src), [INF], ev, _step(_bare(d), _first_ts))
+        s = plan.life_slot("first", [INF], src, None)
         return f"(max(0, t - L[{s}]) / {unit} if L[{s}] < INF else NAN)"
     if agg is A.SINCE_LAST:
-        s = plan.life_slot(("lastts", src), [-INF], ev, _step(_bare(d), _last_ts))
+        s = plan.life_slot("lastts", [-INF], src, None)
         return f"(max(0, t - L[{s}]) / {unit} if L[{s}] > -INF else NAN)"
     if agg is A.LAST:
-        s = plan.life_slot(("last", src, d.value), [-INF, NAN], ev, _step(d, _last))
-        return f"L[{s + 1}] / {sc!r}"
+        return f"L[{plan.life_slot('last', [-INF, NAN], src, v) + 1}] / {sc!r}"
     if agg is A.DECAYED_SUM:
         hl = d.half_life or 1
-        s = plan.life_slot(("decay", src, d.value, hl), [0.0, -INF], ev, _step(d, _decayer(hl)))
+        s = plan.life_slot("decay", [0.0, -INF], src, v, hl)
         return f"decayed(L[{s}], L[{s + 1}], t, {hl}) / {sc!r}"
     if agg in (A.MIN, A.MAX):
-        init, body = (INF, _min) if agg is A.MIN else (-INF, _max)
-        s = plan.life_slot((agg.value, src, d.value), [init], ev, _step(d, body))
+        s = plan.life_slot(agg.value, [INF if agg is A.MIN else -INF], src, v)
         return f"(L[{s}] / {sc!r} if -INF < L[{s}] < INF else NAN)"
-    c = plan.life_slot(("count", src), [0.0], ev, _step(_bare(d), _add))
+    c = plan.life_slot("count", [0.0], src, None)
     if agg is A.COUNT:
         return f"L[{c}]"
-    s = plan.life_slot(("sum", src, d.value), [0.0], ev, _step(d, _add))
+    s = plan.life_slot("sum", [0.0], src, v)
     if agg is A.SUM:
         return f"L[{s}] / {sc!r}"
     return f"(L[{s}] / L[{c}] / {sc!r} if L[{c}] else NAN)"
 
 
-def _bare(d: FeatureDef) -> FeatureDef:
-    """``d`` without its value field (steps that only count or look at time)."""
-    return FeatureDef(d.name, A.COUNT, d.description, events=d.events, where=d.where)
+def decay_update(life: list[float], s: int, x: float, ts: int, half_life: int) -> None:
+    """Add ``x`` at ``ts`` to the decayed sum kept in ``life[s]`` as of ``life[s + 1]``."""
+    last = life[s + 1]
+    if last == -INF:
+        life[s], life[s + 1] = x, ts
+    elif ts >= last:
+        life[s], life[s + 1] = life[s] * 2.0 ** ((last - ts) / half_life) + x, ts
+    else:
+        life[s] += x * 2.0 ** ((ts - last) / half_life)
 
 
 def decayed(v: float, last: float, t: int, half_life: int) -> float:

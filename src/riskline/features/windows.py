@@ -5,8 +5,8 @@ bucket ``b`` covers buckets ``b-n+1 .. b``. Running totals make reads at the new
 reads at older buckets (late events) scan the few retained buckets.
 
 >>> r = Ring.new([0.0])
->>> r.add(10, 3, 0, [0.0], ((0, ADD, 2.0),))
->>> r.add(12, 3, 0, [0.0], ((0, ADD, 5.0),))
+>>> r.add(10, 3, 0, [0.0], [(0, ADD, 2.0)])
+>>> r.add(12, 3, 0, [0.0], [(0, ADD, 5.0)])
 >>> r.totals(12, 3, 0)[0], r.totals(11, 3, 0)[0], r.totals(13, 3, 0)[0]
 (7.0, 2.0, 5.0)
 """
@@ -61,9 +61,7 @@ class Ring:
         self.lo = i - j
         self.head = b
 
-    def add(
-        self, b: int, n: int, prune: int, template: list[float], ops: tuple[SlotOp, ...]
-    ) -> None:
+    def add(self, b: int, n: int, prune: int, template: list[float], ops: list[SlotOp]) -> None:
         """Fold ``ops`` into bucket ``b``; ``prune`` is the newest bucket no read can need."""
         if b > self.head:
             self._advance(b, n, prune)
