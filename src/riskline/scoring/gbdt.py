@@ -29,7 +29,7 @@ DEFAULT_PARAMS: Mapping[str, Any] = {
     "bagging_freq": 1,
     "lambda_l2": 1.0,
     "verbose": -1,
-    "num_threads": 2,
+    "num_threads": 1,
     "seed": 7,
 }
 
@@ -37,11 +37,14 @@ DEFAULT_PARAMS: Mapping[str, Any] = {
 class GbdtModel:
     """Binary LightGBM classifier with calibrated probabilities and per-row reason codes.
 
-    Imbalance: positives are up-weighted by ``sqrt(negatives / positives)`` (``scale_pos_weight``).
-    Full reweighting to 50:50 makes trees chase the rare class and overfit it; the square root
-    keeps rare positives visible to the splits while staying close to the data. The weighted
-    margin is no probability, so ``predict_proba`` goes through a calibrator fitted on a later
-    held-out slice (isotonic by default, Platt on request).
+    Imbalance (``pos_weight``): by default positives are up-weighted by
+    ``sqrt(negatives / positives)`` through ``scale_pos_weight``. Fraud labels are often
+    0.1-1% of rows; unweighted, few splits ever isolate them. Full reweighting to 50:50
+    (``"balanced"``) makes trees chase the rare class and overfit it; the square root keeps
+    positives visible while staying close to the data. Pass ``1.0`` when classes are only
+    mildly skewed (the public benchmarks, 10-27% positives, rank better unweighted). The
+    weighted margin is no probability, so ``predict_proba`` goes through a calibrator fitted
+    on a later held-out slice (isotonic by default, Platt on request).
     """
 
     def __init__(
@@ -49,12 +52,14 @@ class GbdtModel:
         params: Mapping[str, Any] | None = None,
         *,
         num_boost_round: int = 400,
+        pos_weight: float | str = "sqrt",
         calibration: str = "isotonic",
         categorical: Sequence[str] = (),
         reasons: ReasonMap | None = None,
     ) -> None:
         self.params = dict(DEFAULT_PARAMS if params is None else params)
         self.num_boost_round = num_boost_round
+        self.pos_weight = pos_weight
         self.calibration = calibration
         self.categorical = tuple(categorical)
         self.reasons = reasons or ReasonMap()
@@ -80,7 +85,7 @@ class GbdtModel:
         pos = float(ys.sum())
         if pos == 0 or pos == ys.size:
             raise InvalidInput("training labels need both classes")
-        params = {**self.params, "scale_pos_weight": math.sqrt((ys.size - pos) / pos)}
+        params = {**self.params, "scale_pos_weight": self._pos_weight((ys.size - pos) / pos)}
         cats = [c for c in self.categorical if c in features]
         data = lgb.Dataset(xs, ys, feature_name=list(features), categorical_feature=cats)
         self.booster_ = lgb.train(params, data, num_boost_round=self.num_boost_round)
@@ -91,6 +96,17 @@ class GbdtModel:
             margin = self.margin(calib_x)
             self.calibrator_ = fit_calibrator(margin, calib_y, self.calibration)
         return self
+
+    def _pos_weight(self, ratio: float) -> float:
+        if self.pos_weight == "sqrt":
+            return math.sqrt(ratio)
+        if self.pos_weight == "balanced":
+            return ratio
+        if isinstance(self.pos_weight, str):
+            raise InvalidInput(
+                f"pos_weight must be 'sqrt', 'balanced' or a number, not {self.pos_weight!r}"
+            )
+        return float(self.pos_weight)
 
     def _booster(self) -> lgb.Booster:
         if self.booster_ is None:

@@ -1,0 +1,97 @@
+"""Past-only velocity and degree aggregates over a transaction frame (polars).
+
+Every aggregate for a row uses only rows with a strictly earlier time: rows that
+share a timestamp never see each other, so ties cannot leak a label or an amount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+__all__ = ["past_aggregates", "past_degree"]
+
+_ALL_HISTORY = 10**15
+
+
+def _rolling(expr: pl.Expr, time_col: str, period: int, key: list[str]) -> pl.Expr:
+    return expr.rolling(index_column=time_col, period=f"{period}i", closed="left").over(key)
+
+
+def past_aggregates(
+    df: pl.DataFrame,
+    *,
+    time_col: str,
+    amount_col: str,
+    keys: Mapping[str, Sequence[str]],
+    windows: Sequence[int] = (),
+) -> pl.DataFrame:
+    """Add per-key count/sum/mean/max/std of earlier amounts, recency and windowed counts.
+
+    ``df`` must be sorted by an integer ``time_col``; output columns are ``{name}_*``.
+
+    >>> f = pl.DataFrame({"t": [1, 1, 2, 5], "k": ["a"] * 4, "amt": [1.0, 2.0, 3.0, 4.0]})
+    >>> out = past_aggregates(f, time_col="t", amount_col="amt", keys={"k": ["k"]}, windows=[2])
+    >>> out["k_cnt"].to_list(), out["k_c2"].to_list(), out["k_gap"].to_list()
+    ([0, 0, 2, 3], [0, 0, 2, 0], [None, None, 1, 3])
+    """
+    out = df
+    for name, cols in keys.items():
+        out = _history(out, time_col, amount_col, list(cols), name)
+        windowed = [
+            e
+            for w in windows
+            for e in (
+                _rolling(pl.len(), time_col, w, list(cols)).cast(pl.Int64).alias(f"{name}_c{w}"),
+                _rolling(pl.col(amount_col).sum(), time_col, w, list(cols)).alias(f"{name}_s{w}"),
+            )
+        ]
+        out = out.with_columns(windowed)
+    return out
+
+
+def _history(
+    df: pl.DataFrame, time_col: str, amount_col: str, key: list[str], name: str
+) -> pl.DataFrame:
+    """All-history aggregates in O(n): exclusive cumulative sums, then the tie group's first."""
+    amt = pl.col(amount_col)
+    excl = df.with_columns(
+        (pl.int_range(pl.len()).over(key)).alias("__n"),
+        (amt.cum_sum().over(key) - amt).alias("__s"),
+        (amt.pow(2).cum_sum().over(key) - amt.pow(2)).alias("__q"),
+        amt.shift(1).cum_max().over(key).alias("__m"),
+        pl.col(time_col).shift(1).over(key).alias("__t"),
+    )
+    tie = [*key, time_col]
+    excl = excl.with_columns(
+        pl.col(c).first().over(tie) for c in ("__n", "__s", "__q", "__m", "__t")
+    )
+    cnt = pl.col("__n").cast(pl.Int64)
+    mean = pl.when(cnt > 0).then(pl.col("__s") / cnt)
+    var = (pl.col("__q") - pl.col("__s").pow(2) / cnt) / (cnt - 1)
+    return excl.with_columns(
+        cnt.alias(f"{name}_cnt"),
+        pl.col("__s").alias(f"{name}_sum"),
+        mean.alias(f"{name}_mean"),
+        pl.col("__m").alias(f"{name}_max"),
+        pl.when(cnt > 1).then(var.clip(lower_bound=0).sqrt()).alias(f"{name}_std"),
+        (pl.col(time_col) - pl.col("__t")).alias(f"{name}_gap"),
+        (amt / (mean + 1e-9)).alias(f"{name}_amt_ratio"),
+    ).drop("__n", "__s", "__q", "__m", "__t")
+
+
+def past_degree(
+    df: pl.DataFrame, *, time_col: str, node: Sequence[str], other: Sequence[str], name: str
+) -> pl.DataFrame:
+    """Add ``name``: distinct ``other`` values seen with ``node`` at strictly earlier times.
+
+    >>> f = pl.DataFrame({"t": [1, 1, 2, 3, 4], "p": ["a"] * 5, "q": ["x", "y", "x", "z", "z"]})
+    >>> past_degree(f, time_col="t", node=["p"], other=["q"], name="deg")["deg"].to_list()
+    [0, 0, 2, 2, 3]
+    """
+    pair = [*node, *other]
+    first = pl.int_range(pl.len()).over(pair) == 0
+    flagged = df.with_columns(first.cast(pl.Int64).alias("__first"))
+    deg = _rolling(pl.col("__first").sum(), time_col, _ALL_HISTORY, list(node))
+    return flagged.with_columns(deg.cast(pl.Int64).alias(name)).drop("__first")
