@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///riskline.db"
     pii_secret: SecretStr = SecretStr(DEV_PII_SECRET)
     policy_path: Path | None = None
+    model_dir: Path = Path("models")
     feature_store: str = Field(default="memory", pattern="^(memory|redis)$")
     redis_url: str = "redis://127.0.0.1:6379/0"
     allowed_lateness: timedelta = timedelta(hours=24)

@@ -16,12 +16,12 @@ from sqlalchemy import Engine as SqlEngine
 from riskline.clock import Clock, SystemClock
 from riskline.config import DEV_PII_SECRET, Settings
 from riskline.credit import BandTable, FixedScore
-from riskline.decisioning import Engine, FeatureSource, Policy
+from riskline.decisioning import Engine, FeatureSource, ModelSignals, Policy
 from riskline.events import Event, PiiHasher
 from riskline.service import Ingestor
 from riskline.storage import KeyStore, SqlStore, connect, upgrade
 
-__all__ = ["Runtime", "build_runtime", "default_features"]
+__all__ = ["Runtime", "build_runtime", "default_features", "load_models"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,32 @@ def default_features(settings: Settings) -> FeatureSource:
     )
 
 
+def load_models(settings: Settings) -> ModelSignals:
+    """The active fraud and anomaly models (and a fraud challenger) from the registry, if any."""
+    from riskline.scoring import ModelNotFound, ModelRegistry
+
+    if not settings.model_dir.is_dir():
+        return ModelSignals()
+    registry = ModelRegistry(settings.model_dir)
+    loaded: dict[str, Any] = {}
+    versions: dict[str, str] = {}
+    for name, channel in (("fraud", "active"), ("fraud", "challenger"), ("anomaly", "active")):
+        try:
+            version = registry.active(name) if channel == "active" else registry.challenger(name)
+        except ModelNotFound:
+            continue
+        if version is None:
+            continue
+        loaded[f"{name}:{channel}"] = registry.load(name, version)[0]
+        versions[f"model.{name}" if channel == "active" else f"model.{name}.{channel}"] = version
+    return ModelSignals(
+        fraud=loaded.get("fraud:active"),
+        challenger=loaded.get("fraud:challenger"),
+        anomaly=loaded.get("anomaly:active"),
+        versions=versions,
+    )
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -78,6 +104,7 @@ def build_runtime(
     features: FeatureSource | None = None,
     migrate: bool = True,
     replay: bool = True,
+    models: ModelSignals | None = None,
 ) -> Runtime:
     """Connect, migrate, load policy, replay the ledger into feature state, start the writer."""
     if settings.pii_secret.get_secret_value() == DEV_PII_SECRET:
@@ -94,6 +121,7 @@ def build_runtime(
         bands=BandTable.default(),
         scorer=FixedScore(),
         clock=clock or SystemClock(),
+        models=load_models(settings) if models is None else models,
         max_future_skew=settings.max_future_skew,
     )
     if replay:

@@ -2,6 +2,7 @@
 
 from riskline.decisioning.context import CONTEXT_SCHEMA
 from riskline.decisioning.engine import BatchResult, Engine, owner_of
+from riskline.decisioning.models import MODEL_SCHEMA, ModelSignals
 from riskline.decisioning.policy import ActionSpec, Policy, PolicyResult
 from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, LedgerEntry, StoredEvent
 from riskline.decisioning.types import (
@@ -17,6 +18,7 @@ from riskline.decisioning.types import (
 
 __all__ = [
     "CONTEXT_SCHEMA",
+    "MODEL_SCHEMA",
     "Action",
     "ActionKind",
     "ActionSpec",
@@ -27,6 +29,7 @@ __all__ = [
     "EngineStore",
     "FeatureSource",
     "LedgerEntry",
+    "ModelSignals",
     "Outcome",
     "Policy",
     "PolicyResult",

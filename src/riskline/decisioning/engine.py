@@ -19,6 +19,7 @@ from riskline.clock import Clock
 from riskline.credit import BandTable, ScoreProvider, expire_freeze
 from riskline.decisioning.context import CONTEXT_SCHEMA, event_features, product_of
 from riskline.decisioning.effects import LineBook, apply_specs, credit_gate, open_line_for
+from riskline.decisioning.models import MODEL_SCHEMA, ModelSignals
 from riskline.decisioning.policy import Policy
 from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, LedgerEntry
 from riskline.decisioning.types import Action, Decision, Outcome, decision_id_for
@@ -55,23 +56,27 @@ class Engine:
         bands: BandTable,
         scorer: ScoreProvider,
         clock: Clock,
+        models: ModelSignals | None = None,
         max_future_skew: timedelta = timedelta(minutes=5),
     ) -> None:
         self.store = store
         self.features = features
-        self.policy = policy.bind({**features.schema(), **CONTEXT_SCHEMA})
+        self.models = models or ModelSignals()
+        self.policy = policy.bind({**features.schema(), **CONTEXT_SCHEMA, **MODEL_SCHEMA})
         self.bands = bands
         self.scorer = scorer
         self.clock = clock
         self.max_future_skew = max_future_skew
         self.needs_rebuild = False
-        self.schema = {**features.schema(), **CONTEXT_SCHEMA}
+        self.schema = {**features.schema(), **CONTEXT_SCHEMA, **MODEL_SCHEMA}
         unknown = sorted(set(policy.features) - set(self.schema))
         if unknown:
             raise InvalidPolicy(
                 f"policy {policy.version} reads unknown features: {', '.join(unknown)}"
             )
-        self.versions = MappingProxyType({"policy": policy.version, "bands": bands.version})
+        self.versions = MappingProxyType(
+            {"policy": policy.version, "bands": bands.version, **self.models.versions}
+        )
 
     def process(self, event: t.Event) -> Decision:
         """Decide one event (a batch of one)."""
@@ -152,8 +157,11 @@ class Engine:
         line = book.get(owner, product) if owner and product else None
         values = {**self.features.process(event), **event_features(event, line)}
         score = self.scorer.score(owner or event.subject, values)
-        result = self.policy.evaluate(event.type, values)
+        model_scores = self.models.score(values)
+        result = self.policy.evaluate(event.type, {**values, **model_scores})
         reasons, outcome = list(result.reasons), result.outcome
+        if any("score.fraud" in c for c in result.read):
+            reasons.extend(self.models.reasons(values))
         gate = credit_gate(event, line, product)
         if gate is not None:
             reasons.append(gate)
@@ -168,7 +176,7 @@ class Engine:
             outcome=outcome,
             reasons=tuple(reasons),
             actions=tuple(actions),
-            scores=MappingProxyType({"credit_score": score}),
+            scores=MappingProxyType({"credit_score": score, **model_scores}),
             features=MappingProxyType(values),
             versions=self.versions,
             occurred_at=event.occurred_at,

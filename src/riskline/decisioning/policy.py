@@ -151,6 +151,8 @@ class PolicyResult:
     reasons: tuple[Reason, ...]
     actions: tuple[tuple[ActionSpec, str], ...]
     fired: tuple[str, ...]
+    read: tuple[tuple[str, ...], ...] = ()
+    """The features each fired check read."""
 
 
 class Policy:
@@ -204,7 +206,13 @@ class Policy:
         )
         actions = tuple((a, c.spec.reason.code) for c in fired for a in c.spec.actions)
         outcome = Outcome.worst(c.spec.outcome for c in fired)
-        return PolicyResult(outcome, reasons, actions, tuple(c.spec.id for c in fired))
+        return PolicyResult(
+            outcome,
+            reasons,
+            actions,
+            tuple(c.spec.id for c in fired),
+            tuple(c.features for c in fired),
+        )
 
 
 def _evidence(check: Check, values: Mapping[str, object]) -> dict[str, float | str]:

@@ -1,0 +1,137 @@
+"""``riskline train``: a credit scorecard or a fraud model from a world or your own history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from riskline.cli.base import app, console, handle_errors, load_settings
+from riskline.errors import InvalidInput
+
+__all__ = ["train_fraud", "train_scorecard"]
+
+train_app = typer.Typer(
+    help="Train models into the registry (RISKLINE_MODEL_DIR).", no_args_is_help=True
+)
+app.add_typer(train_app, name="train")
+
+
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        theirs, sep, ours = pair.partition("=")
+        if not sep or not theirs or not ours:
+            raise InvalidInput(f"--map takes THEIR_COLUMN=OUR_NAME, got {pair!r}")
+        out[theirs] = ours
+    return out
+
+
+def _from_history(
+    data: Path, target: str, time_col: str, features: str | None, mapping: list[str], kind: str
+) -> None:
+    from riskline.scoring import ModelRegistry, read_history, train_from_frame
+
+    df = read_history(data, _mapping(mapping))
+    cols = (
+        [c.strip() for c in features.split(",")]
+        if features
+        else [c for c in df.columns if c not in (target, time_col)]
+    )
+    result = train_from_frame(df, target, time_col, cols, kind=kind)
+    registry = ModelRegistry(load_settings().model_dir)
+    name = "scorecard" if kind == "scorecard" else "fraud"
+    meta = registry.register(
+        name,
+        result.model,
+        kind=kind,
+        features=result.features,
+        data_window=result.data_window,
+        metrics=result.metrics,
+    )
+    _print_metrics(
+        f"{name} {meta.version} (not activated: `riskline train activate`)", result.metrics
+    )
+
+
+def _print_metrics(title: str, metrics: Mapping[str, float]) -> None:
+    table = Table("metric", "value", title=title)
+    for k, v in metrics.items():
+        table.add_row(k, f"{v:.4f}" if isinstance(v, float) else str(v))
+    console.print(table)
+
+
+@train_app.command("scorecard")
+def train_scorecard(
+    data: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV or Parquet history")
+    ],
+    target: Annotated[str, typer.Option(help="0/1 column: 1 = bad")],
+    time_col: Annotated[str, typer.Option("--time", help="Time column for the temporal split")],
+    features: Annotated[
+        str | None, typer.Option(help="Comma-separated columns (default: all others)")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None, typer.Option("--map", help="THEIR_COLUMN=OUR_NAME")
+    ] = None,
+) -> None:
+    """WOE scorecard (optbinning + logistic regression -> points); AUC, KS, Gini, PSI."""
+    with handle_errors():
+        _from_history(data, target, time_col, features, mapping or [], "scorecard")
+
+
+@train_app.command("fraud")
+def train_fraud(
+    data: Annotated[
+        Path | None, typer.Argument(help="CSV/Parquet history (or use --world)")
+    ] = None,
+    world: Annotated[
+        Path | None, typer.Option(help="A world folder from `riskline simulate`")
+    ] = None,
+    target: Annotated[str | None, typer.Option(help="0/1 label column of DATA")] = None,
+    time_col: Annotated[str | None, typer.Option("--time", help="Time column of DATA")] = None,
+    features: Annotated[str | None, typer.Option(help="Comma-separated columns of DATA")] = None,
+    mapping: Annotated[
+        list[str] | None, typer.Option("--map", help="THEIR_COLUMN=OUR_NAME")
+    ] = None,
+) -> None:
+    """LightGBM fraud model (calibrated, reason codes) and an anomaly model; --world activates."""
+    from riskline.scoring import ModelRegistry
+    from riskline.training import load_world_frame, train_on_world
+
+    with handle_errors():
+        if world is not None:
+            registry = ModelRegistry(load_settings().model_dir)
+            trained = train_on_world(load_world_frame(world), registry)
+            _print_metrics(
+                f"fraud {trained.fraud_version} (active), anomaly {trained.anomaly_version}",
+                trained.metrics,
+            )
+            return
+        if data is None or target is None or time_col is None:
+            raise InvalidInput("give --world DIR, or DATA with --target and --time")
+        _from_history(data, target, time_col, features, mapping or [], "gbdt")
+
+
+@train_app.command("activate")
+def activate(
+    name: Annotated[str, typer.Argument(help="fraud | anomaly | scorecard")],
+    version: Annotated[str, typer.Argument(help="e.g. v2")],
+    challenger: Annotated[
+        bool, typer.Option(help="Score in shadow beside the active version")
+    ] = False,
+) -> None:
+    """Make a registered version active (or the shadow challenger)."""
+    from riskline.scoring import ModelRegistry
+
+    with handle_errors():
+        registry = ModelRegistry(load_settings().model_dir)
+        registry.meta(name, version)
+        if challenger:
+            registry.set_challenger(name, version)
+        else:
+            registry.set_active(name, version)
+    console.print(f"{name} {version} is now {'the challenger' if challenger else 'active'}")
