@@ -25,7 +25,7 @@ from riskline.features.online import OnlineFeatures
 from riskline.features.stores import MemoryStore
 from riskline.features.synth import generate_history
 
-__all__ = ["load_events", "run"]
+__all__ = ["calibrate", "load_events", "run"]
 
 
 def load_events(n_events: int, source: str = "synth", seed: int = 0) -> list[Event]:

@@ -45,21 +45,27 @@ class Ring:
         return cls(NEVER, [], [], [0.0] * len(template), 0)
 
     def _advance(self, b: int, n: int, prune: int) -> None:
-        keys, vals, tot = self.keys, self.vals, self.tot
-        edge = b - n
-        i, size = self.lo, len(keys)
-        while i < size and keys[i] <= edge:
-            v = vals[i]
-            for s in range(len(tot)):
-                tot[s] -= v[s]
-            i += 1
-        if i == size:
-            self.tot = [0.0] * len(tot)
-        j = bisect_right(keys, prune, 0, i)
-        if j:
-            del keys[:j], vals[:j]
-        self.lo = i - j
+        keys = self.keys
         self.head = b
+        if not keys:
+            return
+        edge, i = b - n, self.lo
+        if keys[-1] <= edge:  # the whole window expires (sparse entities): no subtraction
+            if i < len(keys):
+                self.tot = [0.0] * len(self.tot)
+            i = len(keys)
+        elif keys[i] <= edge:
+            vals, tot = self.vals, self.tot
+            while keys[i] <= edge:
+                v = vals[i]
+                for s in range(len(tot)):
+                    tot[s] -= v[s]
+                i += 1
+        if keys[0] <= prune:
+            j = bisect_right(keys, prune, 0, i)
+            del keys[:j], self.vals[:j]
+            i -= j
+        self.lo = i
 
     def add(self, b: int, n: int, prune: int, template: list[float], ops: list[SlotOp]) -> None:
         """Fold ``ops`` into bucket ``b``; ``prune`` is the newest bucket no read can need."""
@@ -160,22 +166,24 @@ class Distinct:
                 self.live += 1
 
     def _advance(self, b: int) -> None:
-        n = self.n
-        if b - self.head >= n:
-            self.lastc, self.live = {}, 0
-        else:
-            lastc = self.lastc
-            for k in range(self.head - n + 1, b - n + 1):
-                if k in lastc:
+        lastc = self.lastc
+        if lastc:
+            edge = b - self.n
+            if b - self.head >= self.n:
+                self.lastc, self.live = {}, 0
+            else:
+                for k in [k for k in lastc if k <= edge]:
                     self.live -= lastc.pop(k)
         self.head = b
 
     def add(self, value: str, b: int, prune: int, cap: int) -> None:
         """Record ``value`` in bucket ``b``; forget buckets ``<= prune``; keep ``<= cap`` values."""
+        lst = self.seen.get(value)
+        if lst is not None and lst[-1] == b == self.head:
+            return  # seen already in the newest bucket: nothing changes
         if b > self.head:
             self._advance(b)
         edge = self.head - self.n
-        lst = self.seen.get(value)
         if lst is None:
             self.seen[value] = [b]
             if b > edge:
