@@ -121,6 +121,14 @@ def _same(a: float | None, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
+def calibrate() -> float:
+    """CPU seconds this machine needs for 10 million additions in a Python loop."""
+    t0, x = time.process_time(), 0
+    for i in range(10_000_000):
+        x += i
+    return round(time.process_time() - t0, 3)
+
+
 def run(
     n_events: int = 100_000, naive_events: int = 2_000, source: str = "synth"
 ) -> dict[str, Any]:
@@ -129,6 +137,7 @@ def run(
     events = load_events(n_events, source)
     return {
         "source": source,
+        "python_loop_10M_cpu_s": calibrate(),
         "online": _online(catalog, events),
         "memory": _memory(catalog, events[: min(len(events), 50_000)]),
         "batch": _batch(catalog, events),
