@@ -1,4 +1,12 @@
-"""World simulator: a seeded, labeled world of events with fraud typologies, and its evaluation."""
+"""World simulator: a seeded, labeled world of events with fraud typologies, and its evaluation.
+
+:func:`simulate` writes ``events.jsonl`` (wire events in time order, accepted by
+:func:`riskline.events.parse_event`), ``events.parquet`` (the same events, one wide
+table), ``labels.jsonl`` (records with ``level`` ring / account / person / merchant /
+enterprise / hard_negative / event, each with typology, ring id and start time) and
+``summary.json``. :func:`evaluate` streams a world through any decision function and
+scores it against the labels; the decision function never sees them.
+"""
 
 from riskline.sim.bench import bench_simulator
 from riskline.sim.config import TYPOLOGIES, TypologySpec, WorldConfig
