@@ -189,3 +189,18 @@ def test_null_event_time_falls_back_to_now_on_both_paths() -> None:
     slow = backtest(rs, frame, "label", time_col="event.occurred_at", now=now, vectorise=False)
     assert fast.rules == slow.rules
     assert fast.rules[0].hits == 2, "rows 0 and 1 (null time -> now) are within a day"
+
+
+def test_read_history_round_trip_and_errors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from riskline.rules import read_history
+
+    path = tmp_path / "h.parquet"
+    HISTORY.rename({"device.accounts_30d": "dev_accts"}).write_parquet(path)
+    frame = read_history(path, rename={"dev_accts": "device.accounts_30d"})
+    assert frame.equals(HISTORY.select(frame.columns))
+    with pytest.raises(InvalidInput, match="missing: nope"):
+        read_history(path, rename={"nope": "x"})
+    with pytest.raises(InvalidInput, match="cannot read"):
+        read_history(tmp_path / "absent.csv")
+    with pytest.raises(InvalidInput, match=r"\.csv or \.parquet"):
+        read_history(tmp_path / "h.json")

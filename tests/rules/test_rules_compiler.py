@@ -167,3 +167,8 @@ def test_in_list_respects_ttl_and_numeric_ids() -> None:
 )
 def test_bool_features_accept_the_feature_engines_0_1_floats(flag: float, expected: object) -> None:
     assert compile_expression("a.flag", SCHEMA)({"a.flag": flag}) is expected
+
+
+def test_naive_now_is_taken_as_utc() -> None:
+    e = compile_expression("hour_of(now())", SCHEMA)
+    assert e({}, now=datetime(2026, 1, 1, 5)) == 5

@@ -66,6 +66,7 @@ def test_purge_expired_and_entries(store: ListStore) -> None:
         ({"list_name": "grey"}, "unknown list"),
         ({"kind": ""}, "entity kind"),
         ({"expires_at": T0}, "expire after"),
+        ({"added_at": T0.replace(tzinfo=None)}, "timezone-aware"),
     ],
 )
 def test_bad_entries_are_rejected(kwargs: dict[str, object], fragment: str) -> None:

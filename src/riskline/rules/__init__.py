@@ -9,6 +9,7 @@ True
 from riskline.rules.backtest import backtest, hit_matrix
 from riskline.rules.errors import RuleError, RuleSetError
 from riskline.rules.expression import CompiledExpression, compile_expression
+from riskline.rules.history import read_history
 from riskline.rules.lists import (
     LIST_NAMES,
     EmptyLists,
@@ -54,4 +55,5 @@ __all__ = [
     "hit_matrix",
     "load_ruleset",
     "load_ruleset_text",
+    "read_history",
 ]

@@ -49,6 +49,9 @@ class ListEntry:
             raise InvalidInput(f"unknown list {self.list_name!r}; use one of {sorted(LIST_NAMES)}")
         if not self.kind or not self.value:
             raise InvalidInput("a list entry needs an entity kind and id")
+        stamps = (self.added_at, self.expires_at or self.added_at)
+        if any(t.tzinfo is None for t in stamps):
+            raise InvalidInput("list entry times must be timezone-aware")
         if self.expires_at is not None and self.expires_at <= self.added_at:
             raise InvalidInput("a list entry must expire after it was added")
 

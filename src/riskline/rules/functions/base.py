@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from riskline.rules.ast import Node
@@ -38,15 +38,15 @@ class SignatureError(Exception):
 
 
 class Frame:
-    """Everything an expression can read at evaluation time."""
+    """Everything an expression can read at evaluation time (a naive ``now`` is taken as UTC)."""
 
     __slots__ = ("lists", "now", "now_dt", "values")
 
     def __init__(self, values: Mapping[str, object], lists: ListLookup, now: datetime) -> None:
         self.values = values
         self.lists = lists
-        self.now_dt = now
-        self.now = now.timestamp()
+        self.now_dt = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+        self.now = self.now_dt.timestamp()
 
 
 TypeRule = Callable[[Sequence[Type], Sequence[Node]], Type]
