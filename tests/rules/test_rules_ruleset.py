@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from riskline.errors import InvalidInput
 from riskline.rules import (
@@ -157,7 +160,12 @@ def test_a_failing_rule_is_isolated(monkeypatch: pytest.MonkeyPatch) -> None:
             ("account.age_days < 30", "account.agedays < 30"),
             "line 29: rule candidate_big_payment: line 2, column 7: unknown feature",
         ),
-        (("score: 15.5", "score: lots"), "score must be a number"),
+        (
+            ("score: 15.5", "score: lots"),
+            "line 22: rule 'big_payment_score': score must be a finite",
+        ),
+        (("score: 15.5", "score: .nan"), "score must be a finite number"),
+        (("id: big_payment_score", "id: [x]"), "'id' must be a non-empty string"),
         (("    score: 15.5\n", ""), "give an outcome, a score, or both"),
         (("    owner: fraud-team\n  - id: blocked", "  - id: blocked"), "'owner' must be"),
         (('version: "2026-11-28.1"', "versio: 1"), "unknown key 'versio'"),
@@ -184,7 +192,19 @@ def test_every_problem_is_reported_at_once() -> None:
     assert len(info.value.details) == 2
 
 
-@pytest.mark.parametrize("text", ["", "- a\n- b", "version: 1\nrules: [1]", ": : :", "[unclosed"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "- a\n- b",
+        "version: 1\nrules: [1]",
+        ": : :",
+        "[unclosed",
+        "? [a]\n: 1",
+        "version: 1\nrules:\n  - {id: [a], when: x}\n  - {id: [a], when: x}",
+        "[" * 5000 + "]" * 5000,
+    ],
+)
 def test_malformed_documents(text: str) -> None:
     with pytest.raises(RuleSetError):
         load_ruleset_text(text, SCHEMA)
@@ -196,3 +216,37 @@ def test_load_from_file_and_missing_file(tmp_path: Path) -> None:
     assert load_ruleset(path, SCHEMA).version == "2026-11-28.1"
     with pytest.raises(RuleSetError, match="cannot read"):
         load_ruleset(tmp_path / "absent.yaml", SCHEMA)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "version: 1\n",
+                "rules:\n",
+                "  - id: r1\n",
+                "    when: a > 1\n",
+                "    when: device.accounts_30d > 1\n",
+                "    outcome: review\n",
+                "    score: 3\n",
+                "    reason_code: R\n",
+                "    text_key: t\n",
+                "    owner: o\n",
+                "    mode: shadow\n",
+                "    mode: x\n",
+                "  - 5\n",
+                "x: [\n",
+                "? [1]\n: 2\n",
+                "&a b: *a\n",
+                "<<: {a: 1}\n",
+                "\t",
+                "---\n",
+            ]
+        ),
+        max_size=14,
+    )
+)
+def test_any_yaml_loads_or_raises_ruleset_error(parts: list[str]) -> None:
+    with contextlib.suppress(RuleSetError):
+        load_ruleset_text("".join(parts), SCHEMA)

@@ -11,6 +11,7 @@ riskline.rules.errors.RuleSetError: <text>: 1 problem(s):
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -54,6 +55,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:
     out.key_lines, out.value_lines = {}, {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            line = key_node.start_mark.line + 1
+            raise yaml.MarkedYAMLError(problem=f"keys must be text, got {key!r} (line {line})")
         if key in out:
             line = key_node.start_mark.line + 1
             raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r} (line {line})")
@@ -104,13 +108,14 @@ def _enum(raw: Mapping[str, Any], key: str, kind: type[Any], problems: _Problems
     return None
 
 
-def _score(raw: object, problems: _Problems, ctx: str) -> float | None:
-    if raw is None:
+def _score(raw: Mapping[str, Any], problems: _Problems, ctx: str) -> float | None:
+    value = raw.get("score")
+    if value is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        problems.add(0, f"{ctx}: score must be a number, got {raw!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        problems.add(_line(raw, "score"), f"{ctx}: score must be a finite number, got {value!r}")
         return None
-    return float(raw)
+    return float(value)
 
 
 def _text_fields(raw: Mapping[str, Any], problems: _Problems, ctx: str) -> bool:
@@ -118,7 +123,7 @@ def _text_fields(raw: Mapping[str, Any], problems: _Problems, ctx: str) -> bool:
     for key in (*_REQUIRED, "description"):
         value = raw.get(key, "")
         if not isinstance(value, str) or (key in _REQUIRED and not value.strip()):
-            problems.add(_line(raw), f"{ctx}: '{key}' must be a non-empty string")
+            problems.add(_line(raw, key), f"{ctx}: '{key}' must be a non-empty string")
             ok = False
     return ok
 
@@ -135,7 +140,7 @@ def _rule(raw: object, schema: FeatureSchema, problems: _Problems, index: int) -
         problems.add(_line(raw), f"{ctx}: id and reason_code must match {_ID.pattern}")
     mode = _enum(raw, "mode", Mode, problems, ctx)
     outcome = None if raw.get("outcome") is None else _enum(raw, "outcome", Outcome, problems, ctx)
-    score = _score(raw.get("score"), problems, ctx)
+    score = _score(raw, problems, ctx)
     if raw.get("outcome") is None and raw.get("score") is None:
         problems.add(_line(raw), f"{ctx}: give an outcome, a score, or both")
     try:
@@ -164,10 +169,12 @@ def _ruleset(doc: object, schema: FeatureSchema, problems: _Problems) -> RuleSet
         problems.add(_line(doc), "'rules' must be a list")
         return None
     rules = [_rule(raw, schema, problems, i) for i, raw in enumerate(raw_rules)]
-    seen: set[object] = set()
+    seen: set[str] = set()
     for raw in raw_rules:
         rule_id = raw.get("id") if isinstance(raw, Mapping) else None
-        if rule_id is not None and rule_id in seen:
+        if not isinstance(rule_id, str):
+            continue
+        if rule_id in seen:
             problems.add(_line(raw, "id"), f"duplicate rule id {rule_id!r}")
         seen.add(rule_id)
     if problems.items:
@@ -180,7 +187,7 @@ def load_ruleset_text(text: str, schema: FeatureSchema, origin: str = "<text>") 
     """Parse and validate rule-set YAML; ``RuleSetError`` listing every problem found."""
     try:
         doc = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as err:
+    except (yaml.YAMLError, RecursionError) as err:
         raise RuleSetError(f"{origin}: not valid YAML: {err}") from None
     problems = _Problems()
     ruleset = _ruleset(doc, schema, problems)
