@@ -116,3 +116,21 @@ def test_config_rejects_nonsense():
         GraphConfig(max_degree=1)
     with pytest.raises(InvalidConfig):
         GraphConfig(restart=1.5)
+
+
+def test_self_transfer_is_no_link(ev):
+    g = LinkGraph()
+    g.observe(ev.transfer("a1", to_acct="a1"))
+    assert g.n_links == 0
+    assert A1 not in g
+
+
+def test_bucket_entries_stay_bounded_under_churn(ev):
+    g = LinkGraph(GraphConfig(max_degree=2, bucket_seconds=60.0, ttl_seconds=1e9))
+    for i in range(3000):  # every login evicts an older link of the hub device
+        g.observe(ev.login(f"a{i % 50}", "hub", day=i / 1440))
+    assert g.bucket_entries > 2 * g.n_links + 1024
+    g.expire()
+    assert g.bucket_entries == g.n_links
+    live = {id(x) for links in g.buckets.values() for x in links}
+    assert live == {id(x) for n in g.adj for x in g.links(n).values()}

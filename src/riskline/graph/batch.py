@@ -49,8 +49,10 @@ def _build(events: Iterable[Event], flags: Iterable[Node], config: GraphConfig) 
 
     for event in events:
         for a, b, kind, _ in edges_from(event):
+            if a == b:
+                continue  # self-loops are no links, online or here
             ia, ib = node(a), node(b)
-            if kind in config.join_kinds and ia != ib:
+            if kind in config.join_kinds:
                 graph.add_edge(ia, ib, None)
     for f in flags:
         node(f)

@@ -71,30 +71,20 @@ class LinkGraph:
     ) -> Link | None:
         """Record one edge a -> b of ``kind`` at ``ts`` (epoch seconds); self-loops are not kept."""
         if a == b:
-            self.components.add(a, a in self.flags, self.exposure.get(a, 0.0))
             return None
-        a = self.nodes.setdefault(a, a)  # one tuple per node, however many links
-        b = self.nodes.setdefault(b, b)
-        adj_a = self.adj.get(a)
-        if adj_a is None:
-            adj_a = self.adj[a] = {}
-        adj_b = self.adj.get(b)
-        if adj_b is None:
-            adj_b = self.adj[b] = {}
+        a, adj_a = self._node(a)
+        b, adj_b = self._node(b)
         link = adj_a.pop(b, None)
         if link is None:
             link = Link(a, b, ts)
             self.n_links += 1
         else:
-            del adj_b[a]
+            del adj_b[a]  # re-insert both ends: adjacency dicts stay in recency order
         adj_a[b] = link
         adj_b[a] = link
         link.add(kind, link.a == a, ts, amount)
         if kind in _OUT_KINDS:
-            out = self.out.get(a)
-            if out is None:
-                out = self.out[a] = {}
-            out[b] = link
+            self.out.setdefault(a, {})[b] = link
         bucket = int(link.last_ts // self.config.bucket_seconds)
         if bucket > link.bucket:
             link.bucket = bucket
@@ -102,14 +92,20 @@ class LinkGraph:
             self.bucket_entries += 1
         if kind in self.config.join_kinds:
             self.components.union(a, b)
-        else:
-            self.components.add(a, a in self.flags, self.exposure.get(a, 0.0))
-            self.components.add(b, b in self.flags, self.exposure.get(b, 0.0))
         if len(adj_a) > self.config.max_degree:
             self.remove_link(adj_a[next(iter(adj_a))])
         if len(adj_b) > self.config.max_degree:
             self.remove_link(adj_b[next(iter(adj_b))])
         return link
+
+    def _node(self, node: Node) -> tuple[Node, dict[Node, Link]]:
+        """The interned node and its adjacency, creating both (and its component) if new."""
+        node = self.nodes.setdefault(node, node)  # one tuple per node, however many links
+        nbrs = self.adj.get(node)
+        if nbrs is None:
+            nbrs = self.adj[node] = {}
+            self.components.add(node, node in self.flags, self.exposure.get(node, 0.0))
+        return node, nbrs
 
     def remove_link(self, link: Link) -> None:
         """Drop a link; its component is re-split at the next :meth:`rebuild`."""

@@ -103,8 +103,10 @@ class Link:
             self.rev |= _KIND_BIT[kind]
         self.count += 1
         self.amount += amount
-        self.first_ts = min(self.first_ts, ts)
-        self.last_ts = max(self.last_ts, ts)
+        if ts < self.first_ts:
+            self.first_ts = ts
+        elif ts > self.last_ts:
+            self.last_ts = ts
 
     def has(self, kinds_mask: int) -> bool:
         """Whether the link carries any kind in the mask, in either direction."""
