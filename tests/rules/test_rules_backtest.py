@@ -150,6 +150,7 @@ def test_json_and_rich_rendering(report) -> None:  # type: ignore[no-untyped-def
     assert "r_blk" in text
     assert "66.7%" in text
     assert "baseline base" in text
+    assert "Decisions that change (3 of 8 rows)" in text
 
 
 def test_missing_columns_are_reported_and_read_as_missing() -> None:

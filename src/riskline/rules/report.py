@@ -130,7 +130,10 @@ class BacktestReport:
 
     def renderable(self) -> Group:
         """Rich tables: per rule, overlaps, decision mix."""
-        return Group(_rules_table(self), _overlap_table(self), _mix_table(self))
+        tables = [_rules_table(self), _overlap_table(self), _mix_table(self)]
+        if self.baseline is not None:
+            tables.append(_transition_table(self))
+        return Group(*tables)
 
     def render(self, console: Console | None = None) -> None:
         """Print the tables to ``console`` (stdout by default)."""
@@ -178,4 +181,26 @@ def _mix_table(report: BacktestReport) -> Table:
     for outcome, count in report.candidate.mix.items():
         cells = [str(base.mix.get(outcome, 0))] if base is not None else []
         table.add_row(outcome, *cells, str(count))
+    table.rows[-1].end_section = True
+    figures = [base.to_dict()] if base is not None else []
+    figures.append(report.candidate.to_dict())
+    for key, label in _QUALITY:
+        table.add_row(label, *(_pct(f[key]) for f in figures))
+    return table
+
+
+_QUALITY = (
+    ("precision", "non-approve precision"),
+    ("recall", "non-approve recall"),
+    ("false_positive_rate", "non-approve FPR"),
+)
+
+
+def _transition_table(report: BacktestReport) -> Table:
+    changed = sum(report.transitions.values())
+    table = Table(title=f"Decisions that change ({changed} of {report.rows} rows)")
+    for name in ("baseline", "candidate", "rows"):
+        table.add_column(name, justify="right" if name == "rows" else "left")
+    for (before, after), count in report.transitions.items():
+        table.add_row(before, after, str(count))
     return table
