@@ -7,7 +7,7 @@ implementations together.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy import Engine as SqlEngine
 from riskline.clock import Clock, SystemClock
 from riskline.config import DEV_PII_SECRET, Settings
 from riskline.credit import BandTable, FixedScore
-from riskline.decisioning import Engine, FeatureSource, ModelSignals, Policy
+from riskline.decisioning import Engine, FeatureSource, GraphSource, ModelSignals, Policy
 from riskline.events import Event, PiiHasher
 from riskline.service import Ingestor
 from riskline.storage import KeyStore, SqlStore, connect, upgrade
@@ -59,6 +59,34 @@ class _OnlineAdapter:
 
     def reset(self) -> None:
         self._online = self._factory()
+
+
+class _GraphAdapter:
+    """Adapts the link graph to the engine's :class:`GraphSource` port (reset = a new graph)."""
+
+    def __init__(self) -> None:
+        from riskline.graph import GraphRisk
+
+        self._factory = GraphRisk
+        self.risk = GraphRisk()
+
+    def observe(self, event: Event) -> None:
+        self.risk.observe(event)
+
+    def features_for(self, event: Event) -> Mapping[str, float]:
+        return self.risk.features_for(event)
+
+    def schema(self) -> Mapping[str, str]:
+        return self.risk.schema()
+
+    def flag(self, kind: str, key: str, reason: str) -> None:
+        self.risk.flag(kind, key, reason)
+
+    def enterprises_linked_to(self, person_id: str) -> Sequence[Any]:
+        return self.risk.enterprises_linked_to(person_id)
+
+    def reset(self) -> None:
+        self.risk = self._factory()
 
 
 def default_features(settings: Settings) -> FeatureSource:
@@ -105,6 +133,7 @@ def build_runtime(
     migrate: bool = True,
     replay: bool = True,
     models: ModelSignals | None = None,
+    graph: GraphSource | None = None,
 ) -> Runtime:
     """Connect, migrate, load policy, replay the ledger into feature state, start the writer."""
     if settings.pii_secret.get_secret_value() == DEV_PII_SECRET:
@@ -122,6 +151,7 @@ def build_runtime(
         scorer=FixedScore(),
         clock=clock or SystemClock(),
         models=load_models(settings) if models is None else models,
+        graph=_GraphAdapter() if graph is None else graph,
         max_future_skew=settings.max_future_skew,
     )
     if replay:

@@ -4,7 +4,14 @@ from riskline.decisioning.context import CONTEXT_SCHEMA
 from riskline.decisioning.engine import BatchResult, Engine, owner_of
 from riskline.decisioning.models import MODEL_SCHEMA, ModelSignals
 from riskline.decisioning.policy import ActionSpec, Policy, PolicyResult
-from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, LedgerEntry, StoredEvent
+from riskline.decisioning.ports import (
+    Batch,
+    EngineStore,
+    FeatureSource,
+    GraphSource,
+    LedgerEntry,
+    StoredEvent,
+)
 from riskline.decisioning.types import (
     Action,
     ActionKind,
@@ -28,6 +35,7 @@ __all__ = [
     "Engine",
     "EngineStore",
     "FeatureSource",
+    "GraphSource",
     "LedgerEntry",
     "ModelSignals",
     "Outcome",

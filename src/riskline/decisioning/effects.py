@@ -6,7 +6,7 @@ the open :class:`~riskline.decisioning.ports.Batch`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
@@ -33,12 +33,28 @@ __all__ = ["LineBook", "credit_gate", "open_line_for"]
 class LineBook:
     """The lines touched by one batch, keyed by (owner, product)."""
 
-    def __init__(self, batch: Batch, loaded: Sequence[CreditLine]) -> None:
+    def __init__(
+        self,
+        batch: Batch,
+        owners: Iterable[str],
+        loader: Callable[[Iterable[str]], Sequence[CreditLine]],
+    ) -> None:
         self.batch = batch
+        self._loader = loader
         self._by_owner: dict[str, dict[t.Product, CreditLine]] = {}
-        for line in loaded:
-            self._by_owner.setdefault(line.owner_id, {})[line.product] = line
-            batch.base_versions[line.line_id] = line.version
+        self._loaded: set[str] = set()
+        self.load(owners)
+
+    def load(self, owners: Iterable[str]) -> None:
+        """Bring the lines of owners not seen yet into the book."""
+        wanted = [o for o in dict.fromkeys(owners) if o not in self._loaded]
+        if not wanted:
+            return
+        self._loaded.update(wanted)
+        for line in self._loader(wanted):
+            if line.line_id not in self.batch.lines:
+                self._by_owner.setdefault(line.owner_id, {})[line.product] = line
+                self.batch.base_versions[line.line_id] = line.version
 
     def get(self, owner_id: str, product: t.Product) -> CreditLine | None:
         """The owner's line for ``product``, if any."""

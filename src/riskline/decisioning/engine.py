@@ -17,12 +17,20 @@ from types import MappingProxyType
 
 from riskline.clock import Clock
 from riskline.credit import BandTable, ScoreProvider, expire_freeze
+from riskline.decisioning.contagion import spread
 from riskline.decisioning.context import CONTEXT_SCHEMA, event_features, product_of
 from riskline.decisioning.effects import LineBook, apply_specs, credit_gate, open_line_for
 from riskline.decisioning.models import MODEL_SCHEMA, ModelSignals
 from riskline.decisioning.policy import Policy
-from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, LedgerEntry
-from riskline.decisioning.types import Action, Decision, Outcome, decision_id_for
+from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, GraphSource, LedgerEntry
+from riskline.decisioning.types import (
+    Action,
+    ActionKind,
+    Decision,
+    Outcome,
+    Reason,
+    decision_id_for,
+)
 from riskline.errors import IdempotencyConflict, InvalidEvent, InvalidPolicy, Unavailable
 from riskline.events import types as t
 from riskline.events.codec import canonical_json, fingerprint_of
@@ -57,23 +65,27 @@ class Engine:
         scorer: ScoreProvider,
         clock: Clock,
         models: ModelSignals | None = None,
+        graph: GraphSource | None = None,
         max_future_skew: timedelta = timedelta(minutes=5),
     ) -> None:
         self.store = store
         self.features = features
         self.models = models or ModelSignals()
-        self.policy = policy.bind({**features.schema(), **CONTEXT_SCHEMA, **MODEL_SCHEMA})
+        self.graph = graph
         self.bands = bands
         self.scorer = scorer
         self.clock = clock
         self.max_future_skew = max_future_skew
         self.needs_rebuild = False
-        self.schema = {**features.schema(), **CONTEXT_SCHEMA, **MODEL_SCHEMA}
+        self.person_of: dict[str, str] = {}
+        graph_schema = graph.schema() if graph is not None else {}
+        self.schema = {**features.schema(), **graph_schema, **CONTEXT_SCHEMA, **MODEL_SCHEMA}
         unknown = sorted(set(policy.features) - set(self.schema))
         if unknown:
             raise InvalidPolicy(
                 f"policy {policy.version} reads unknown features: {', '.join(unknown)}"
             )
+        self.policy = policy.bind(self.schema)
         self.versions = MappingProxyType(
             {"policy": policy.version, "bands": bands.version, **self.models.versions}
         )
@@ -116,7 +128,7 @@ class Engine:
         known, encoded = self.check(events)
         batch = Batch()
         owners = {o for e in events if (o := owner_of(e)) is not None}
-        book = LineBook(batch, self.store.lines_for(owners))
+        book = LineBook(batch, owners, self.store.lines_for)
         fresh: dict[str, Decision] = {}
         for event in events:
             if event.event_id in known or event.event_id in fresh:
@@ -138,14 +150,27 @@ class Engine:
             raise Unavailable(f"could not store the batch, nothing was applied: {err}") from err
 
     def rebuild(self) -> int:
-        """Reset feature state and replay the ledger into it; returns events replayed."""
+        """Reset feature and graph state and replay the ledger into it; returns events replayed."""
         self.features.reset()
+        if self.graph is not None:
+            self.graph.reset()
+        self.person_of.clear()
         count = 0
         for event in self.store.iter_events():
-            self.features.process(event)
+            self._observe(event)
             count += 1
         self.needs_rebuild = False
         return count
+
+    def _observe(self, event: t.Event) -> dict[str, float]:
+        """Update feature and graph state with ``event``; its feature values."""
+        values = dict(self.features.process(event))
+        if self.graph is not None:
+            self.graph.observe(event)
+            values.update(self.graph.features_for(event))
+        if isinstance(event, t.AccountOpened):
+            self.person_of[event.account_id] = event.person_id
+        return values
 
     def _decide(self, event: t.Event, book: LineBook, encoded: tuple[str, str]) -> Decision:
         started = time.perf_counter_ns()
@@ -155,7 +180,7 @@ class Engine:
             _expire_freezes(book, owner, event.occurred_at)
         product = product_of(event)
         line = book.get(owner, product) if owner and product else None
-        values = {**self.features.process(event), **event_features(event, line)}
+        values = {**self._observe(event), **event_features(event, line)}
         score = self.scorer.score(owner or event.subject, values)
         model_scores = self.models.score(values)
         result = self.policy.evaluate(event.type, {**values, **model_scores})
@@ -167,6 +192,7 @@ class Engine:
             reasons.append(gate)
             outcome = Outcome.DECLINE
         actions = apply_specs(result.actions, owner, book, decision_id, event.occurred_at)
+        outcome = self._contagion(owner, actions, reasons, book, decision_id, event, outcome)
         actions += self._credit_effects(event, outcome, book, score, owner)
         decision = Decision(
             decision_id=decision_id,
@@ -185,6 +211,28 @@ class Engine:
         )
         _record(book.batch, event, encoded, decision)
         return decision
+
+    def _contagion(
+        self,
+        owner: str | None,
+        actions: list[Action],
+        reasons: list[Reason],
+        book: LineBook,
+        decision_id: str,
+        event: t.Event,
+        outcome: Outcome,
+    ) -> Outcome:
+        """Spread a freeze of a person's lines to the enterprises they control (policy-defined)."""
+        spec = self.policy.contagion
+        person = self.person_of.get(owner) if owner else None
+        if spec is None or self.graph is None or person is None or not _froze(actions, owner):
+            return outcome
+        self.graph.flag("person", person, "line_frozen")
+        at = event.occurred_at
+        more_reasons, more_actions = spread(person, self.graph, spec, book, decision_id, at)
+        reasons.extend(more_reasons)
+        actions.extend(more_actions)
+        return Outcome.worst([outcome, spec.outcome]) if more_reasons else outcome
 
     def _credit_effects(
         self,
@@ -225,3 +273,10 @@ def _record(batch: Batch, event: t.Event, encoded: tuple[str, str], decision: De
     batch.decisions.append(decision)
     if isinstance(event, t.AccountOpened):
         batch.accounts.append((event.account_id, event.person_id, event.occurred_at.isoformat()))
+
+
+def _froze(actions: list[Action], owner: str | None) -> bool:
+    return any(
+        a.applied and a.owner_id == owner and a.kind in (ActionKind.FREEZE, ActionKind.CLOSE)
+        for a in actions
+    )

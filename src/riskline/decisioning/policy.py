@@ -41,7 +41,7 @@ from riskline.events.schema import validation_details
 from riskline.events.types import Product
 from riskline.rules import RuleError, Type, compile_expression
 
-__all__ = ["ActionSpec", "Check", "Policy", "PolicyResult"]
+__all__ = ["ActionSpec", "Check", "ContagionSpec", "Policy", "PolicyResult"]
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -102,11 +102,31 @@ class CheckSpec(_Strict):
     actions: list[ActionSpec] = Field(default_factory=list)
 
 
+Role = Literal["legal_representative", "actual_controller", "shareholder", "guarantor", "sponsor"]
+
+
+class ContagionSpec(_Strict):
+    """How a person's restriction spreads to the enterprises they hold a role in."""
+
+    roles: Annotated[list[Role], Field(min_length=1)]
+    min_share: float = Field(default=0.25, gt=0, le=1)
+    outcome: Outcome = Outcome.REVIEW
+    reason: ReasonSpec
+    actions: list[ActionSpec]
+
+    def counts(self, link: Any) -> bool:
+        """Whether a link (``role``, ``share``) makes the enterprise share the restriction."""
+        if link.role not in self.roles:
+            return False
+        return link.role != "shareholder" or float(link.share or 0) >= self.min_share
+
+
 class PolicySpec(_Strict):
     """A whole policy file."""
 
     version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     checks: list[CheckSpec]
+    contagion: ContagionSpec | None = None
 
 
 Predicate = Callable[[Mapping[str, object]], bool]
@@ -161,6 +181,9 @@ class Policy:
     def __init__(self, spec: PolicySpec, schema: Mapping[str, str] | None = None) -> None:
         self.spec = spec
         self.version = spec.version
+        self.contagion = spec.contagion
+        for a in spec.contagion.actions if spec.contagion else ():
+            _check_action("contagion", a)
         self.checks = tuple(_compile(c, schema) for c in spec.checks)
         ids = [c.spec.id for c in self.checks]
         dup = sorted({i for i in ids if ids.count(i) > 1})

@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from riskline.credit.lines import CreditLine, LineChange
 from riskline.decisioning.types import Decision
 from riskline.events.types import Event
 
-__all__ = ["Batch", "EngineStore", "FeatureSource", "LedgerEntry", "StoredEvent"]
+__all__ = ["Batch", "EngineStore", "FeatureSource", "GraphSource", "LedgerEntry", "StoredEvent"]
+
+
+class GraphSource(Protocol):
+    """The link graph as the engine uses it: graph features, flags, enterprise roles."""
+
+    def observe(self, event: Event) -> None: ...
+
+    def features_for(self, event: Event) -> Mapping[str, float]: ...
+
+    def schema(self) -> Mapping[str, str]: ...
+
+    def flag(self, kind: str, key: str, reason: str) -> None: ...
+
+    def enterprises_linked_to(self, person_id: str) -> Sequence[Any]: ...
+
+    def reset(self) -> None: ...
 
 
 class FeatureSource(Protocol):
