@@ -140,6 +140,10 @@ def test_enterprise_linkage_queries(ev):
     assert {x.party[1] for x in gr.controllers_of("E1")} == {"p1", "p2", "p4"}
     sponsor = gr.graph.enterprises.roles_of("SPV1")[0]
     assert (sponsor.party, sponsor.role) == (("enterprise", "E1"), "sponsor")
+    assert [(x.party, x.role) for x in gr.controllers_of("SPV1")] == [
+        (("enterprise", "E1"), "sponsor"),
+        (("person", "p2"), "legal_representative"),
+    ]
     # the persons and the SPV are in one component with E1 (role links join)
     assert gr.graph.stats(("person", "p3")).by_kind["enterprise"] == 2
 
@@ -157,6 +161,12 @@ def test_linked_person_flag_reaches_enterprise_feature(ev):
     )
     f = gr.features_for(app)
     assert f["graph.linked_flagged_parties"] == 1.0
+    [(link, reasons)] = gr.flagged_parties("E1")
+    assert (link.party, link.role, reasons) == (
+        ("person", "p1"),
+        "legal_representative",
+        ("frozen",),
+    )
     assert f["graph.blocklist_distance"] == 1.0
 
 

@@ -107,13 +107,14 @@ def _fill(
 
 
 def _feature_latency(g: LinkGraph, stream: Iterator[Event], n: int) -> list[float]:
+    """Thread CPU time (µs) of ``features_for`` on fresh events."""
     timings: list[float] = []
     for _ in range(n):
         event = next(stream)
         g.observe(event)
-        start = time.perf_counter_ns()
+        start = time.thread_time_ns()
         features_for(g, event)
-        timings.append((time.perf_counter_ns() - start) / 1000.0)
+        timings.append((time.thread_time_ns() - start) / 1000.0)
     return timings
 
 
@@ -147,8 +148,8 @@ def run(
         "observe_max_us": max(timings),
         "observe_cpu_p50_us": _percentile(cpu, 0.50),
         "observe_cpu_p99_us": _percentile(cpu, 0.99),
-        "features_p50_us": _percentile(feats, 0.50),
-        "features_p99_us": _percentile(feats, 0.99),
+        "features_cpu_p50_us": _percentile(feats, 0.50),
+        "features_cpu_p99_us": _percentile(feats, 0.99),
         "fill_seconds": fill_seconds,
         "rss_mb": memory / 2**20,
         "bytes_per_link": memory / max(1, g.n_links),

@@ -71,12 +71,14 @@ class EnterpriseIndex:
         return self.roles_.get(enterprise_id, ())
 
     def controllers_of(self, enterprise_id: str) -> list[EnterpriseLink]:
-        """Legal representative, actual controller, shareholders at or above the control share."""
+        """Legal representative, actual controller, shareholders at or above the control share,
+        and the sponsor of a project-finance SPV."""
         return [
             x
             for x in self.roles_.get(enterprise_id, ())
             if x.role in _CONTROL_ROLES
             or (x.role == RoleKind.SHAREHOLDER.value and (x.share or 0) >= self.control_share)
+            or (x.role == RoleKind.SPONSOR.value and x.spv)
         ]
 
     def guarantee_circles(self, max_circles: int = 1000) -> list[Ring]:

@@ -83,6 +83,15 @@ class GraphRisk:
         """Those who control an enterprise (to review on its default)."""
         return self.graph.enterprises.controllers_of(enterprise_id)
 
+    def flagged_parties(self, enterprise_id: str) -> list[tuple[EnterpriseLink, tuple[str, ...]]]:
+        """Roles in the enterprise held by flagged parties, with the flag reasons (for reasons)."""
+        flags = self.graph.flags
+        return [
+            (x, tuple(sorted(flags[x.party])))
+            for x in self.graph.enterprises.roles_of(enterprise_id)
+            if x.party in flags
+        ]
+
     def guarantee_circles(self) -> list[Ring]:
         """Enterprises guaranteeing each other in a cycle."""
         return self.graph.enterprises.guarantee_circles()
