@@ -150,7 +150,8 @@ def test_json_and_rich_rendering(report) -> None:  # type: ignore[no-untyped-def
     assert "r_blk" in text
     assert "66.7%" in text
     assert "baseline base" in text
-    assert "Decisions that change (3 of 8 rows)" in text
+    assert "Changed decisions: 3 of 8" in text
+    assert "│ approve  │ decline   │    2 │" in text
 
 
 def test_missing_columns_are_reported_and_read_as_missing() -> None:

@@ -198,7 +198,7 @@ _QUALITY = (
 
 def _transition_table(report: BacktestReport) -> Table:
     changed = sum(report.transitions.values())
-    table = Table(title=f"Decisions that change ({changed} of {report.rows} rows)")
+    table = Table(title=f"Changed decisions: {changed} of {report.rows}")
     for name in ("baseline", "candidate", "rows"):
         table.add_column(name, justify="right" if name == "rows" else "left")
     for (before, after), count in report.transitions.items():
