@@ -21,6 +21,7 @@ ROUTES = [
     ("GET", "/v1/decisions/d_x"),
     ("GET", "/v1/accounts/a1"),
     ("POST", "/v1/lines/ln_revolving_a1/actions"),
+    ("GET", "/v1/graph/account:a1"),
     ("GET", "/metrics"),
 ]
 ALLOWED = {
@@ -28,6 +29,7 @@ ALLOWED = {
     "/v1/decisions/d_x": {"ingest", "analyst", "admin"},
     "/v1/accounts/a1": {"analyst", "admin"},
     "/v1/lines/ln_revolving_a1/actions": {"analyst", "admin"},
+    "/v1/graph/account:a1": {"analyst", "admin"},
     "/metrics": {"admin"},
 }
 
@@ -221,3 +223,19 @@ def test_future_event_is_422(client: TestClient, tokens: dict[str, str]) -> None
         headers=auth(tokens["ingest"]),
     )
     assert r.status_code == 422 and "future" in r.json()["message"]
+
+
+def test_graph_neighbourhood(client: TestClient, tokens: dict[str, str]) -> None:
+    h = auth(tokens["ingest"])
+    client.post("/v1/events", json=wire("account_opened"), headers=h)
+    client.post("/v1/events", json=wire("account_opened", account_id="a2", person_id="p2"), headers=h)
+    view = client.get("/v1/graph/account:a1?depth=2", headers=auth(tokens["analyst"]))
+    assert view.status_code == 200, view.text
+    nodes = {tuple(n["node"]) for n in view.json()["nodes"]}
+    assert ("device", "d1") in nodes and ("account", "a2") in nodes  # a2 shares device d1
+    bad = client.get("/v1/graph/planet:x", headers=auth(tokens["analyst"]))
+    assert bad.status_code == 422 and "kind:id" in bad.json()["message"]
+    missing = client.get("/v1/graph/account:nobody", headers=auth(tokens["analyst"]))
+    assert missing.status_code == 404
+    deep = client.get("/v1/graph/account:a1?depth=9", headers=auth(tokens["analyst"]))
+    assert deep.status_code == 422
