@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -72,8 +74,7 @@ def simulate(config: WorldConfig, out_dir: Path, progress: Progress | None = Non
     world = prepare_world(config)
     records = entity_labels(world)
     with _Writer(out_dir) as writer:
-        for r in records:
-            writer.label(r)
+        writer.labels(records)
         for chunk in world_chunks(world, with_wide=True, progress=progress):
             writer.chunk(chunk)
     summary = _summary(world, records, writer, time.perf_counter() - started)
@@ -83,7 +84,10 @@ def simulate(config: WorldConfig, out_dir: Path, progress: Progress | None = Non
 
 
 class _Writer:
-    """Appends chunks to the event files and labels; counts what it wrote."""
+    """Writes chunks on a background thread (overlapping generation); counts what it wrote.
+
+    At most two chunks wait in the queue, so memory stays bounded.
+    """
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
@@ -91,34 +95,63 @@ class _Writer:
         self.fraud_events = 0
         self.credit = 0
         self._parquet: pq.ParquetWriter | None = None
+        self._queue: queue.Queue[Chunk | list[dict[str, Any]] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="sim-writer", daemon=True)
 
     def __enter__(self) -> _Writer:
         self._events = (self.out_dir / "events.jsonl").open("w", encoding="utf-8", newline="\n")
         self._labels = (self.out_dir / "labels.jsonl").open("w", encoding="utf-8", newline="\n")
+        self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._queue.put(None)
+        self._thread.join()
         self._events.close()
         self._labels.close()
         if self._parquet is not None:
             self._parquet.close()
+        if self._error is not None and exc[0] is None:
+            raise self._error
 
-    def label(self, record: dict[str, Any]) -> None:
-        """Write one label record."""
-        self._labels.write(json.dumps(record, separators=(",", ":"), sort_keys=True) + "\n")
+    def labels(self, records: list[dict[str, Any]]) -> None:
+        """Queue label records."""
+        self._put(records)
 
     def chunk(self, chunk: Chunk) -> None:
-        """Write one chunk of events, its event labels and its columnar form."""
-        if chunk.lines:
-            self._events.write("\n".join(chunk.lines) + "\n")
-        for r in chunk.labels:
-            self.label(r)
-            self.fraud_events += 1
-            self.credit += int(r.get("credit_cents", 0))
+        """Queue one chunk of events, its event labels and its columnar form."""
         self.counts.update(chunk.counts)
-        if chunk.wide is None or not chunk.wide.height:
+        self.fraud_events += len(chunk.labels)
+        self.credit += sum(int(r.get("credit_cents", 0)) for r in chunk.labels)
+        self._put(chunk)
+
+    def _put(self, item: Chunk | list[dict[str, Any]]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(item)
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue
+            try:
+                self._write(item)
+            except BaseException as err:  # re-raised in the generating thread
+                self._error = err
+
+    def _write(self, item: Chunk | list[dict[str, Any]]) -> None:
+        records = item if isinstance(item, list) else item.labels
+        self._labels.writelines(
+            json.dumps(r, separators=(",", ":"), sort_keys=True) + "\n" for r in records
+        )
+        if isinstance(item, list):
             return
-        table = chunk.wide.to_arrow()
+        if item.lines:
+            self._events.write("\n".join(item.lines) + "\n")
+        if item.wide is None or not item.wide.height:
+            return
+        table = item.wide.to_arrow()
         if self._parquet is None:
             schema = pa.schema([f.with_type(_plain(f.type)) for f in table.schema])
             path = self.out_dir / "events.parquet"
