@@ -45,7 +45,11 @@ class _Map(dict[str, Any]):
     value_lines: dict[str, int]
 
 
-class _Loader(yaml.SafeLoader):
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when available (PyYAML's pure scanner is quadratic on deep nesting)."""
+
+
+class _Loader(_Base):  # type: ignore[misc]
     """Safe loader that rejects duplicate keys and records mapping lines."""
 
 
@@ -186,7 +190,7 @@ def _ruleset(doc: object, schema: FeatureSchema, problems: _Problems) -> RuleSet
 def load_ruleset_text(text: str, schema: FeatureSchema, origin: str = "<text>") -> RuleSet:
     """Parse and validate rule-set YAML; ``RuleSetError`` listing every problem found."""
     try:
-        doc = yaml.load(text, Loader=_Loader)
+        doc = yaml.load(text, Loader=_Loader)  # a SafeLoader: no arbitrary objects
     except (yaml.YAMLError, RecursionError) as err:
         raise RuleSetError(f"{origin}: not valid YAML: {err}") from None
     problems = _Problems()
