@@ -90,3 +90,27 @@ def test_naive_rule_hits_hard_negatives(
     }
     assert len(flagged & targets) >= 0.3 * len(targets), "rule should catch the typology"
     assert flagged & honest, f"rule should also hit honest {kind} accounts"
+
+
+def test_payout_to_a_card_other_than_the_shops_hits_honest_owners(
+    events: Events, labels: Labels
+) -> None:
+    registered = {
+        e["merchant_id"]: e.get("card") for e in events if e["type"] == "merchant_registered"
+    }
+    owner = {
+        e["merchant_id"]: e["owner_person_id"] for e in events if e["type"] == "merchant_registered"
+    }
+    odd = {
+        e["merchant_id"]
+        for e in events
+        if e["type"] == "merchant_payout" and e["card"] != registered[e["merchant_id"]]
+    }
+    colluding = actors(labels, "cashout", "merchant")
+    honest = {
+        m
+        for m in odd - colluding
+        if "merchant_personal_payout" in labels.hard_negatives.get(owner[m], {}).get("kinds", [])
+    }
+    assert colluding <= odd
+    assert honest

@@ -124,21 +124,26 @@ def _payments(
 def _payouts(
     world: World, rng: np.random.Generator, d0: int, revenue: F64, state: BulkState
 ) -> pl.DataFrame:
+    """Daily settlement (instant merchants the same evening, others next night).
+
+    Some owners now and then settle to their personal card instead of the shop's card.
+    """
     pop = world.pop
     instant = pop.m_instant
     amount = np.where(instant, revenue, state.prev_revenue)
     state.prev_revenue = revenue
     hour = np.where(instant, rng.integers(22, 24, amount.size), rng.integers(1, 5, amount.size))
     ts = d0 + hour * 3600 + rng.integers(0, 3600, amount.size)
+    personal = pop.m_personal & (rng.random(amount.size) < 0.3)
+    card = np.where(personal, pop.p_card[pop.m_owner], pop.m_card)
     keep = amount >= 100
-    return pl.DataFrame(
-        {
-            "ts": ts[keep].astype(np.int64),
-            "merchant_id": pop.m_id[keep],
-            "card": pop.m_card[keep],
-            "amount": amount[keep].astype(np.int64),
-        }
-    )
+    columns = {
+        "ts": ts[keep].astype(np.int64),
+        "merchant_id": pop.m_id[keep],
+        "card": card[keep],
+        "amount": amount[keep].astype(np.int64),
+    }
+    return pl.DataFrame(columns)
 
 
 def _logins(world: World, rng: np.random.Generator, d0: int, state: BulkState) -> pl.DataFrame:

@@ -152,6 +152,8 @@ def _structural(world: World, ring: Ring) -> None:
         _mark(world, int(p), "two_accounts")
     for p in np.flatnonzero(pop.p_night):
         _mark(world, int(p), "night_owl")
+    for p in pop.m_owner[pop.m_personal]:
+        _mark(world, int(p), "merchant_personal_payout")
     for a in np.flatnonzero(pop.a_default_ts < NEVER):
         _mark(world, int(pop.a_person[a]), "hardship_default")
     for p in np.flatnonzero(pop.p_change_ts < NEVER):

@@ -71,6 +71,7 @@ class Population:
     m_card: S
     m_open_ts: I64
     m_instant: B
+    m_personal: B
 
 
 @dataclass
@@ -239,4 +240,5 @@ def _merchants(
         "m_card": card_numbers(sp["card"].numbers(m)),
         "m_open_ts": open_ts.astype(np.int64),
         "m_instant": rng.random(m) < 0.2,
+        "m_personal": rng.random(m) < 0.1,
     }
