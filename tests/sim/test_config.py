@@ -52,3 +52,11 @@ def test_ring_count_scales_with_population_and_zero_disables() -> None:
     assert spec.ring_count(100_000) == 50
     assert spec.ring_count(500) == 1
     assert TypologySpec(0.0, 1, 3).ring_count(100_000) == 0
+
+
+def test_configs_are_hashable_and_compare_by_value() -> None:
+    a = WorldConfig.from_mapping({"persons": 900, "typologies": {"farm": {"size_max": 30}}})
+    b = WorldConfig.from_mapping({"persons": 900, "typologies": {"farm": {"size_max": 30}}})
+    assert a == b
+    assert hash(a) == hash(b)
+    assert len({a, b, WorldConfig()}) == 2

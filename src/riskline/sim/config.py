@@ -110,6 +110,9 @@ class WorldConfig:
                     f"typology {name}: need rings_per_10k>=0, 1<=size_min<=size_max<=200"
                 )
 
+    def __hash__(self) -> int:
+        return hash(tuple((k, str(v)) for k, v in self.to_dict().items()))
+
     def spec(self, typology: str) -> TypologySpec:
         """The spec of one typology (zero rings when absent)."""
         return self.typologies.get(typology, TypologySpec(0.0, 1, 1))
