@@ -73,15 +73,40 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A rule that fired, with the feature values its expression read."""
+    """A rule that fired, with the feature values its expression read (None when missing)."""
 
-    rule_id: str
-    reason_code: str
-    text_key: str
-    mode: Mode
-    outcome: Outcome | None
-    score: float | None
+    rule: Rule
     evidence: Mapping[str, object]
+
+    @property
+    def rule_id(self) -> str:
+        """Id of the rule."""
+        return self.rule.id
+
+    @property
+    def reason_code(self) -> str:
+        """Reason code of the rule."""
+        return self.rule.reason_code
+
+    @property
+    def text_key(self) -> str:
+        """User-facing text key of the rule."""
+        return self.rule.text_key
+
+    @property
+    def mode(self) -> Mode:
+        """Active or shadow."""
+        return self.rule.mode
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """The rule's outcome, if it has one."""
+        return self.rule.outcome
+
+    @property
+    def score(self) -> float | None:
+        """The rule's score contribution, if it has one."""
+        return self.rule.score
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +135,7 @@ class RuleResult:
 
 
 def _hit(rule: Rule, values: Mapping[str, object]) -> Hit:
-    evidence = {name: values.get(name) for name in rule.when.features}
-    return Hit(
-        rule.id, rule.reason_code, rule.text_key, rule.mode, rule.outcome, rule.score, evidence
-    )
+    return Hit(rule, {name: values.get(name) for name in rule.when.features})
 
 
 def worst(outcomes: list[Outcome]) -> Outcome:
