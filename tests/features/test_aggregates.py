@@ -23,7 +23,7 @@ event_spec = st.tuples(
 )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(event_spec, min_size=1, max_size=30))
 def test_online_equals_reference_for_every_aggregate(
     spec: list[tuple[int, int, int, int, int, bool]],
@@ -36,7 +36,7 @@ def test_online_equals_reference_for_every_aggregate(
         assert diff(want, got) == {}, event
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(event_spec, min_size=1, max_size=25), st.integers(1, 600))
 def test_monotone_time_with_jitter(
     spec: list[tuple[int, int, int, int, int, bool]], step: int

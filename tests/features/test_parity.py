@@ -47,7 +47,7 @@ def test_online_equals_batch_on_generated_history() -> None:
 def test_online_equals_batch_and_reference_on_simulated_world() -> None:
     sim = pytest.importorskip("riskline.sim", reason="the simulator package is not available")
     hasher = PiiHasher(b"test-secret")
-    wire = itertools.islice(sim.iter_events(sim.WorldConfig.small(persons=300, days=10)), 1200)
+    wire = itertools.islice(sim.iter_events(sim.WorldConfig.small(persons=300, days=10)), 800)
     events = [parse_event(d, hasher) for d in wire]
     rows = _assert_parity(events, timedelta(hours=24))
     expected = reference(default_catalog(), events, 24 * 3600)

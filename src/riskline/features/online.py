@@ -134,7 +134,9 @@ class OnlineFeatures:
             plan = plans[kind]
             if st is None:
                 st = plan.new_state()
-            plan.update(st, etype, view, ts, late, horizon)
+            update = plan.updates.get(etype)
+            if update is not None:
+                update(st, view, ts, late, horizon)
             plan.read(st, t, horizon, out)
             items.append((key, st))
         store.save(items, self._meta)
@@ -144,7 +146,7 @@ class OnlineFeatures:
         return out
 
     def values(self, entity_kind: str, entity_id: str, at: datetime) -> Mapping[str, float]:
-        """Features of one entity as of ``at``, without updating anything."""
+        """Features of one entity as of ``at`` (no earlier than the lateness horizon), read only."""
         plan = self.plans_.get(entity_kind)
         if plan is None:
             raise InvalidConfig(f"no features are keyed by entity kind {entity_kind!r}")
