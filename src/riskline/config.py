@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     pii_secret: SecretStr = SecretStr(DEV_PII_SECRET)
     policy_path: Path | None = None
     model_dir: Path = Path("models")
+    rules_path: Path | None = None
+    """Analyst rule set (YAML, hot-reloaded); the packaged baseline set when unset."""
     feature_store: str = Field(default="memory", pattern="^(memory|redis)$")
     redis_url: str = "redis://127.0.0.1:6379/0"
     allowed_lateness: timedelta = timedelta(hours=24)

@@ -18,8 +18,9 @@ from riskline.config import DEV_PII_SECRET, Settings
 from riskline.credit import BandTable, FixedScore
 from riskline.decisioning import Engine, FeatureSource, GraphSource, ModelSignals, Policy
 from riskline.events import Event, PiiHasher
+from riskline.rules import EXAMPLE_RULESET
 from riskline.service import Ingestor
-from riskline.storage import KeyStore, SqlStore, connect, upgrade
+from riskline.storage import KeyStore, SqlListStore, SqlStore, connect, upgrade
 
 __all__ = ["Runtime", "build_runtime", "default_features", "load_models"]
 
@@ -37,6 +38,7 @@ class Runtime:
     engine: Engine
     ingestor: Ingestor
     hasher: PiiHasher
+    lists: SqlListStore
 
     def close(self) -> None:
         """Stop the writer and release connections."""
@@ -142,6 +144,7 @@ def build_runtime(
     if migrate:
         upgrade(db)
     store = SqlStore(db)
+    lists = SqlListStore(db)
     policy = Policy.from_file(settings.policy_path) if settings.policy_path else Policy.default()
     engine = Engine(
         store=store,
@@ -152,10 +155,11 @@ def build_runtime(
         clock=clock or SystemClock(),
         models=load_models(settings) if models is None else models,
         graph=_GraphAdapter() if graph is None else graph,
+        rules=settings.rules_path or EXAMPLE_RULESET,
+        lists=lists,
         max_future_skew=settings.max_future_skew,
     )
     if replay:
         engine.rebuild()
-    return Runtime(
-        settings, db, store, KeyStore(db), engine, Ingestor(engine), PiiHasher(settings.pii_key)
-    )
+    hasher = PiiHasher(settings.pii_key)
+    return Runtime(settings, db, store, KeyStore(db), engine, Ingestor(engine), hasher, lists)

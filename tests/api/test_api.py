@@ -144,8 +144,8 @@ def test_validation_errors_are_field_level_and_store_nothing(
             "at most 500",
         ),
         (
-            b'{"type": "payment", "event_id": "x", "occurred_at": "2026-01-01T00:00:00Z", "account_id": "a",'
-            b' "merchant_id": "m", "amount": 1' + b"0" * 5000 + b"}",
+            b'{"type": "payment", "event_id": "x", "occurred_at": "2026-01-01T00:00:00Z",'
+            b' "account_id": "a", "merchant_id": "m", "amount": 1' + b"0" * 5000 + b"}",
             422,
             "",
         ),
@@ -228,7 +228,9 @@ def test_future_event_is_422(client: TestClient, tokens: dict[str, str]) -> None
 def test_graph_neighbourhood(client: TestClient, tokens: dict[str, str]) -> None:
     h = auth(tokens["ingest"])
     client.post("/v1/events", json=wire("account_opened"), headers=h)
-    client.post("/v1/events", json=wire("account_opened", account_id="a2", person_id="p2"), headers=h)
+    client.post(
+        "/v1/events", json=wire("account_opened", account_id="a2", person_id="p2"), headers=h
+    )
     view = client.get("/v1/graph/account:a1?depth=2", headers=auth(tokens["analyst"]))
     assert view.status_code == 200, view.text
     nodes = {tuple(n["node"]) for n in view.json()["nodes"]}

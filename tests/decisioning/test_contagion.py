@@ -24,8 +24,10 @@ def runtime(settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
 
 
 def _setup(rt: Runtime, role: str, share: str | None = None) -> None:
-    roles = [{"party_id": "p1", "role": role, **({"share": share} if share else {})},
-             {"party_id": "p7", "role": "legal_representative"}]
+    roles = [
+        {"party_id": "p1", "role": role, **({"share": share} if share else {})},
+        {"party_id": "p7", "role": "legal_representative"},
+    ]
     for kind, kw in [
         ("account_opened", {}),
         ("loan_application", {"product": "cash_loan", "amount": "2000.00"}),
@@ -42,9 +44,15 @@ def test_freezing_a_controller_reviews_the_enterprise(runtime: Runtime) -> None:
     d = runtime.engine.process(parse_event(wire("bill_overdue", days_overdue=45), runtime.hasher))
     assert d.outcome is Outcome.REVIEW
     assert d.reason_codes == ("REPAYMENT_OVERDUE", "LINKED_PERSON_RESTRICTED")
-    assert d.reasons[1].evidence == {"person": "p1", "role": "actual_controller", "enterprise": "e1"}
+    assert d.reasons[1].evidence == {
+        "person": "p1",
+        "role": "actual_controller",
+        "enterprise": "e1",
+    }
     (after,) = runtime.store.lines_for(["e1"])
-    assert after.status is LineStatus.LIMITED and after.limit == (line.limit / 2).quantize(Decimal(1))
+    assert after.status is LineStatus.LIMITED and after.limit == (line.limit / 2).quantize(
+        Decimal(1)
+    )
     history = runtime.store.line_history(after.line_id)
     assert history[-1].reasons == ("LINKED_PERSON_RESTRICTED",)
     assert history[-1].decision_id == d.decision_id

@@ -246,7 +246,7 @@ def test_policy_with_unknown_feature_is_refused(store: FailingStore, clock: Fixe
             }
         ],
     }
-    with pytest.raises(InvalidPolicy, match="device.acounts_30d"):
+    with pytest.raises(InvalidPolicy, match=r"device\.acounts_30d"):
         Engine(
             store=store,
             features=ScriptedFeatures(),

@@ -161,4 +161,5 @@ def test_arbitrary_mappings_parse_or_fail_cleanly(data: dict[str, Any]) -> None:
     try:
         parse_event(data, PiiHasher(b"fuzz-secret"))
     except InvalidEvent as err:
-        assert err.message
+        message = err.message
+        assert message

@@ -18,7 +18,38 @@ from decimal import Decimal
 from riskline.credit.lines import CreditLine
 from riskline.events.types import BillOverdue, Event, Funding, Payment, Product
 
-__all__ = ["CONTEXT_SCHEMA", "event_features", "product_of"]
+__all__ = ["CONTEXT_SCHEMA", "ID_SCHEMA", "event_features", "event_ids", "product_of"]
+
+ID_KINDS = (
+    "account",
+    "person",
+    "phone",
+    "id",
+    "device",
+    "ip",
+    "card",
+    "merchant",
+    "enterprise",
+    "counterparty",
+)
+ID_SCHEMA = {f"event.{kind}_id": "string" for kind in ID_KINDS}
+"""Entity ids of an event, for list lookups: ``in_list("block", "device", event.device_id)``."""
+
+
+def event_ids(event: Event) -> dict[str, str]:
+    """``event.<kind>_id`` for every entity the event touches (first of each kind).
+
+    >>> from datetime import datetime, timezone
+    >>> from riskline.events.types import Login
+    >>> event_ids(Login(event_id="e", occurred_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    ...                 account_id="a", device_id="d"))
+    {'event.account_id': 'a', 'event.device_id': 'd'}
+    """
+    out: dict[str, str] = {}
+    for kind, key in event.entities():
+        out.setdefault(f"event.{kind}_id", key)
+    return out
+
 
 CONTEXT_SCHEMA = {
     "event.amount": "number",

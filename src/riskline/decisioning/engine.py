@@ -13,12 +13,20 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import MappingProxyType
 
 from riskline.clock import Clock
 from riskline.credit import BandTable, ScoreProvider, expire_freeze
+from riskline.decisioning.analyst_rules import RULES_SCHEMA, RuleSource, RulesVerdict, apply_rules
 from riskline.decisioning.contagion import spread
-from riskline.decisioning.context import CONTEXT_SCHEMA, event_features, product_of
+from riskline.decisioning.context import (
+    CONTEXT_SCHEMA,
+    ID_SCHEMA,
+    event_features,
+    event_ids,
+    product_of,
+)
 from riskline.decisioning.effects import LineBook, apply_specs, credit_gate, open_line_for
 from riskline.decisioning.models import MODEL_SCHEMA, ModelSignals
 from riskline.decisioning.policy import Policy
@@ -34,6 +42,7 @@ from riskline.decisioning.types import (
 from riskline.errors import IdempotencyConflict, InvalidEvent, InvalidPolicy, Unavailable
 from riskline.events import types as t
 from riskline.events.codec import canonical_json, fingerprint_of
+from riskline.rules import EmptyLists, ListLookup, RuleSetHolder
 
 __all__ = ["BatchResult", "Engine"]
 
@@ -66,6 +75,9 @@ class Engine:
         clock: Clock,
         models: ModelSignals | None = None,
         graph: GraphSource | None = None,
+        rules: Path | RuleSource | None = None,
+        lists: ListLookup | None = None,
+        texts: Mapping[str, str] | None = None,
         max_future_skew: timedelta = timedelta(minutes=5),
     ) -> None:
         self.store = store
@@ -79,16 +91,31 @@ class Engine:
         self.needs_rebuild = False
         self.person_of: dict[str, str] = {}
         graph_schema = graph.schema() if graph is not None else {}
-        self.schema = {**features.schema(), **graph_schema, **CONTEXT_SCHEMA, **MODEL_SCHEMA}
+        self.schema = {
+            **features.schema(),
+            **graph_schema,
+            **CONTEXT_SCHEMA,
+            **MODEL_SCHEMA,
+            **RULES_SCHEMA,
+            **ID_SCHEMA,
+        }
+        self.rules = RuleSetHolder(rules, self.schema) if isinstance(rules, Path) else rules
+        self.lists: ListLookup = lists or EmptyLists()
+        self.texts = dict(texts or {})
         unknown = sorted(set(policy.features) - set(self.schema))
         if unknown:
             raise InvalidPolicy(
                 f"policy {policy.version} reads unknown features: {', '.join(unknown)}"
             )
         self.policy = policy.bind(self.schema)
-        self.versions = MappingProxyType(
-            {"policy": policy.version, "bands": bands.version, **self.models.versions}
-        )
+        self._versions = {"policy": policy.version, "bands": bands.version, **self.models.versions}
+
+    @property
+    def versions(self) -> Mapping[str, str]:
+        """Versions of the policy, band table, models and rule set in use now."""
+        if self.rules is None:
+            return MappingProxyType(self._versions)
+        return MappingProxyType({**self._versions, "rules": self.rules.current.version})
 
     def process(self, event: t.Event) -> Decision:
         """Decide one event (a batch of one)."""
@@ -125,6 +152,8 @@ class Engine:
         """Decide every event, commit once, return decisions in order."""
         if self.needs_rebuild:
             raise Unavailable("engine state is being rebuilt after a failed commit; retry shortly")
+        if isinstance(self.rules, RuleSetHolder):
+            self.rules.maybe_reload()
         known, encoded = self.check(events)
         batch = Batch()
         owners = {o for e in events if (o := owner_of(e)) is not None}
@@ -183,8 +212,15 @@ class Engine:
         values = {**self._observe(event), **event_features(event, line)}
         score = self.scorer.score(owner or event.subject, values)
         model_scores = self.models.score(values)
-        result = self.policy.evaluate(event.type, {**values, **model_scores})
+        dsl = {**values, **model_scores, **event_ids(event)}
+        verdict = self._rules(event, dsl)
+        if verdict is not None:
+            dsl["rules.score"] = verdict.score
+        result = self.policy.evaluate(event.type, dsl, self.lists, event.occurred_at)
         reasons, outcome = list(result.reasons), result.outcome
+        if verdict is not None:
+            reasons.extend(verdict.reasons)
+            outcome = Outcome.worst([outcome, verdict.outcome])
         if any("score.fraud" in c for c in result.read):
             reasons.extend(self.models.reasons(values))
         gate = credit_gate(event, line, product)
@@ -194,6 +230,8 @@ class Engine:
         actions = apply_specs(result.actions, owner, book, decision_id, event.occurred_at)
         outcome = self._contagion(owner, actions, reasons, book, decision_id, event, outcome)
         actions += self._credit_effects(event, outcome, book, score, owner)
+        if verdict is not None:
+            actions += [a for a in verdict.actions if a.kind not in {x.kind for x in actions}]
         decision = Decision(
             decision_id=decision_id,
             event_id=event.event_id,
@@ -208,9 +246,17 @@ class Engine:
             occurred_at=event.occurred_at,
             decided_at=self.clock.now(),
             latency_us=(time.perf_counter_ns() - started) // 1000,
+            shadow=verdict.shadow if verdict is not None else (),
         )
         _record(book.batch, event, encoded, decision)
         return decision
+
+    def _rules(self, event: t.Event, values: Mapping[str, object]) -> RulesVerdict | None:
+        if self.rules is None:
+            return None
+        application = isinstance(event, t.LoanApplication | t.EnterpriseLoanApplication)
+        rules = self.rules.current
+        return apply_rules(rules, values, self.lists, event.occurred_at, self.texts, application)
 
     def _contagion(
         self,

@@ -27,6 +27,7 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -39,7 +40,7 @@ from riskline.errors import InvalidPolicy
 from riskline.events.codec import EVENT_TYPES
 from riskline.events.schema import validation_details
 from riskline.events.types import Product
-from riskline.rules import RuleError, Type, compile_expression
+from riskline.rules import EmptyLists, ListLookup, RuleError, Type, compile_expression
 
 __all__ = ["ActionSpec", "Check", "ContagionSpec", "Policy", "PolicyResult"]
 
@@ -129,7 +130,9 @@ class PolicySpec(_Strict):
     contagion: ContagionSpec | None = None
 
 
-Predicate = Callable[[Mapping[str, object]], bool]
+Predicate = Callable[[Mapping[str, object], ListLookup, datetime], bool]
+_NO_LISTS = EmptyLists()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +147,12 @@ class Check:
         """Whether this check looks at events of ``event_type``."""
         return self.spec.events is None or event_type in self.spec.events
 
-    def matches(self, values: Mapping[str, object]) -> bool:
-        """True when the condition holds on ``values``."""
+    def matches(
+        self, values: Mapping[str, object], lists: ListLookup = _NO_LISTS, now: datetime = _EPOCH
+    ) -> bool:
+        """True when the condition holds on ``values`` (lists and time for DSL functions)."""
         if self.predicate is not None:
-            return self.predicate(values)
+            return self.predicate(values, lists, now)
         cond = self.spec.when
         if isinstance(cond, str):
             raise InvalidPolicy(f"check {self.spec.id}: bind the policy to a feature schema first")
@@ -221,9 +226,17 @@ class Policy:
         """The policy shipped with Riskline."""
         return cls.from_file(Path(__file__).with_name("default_policy.yaml"))
 
-    def evaluate(self, event_type: str, values: Mapping[str, object]) -> PolicyResult:
+    def evaluate(
+        self,
+        event_type: str,
+        values: Mapping[str, object],
+        lists: ListLookup = _NO_LISTS,
+        now: datetime = _EPOCH,
+    ) -> PolicyResult:
         """Run every applicable check on ``values``."""
-        fired = [c for c in self.checks if c.applies_to(event_type) and c.matches(values)]
+        fired = [
+            c for c in self.checks if c.applies_to(event_type) and c.matches(values, lists, now)
+        ]
         reasons = tuple(
             Reason(c.spec.reason.code, c.spec.reason.text, _evidence(c, values)) for c in fired
         )
@@ -270,7 +283,7 @@ def _compile_expression(spec: CheckSpec, source: str, schema: Mapping[str, str] 
         expr = compile_expression(source, schema, rule_id=spec.id, expect=Type.BOOL)
     except RuleError as err:
         raise InvalidPolicy(f"check {spec.id}: {err.message}") from None
-    return Check(spec, expr.features, lambda values: expr(values) is True)
+    return Check(spec, expr.features, lambda values, lists, now: expr(values, lists, now) is True)
 
 
 def _check_action(check_id: str, a: ActionSpec) -> None:

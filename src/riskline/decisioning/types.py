@@ -105,6 +105,8 @@ class Decision:
     occurred_at: datetime
     decided_at: datetime
     latency_us: int
+    shadow: tuple[str, ...] = ()
+    """Rule ids that hit in shadow mode: recorded, never acted on."""
 
     @property
     def reason_codes(self) -> tuple[str, ...]:

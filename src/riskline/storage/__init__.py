@@ -2,6 +2,7 @@
 
 from riskline.storage.db import connect
 from riskline.storage.keys import ApiKey, KeyStore, Role
+from riskline.storage.lists import SqlListStore
 from riskline.storage.migrate import current_revision, head_revision, upgrade
 from riskline.storage.store import SqlStore
 
@@ -9,6 +10,7 @@ __all__ = [
     "ApiKey",
     "KeyStore",
     "Role",
+    "SqlListStore",
     "SqlStore",
     "connect",
     "current_revision",

@@ -28,6 +28,7 @@ def decision_body(d: Decision) -> str:
         "scores": dict(d.scores),
         "features": dict(d.features),
         "versions": dict(d.versions),
+        "shadow": list(d.shadow),
     }
     return orjson.dumps(body, default=str).decode()
 
@@ -70,6 +71,7 @@ def decision_from_row(row: Any) -> Decision:
         occurred_at=row["occurred_at"],
         decided_at=row["decided_at"],
         latency_us=int(row["latency_us"]),
+        shadow=tuple(body.get("shadow", ())),
     )
 
 

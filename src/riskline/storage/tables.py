@@ -30,6 +30,7 @@ __all__ = [
     "decisions",
     "events",
     "line_history",
+    "list_entries",
     "metadata",
 ]
 
@@ -187,4 +188,16 @@ api_keys = Table(
     Column("key_hash", String(64), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+list_entries = Table(
+    "list_entries",
+    metadata,
+    Column("list_name", String(16), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("source", String(200), nullable=False),
+    Column("added_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=True),
+    Column("note", String(500), nullable=False),
 )

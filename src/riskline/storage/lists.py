@@ -1,0 +1,83 @@
+"""Block / allow / watch lists in the database, served from memory (write-through)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Delete, Engine, delete, select
+
+from riskline.rules import ListEntry, MemoryListStore
+from riskline.storage import tables as tb
+
+__all__ = ["SqlListStore"]
+
+
+class SqlListStore:
+    """A ``ListStore`` whose entries survive restarts; reads never touch the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._memory = MemoryListStore()
+        with engine.connect() as conn:
+            for r in conn.execute(select(tb.list_entries)).mappings():
+                self._memory.add(_entry(r))
+
+    def add(self, entry: ListEntry) -> None:
+        """Insert or replace the entry for (list, kind, value)."""
+        with self.engine.begin() as conn:
+            conn.execute(_delete(entry.list_name, entry.kind, entry.value))
+            conn.execute(
+                tb.list_entries.insert().values(
+                    list_name=entry.list_name,
+                    kind=entry.kind,
+                    value=entry.value,
+                    source=entry.source,
+                    added_at=entry.added_at,
+                    expires_at=entry.expires_at,
+                    note=entry.note,
+                )
+            )
+        self._memory.add(entry)
+
+    def remove(self, list_name: str, kind: str, value: str) -> bool:
+        """Delete an entry; whether one existed."""
+        with self.engine.begin() as conn:
+            conn.execute(_delete(list_name, kind, value))
+        return self._memory.remove(list_name, kind, value)
+
+    def get(self, list_name: str, kind: str, value: str) -> ListEntry | None:
+        """The entry, active or not, if any."""
+        return self._memory.get(list_name, kind, value)
+
+    def contains(self, list_name: str, kind: str, value: str, now: datetime) -> bool:
+        """Whether an active entry exists at ``now``."""
+        return self._memory.contains(list_name, kind, value, now)
+
+    def entries(self, list_name: str | None = None) -> Iterator[ListEntry]:
+        """All entries, optionally of one list."""
+        return self._memory.entries(list_name)
+
+    def purge_expired(self, now: datetime) -> int:
+        """Drop entries expired at ``now`` from the database and memory."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(tb.list_entries).where(tb.list_entries.c.expires_at <= now))
+        return self._memory.purge_expired(now)
+
+
+def _delete(list_name: str, kind: str, value: str) -> Delete:
+    c = tb.list_entries.c
+    return delete(tb.list_entries).where(c.list_name == list_name, c.kind == kind, c.value == value)
+
+
+def _entry(m: Any) -> ListEntry:
+    return ListEntry(
+        m["list_name"],
+        m["kind"],
+        m["value"],
+        m["source"],
+        m["added_at"],
+        m["expires_at"],
+        m["note"],
+    )
