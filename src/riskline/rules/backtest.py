@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,19 +67,24 @@ def _row_hits(
     times: list[datetime],
 ) -> dict[str, Bools]:
     """Evaluate ``ids`` through the compiled closures, one row at a time."""
-
     rules = [ruleset[i] for i in ids]
     needed = sorted({f for r in rules for f in r.when.features} & set(history.columns))
-    out = {i: np.zeros(history.height, dtype=np.bool_) for i in ids}
+    evaluators: list[tuple[Callable[[Frame], object], list[bool]]]
+    evaluators = [(r.when.evaluate, []) for r in rules]
     rows = history.select(needed).iter_rows(named=True) if needed else ({} for _ in times)
-    for n, (row, at) in enumerate(zip(rows, times, strict=True)):
+    for row, at in zip(rows, times, strict=True):
         frame = Frame(row, lists, at)
-        for rule in rules:
-            try:
-                out[rule.id][n] = rule.when.evaluate(frame) is True
-            except Exception:  # same isolation as RuleSet.evaluate: a failing rule does not fire
-                out[rule.id][n] = False
-    return out
+        for evaluate, fired in evaluators:
+            fired.append(_fires(evaluate, frame))
+    pairs = zip(rules, evaluators, strict=True)
+    return {r.id: np.array(fired, dtype=np.bool_) for r, (_, fired) in pairs}
+
+
+def _fires(evaluate: Callable[[Frame], object], frame: Frame) -> bool:
+    try:
+        return evaluate(frame) is True
+    except Exception:  # same isolation as RuleSet.evaluate: a failing rule does not fire
+        return False
 
 
 def _vector_hits(
