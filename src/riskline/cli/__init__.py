@@ -1,11 +1,11 @@
 """The ``riskline`` command line (typer); each module registers its commands on ``app``."""
 
-from riskline.cli import core, demo, more, train, world
+from riskline.cli import backtest, core, demo, more, train, world
 from riskline.cli.base import app
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (core, demo, more, train, world)
+_COMMAND_MODULES = (backtest, core, demo, more, train, world)
 
 
 def main() -> None:
