@@ -125,6 +125,26 @@ def test_shadow_hits_are_reported_but_never_decide() -> None:
     assert hit.evidence == {"payment.amount": 600, "account.age_days": 3}
 
 
+def test_result_to_dict_is_json_ready() -> None:
+    import json
+
+    values = {"payment.amount": 600, "account.age_days": 3, "device.accounts_30d": 9}
+    result = load_ruleset_text(GOOD, SCHEMA).evaluate(values, EmptyLists(), T0)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["outcome"] == "review"
+    assert data["score"] == 30.0
+    assert data["hits"][0] == {
+        "rule_id": "shared_device",
+        "reason_code": "DEVICE_SHARED",
+        "text_key": "notice.device_shared",
+        "mode": "active",
+        "outcome": "review",
+        "score": 30.0,
+        "evidence": {"device.accounts_30d": 9, "account.age_days": 3},
+    }
+    assert [h["rule_id"] for h in data["shadow_hits"]] == ["candidate_big_payment"]
+
+
 def test_evidence_records_missing_features_as_none() -> None:
     text = GOOD.replace("payment.amount > 1000", "coalesce(payment.amount, 2000) > 1000")
     r = load_ruleset_text(text, SCHEMA).evaluate({}, EmptyLists(), T0)

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from riskline.rules.compiler import Evaluator
 from riskline.rules.expression import CompiledExpression
@@ -132,6 +133,30 @@ class RuleResult:
     def reason_codes(self) -> tuple[str, ...]:
         """Reason codes of the active hits, in rule order."""
         return tuple(h.reason_code for h in self.hits)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (datetimes in evidence become ISO text) for logs and decision records."""
+        return {
+            "version": self.version,
+            "outcome": self.outcome.value,
+            "score": self.score,
+            "hits": [_hit_dict(h) for h in self.hits],
+            "shadow_hits": [_hit_dict(h) for h in self.shadow_hits],
+            "failures": [{"rule_id": f.rule_id, "error": f.error} for f in self.failures],
+        }
+
+
+def _hit_dict(hit: Hit) -> dict[str, Any]:
+    evidence = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in hit.evidence.items()}
+    return {
+        "rule_id": hit.rule_id,
+        "reason_code": hit.reason_code,
+        "text_key": hit.text_key,
+        "mode": hit.mode.value,
+        "outcome": hit.outcome.value if hit.outcome else None,
+        "score": hit.score,
+        "evidence": evidence,
+    }
 
 
 def _hit(rule: Rule, values: Mapping[str, object]) -> Hit:
