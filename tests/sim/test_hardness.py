@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from riskline.sim import Labels
+from riskline.sim import Labels, evaluate
+from riskline.sim.baseline import NaiveRules
 from tests.sim import signatures as sig
 from tests.sim.conftest import actors
 
@@ -114,3 +115,14 @@ def test_payout_to_a_card_other_than_the_shops_hits_honest_owners(
     }
     assert colluding <= odd
     assert honest
+
+
+def test_naive_thresholds_buy_recall_with_hard_negative_false_positives(
+    events: Events, labels: Labels
+) -> None:
+    report = evaluate((events, labels), NaiveRules())
+    recalls = [r.recall for r in report.typologies]
+    assert sum(r >= 0.5 for r in recalls) >= 6
+    assert report.fpr_hard_negative > 0.2
+    assert report.fpr_hard_negative > 5 * report.fpr_good
+    assert report.precision < 0.5

@@ -8,6 +8,7 @@ enterprise / hard_negative / event, each with typology, ring id and start time) 
 scores it against the labels; the decision function never sees them.
 """
 
+from riskline.sim.baseline import NaiveRules
 from riskline.sim.bench import bench_simulator
 from riskline.sim.config import TYPOLOGIES, TypologySpec, WorldConfig
 from riskline.sim.evaluate import (
@@ -35,6 +36,7 @@ __all__ = [
     "EvaluationReport",
     "Labels",
     "LoadedWorld",
+    "NaiveRules",
     "TypologyResult",
     "TypologySpec",
     "WorldConfig",
