@@ -22,6 +22,7 @@ ROUTES = [
     ("GET", "/v1/accounts/a1"),
     ("POST", "/v1/lines/ln_revolving_a1/actions"),
     ("GET", "/v1/graph/account:a1"),
+    ("GET", "/v1/lists/block"),
     ("GET", "/metrics"),
 ]
 ALLOWED = {
@@ -30,6 +31,7 @@ ALLOWED = {
     "/v1/accounts/a1": {"analyst", "admin"},
     "/v1/lines/ln_revolving_a1/actions": {"analyst", "admin"},
     "/v1/graph/account:a1": {"analyst", "admin"},
+    "/v1/lists/block": {"analyst", "admin"},
     "/metrics": {"admin"},
 }
 
@@ -241,3 +243,24 @@ def test_graph_neighbourhood(client: TestClient, tokens: dict[str, str]) -> None
     assert missing.status_code == 404
     deep = client.get("/v1/graph/account:a1?depth=9", headers=auth(tokens["analyst"]))
     assert deep.status_code == 422
+
+
+def test_block_list_round_trip_hashes_pii_and_declines(
+    client: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    h = auth(tokens["analyst"])
+    url = "/v1/lists/block/entries"
+    body = {"kind": "phone", "value": "+86 138 0013 8000", "source": "case:9", "ttl_days": 30}
+    added = client.post(url, json=body, headers=h)
+    assert added.status_code == 200, added.text
+    assert added.json()["value"] == runtime.hasher.phone("+8613800138000")
+    assert "13800138000" not in str(list(runtime.lists.entries()))
+    bad = client.post(url, json={**body, "value": "not-a-phone"}, headers=h)
+    assert bad.status_code == 422
+    assert "phone" in bad.json()["message"]
+    listed = client.get("/v1/lists/block", headers=h).json()["entries"]
+    assert [e["kind"] for e in listed] == ["phone"]
+    assert client.delete(f"{url}/phone/+8613800138000", headers=h).json() == {"removed": True}
+    assert client.delete(f"{url}/phone/+8613800138000", headers=h).status_code == 404
+    unknown = client.post("/v1/lists/grey/entries", json=body, headers=h)
+    assert unknown.status_code == 422

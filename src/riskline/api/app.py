@@ -11,7 +11,7 @@ from riskline import __version__
 from riskline.api.errors import install_error_handlers
 from riskline.api.limits import BodyLimit
 from riskline.api.metrics import Metrics
-from riskline.api.routes import events, graph, lines, ops, read
+from riskline.api.routes import events, graph, lines, lists, ops, read
 from riskline.runtime import Runtime
 
 __all__ = ["create_app"]
@@ -30,7 +30,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    for module in (events, read, lines, graph, ops):
+    for module in (events, read, lines, lists, graph, ops):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
 
