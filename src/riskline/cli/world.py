@@ -78,7 +78,10 @@ def evaluate(
     from riskline.sim import print_report, write_report
 
     with handle_errors():
-        runtime = build_runtime(load_settings(database_url=database))
+        from riskline.decisioning import ModelSignals
+
+        signals = None if models else ModelSignals()
+        runtime = build_runtime(load_settings(database_url=database), models=signals)
         try:
             engine, hasher = runtime.engine, runtime.hasher
             report = score(world, lambda wire: risk_view(engine.process(parse_event(wire, hasher))))
