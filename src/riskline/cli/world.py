@@ -69,6 +69,7 @@ def evaluate(
     database: Annotated[
         str, typer.Option(help="Engine database (default: in memory)")
     ] = "sqlite://",
+    models: Annotated[bool, typer.Option(help="Score with the registry's active models")] = True,
 ) -> None:
     """Stream a world through the engine in time order and score it against the labels."""
     from riskline.decisioning import risk_view
