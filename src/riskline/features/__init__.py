@@ -1,5 +1,6 @@
 """Real-time features: declarative windowed definitions, online state, point-in-time batch."""
 
+from riskline.features.batch import compute_batch
 from riskline.features.catalog import Catalog
 from riskline.features.default import default_catalog
 from riskline.features.definitions import Aggregate, FeatureDef, FeatureType, parse_duration
@@ -15,6 +16,7 @@ __all__ = [
     "OnlineFeatures",
     "RedisStore",
     "StateStore",
+    "compute_batch",
     "default_catalog",
     "parse_duration",
 ]
