@@ -11,10 +11,22 @@ from riskline.errors import InvalidInput
 from riskline.rules import EmptyLists, ListEntry, ListStore, MemoryListStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-STORES: list[Callable[[], ListStore]] = [MemoryListStore]
 
 
-@pytest.fixture(params=STORES)
+def _sql_store() -> ListStore:
+    import tempfile
+
+    from riskline.storage import SqlListStore, connect, upgrade
+
+    engine = connect(f"sqlite:///{tempfile.mkdtemp()}/lists.db")
+    upgrade(engine)
+    return SqlListStore(engine)
+
+
+STORES: list[Callable[[], ListStore]] = [MemoryListStore, _sql_store]
+
+
+@pytest.fixture(params=STORES, ids=["memory", "sqlite"])
 def store(request: pytest.FixtureRequest) -> ListStore:
     factory: Callable[[], ListStore] = request.param
     return factory()

@@ -58,13 +58,16 @@ def backtest(
         schema = _schema()
         candidate = load_ruleset(rules, schema)
         current = load_ruleset(baseline or EXAMPLE_RULESET, schema)
+        time_col = None
         if history.is_dir():
-            frame = load_world_frame(history)
+            frame, time_col = load_world_frame(history), "ts"
         elif history.suffix.lower() == ".parquet":
             frame = pl.read_parquet(history)
         else:
             frame = pl.read_csv(history, infer_schema_length=10_000)
-        report = run(candidate, frame, label, current, promote_shadow=promote_shadow)
+        report = run(
+            candidate, frame, label, current, time_col=time_col, promote_shadow=promote_shadow
+        )
     report.render(console)
     if output is not None:
         output.write_text(report.to_json())
