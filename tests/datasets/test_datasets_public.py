@@ -45,8 +45,11 @@ def test_paysim_transfer_cash_out() -> None:
     d = _need("paysim_sample.csv")
     result = evaluate_paysim(d)
     assert result.metrics["positives"] > 100
-    assert result.metrics["auc"] >= 0.95
-    assert result.metrics["recall_at_1pct_fpr"] >= 0.5
+    assert result.metrics["auc"] >= 0.99  # the simulator's balance book-keeping gives it away
+    assert result.metrics["recall_at_1pct_fpr"] >= 0.9
+    blind = evaluate_paysim(d, balances=False)
+    assert blind.metrics["auc"] >= 0.8
+    assert blind.metrics["recall_at_1pct_fpr"] >= 0.25
 
 
 def test_taiwan_default_best_model_and_scorecard() -> None:

@@ -6,10 +6,12 @@ import math
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskline.datasets import past_aggregates, past_degree
+from riskline.errors import InvalidInput
 
 rows = st.lists(
     st.tuples(
@@ -60,3 +62,9 @@ def test_future_and_same_instant_rows_do_not_change_a_row() -> None:
     alone = past_aggregates(base, **kw)  # type: ignore[arg-type]
     mixed = past_aggregates(both, **kw)  # type: ignore[arg-type]
     assert mixed["p_sum"][:3].to_list() == alone["p_sum"].to_list() == [0.0, 10.0, 30.0]
+
+
+def test_name_clash_with_an_existing_column_is_refused() -> None:
+    df = pl.DataFrame({"t": [1], "p": ["a"], "amt": [1.0], "p_gap": [5.0]})
+    with pytest.raises(InvalidInput, match="p_gap"):
+        past_aggregates(df, time_col="t", amount_col="amt", keys={"p": ["p"]})

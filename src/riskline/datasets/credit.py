@@ -95,7 +95,7 @@ def _gbdt(x: NDArray[np.float64], y: NDArray[np.int64], names: Sequence[str]) ->
     import lightgbm as lgb
 
     inner_tr, inner_va = stratified_split(y, 0.15, 7)
-    params: dict[str, Any] = {**DEFAULT_PARAMS, "learning_rate": 0.02, "num_leaves": 15}
+    params: dict[str, Any] = {**DEFAULT_PARAMS, "learning_rate": 0.05, "num_leaves": 15}
     params["min_data_in_leaf"] = 100
     booster = lgb.train(
         params,

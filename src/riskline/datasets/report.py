@@ -37,7 +37,7 @@ def _gmsc(d: Path) -> list[EvalResult]:
 
 RUNS: dict[str, Callable[[Path], list[EvalResult]]] = {
     "S-FFSD": lambda d: [evaluate_sffsd(d)],
-    "PaySim": lambda d: [evaluate_paysim(d)],
+    "PaySim": lambda d: [evaluate_paysim(d), evaluate_paysim(d, balances=False)],
     "Taiwan default": _taiwan,
     "Give Me Some Credit": _gmsc,
 }

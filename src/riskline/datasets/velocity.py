@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-__all__ = ["past_aggregates", "past_degree"]
+from riskline.errors import InvalidInput
 
-_ALL_HISTORY = 10**15
+__all__ = ["past_aggregates", "past_degree"]
 
 
 def _rolling(expr: pl.Expr, time_col: str, period: int, key: list[str]) -> pl.Expr:
@@ -36,6 +36,10 @@ def past_aggregates(
     >>> out["k_cnt"].to_list(), out["k_c2"].to_list(), out["k_gap"].to_list()
     ([0, 0, 2, 3], [0, 0, 2, 0], [None, None, 1, 3])
     """
+    made = {f"{n}_{s}" for n in keys for s in ("cnt", "sum", "mean", "max", "std", "gap")}
+    clash = sorted(made & set(df.columns))
+    if clash:
+        raise InvalidInput(f"aggregate names {clash} would overwrite existing columns")
     out = df
     for name, cols in keys.items():
         out = _history(out, time_col, amount_col, list(cols), name)
@@ -56,20 +60,23 @@ def _history(
 ) -> pl.DataFrame:
     """All-history aggregates in O(n): exclusive cumulative sums, then the tie group's first."""
     amt = pl.col(amount_col)
+    # Variance from sums of amounts centred on the key's first amount (less cancellation).
+    centred = amt - amt.first().over(key)
     excl = df.with_columns(
         (pl.int_range(pl.len()).over(key)).alias("__n"),
-        (amt.cum_sum().over(key) - amt).alias("__s"),
-        (amt.pow(2).cum_sum().over(key) - amt.pow(2)).alias("__q"),
+        amt.shift(1, fill_value=0.0).cum_sum().over(key).alias("__s"),
+        centred.shift(1, fill_value=0.0).cum_sum().over(key).alias("__c"),
+        centred.pow(2).shift(1, fill_value=0.0).cum_sum().over(key).alias("__q"),
         amt.shift(1).cum_max().over(key).alias("__m"),
         pl.col(time_col).shift(1).over(key).alias("__t"),
     )
     tie = [*key, time_col]
     excl = excl.with_columns(
-        pl.col(c).first().over(tie) for c in ("__n", "__s", "__q", "__m", "__t")
+        pl.col(c).first().over(tie) for c in ("__n", "__s", "__c", "__q", "__m", "__t")
     )
     cnt = pl.col("__n").cast(pl.Int64)
     mean = pl.when(cnt > 0).then(pl.col("__s") / cnt)
-    var = (pl.col("__q") - pl.col("__s").pow(2) / cnt) / (cnt - 1)
+    var = (pl.col("__q") - pl.col("__c").pow(2) / cnt) / (cnt - 1)
     return excl.with_columns(
         cnt.alias(f"{name}_cnt"),
         pl.col("__s").alias(f"{name}_sum"),
@@ -78,7 +85,7 @@ def _history(
         pl.when(cnt > 1).then(var.clip(lower_bound=0).sqrt()).alias(f"{name}_std"),
         (pl.col(time_col) - pl.col("__t")).alias(f"{name}_gap"),
         (amt / (mean + 1e-9)).alias(f"{name}_amt_ratio"),
-    ).drop("__n", "__s", "__q", "__m", "__t")
+    ).drop("__n", "__s", "__c", "__q", "__m", "__t")
 
 
 def past_degree(
@@ -90,8 +97,8 @@ def past_degree(
     >>> past_degree(f, time_col="t", node=["p"], other=["q"], name="deg")["deg"].to_list()
     [0, 0, 2, 2, 3]
     """
-    pair = [*node, *other]
-    first = pl.int_range(pl.len()).over(pair) == 0
-    flagged = df.with_columns(first.cast(pl.Int64).alias("__first"))
-    deg = _rolling(pl.col("__first").sum(), time_col, _ALL_HISTORY, list(node))
-    return flagged.with_columns(deg.cast(pl.Int64).alias(name)).drop("__first")
+    pair, key = [*node, *other], list(node)
+    first = (pl.int_range(pl.len()).over(pair) == 0).cast(pl.Int64)
+    excl = df.with_columns((first.cum_sum().over(key) - first).alias("__d"))
+    deg = pl.col("__d").first().over([*key, time_col]).cast(pl.Int64).alias(name)
+    return excl.with_columns(deg).drop("__d")
