@@ -63,7 +63,7 @@ def prepare_world(config: WorldConfig) -> World:
 def iter_events(config: WorldConfig) -> Iterator[dict[str, Any]]:
     """Every event of a world as a wire dict, in time order (nothing written)."""
     for chunk in world_chunks(prepare_world(config)):
-        for line in chunk.lines:
+        for line in chunk.text.splitlines():
             yield json.loads(line)
 
 
@@ -147,8 +147,7 @@ class _Writer:
         )
         if isinstance(item, list):
             return
-        if item.lines:
-            self._events.write("\n".join(item.lines) + "\n")
+        self._events.write(item.text)
         if item.wide is None or not item.wide.height:
             return
         table = item.wide.to_arrow()

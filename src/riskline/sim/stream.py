@@ -29,9 +29,9 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """A time slice of the world: JSON lines in order, optional columnar form, event labels."""
+    """A time slice of the world: JSON text (one event a line, in order), columnar form, labels."""
 
-    lines: list[str]
+    text: str
     wide: pl.DataFrame | None
     labels: list[dict[str, Any]]
     counts: dict[str, int]
@@ -141,8 +141,8 @@ class _Merger:
         self, lines: list[pl.DataFrame], wides: list[pl.DataFrame], labels: list[pl.DataFrame]
     ) -> Chunk:
         if not lines:
-            return Chunk([], None, [], {})
-        text = pl.concat(lines).sort("gid")["line"].to_list()
+            return Chunk("", None, [], {})
+        text = pl.concat(lines).sort("gid")["line"].str.join("\n").item() + "\n"
         wide = pl.concat(wides).sort("gid").drop("gid") if wides else None
         lab = pl.concat(labels).sort("gid")
         records = [
