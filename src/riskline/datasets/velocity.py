@@ -63,29 +63,30 @@ def _history(
     # Variance from sums of amounts centred on the key's first amount (less cancellation).
     centred = amt - amt.first().over(key)
     excl = df.with_columns(
-        (pl.int_range(pl.len()).over(key)).alias("__n"),
-        amt.shift(1, fill_value=0.0).cum_sum().over(key).alias("__s"),
-        centred.shift(1, fill_value=0.0).cum_sum().over(key).alias("__c"),
-        centred.pow(2).shift(1, fill_value=0.0).cum_sum().over(key).alias("__q"),
-        amt.shift(1).cum_max().over(key).alias("__m"),
-        pl.col(time_col).shift(1).over(key).alias("__t"),
+        (pl.int_range(pl.len()).over(key)).alias("__vel_n"),
+        amt.shift(1, fill_value=0.0).cum_sum().over(key).alias("__vel_s"),
+        centred.shift(1, fill_value=0.0).cum_sum().over(key).alias("__vel_c"),
+        centred.pow(2).shift(1, fill_value=0.0).cum_sum().over(key).alias("__vel_q"),
+        amt.shift(1).cum_max().over(key).alias("__vel_m"),
+        pl.col(time_col).shift(1).over(key).alias("__vel_t"),
     )
     tie = [*key, time_col]
     excl = excl.with_columns(
-        pl.col(c).first().over(tie) for c in ("__n", "__s", "__c", "__q", "__m", "__t")
+        pl.col(c).first().over(tie)
+        for c in ("__vel_n", "__vel_s", "__vel_c", "__vel_q", "__vel_m", "__vel_t")
     )
-    cnt = pl.col("__n").cast(pl.Int64)
-    mean = pl.when(cnt > 0).then(pl.col("__s") / cnt)
-    var = (pl.col("__q") - pl.col("__c").pow(2) / cnt) / (cnt - 1)
+    cnt = pl.col("__vel_n").cast(pl.Int64)
+    mean = pl.when(cnt > 0).then(pl.col("__vel_s") / cnt)
+    var = (pl.col("__vel_q") - pl.col("__vel_c").pow(2) / cnt) / (cnt - 1)
     return excl.with_columns(
         cnt.alias(f"{name}_cnt"),
-        pl.col("__s").alias(f"{name}_sum"),
+        pl.col("__vel_s").alias(f"{name}_sum"),
         mean.alias(f"{name}_mean"),
-        pl.col("__m").alias(f"{name}_max"),
+        pl.col("__vel_m").alias(f"{name}_max"),
         pl.when(cnt > 1).then(var.clip(lower_bound=0).sqrt()).alias(f"{name}_std"),
-        (pl.col(time_col) - pl.col("__t")).alias(f"{name}_gap"),
+        (pl.col(time_col) - pl.col("__vel_t")).alias(f"{name}_gap"),
         (amt / (mean + 1e-9)).alias(f"{name}_amt_ratio"),
-    ).drop("__n", "__s", "__c", "__q", "__m", "__t")
+    ).drop("__vel_n", "__vel_s", "__vel_c", "__vel_q", "__vel_m", "__vel_t")
 
 
 def past_degree(
@@ -99,6 +100,6 @@ def past_degree(
     """
     pair, key = [*node, *other], list(node)
     first = (pl.int_range(pl.len()).over(pair) == 0).cast(pl.Int64)
-    excl = df.with_columns((first.cum_sum().over(key) - first).alias("__d"))
-    deg = pl.col("__d").first().over([*key, time_col]).cast(pl.Int64).alias(name)
-    return excl.with_columns(deg).drop("__d")
+    excl = df.with_columns((first.cum_sum().over(key) - first).alias("__vel_d"))
+    deg = pl.col("__vel_d").first().over([*key, time_col]).cast(pl.Int64).alias(name)
+    return excl.with_columns(deg).drop("__vel_d")
