@@ -79,3 +79,8 @@ def test_single_row_scoring_is_fast(model: GbdtModel) -> None:
 def test_one_class_labels_are_refused() -> None:
     with pytest.raises(InvalidInput, match="both classes"):
         GbdtModel().fit(np.zeros((10, 1)), np.zeros(10), features=["a"])
+
+
+def test_wrong_row_width_is_a_clear_error(model: GbdtModel) -> None:
+    with pytest.raises(InvalidInput, match="2 values; the model has 3 features"):
+        model.score_row([1.0, 2.0])

@@ -132,12 +132,17 @@ class GbdtModel:
             for i, name in enumerate(self.features_):
                 v = row.get(name, math.nan)
                 buf[0, i] = codes[name].get(v, math.nan) if isinstance(v, str) else v
-        else:
+        elif len(row) == buf.shape[1]:
             buf[0, :] = row
+        else:
+            raise InvalidInput(f"row has {len(row)} values; the model has {buf.shape[1]} features")
         return buf
 
     def score_row(self, row: Row) -> float:
-        """Calibrated probability of one row: one preallocated buffer, one thread, no copies."""
+        """Calibrated probability of one row: one preallocated buffer, one thread, no copies.
+
+        The buffer is shared, so use one model object per thread.
+        """
         raw = self._booster().predict(self._fill(row), raw_score=True, num_threads=1)
         m = float(raw[0])
         if self.calibrator_ is None:
