@@ -72,11 +72,10 @@ def evaluate(
     models: Annotated[bool, typer.Option(help="Score with the registry's active models")] = True,
 ) -> None:
     """Stream a world through the engine in time order and score it against the labels."""
-    from riskline.decisioning import risk_view
-    from riskline.events import parse_event
+    from riskline.lookahead import LookaheadDecider
     from riskline.runtime import build_runtime
     from riskline.sim import evaluate as score
-    from riskline.sim import print_report, write_report
+    from riskline.sim import load_world, print_report, write_report
 
     with handle_errors():
         from riskline.decisioning import ModelSignals
@@ -84,8 +83,8 @@ def evaluate(
         signals = None if models else ModelSignals()
         runtime = build_runtime(load_settings(database_url=database), models=signals)
         try:
-            engine, hasher = runtime.engine, runtime.hasher
-            report = score(world, lambda wire: risk_view(engine.process(parse_event(wire, hasher))))
+            ahead = LookaheadDecider(runtime.engine, runtime.hasher, load_world(world).events())
+            report = score(world, ahead)
         finally:
             runtime.close()
         print_report(report, console)
