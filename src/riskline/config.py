@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///riskline.db"
     pii_secret: SecretStr = SecretStr(DEV_PII_SECRET)
     policy_path: Path | None = None
+    bands_path: Path | None = None
+    """Limit band table (YAML: version, bands of name / min_score / limits); built-in when unset."""
     model_dir: Path = Path("models")
     rules_path: Path | None = None
     """Analyst rule set (YAML, hot-reloaded); the packaged baseline set when unset."""

@@ -127,6 +127,10 @@ def load_models(settings: Settings) -> ModelSignals:
     )
 
 
+def _bands(settings: Settings) -> BandTable:
+    return BandTable.from_file(settings.bands_path) if settings.bands_path else BandTable.default()
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -150,7 +154,9 @@ def build_runtime(
         store=store,
         features=features or default_features(settings),
         policy=policy,
-        bands=BandTable.default(),
+        bands=BandTable.from_file(settings.bands_path)
+        if settings.bands_path
+        else BandTable.default(),
         scorer=FixedScore(),
         clock=clock or SystemClock(),
         models=load_models(settings) if models is None else models,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -153,3 +154,17 @@ def test_band_table_from_config_and_errors() -> None:
                 ]
             }
         )
+
+
+def test_band_table_file(tmp_path: Path) -> None:
+    path = tmp_path / "bands.yaml"
+    path.write_text(
+        "version: b7\nbands:\n  - {name: all, min_score: 0, limits: {cash_loan: 777}}\n"
+    )
+    table = BandTable.from_file(path)
+    assert (table.version, table.limit_for(1, Product.CASH_LOAN)) == ("b7", Decimal(777))
+    path.write_text("- just a list\n")
+    with pytest.raises(InvalidConfig, match="mapping"):
+        BandTable.from_file(path)
+    with pytest.raises(InvalidConfig, match="cannot read"):
+        BandTable.from_file(tmp_path / "missing.yaml")

@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any, Protocol
+
+import yaml
 
 from riskline.errors import InvalidConfig
 from riskline.events.types import Product
@@ -65,6 +68,17 @@ class BandTable:
         except (KeyError, TypeError, ValueError, InvalidOperation) as err:
             raise InvalidConfig(f"limit band table: {err}") from None
         return cls(bands, version=str(raw.get("version", "1")))
+
+    @classmethod
+    def from_file(cls, path: Path) -> BandTable:
+        """Load a YAML band table."""
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+            raise InvalidConfig(f"cannot read band table {path}: {err}") from None
+        if not isinstance(raw, Mapping):
+            raise InvalidConfig(f"{path}: a band table is a mapping with 'bands'")
+        return cls.from_config(raw)
 
     @classmethod
     def default(cls) -> BandTable:
