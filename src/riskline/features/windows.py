@@ -150,14 +150,17 @@ class Distinct:
 
     def __init__(self, n: int, seen: dict[str, list[int]] | None = None, head: int = NEVER) -> None:
         self.n = n
-        self.seen = {} if seen is None else seen
         self.head = head
-        self.rebuild()
+        self.seen: dict[str, list[int]] = seen or {}
+        self.lastc: dict[int, int] = {}
+        self.live = 0
+        if seen:
+            self.rebuild()
 
     def rebuild(self) -> None:
         """Recompute the head counters from ``seen``."""
         n = self.n
-        self.lastc: dict[int, int] = {}
+        self.lastc = {}
         self.live = 0
         for lst in self.seen.values():
             last = lst[-1]
