@@ -6,6 +6,7 @@ implementations together.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -64,16 +65,26 @@ class _OnlineAdapter:
 
 
 class _GraphAdapter:
-    """Adapts the link graph to the engine's :class:`GraphSource` port (reset = a new graph)."""
+    """Adapts the link graph to the engine's :class:`GraphSource` port (reset = a new graph).
 
-    def __init__(self) -> None:
+    Every ``maintain_every`` events it drops expired links and re-runs risk propagation;
+    counting events (not wall time) keeps a replay of the ledger identical to the live run.
+    """
+
+    def __init__(self, maintain_every: int = 20_000) -> None:
         from riskline.graph import GraphRisk
 
         self._factory = GraphRisk
         self.risk = GraphRisk()
+        self.maintain_every = maintain_every
+        self._seen = 0
 
     def observe(self, event: Event) -> None:
         self.risk.observe(event)
+        self._seen += 1
+        if self._seen % self.maintain_every == 0:
+            self.risk.expire(event.occurred_at.timestamp())
+            self.risk.refresh()
 
     def features_for(self, event: Event) -> Mapping[str, float]:
         return self.risk.features_for(event)
@@ -89,6 +100,7 @@ class _GraphAdapter:
 
     def reset(self) -> None:
         self.risk = self._factory()
+        self._seen = 0
 
 
 def default_features(settings: Settings) -> FeatureSource:
@@ -167,5 +179,6 @@ def build_runtime(
     )
     if replay:
         engine.rebuild()
+        gc.freeze()  # long-lived state replayed from the ledger: keep it out of full collections
     hasher = PiiHasher(settings.pii_key)
     return Runtime(settings, db, store, KeyStore(db), engine, Ingestor(engine), hasher, lists)
