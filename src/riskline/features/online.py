@@ -132,9 +132,12 @@ class OnlineFeatures:
         items = []
         for (kind, _), key, st in zip(ents, keys, states, strict=True):
             plan = plans[kind]
-            if st is None:
-                st = plan.new_state()
             update = plan.updates.get(etype)
+            if st is None:
+                if update is None:  # an unknown entity this event does not change
+                    out.update(plan.empty)
+                    continue
+                st = plan.new_state()
             if update is not None:
                 update(st, view, ts, late, horizon)
             plan.read(st, t, horizon, out)

@@ -64,6 +64,7 @@ class KindPlan:
         self.readers: list[tuple[str, str]] = []  # (feature, expression) in dependency order
         self.updates: dict[str, Update] = {}
         self.read: Read = _unfinished
+        self.empty: dict[str, float] = {}  # what an entity without state reads (time-free)
         self._slots: dict[tuple[Any, ...], int] = {}
 
     def new_state(self) -> EntityState:
@@ -143,6 +144,7 @@ def compile_catalog(catalog: Catalog) -> dict[str, KindPlan]:
     for plan in plans.values():
         plan.updates = {e: build_update(plan, e) for e in sorted(plan.event_types())}
         plan.read = build_reader(plan)
+        plan.read(plan.new_state(), 0, 0, plan.empty)
     return plans
 
 
