@@ -15,6 +15,7 @@ from riskline.scoring.metrics import BinaryMetrics, auc, binary_metrics, ks, psi
 from riskline.scoring.reasons import Contribution, ReasonCode, ReasonMap
 from riskline.scoring.registry import ModelMeta, ModelRegistry
 from riskline.scoring.scorecard import PointsRow, PointsScale, Scorecard, ScorecardReport
+from riskline.scoring.shadow import ChampionChallenger, RowScorer, ShadowScore
 from riskline.scoring.splits import time_split
 from riskline.scoring.train import TrainResult, read_history, train_from_frame
 from riskline.scoring.woe import VariableBins
@@ -24,6 +25,7 @@ __all__ = [
     "ArtifactTampered",
     "BinaryMetrics",
     "Calibrator",
+    "ChampionChallenger",
     "Contribution",
     "GbdtModel",
     "MissingColumn",
@@ -35,8 +37,10 @@ __all__ = [
     "PointsScale",
     "ReasonCode",
     "ReasonMap",
+    "RowScorer",
     "Scorecard",
     "ScorecardReport",
+    "ShadowScore",
     "TooFewPositives",
     "TrainResult",
     "VariableBins",
