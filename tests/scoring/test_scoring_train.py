@@ -61,3 +61,9 @@ def test_train_scorecard_from_csv_with_mapping(tmp_path: Path) -> None:
     assert "psi" in res.metrics
     with pytest.raises(MissingColumn, match="nope"):
         read_history(path, {"nope": "y"})
+
+
+@pytest.mark.parametrize("kind", ["gbdt", "scorecard"])
+def test_text_feature_not_declared_categorical_is_clear(kind: str) -> None:
+    with pytest.raises(InvalidInput, match="categorical"):
+        train_from_frame(_history(), "y", "ts", ["amount", "channel"], kind=kind)

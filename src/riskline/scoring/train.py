@@ -118,4 +118,11 @@ def _matrix(
         else pl.col(c).cast(pl.Float64)
         for c in feats
     ]
+    text = [c for c in feats if c not in codes and not _numeric(df.schema[c])]
+    if text:
+        raise InvalidInput(f"feature(s) {text} are not numeric; list them as categorical")
     return df.select(cols).to_numpy().astype(np.float64)
+
+
+def _numeric(dtype: pl.DataType) -> bool:
+    return dtype.is_numeric() or dtype == pl.Boolean

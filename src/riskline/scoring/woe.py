@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from riskline.errors import InvalidInput
+
 __all__ = ["VariableBins", "fit_bins"]
 
 
@@ -72,9 +74,13 @@ def fit_bins(
     from optbinning import OptimalBinning  # type: ignore[import-untyped]
 
     kind = "categorical" if categorical else "numeric"
-    x = np.asarray(values, dtype=object if categorical else np.float64)
     if categorical:
-        x = np.asarray([str(v) for v in x], dtype=object)
+        x = np.asarray([str(v) for v in values], dtype=object)
+    else:
+        try:
+            x = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"column {name!r} is not numeric; list it as categorical") from None
     params: dict[str, Any] = {"dtype": "categorical" if categorical else "numerical"}
     params["max_n_bins"] = max_n_bins
     if not categorical:
