@@ -84,3 +84,15 @@ def test_one_class_labels_are_refused() -> None:
 def test_wrong_row_width_is_a_clear_error(model: GbdtModel) -> None:
     with pytest.raises(InvalidInput, match="2 values; the model has 3 features"):
         model.score_row([1.0, 2.0])
+
+
+def test_path_contributions_sum_to_the_margin_and_agree_on_the_driver(model: GbdtModel) -> None:
+    row = [9.0, 0.0, 0.0]
+    path = model.contributions(row, method="path")
+    shap = model.contributions(row, method="shap")
+    # Same bias (expected margin) and same total: both add up to margin - bias.
+    assert sum(c.contribution for c in path) == pytest.approx(sum(c.contribution for c in shap))
+    assert path[0].feature == shap[0].feature == "velocity"
+    assert model.explain(row, 1, method="path")[0].reason.code == "R_VELOCITY"
+    with pytest.raises(InvalidInput, match="unknown explanation method"):
+        model.explain(row, 1, method="lime")

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from riskline.errors import InvalidInput
 from riskline.scoring.calibration import Calibrator, fit_calibrator
+from riskline.scoring.paths import PathExplainer
 from riskline.scoring.reasons import Contribution, ReasonMap
 
 __all__ = ["DEFAULT_PARAMS", "GbdtModel", "Row"]
@@ -68,6 +69,7 @@ class GbdtModel:
         self.features_: tuple[str, ...] = ()
         self.category_codes_: dict[str, dict[str, int]] = {}
         self._row: NDArray[np.float64] = np.zeros((1, 0))
+        self._paths: PathExplainer | None = None
 
     def fit(
         self,
@@ -92,6 +94,7 @@ class GbdtModel:
         self.features_ = tuple(features)
         self.category_codes_ = {k: dict(v) for k, v in (category_codes or {}).items()}
         self._row = np.zeros((1, len(features)), dtype=np.float64)
+        self._paths = None
         if calib_x is not None and calib_y is not None:
             margin = self.margin(calib_x)
             self.calibrator_ = fit_calibrator(margin, calib_y, self.calibration)
@@ -149,19 +152,31 @@ class GbdtModel:
             return 1.0 / (1.0 + math.exp(-m))
         return self.calibrator_.one(m)
 
-    def contributions(self, row: Row) -> list[Contribution]:
-        """Every feature's contribution (log-odds) to this row's margin, largest first."""
+    def contributions(self, row: Row, method: str = "shap") -> list[Contribution]:
+        """Every feature's contribution (log-odds) to this row's margin, largest first.
+
+        ``method="shap"``: LightGBM's exact TreeSHAP (``pred_contrib``), milliseconds on big
+        models. ``"path"``: decision-path attribution precomputed per leaf, ~10x faster, same
+        bias and the same sum, but an approximation of the per-feature split.
+        """
         buf = self._fill(row)
-        contrib = self._booster().predict(buf, pred_contrib=True, num_threads=1)[0]
+        if method == "shap":
+            contrib = self._booster().predict(buf, pred_contrib=True, num_threads=1)[0]
+        elif method == "path":
+            if self._paths is None:
+                self._paths = PathExplainer(self._booster())
+            contrib = self._paths.contributions(buf)
+        else:
+            raise InvalidInput(f"unknown explanation method {method!r}; use 'shap' or 'path'")
         out = [
             Contribution(name, float(buf[0, i]), float(contrib[i]), self.reasons.reason(name))
             for i, name in enumerate(self.features_)
         ]
         return sorted(out, key=lambda c: -c.contribution)
 
-    def explain(self, row: Row, top_k: int = 3) -> list[Contribution]:
+    def explain(self, row: Row, top_k: int = 3, method: str = "shap") -> list[Contribution]:
         """The ``top_k`` features pushing this row towards the positive class (positive only)."""
-        return [c for c in self.contributions(row) if c.contribution > 0][:top_k]
+        return [c for c in self.contributions(row, method) if c.contribution > 0][:top_k]
 
     def feature_importance(self) -> dict[str, float]:
         """Total split gain per feature."""
