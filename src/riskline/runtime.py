@@ -131,10 +131,15 @@ def load_models(settings: Settings) -> ModelSignals:
             continue
         loaded[f"{name}:{channel}"] = registry.load(name, version)[0]
         versions[f"model.{name}" if channel == "active" else f"model.{name}.{channel}"] = version
+    anomaly = loaded.get("anomaly:active")
+    if anomaly is not None and getattr(anomaly, "forest_", None) is not None:
+        from riskline.scoring.fast_iforest import FastForest
+
+        anomaly = FastForest(anomaly.forest_, anomaly.features_)
     return ModelSignals(
         fraud=loaded.get("fraud:active"),
         challenger=loaded.get("fraud:challenger"),
-        anomaly=loaded.get("anomaly:active"),
+        anomaly=anomaly,
         versions=versions,
     )
 

@@ -211,7 +211,7 @@ class Engine:
         line = book.get(owner, product) if owner and product else None
         values = {**self._observe(event), **event_features(event, line)}
         score = self.scorer.score(owner or event.subject, values)
-        model_scores = self.models.score(values)
+        model_scores = self.models.score(values, event.type)
         dsl = {**values, **model_scores, **event_ids(event)}
         verdict = self._rules(event, dsl)
         if verdict is not None:

@@ -15,9 +15,13 @@ from typing import Protocol
 
 from riskline.decisioning.types import Reason
 
-__all__ = ["MODEL_SCHEMA", "AnomalyLike", "FraudModel", "ModelSignals"]
+__all__ = ["MODEL_SCHEMA", "SCORED_EVENTS", "AnomalyLike", "FraudModel", "ModelSignals"]
 
 MODEL_SCHEMA = {"score.fraud": "number", "score.anomaly": "number"}
+SCORED_EVENTS = frozenset(
+    {"payment", "transfer", "loan_application", "loan_drawdown", "enterprise_loan_application"}
+)
+"""Events the models score: those that move money or ask for credit."""
 """Model outputs the policy may read (missing when no model is loaded)."""
 
 
@@ -58,15 +62,19 @@ class ModelSignals:
         challenger: FraudModel | None = None,
         anomaly: AnomalyLike | None = None,
         versions: Mapping[str, str] | None = None,
+        events: frozenset[str] = SCORED_EVENTS,
     ) -> None:
         self.fraud = fraud
         self.challenger = challenger
         self.anomaly = anomaly
         self.versions = dict(versions or {})
+        self.events = events
 
-    def score(self, values: Mapping[str, float]) -> dict[str, float]:
-        """Every loaded model's score on the decision's feature values."""
+    def score(self, values: Mapping[str, float], event_type: str = "payment") -> dict[str, float]:
+        """Every loaded model's score on the decision's feature values (money and credit events)."""
         out: dict[str, float] = {}
+        if event_type not in self.events:
+            return out
         if self.fraud is not None:
             out["score.fraud"] = self.fraud.score_row(values)
         if self.challenger is not None:
