@@ -18,7 +18,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from riskline.events.types import Event, Payment
+from riskline.events.types import (
+    Event,
+    LoanApplication,
+    LoanDrawdown,
+    MerchantPayout,
+    Payment,
+    Transfer,
+)
 from riskline.graph.extract import subject_of
 from riskline.graph.flows import fund_cycle
 from riskline.graph.identity import shared_identity
@@ -96,6 +103,13 @@ def _linked_flagged(g: LinkGraph, node: Node) -> int:
     )
 
 
+MONEY_EVENTS = (Payment, Transfer, LoanDrawdown, MerchantPayout, LoanApplication)
+"""Events that move money or ask for credit recompute the subject's flow features (fund
+cycle, buyer-merchant shared identity); other events reuse the subject's last values
+(``LinkGraph.flow_cache``), which a cycle closed by someone else's event refreshes on the
+subject's next money or credit event."""
+
+
 def _flow_features(g: LinkGraph, event: Event, node: Node) -> dict[str, float]:
     cfg = g.config
     shared = 0.0
@@ -105,15 +119,14 @@ def _flow_features(g: LinkGraph, event: Event, node: Node) -> dict[str, float]:
     if node[0] == "account":
         since = event.occurred_at.timestamp() - cfg.cycle_window_seconds
         cycle = float(bool(fund_cycle(g, node, since, cfg.cycle_max_depth, cfg.search_budget)))
-    farm = 0.0
-    if node[0] == "account":
-        accounts, shared_art = farm_cluster(g, node, cfg.search_budget)
-        farm = float(len(accounts)) if shared_art else 0.0
-    return {
-        "graph.buyer_merchant_shared_identity": shared,
-        "graph.fund_cycle": cycle,
-        "graph.farm_accounts": farm,
-    }
+    return {"graph.buyer_merchant_shared_identity": shared, "graph.fund_cycle": cycle}
+
+
+def _farm_accounts(g: LinkGraph, node: Node) -> float:
+    if node[0] != "account":
+        return 0.0
+    accounts, shared_art = farm_cluster(g, node, g.config.search_budget)
+    return float(len(accounts)) if shared_art else 0.0
 
 
 def features_for(
@@ -130,7 +143,10 @@ def features_for(
         "graph.device_shared_accounts": float(device_shared_accounts(g, node)),
         "graph.linked_flagged_parties": float(_linked_flagged(g, node)),
         "graph.propagated_risk": float((risk or {}).get(node, 0.0)),
+        "graph.farm_accounts": _farm_accounts(g, node),
     }
     out.update(_flag_features(g, node))
-    out.update(_flow_features(g, event, node))
+    if isinstance(event, MONEY_EVENTS) or node not in g.flow_cache:
+        g.flow_cache[node] = _flow_features(g, event, node)
+    out.update(g.flow_cache[node])
     return out

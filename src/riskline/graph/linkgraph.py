@@ -46,6 +46,8 @@ class LinkGraph:
         self.components = Components()
         self.enterprises = EnterpriseIndex(self.config.control_share)
         self.flags: dict[Node, dict[str, str]] = {}
+        self.flow_cache: dict[Node, dict[str, float]] = {}
+        """Last flow features per subject, refreshed on every money event of that subject."""
         self.exposure: dict[Node, float] = {}
         self.buckets: dict[int, list[Link]] = {}
         self.n_links = 0
