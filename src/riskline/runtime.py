@@ -71,11 +71,12 @@ class _GraphAdapter:
     counting events (not wall time) keeps a replay of the ledger identical to the live run.
     """
 
-    def __init__(self, maintain_every: int = 20_000) -> None:
-        from riskline.graph import GraphRisk
+    def __init__(self, maintain_every: int = 20_000, search_budget: int = 500) -> None:
+        from riskline.graph import GraphConfig, GraphRisk
 
+        self._config = GraphConfig(search_budget=search_budget)
         self._factory = GraphRisk
-        self.risk = GraphRisk()
+        self.risk = GraphRisk(self._config)
         self.maintain_every = maintain_every
         self._seen = 0
 
@@ -99,7 +100,7 @@ class _GraphAdapter:
         return self.risk.enterprises_linked_to(person_id)
 
     def reset(self) -> None:
-        self.risk = self._factory()
+        self.risk = self._factory(self._config)
         self._seen = 0
 
 
