@@ -99,6 +99,9 @@ class _GraphAdapter:
     def enterprises_linked_to(self, person_id: str) -> Sequence[Any]:
         return self.risk.enterprises_linked_to(person_id)
 
+    def controllers_of(self, enterprise_id: str) -> Sequence[Any]:
+        return self.risk.controllers_of(enterprise_id)
+
     def reset(self) -> None:
         self.risk = self._factory(self._config)
         self._seen = 0

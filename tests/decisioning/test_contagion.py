@@ -73,3 +73,18 @@ def test_contagion_survives_a_rebuild(runtime: Runtime) -> None:
     runtime.engine.rebuild()
     d = runtime.engine.process(parse_event(wire("bill_overdue", days_overdue=45), runtime.hasher))
     assert "LINKED_PERSON_RESTRICTED" in d.reason_codes
+
+
+def test_enterprise_default_reviews_its_controllers(runtime: Runtime) -> None:
+    _setup(runtime, "actual_controller")
+    overdue = wire("bill_overdue", account_id="e1", product="enterprise_credit", days_overdue=60)
+    d = runtime.engine.process(parse_event(overdue, runtime.hasher))
+    assert d.outcome is Outcome.REVIEW
+    assert "CONTROLLED_ENTERPRISE_RESTRICTED" in d.reason_codes
+    up = next(r for r in d.reasons if r.code == "CONTROLLED_ENTERPRISE_RESTRICTED")
+    assert up.evidence == {"enterprise": "e1", "role": "actual_controller", "person": "p1"}
+    (enterprise_line,) = runtime.store.lines_for(["e1"])
+    assert enterprise_line.status is LineStatus.FROZEN
+    lines = {ln.product.value: ln for ln in runtime.store.lines_for(["a1"])}
+    assert lines["cash_loan"].status is LineStatus.LIMITED
+    assert ("open_review", "a1") in {(a.kind.value, a.owner_id) for a in d.actions}

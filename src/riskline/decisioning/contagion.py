@@ -7,10 +7,10 @@ enterprise's credit line; every action carries a reason naming the link.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from riskline.decisioning.effects import LineBook, apply_specs
 from riskline.decisioning.policy import ContagionSpec
@@ -37,6 +37,8 @@ class EnterpriseLinks(Protocol):
 
     def enterprises_linked_to(self, person_id: str) -> Sequence[LinkLike]: ...
 
+    def controllers_of(self, enterprise_id: str) -> Sequence[Any]: ...
+
 
 def spread(
     person_id: str,
@@ -61,4 +63,34 @@ def spread(
         book.load([link.enterprise_id])
         requested = [(a, spec.reason.code) for a in spec.actions]
         actions.extend(apply_specs(requested, link.enterprise_id, book, decision_id, at))
+    return reasons, actions
+
+
+def spread_up(
+    enterprise_id: str,
+    links: EnterpriseLinks,
+    spec: ContagionSpec,
+    accounts_of: Mapping[str, list[str]],
+    book: LineBook,
+    decision_id: str,
+    at: datetime,
+) -> tuple[list[Reason], list[Action]]:
+    """An enterprise's frozen line puts its controllers' own accounts under review."""
+    reasons: list[Reason] = []
+    actions: list[Action] = []
+    for link in links.controllers_of(enterprise_id):
+        kind, person = link.party
+        if kind != "person":
+            continue
+        evidence: dict[str, float | str] = {
+            "enterprise": enterprise_id,
+            "role": link.role,
+            "person": person,
+        }
+        reasons.append(Reason(spec.reverse_reason.code, spec.reverse_reason.text, evidence))
+        accounts = accounts_of.get(person, [])
+        book.load(accounts)
+        requested = [(a, spec.reverse_reason.code) for a in spec.reverse_actions]
+        for account in accounts:
+            actions.extend(apply_specs(requested, account, book, decision_id, at))
     return reasons, actions

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from riskline.clock import Clock
 from riskline.credit import BandTable, ScoreProvider, expire_freeze
 from riskline.decisioning.analyst_rules import RULES_SCHEMA, RuleSource, RulesVerdict, apply_rules
-from riskline.decisioning.contagion import spread
+from riskline.decisioning.contagion import spread, spread_up
 from riskline.decisioning.context import (
     CONTEXT_SCHEMA,
     ID_SCHEMA,
@@ -90,6 +90,7 @@ class Engine:
         self.max_future_skew = max_future_skew
         self.needs_rebuild = False
         self.person_of: dict[str, str] = {}
+        self.accounts_of: dict[str, list[str]] = {}
         graph_schema = graph.schema() if graph is not None else {}
         self.schema = {
             **features.schema(),
@@ -184,6 +185,7 @@ class Engine:
         if self.graph is not None:
             self.graph.reset()
         self.person_of.clear()
+        self.accounts_of.clear()
         count = 0
         for event in self.store.iter_events():
             self._observe(event)
@@ -199,6 +201,7 @@ class Engine:
             values.update(self.graph.features_for(event))
         if isinstance(event, t.AccountOpened):
             self.person_of[event.account_id] = event.person_id
+            self.accounts_of.setdefault(event.person_id, []).append(event.account_id)
         return values
 
     def _decide(self, event: t.Event, book: LineBook, encoded: tuple[str, str]) -> Decision:
@@ -268,14 +271,21 @@ class Engine:
         event: t.Event,
         outcome: Outcome,
     ) -> Outcome:
-        """Spread a freeze of a person's lines to the enterprises they control (policy-defined)."""
+        """Spread a freeze both ways: a person's to the enterprises they control, an
+        enterprise's to the accounts of its controllers (policy-defined)."""
         spec = self.policy.contagion
-        person = self.person_of.get(owner) if owner else None
-        if spec is None or self.graph is None or person is None or not _froze(actions, owner):
+        if spec is None or self.graph is None or owner is None or not _froze(actions, owner):
             return outcome
-        self.graph.flag("person", person, "line_frozen")
         at = event.occurred_at
-        more_reasons, more_actions = spread(person, self.graph, spec, book, decision_id, at)
+        person = self.person_of.get(owner)
+        if person is not None:
+            self.graph.flag("person", person, "line_frozen")
+            more_reasons, more_actions = spread(person, self.graph, spec, book, decision_id, at)
+        else:
+            self.graph.flag("enterprise", owner, "line_frozen")
+            more_reasons, more_actions = spread_up(
+                owner, self.graph, spec, self.accounts_of, book, decision_id, at
+            )
         reasons.extend(more_reasons)
         actions.extend(more_actions)
         return Outcome.worst([outcome, spec.outcome]) if more_reasons else outcome

@@ -114,6 +114,13 @@ class ContagionSpec(_Strict):
     outcome: Outcome = Outcome.REVIEW
     reason: ReasonSpec
     actions: list[ActionSpec]
+    reverse_reason: ReasonSpec = ReasonSpec(
+        code="CONTROLLED_ENTERPRISE_RESTRICTED",
+        text="An enterprise you control is under a risk restriction, so your credit is reviewed.",
+    )
+    reverse_actions: list[ActionSpec] = Field(
+        default_factory=lambda: [ActionSpec(kind="open_review")]
+    )
 
     def counts(self, link: Any) -> bool:
         """Whether a link (``role``, ``share``) makes the enterprise share the restriction."""
@@ -187,7 +194,8 @@ class Policy:
         self.spec = spec
         self.version = spec.version
         self.contagion = spec.contagion
-        for a in spec.contagion.actions if spec.contagion else ():
+        contagion = spec.contagion
+        for a in (*contagion.actions, *contagion.reverse_actions) if contagion else ():
             _check_action("contagion", a)
         self.checks = tuple(_compile(c, schema) for c in spec.checks)
         ids = [c.spec.id for c in self.checks]
