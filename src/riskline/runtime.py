@@ -161,6 +161,7 @@ def build_runtime(
     replay: bool = True,
     models: ModelSignals | None = None,
     graph: GraphSource | None = None,
+    analyst_rules: bool = True,
 ) -> Runtime:
     """Connect, migrate, load policy, replay the ledger into feature state, start the writer."""
     if settings.pii_secret.get_secret_value() == DEV_PII_SECRET:
@@ -182,7 +183,7 @@ def build_runtime(
         clock=clock or SystemClock(),
         models=load_models(settings) if models is None else models,
         graph=_GraphAdapter() if graph is None else graph,
-        rules=settings.rules_path or EXAMPLE_RULESET,
+        rules=(settings.rules_path or EXAMPLE_RULESET) if analyst_rules else None,
         lists=lists,
         max_future_skew=settings.max_future_skew,
     )
