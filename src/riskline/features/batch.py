@@ -1,9 +1,9 @@
 """Point-in-time batch features: every event of a history, as the online path saw it.
 
-The batch path replays the history in arrival order through the same compiled plans as
-:class:`~riskline.features.online.OnlineFeatures`, so a value at event *t* uses exactly what the
-online path had at *t* (no leakage by construction). Features of entities an event does not
-touch are null.
+A value at event *t* is exactly what :class:`~riskline.features.online.OnlineFeatures` had at
+*t* (no leakage). :func:`compute_batch` computes by columns (:mod:`riskline.features.fastbatch`);
+:func:`compute_batch_replay` replays the history through the online engine, the definition the
+fast path is tested against. Features of entities an event does not touch are null.
 
 >>> from riskline.features import default_catalog
 >>> from riskline.features.synth import generate_history
@@ -21,16 +21,24 @@ import polars as pl
 
 from riskline.events.types import Event
 from riskline.features.catalog import Catalog
+from riskline.features.fastbatch import compute_batch_fast
 from riskline.features.online import OnlineFeatures
 from riskline.features.stores import MemoryStore
 
-__all__ = ["compute_batch"]
+__all__ = ["compute_batch", "compute_batch_replay"]
 
 
 def compute_batch(
     catalog: Catalog, events: Iterable[Event], lateness: timedelta = timedelta(hours=24)
 ) -> pl.DataFrame:
     """One row per event (``event_id`` + one Float64 column per feature), arrival order = order."""
+    return compute_batch_fast(catalog, events, lateness)
+
+
+def compute_batch_replay(
+    catalog: Catalog, events: Iterable[Event], lateness: timedelta = timedelta(hours=24)
+) -> pl.DataFrame:
+    """:func:`compute_batch` by replaying every event through the online engine (slow, simple)."""
     online = OnlineFeatures(catalog, MemoryStore(), lateness=lateness, sweep_every=0)
     names = [d.name for d in catalog]
     cols: dict[str, list[float | None]] = {n: [] for n in names}
