@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
-import threading
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import httpx
-import uvicorn
 
-from riskline.api import create_app
 from riskline.bench.common import percentiles, temp_settings
-from riskline.runtime import build_runtime
+from riskline.config import Settings
+from riskline.storage import KeyStore, connect, upgrade
 
 __all__ = ["bench_http"]
 
@@ -55,38 +56,54 @@ async def _drive(
         return time.perf_counter() - started, lat, errors
 
 
+def _serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "RISKLINE_DATABASE_URL": settings.database_url,
+        "RISKLINE_PII_SECRET": settings.pii_secret.get_secret_value(),
+        "RISKLINE_PORT": str(port),
+    }
+    server = subprocess.Popen([sys.executable, "-m", "riskline", "serve"], env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("the benchmark server did not start")
+
+
 def bench_http(
     events: Sequence[dict[str, Any]], concurrency: int = 32, batch: int = 50
 ) -> dict[str, Any]:
-    """Single-event requests and batched requests against one durable SQLite server."""
+    """Single-event and batched requests against ``riskline serve`` in its own process.
+
+    The server runs the full pipeline on durable SQLite; the client (this process) is an
+    asyncio httpx client on loopback, so client and server each get a core.
+    """
     settings, _ = temp_settings()
-    runtime = build_runtime(settings)
-    _, token = runtime.keys.create("bench", "ingest")
+    db = connect(settings.database_url)
+    upgrade(db)
+    _, token = KeyStore(db).create("bench", "ingest")
+    db.dispose()
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    server = _serve(settings, port)
     url = f"http://127.0.0.1:{port}/v1/events"
     try:
+        single = [_wire(e, 0) for e in events[:3000]]
+        batches = [
+            {"events": [_wire(e, 1) for e in events[i : i + batch]]}
+            for i in range(0, len(events), batch)
+        ]
         return {
-            "single": _measure(url, token, [_wire(e, 0) for e in events[:3000]], concurrency, 1),
-            "batched": _measure(
-                url,
-                token,
-                [
-                    {"events": [_wire(e, 1) for e in events[i : i + batch]]}
-                    for i in range(0, len(events), batch)
-                ],
-                max(2, concurrency // 4),
-                batch,
-            ),
+            "single": _measure(url, token, single, concurrency, 1),
+            "batched": _measure(url, token, batches, max(2, concurrency // 4), batch),
         }
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        runtime.close()
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def _measure(

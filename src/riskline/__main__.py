@@ -1,0 +1,5 @@
+"""``python -m riskline``: the command line."""
+
+from riskline.cli import main
+
+main()
