@@ -33,7 +33,7 @@ from riskline.features.frame import event_frame
 from riskline.features.kernels import F64, key_cumsum, last_position, range_extreme, window_sum
 from riskline.features.plan import KindPlan, compile_catalog, scale_of, source_of
 from riskline.features.readers import decayed
-from riskline.features.rows import KindRows
+from riskline.features.rows import Columns, KindRows
 
 __all__ = ["compute_batch_fast"]
 
@@ -53,9 +53,9 @@ def compute_batch_fast(
     t = np.where(late, hz, ts)
     plans = compile_catalog(catalog)
     cols: dict[str, pa.Array] = {"event_id": pa.array([e.event_id for e in evs], pa.string())}
-    n = len(evs)
+    n, shared = len(evs), Columns(df)
     for kind, plan in plans.items():
-        rows = KindRows(df, kind, t, late, hz, lat)
+        rows = KindRows(shared, kind, t, late, hz, lat)
         vals = _kind_values(catalog, kind, rows)
         if rows.dirty.any():
             _replay(plan, rows, vals)
@@ -111,7 +111,8 @@ def _windowed(d: FeatureDef, rows: KindRows) -> F64:
     if agg is A.DISTINCT:
         return rows.distinct(src, d.value or "", res, n).astype(np.float64)
     if agg is A.COUNT_NEW:
-        return window_sum((rows.first_flags(src, d.value or "") & sel).astype(np.float64), lo)
+        flags = rows.lifetime_set(src, d.value or "")[0]
+        return window_sum((flags & sel).astype(np.float64), lo)
     if agg in (A.MIN, A.MAX):
         big = agg is A.MAX
         ext = range_extreme(_numeric(d, rows, sel, -np.inf if big else np.inf), lo, big)
@@ -137,7 +138,8 @@ def _lifetime(d: FeatureDef, rows: KindRows) -> F64:
     src, agg, sc, st = source_of(d), d.aggregate, scale_of(d), rows.starts
     sel = rows.match(src)
     if agg in (A.DISTINCT, A.COUNT_NEW):
-        return key_cumsum(rows.first_flags(src, d.value or "").astype(np.float64), st)
+        flags, sizes = rows.lifetime_set(src, d.value or "")
+        return sizes if agg is A.DISTINCT else key_cumsum(flags.astype(np.float64), st)
     if agg in (A.SINCE_FIRST, A.SINCE_LAST):
         first = agg is A.SINCE_FIRST
         edge = _per_key(
@@ -191,7 +193,7 @@ def _decayed(d: FeatureDef, rows: KindRows, sel: np.ndarray) -> F64:
 def _replay(plan: KindPlan, rows: KindRows, vals: dict[str, F64]) -> None:
     """Recompute the dirty entities' rows through the compiled online plan."""
     pick = np.nonzero(rows.dirty[rows.kc])[0]
-    frame = rows.frame[pick]
+    frame = rows.cols.df[rows.idx[pick]]
     fields = [c for c in frame.columns if c.startswith("f_")]
     views = frame.select(pl.col(c).alias(c[2:]) for c in fields).to_dicts()
     types = frame["type"].to_list()

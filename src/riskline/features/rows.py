@@ -20,25 +20,76 @@ from riskline.features.kernels import (
     B,
     composite,
     distinct_in_window,
+    key_cumsum,
     key_starts,
     window_start,
 )
 from riskline.features.plan import SET_CAP, Source
-from riskline.features.windows import Distinct
+from riskline.features.windows import Distinct, shrink_seen
 
-__all__ = ["KindRows"]
+__all__ = ["Columns", "KindRows"]
+
+
+class Columns:
+    """Whole-history columns shared by every entity kind: filter masks, values, value codes."""
+
+    def __init__(self, df: pl.DataFrame) -> None:
+        self.df = df
+        self._cache: dict[Any, Any] = {}
+
+    def _memo(self, key: Any, make: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def match(self, src: Source) -> B:
+        """Events whose type and filter match ``src``."""
+
+        def make() -> B:
+            expr = pl.col("type").is_in(list(src[0]))
+            for field, allowed in src[1]:
+                expr = expr & pl.col(f"f_{field}").is_in(list(allowed))
+            return self.df.select(expr.fill_null(False)).to_series().to_numpy()
+
+        out: B = self._memo(("match", src), make)
+        return out
+
+    def values(self, field: str) -> tuple[F64, B]:
+        """A numeric field (NaN where absent) and where it is present."""
+
+        def make() -> tuple[F64, B]:
+            s = self.df[f"f_{field}"]
+            return s.fill_null(np.nan).to_numpy(), s.is_not_null().to_numpy()
+
+        out: tuple[F64, B] = self._memo(("values", field), make)
+        return out
+
+    def codes(self, field: str) -> I64:
+        """An integer per distinct value of a text field (-1 where absent)."""
+
+        def make() -> I64:
+            s = self.df[f"f_{field}"]
+            codes = s.cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1)
+            return codes.to_numpy()
+
+        out: I64 = self._memo(("codes", field), make)
+        return out
 
 
 class KindRows:
     """Rows of one entity kind and the intermediates its features share."""
 
-    def __init__(self, df: pl.DataFrame, kind: str, t: I64, late: B, hz: I64, lateness: int):
-        col = f"k_{kind}"
-        self.frame = df.filter(pl.col(col).is_not_null()).sort([col, "idx"])
-        k = self.frame[col]
-        self.kc: I64 = (k != k.shift(1)).fill_null(True).cast(pl.Int64).cum_sum().to_numpy() - 1
-        self.idx: I64 = self.frame["idx"].to_numpy()
-        self.ts: I64 = self.frame["ts"].to_numpy()
+    def __init__(self, cols: Columns, kind: str, t: I64, late: B, hz: I64, lateness: int):
+        key = cols.df[f"k_{kind}"]
+        present = np.nonzero(key.is_not_null().to_numpy())[0]
+        codes = key.gather(present).cast(pl.Categorical).to_physical().to_numpy()
+        order = np.argsort(codes, kind="stable")
+        self.cols = cols
+        self.idx: I64 = present[order]  # events are frame rows (the frame is in arrival order)
+        sorted_codes = codes[order]
+        self.kc: I64 = np.concatenate(([0], np.cumsum(sorted_codes[1:] != sorted_codes[:-1])))
+        self.kc = self.kc[: len(self.idx)].astype(np.int64)
+        self.ts: I64 = cols.df["ts"].to_numpy()[self.idx]
         self.t, self.late, self.hz = t[self.idx], late[self.idx], hz[self.idx]
         self.size = len(self.idx)
         self.starts = key_starts(self.kc)
@@ -54,25 +105,22 @@ class KindRows:
 
     def match(self, src: Source) -> B:
         """Rows whose event type and filter match ``src``."""
-
-        def make() -> B:
-            expr = pl.col("type").is_in(list(src[0]))
-            for field, allowed in src[1]:
-                expr = expr & pl.col(f"f_{field}").is_in(list(allowed))
-            out: B = self.frame.select(expr.fill_null(False)).to_series().to_numpy()
-            return out
-
-        out: B = self._memo(("match", src), make)
+        out: B = self._memo(("match", src), lambda: self.cols.match(src)[self.idx])
         return out
 
     def values(self, field: str) -> tuple[F64, B]:
         """A numeric field (NaN where absent) and where it is present."""
 
         def make() -> tuple[F64, B]:
-            s = self.frame[f"f_{field}"]
-            return s.fill_null(np.nan).to_numpy(), s.is_not_null().to_numpy()
+            x, present = self.cols.values(field)
+            return x[self.idx], present[self.idx]
 
         out: tuple[F64, B] = self._memo(("values", field), make)
+        return out
+
+    def column(self, name: str) -> list[Any]:
+        """A frame column's values in row order (for the few loops that need Python values)."""
+        out: list[Any] = self.cols.df[name].gather(self.idx).to_list()
         return out
 
     def sums_exact(self, x: F64) -> None:
@@ -111,34 +159,59 @@ class KindRows:
         """
 
         def make() -> tuple[I64, I64, B]:
-            s = self.frame[f"f_{field}"]
-            sel = self.match(src) & s.is_not_null().to_numpy()
+            codes = self.cols.codes(field)[self.idx]
+            sel = self.match(src) & (codes >= 0)
             if windowed:
                 sel &= ~self.late
             rows = np.nonzero(sel)[0]
-            tmp = pl.DataFrame({"r": rows, "k": self.kc[rows], "v": s.filter(pl.Series(sel))})
-            out = tmp.select(
-                pl.col("r").shift(-1).over("k", "v").fill_null(self.size).alias("n"),
-                pl.struct("k", "v").is_first_distinct().alias("f"),
-            )
-            return rows, out["n"].to_numpy(), out["f"].to_numpy()
+            pair = self.kc[rows] * (int(codes.max(initial=0)) + 1) + codes[rows]
+            order = np.argsort(pair, kind="stable")
+            same = pair[order][1:] == pair[order][:-1]
+            nxt = np.full(len(rows), self.size, dtype=np.int64)
+            nxt[order[:-1][same]] = rows[order[1:][same]]
+            first = np.ones(len(rows), dtype=bool)
+            first[order[1:][same]] = False
+            return rows, nxt, first
 
         out: tuple[I64, I64, B] = self._memo(("occ", src, field, windowed), make)
         return out
 
-    def first_flags(self, src: Source, field: str) -> B:
-        """Rows whose value is new to the entity's lifetime set (marks overflowing sets dirty)."""
+    def lifetime_set(self, src: Source, field: str) -> tuple[B, F64]:
+        """Rows whose value is new to the entity's lifetime set, and the set's size after each.
 
-        def make() -> B:
+        Entities with more values than the online cap are run through the online set logic
+        (it forgets the oldest values, which then count as new again).
+        """
+
+        def make() -> tuple[B, F64]:
             rows, _, first = self.occurrences(src, field, False)
             flags = np.zeros(self.size, dtype=bool)
             flags[rows[first]] = True
-            per_key = np.bincount(self.kc[flags], minlength=self.n_keys)
-            self.dirty |= per_key > SET_CAP
-            return flags
+            sizes = key_cumsum(flags.astype(np.float64), self.starts)
+            hot = np.bincount(self.kc[flags], minlength=self.n_keys) > SET_CAP
+            if hot.any():
+                self._lifetime_replay(hot, rows, field, flags, sizes)
+            return flags, sizes
 
-        out: B = self._memo(("first", src, field), make)
+        out: tuple[B, F64] = self._memo(("life", src, field), make)
         return out
+
+    def _lifetime_replay(self, hot: B, rows: I64, field: str, flags: B, sizes: F64) -> None:
+        adds = np.zeros(self.size, dtype=bool)
+        adds[rows] = True
+        xs, kc, ts = self.column(f"f_{field}"), self.kc.tolist(), self.ts.tolist()
+        seen: dict[str, int] = {}
+        key = -1
+        for r in np.nonzero(hot[self.kc])[0].tolist():
+            if kc[r] != key:
+                key, seen = kc[r], {}
+            flags[r] = False
+            if adds[r] and xs[r] not in seen:
+                seen[xs[r]] = ts[r]
+                flags[r] = True
+                if len(seen) > SET_CAP:
+                    shrink_seen(seen, SET_CAP)
+            sizes[r] = len(seen)
 
     def distinct(self, src: Source, field: str, res: int, n: int) -> I64:
         """Windowed distinct counts (marks entities near the set cap dirty)."""
@@ -160,7 +233,7 @@ class KindRows:
         adds = np.zeros(self.size, dtype=bool)
         adds[rows] = True
         pick = np.nonzero(hot[self.kc])[0]
-        xs = self.frame[f"f_{field}"].to_list()
+        xs = self.column(f"f_{field}")
         kc, ts, t, hz = self.kc.tolist(), self.ts.tolist(), self.t.tolist(), self.hz.tolist()
         key, d = -1, Distinct(n)
         for r in pick.tolist():
