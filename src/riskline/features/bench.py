@@ -1,7 +1,9 @@
 """Benchmarks of the feature engine (not tests): ``python -m riskline.features.bench [N]``.
 
-Measures, with the full default catalog: online update+read events/s and per-event latency
-percentiles, memory per entity with state, point-in-time batch events/s, and side by side the
+Measures, with the full default catalog, side by side in one run: online update+read events/s
+and per-event latency percentiles (wall and thread CPU time; the machine may be shared, see
+``machine``), memory per entity with state, the vectorised point-in-time batch (with its
+event-to-column extraction shown apart, and the replay path on a slice, checked equal), and the
 naive per-event SQL approach (SQLite) on a slice, checking that every value is equal.
 """
 
@@ -11,15 +13,17 @@ import gc
 import itertools
 import json
 import math
+import os
 import sys
 import time
 import tracemalloc
 from typing import Any
 
 from riskline.events.types import Event
-from riskline.features.batch import compute_batch
+from riskline.features.batch import compute_batch, compute_batch_replay
 from riskline.features.catalog import Catalog
 from riskline.features.default import default_catalog
+from riskline.features.frame import event_frame
 from riskline.features.naive import NaiveSqlFeatures
 from riskline.features.online import OnlineFeatures
 from riskline.features.stores import MemoryStore
@@ -40,25 +44,34 @@ def load_events(n_events: int, source: str = "synth", seed: int = 0) -> list[Eve
     return generate_history(n_events, seed=seed, n_accounts=max(200, n_events // 25))
 
 
+def _pct(xs: list[int], q: float) -> float:
+    """The ``q`` quantile of sorted nanoseconds, in milliseconds."""
+    return round(xs[min(len(xs) - 1, math.ceil(len(xs) * q))] / 1e6, 4)
+
+
 def _online(catalog: Catalog, events: list[Event]) -> dict[str, Any]:
     online = OnlineFeatures(catalog, MemoryStore(), sweep_every=0)
-    lat = []
-    clock = time.perf_counter_ns
+    lat, cpu_lat = [], []
+    clock, tclock = time.perf_counter_ns, time.thread_time_ns
     gc.collect()
-    cpu0, wall0 = time.process_time(), time.perf_counter()
+    cpu0, wall0 = time.thread_time(), time.perf_counter()
     for e in events:
-        t = clock()
+        t, c = clock(), tclock()
         online.process(e)
+        cpu_lat.append(tclock() - c)
         lat.append(clock() - t)
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    cpu, wall = time.thread_time() - cpu0, time.perf_counter() - wall0
     lat.sort()
+    cpu_lat.sort()
     return {
         "events": len(events),
         "features": len(catalog),
         "events_per_s_cpu": round(len(events) / cpu),
         "events_per_s_wall": round(len(events) / wall),
-        "p50_ms": round(lat[len(lat) // 2] / 1e6, 4),
-        "p99_ms": round(lat[min(len(lat) - 1, math.ceil(len(lat) * 0.99))] / 1e6, 4),
+        "p50_ms": _pct(lat, 0.5),
+        "p99_ms": _pct(lat, 0.99),
+        "p50_cpu_ms": _pct(cpu_lat, 0.5),
+        "p99_cpu_ms": _pct(cpu_lat, 0.99),
         "entities": len(online.store.states) if isinstance(online.store, MemoryStore) else None,
     }
 
@@ -77,15 +90,35 @@ def _memory(catalog: Catalog, events: list[Event]) -> dict[str, Any]:
     return {"events": len(events), "entities": n, "bytes_per_entity": round(used / n)}
 
 
-def _batch(catalog: Catalog, events: list[Event]) -> dict[str, Any]:
+def _batch(catalog: Catalog, events: list[Event], replay_events: int) -> dict[str, Any]:
+    """The vectorised batch path; its event-to-column extraction alone; replay on a slice."""
     gc.collect()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     df = compute_batch(catalog, events)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    c0 = time.process_time()
+    event_frame(catalog, events)
+    extract = time.process_time() - c0
+    head = events[:replay_events]
+    c0 = time.process_time()
+    slow = compute_batch_replay(catalog, head)
+    replay = time.process_time() - c0
+    fast = df.head(len(head))
+    mismatches = sum(
+        1
+        for name in slow.columns[1:]
+        for a, b in zip(slow[name].to_list(), fast[name].to_list(), strict=True)
+        if not ((a is None and b is None) or (a is not None and b is not None and _same(b, a)))
+    )
     return {
         "rows": df.height,
         "events_per_s_cpu": round(len(events) / cpu),
         "events_per_s_wall": round(len(events) / wall),
+        "extraction_cpu_s": round(extract, 3),
+        "events_per_s_cpu_after_extraction": round(len(events) / max(1e-9, cpu - extract)),
+        "replay_events": len(head),
+        "replay_events_per_s_cpu": round(len(head) / replay),
+        "replay_mismatches": mismatches,
     }
 
 
@@ -140,7 +173,8 @@ def run(
         "python_loop_10M_cpu_s": calibrate(),
         "online": _online(catalog, events),
         "memory": _memory(catalog, events[: min(len(events), 50_000)]),
-        "batch": _batch(catalog, events),
+        "machine": {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)},
+        "batch": _batch(catalog, events, min(len(events), 10_000)),
         "naive_sql": _naive(catalog, events[:naive_events]),
     }
 
