@@ -34,8 +34,12 @@ _UPDATE_LINE = (
 class SqlStore:
     """Implements the engine's store on any SQLAlchemy engine; every write is one transaction."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, line_cache_owners: int = 500_000) -> None:
         self.engine = engine
+        self.line_cache_owners = line_cache_owners
+        self._lines: dict[str, tuple[CreditLine, ...]] = {}
+        """Write-through cache of line states by owner (this store is the writer); emptied on
+        any failed commit, and every update is still checked against the stored version."""
 
     # -- ledger ---------------------------------------------------------------
     def find_events(self, event_ids: Sequence[str]) -> Mapping[str, StoredEvent]:
@@ -112,15 +116,40 @@ class SqlStore:
     # -- lines ----------------------------------------------------------------
     def lines_for(self, owner_ids: Iterable[str]) -> list[CreditLine]:
         """Every line of those owners."""
-        ids = list(dict.fromkeys(owner_ids))
         out: list[CreditLine] = []
-        with self.engine.connect() as conn:
-            for i in range(0, len(ids), _CHUNK):
-                q = select(tb.credit_lines).where(
-                    tb.credit_lines.c.owner_id.in_(ids[i : i + _CHUNK])
-                )
-                out.extend(_line(r) for r in conn.execute(q).mappings())
+        missing: list[str] = []
+        for owner in dict.fromkeys(owner_ids):
+            hit = self._lines.get(owner)
+            if hit is None:
+                missing.append(owner)
+            else:
+                out.extend(hit)
+        if missing:
+            found = self._load_lines(missing)
+            if len(self._lines) + len(found) > self.line_cache_owners:
+                self._lines.clear()
+            self._lines.update(found)
+            out.extend(line for lines in found.values() for line in lines)
         return out
+
+    def _load_lines(self, owners: list[str]) -> dict[str, tuple[CreditLine, ...]]:
+        found: dict[str, list[CreditLine]] = {o: [] for o in owners}
+        with self.engine.connect() as conn:
+            for i in range(0, len(owners), _CHUNK):
+                q = select(tb.credit_lines).where(
+                    tb.credit_lines.c.owner_id.in_(owners[i : i + _CHUNK])
+                )
+                for r in conn.execute(q).mappings():
+                    found[r["owner_id"]].append(_line(r))
+        return {o: tuple(v) for o, v in found.items()}
+
+    def _cache_lines(self, lines: Iterable[CreditLine]) -> None:
+        for line in lines:
+            cached = self._lines.get(line.owner_id)
+            if cached is not None:
+                by_product = {ln.product: ln for ln in cached}
+                by_product[line.product] = line
+                self._lines[line.owner_id] = tuple(by_product.values())
 
     def get_line(self, line_id: str) -> CreditLine:
         """One line, or :class:`NotFound`."""
@@ -165,36 +194,36 @@ class SqlStore:
         """Write a whole batch in one transaction, or nothing."""
         if not batch.events and not batch.changes and not batch.lines:
             return
-        now = datetime.now(UTC)
         try:
             with self.engine.begin() as conn:
-                if batch.events:
-                    conn.execute(
-                        tb.events.insert(), [_event_row(entry, now) for entry in batch.events]
-                    )
-                if batch.decisions:
-                    conn.execute(tb.decisions.insert(), [_decision_row(d) for d in batch.decisions])
-                self._write_lines(conn, batch)
-                if batch.changes:
-                    conn.execute(tb.line_history.insert(), [_change_row(c) for c in batch.changes])
-                if batch.accounts:
-                    conn.execute(
-                        self._insert_ignore(tb.accounts),
-                        [
-                            {
-                                "account_id": a,
-                                "person_id": p,
-                                "opened_at": datetime.fromisoformat(at),
-                            }
-                            for a, p, at in batch.accounts
-                        ],
-                    )
+                self._write(conn, batch, datetime.now(UTC))
         except IntegrityError as err:
+            self._lines.clear()
             raise Conflict(
                 f"a concurrent writer stored part of this batch first: {err.orig}"
             ) from err
         except DBAPIError as err:
+            self._lines.clear()
             raise Unavailable(f"database error, nothing was written: {err.orig}") from err
+        except Exception:
+            self._lines.clear()
+            raise
+        self._cache_lines(batch.lines.values())
+
+    def _write(self, conn: Any, batch: Batch, now: datetime) -> None:
+        if batch.events:
+            self._bulk_insert(conn, tb.events, [_event_row(entry, now) for entry in batch.events])
+        if batch.decisions:
+            self._bulk_insert(conn, tb.decisions, [_decision_row(d) for d in batch.decisions])
+        self._write_lines(conn, batch)
+        if batch.changes:
+            conn.execute(tb.line_history.insert(), [_change_row(c) for c in batch.changes])
+        if batch.accounts:
+            accounts = [
+                {"account_id": a, "person_id": p, "opened_at": datetime.fromisoformat(at)}
+                for a, p, at in batch.accounts
+            ]
+            conn.execute(self._insert_ignore(tb.accounts), accounts)
 
     def _write_lines(self, conn: Any, batch: Batch) -> None:
         new = [ln for lid, ln in batch.lines.items() if lid in batch.new_lines]
@@ -218,6 +247,22 @@ class SqlStore:
         )
         self.commit(batch)
 
+    def _bulk_insert(self, conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+        """executemany straight on the driver: the hot tables skip per-row SQLAlchemy binding.
+
+        Timestamps become the column type's storage form here (ISO-8601 UTC text on SQLite).
+        """
+        names = list(rows[0])
+        sqlite = self.engine.dialect.name == "sqlite"
+        mark = "?" if sqlite else "%s"
+        marks = ", ".join([mark] * len(names))
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
+        stamps = {n for n in names if isinstance(table.c[n].type, tb.UtcDateTime)}
+        tuples = [
+            tuple(_stored(r[n], sqlite) if n in stamps else r[n] for n in names) for r in rows
+        ]
+        conn.exec_driver_sql(sql, tuples)
+
     def _insert_ignore(self, table: Any) -> Any:
         if self.engine.dialect.name == "postgresql":
             return postgresql.insert(table).on_conflict_do_nothing()
@@ -236,6 +281,14 @@ def _event_row(entry: LedgerEntry, now: datetime) -> dict[str, Any]:
         "decision_id": entry.decision_id,
         "payload": entry.payload,
     }
+
+
+def _stored(value: datetime, sqlite: bool) -> Any:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    if not sqlite:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 def _decision_row(d: Decision) -> dict[str, Any]:
