@@ -8,18 +8,21 @@ context-only policy, credit lines, group commit), to show what the loop itself c
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from riskline.bench.common import percentiles, temp_settings
+from riskline.config import Settings
 from riskline.decisioning import ModelSignals
 from riskline.events import Event
 from riskline.runtime import Runtime, build_runtime
 
-__all__ = ["CORE_POLICY", "NoFeatures", "bench_engine"]
+__all__ = ["CORE_POLICY", "NoFeatures", "bench_engine", "core_runtime"]
 
 CORE_POLICY = {
     "version": "bench-core",
@@ -61,10 +64,13 @@ class NoFeatures:
 
 
 def _runtime(pipeline: str) -> Runtime:
-    settings, folder = temp_settings()
-    if pipeline == "full":
-        return build_runtime(settings)
-    policy_path = folder / "core-policy.yaml"
+    settings, _ = temp_settings()
+    return build_runtime(settings) if pipeline == "full" else core_runtime(settings)
+
+
+def core_runtime(settings: Settings) -> Runtime:
+    """A runtime with the decision-loop core only (context policy, no detectors)."""
+    policy_path = Path(tempfile.mkdtemp(prefix="riskline-core-")) / "core-policy.yaml"
     policy_path.write_text(yaml.safe_dump(CORE_POLICY))
     core = settings.model_copy(update={"policy_path": policy_path})
     return build_runtime(

@@ -56,14 +56,15 @@ async def _drive(
         return time.perf_counter() - started, lat, errors
 
 
-def _serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+def _serve(settings: Settings, port: int, module: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "RISKLINE_DATABASE_URL": settings.database_url,
         "RISKLINE_PII_SECRET": settings.pii_secret.get_secret_value(),
         "RISKLINE_PORT": str(port),
     }
-    server = subprocess.Popen([sys.executable, "-m", "riskline", "serve"], env=env)
+    args = ["serve"] if module == "riskline" else []
+    server = subprocess.Popen([sys.executable, "-m", module, *args], env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -78,18 +79,28 @@ def _serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
 def bench_http(
     events: Sequence[dict[str, Any]], concurrency: int = 32, batch: int = 50
 ) -> dict[str, Any]:
-    """Single-event and batched requests against ``riskline serve`` in its own process.
+    """Single-event and batched requests against a server in its own process.
 
-    The server runs the full pipeline on durable SQLite; the client (this process) is an
-    asyncio httpx client on loopback, so client and server each get a core.
+    ``full`` is ``riskline serve`` (every detector); ``core`` is the decision loop alone
+    (``python -m riskline.bench.serve_core``). Both on durable SQLite; the client (this
+    process) is an asyncio httpx client on loopback, so client and server each get a core.
     """
+    return {
+        pipeline: _bench_server(events, concurrency, batch, module)
+        for pipeline, module in (("full", "riskline"), ("core", "riskline.bench.serve_core"))
+    }
+
+
+def _bench_server(
+    events: Sequence[dict[str, Any]], concurrency: int, batch: int, module: str
+) -> dict[str, Any]:
     settings, _ = temp_settings()
     db = connect(settings.database_url)
     upgrade(db)
     _, token = KeyStore(db).create("bench", "ingest")
     db.dispose()
     port = _free_port()
-    server = _serve(settings, port)
+    server = _serve(settings, port, module)
     url = f"http://127.0.0.1:{port}/v1/events"
     try:
         single = [_wire(e, 0) for e in events[:3000]]
