@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from operator import attrgetter
 
 import numpy as np
 import polars as pl
@@ -51,14 +52,16 @@ def compute_batch_fast(
     hz = (np.maximum.accumulate(ts) if len(ts) else ts) - lat
     late = ts < hz
     t = np.where(late, hz, ts)
-    plans = compile_catalog(catalog)
-    cols: dict[str, pa.Array] = {"event_id": pa.array([e.event_id for e in evs], pa.string())}
+    ids = list(map(attrgetter("event_id"), evs))
+    cols: dict[str, pa.Array] = {"event_id": pa.array(ids, pa.string())}
     n, shared = len(evs), Columns(df)
-    for kind, plan in plans.items():
+    plans: dict[str, KindPlan] = {}
+    for kind in dict.fromkeys(d.entity for d in catalog):
         rows = KindRows(shared, kind, t, late, hz, lat)
         vals = _kind_values(catalog, kind, rows)
         if rows.dirty.any():
-            _replay(plan, rows, vals)
+            plans = plans or compile_catalog(catalog)
+            _replay(plans[kind], rows, vals)
         missing = np.ones(n, dtype=bool)
         missing[rows.idx] = False
         for name, v in vals.items():
