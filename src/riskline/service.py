@@ -52,6 +52,8 @@ class Ingestor:
         self.engine = engine
         self.max_group_events = max_group_events
         self.linger = linger
+        self.groups = 0
+        self.grouped_requests = 0
         self._queue: queue.Queue[_Job | _Call | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="riskline-writer", daemon=True)
         self._thread.start()
@@ -124,6 +126,8 @@ class Ingestor:
         return jobs, None
 
     def _group(self, jobs: list[_Job]) -> None:
+        self.groups += 1
+        self.grouped_requests += len(jobs)
         if len(jobs) == 1:
             self._one(jobs[0])
             return

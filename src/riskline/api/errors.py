@@ -16,7 +16,7 @@ __all__ = ["install_error_handlers"]
 log = logging.getLogger(__name__)
 
 
-def _riskline(_: Request, exc: Exception) -> JSONResponse:
+async def _riskline(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RisklineError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     if exc.status == 503:
@@ -24,7 +24,7 @@ def _riskline(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
 
 
-def _validation(_: Request, exc: Exception) -> JSONResponse:
+async def _validation(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = [
         {
@@ -40,14 +40,14 @@ def _validation(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _http(_: Request, exc: Exception) -> JSONResponse:
+async def _http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     return JSONResponse(
         {"error": "http_error", "message": str(exc.detail)}, status_code=exc.status_code
     )
 
 
-def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error: %s", type(exc).__name__)
     return JSONResponse({"error": "internal_error", "message": "internal error"}, status_code=500)
 
