@@ -102,3 +102,21 @@ def test_cli_reports_bad_configuration(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("RISKLINE_DATABASE_URL", "mysql://nope")
     result = CliRunner().invoke(app, ["db", "upgrade"])
     assert result.exit_code == 2 and "unsupported database" in result.stderr
+
+
+def test_wrk_output_is_parsed() -> None:
+    from riskline.bench.wrk import _find, _latency
+
+    sample = """Running 10s test @ http://127.0.0.1:1
+  Latency Distribution
+     50%   46.04ms
+     75%   60.00ms
+     99%  1.20s
+  6808 requests in 10.06s, 3.59MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:    676.76
+"""
+    assert _latency(sample, 50) == 46040.0
+    assert _latency(sample, 99) == 1_200_000.0
+    assert _find(r"Requests/sec:\\s+([\\d.]+)", sample) == "676.76"
+    assert _find(r"Non-2xx or 3xx responses:\\s+(\\d+)", sample, "0") == "3"

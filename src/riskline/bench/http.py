@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from riskline.bench.common import percentiles, temp_settings
+from riskline.bench.wrk import run_wrk, wrk_available
 from riskline.config import Settings
 from riskline.storage import KeyStore, connect, upgrade
 
@@ -108,8 +109,13 @@ def _bench_server(
             {"events": [_wire(e, 1) for e in events[i : i + batch]]}
             for i in range(0, len(events), batch)
         ]
+        first = (
+            run_wrk(f"http://127.0.0.1:{port}", token, connections=concurrency)
+            if wrk_available()
+            else _measure(url, token, single, concurrency, 1)
+        )
         return {
-            "single": _measure(url, token, single, concurrency, 1),
+            "single": first,
             "batched": _measure(url, token, batches, max(2, concurrency // 4), batch),
         }
     finally:
