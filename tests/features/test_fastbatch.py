@@ -106,3 +106,18 @@ def test_range_extreme_matches_brute_force() -> None:
 def test_empty_history_gives_an_empty_frame() -> None:
     df = compute_batch_fast(default_catalog(), [])
     assert df.height == 0 and df.columns[0] == "event_id"
+
+
+def test_in_order_history_needs_no_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-order streams below the set caps are computed by columns alone (the fast path)."""
+    import riskline.features.fastbatch as fastbatch
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("an entity was replayed")
+
+    monkeypatch.setattr(fastbatch, "_replay", refuse)
+    events = generate_history(800, seed=4, n_accounts=50, disorder=0.0)
+    events.sort(key=lambda e: e.occurred_at)  # the generator registers merchants out of order
+    df = compute_batch_fast(default_catalog(), events)
+    assert df.height == 800
+    assert df["account.spend_30d"].drop_nulls().max() > 0
