@@ -118,5 +118,5 @@ Requests/sec:    676.76
 """
     assert _latency(sample, 50) == 46040.0
     assert _latency(sample, 99) == 1_200_000.0
-    assert _find(r"Requests/sec:\\s+([\\d.]+)", sample) == "676.76"
-    assert _find(r"Non-2xx or 3xx responses:\\s+(\\d+)", sample, "0") == "3"
+    assert _find(r"Requests/sec:\s+([\d.]+)", sample) == "676.76"
+    assert _find(r"Non-2xx or 3xx responses:\s+(\d+)", sample, "0") == "3"
