@@ -4,10 +4,11 @@ Every feature of every (event, entity) pair is computed from whole columns (runn
 window starts by binary search, sparse-table minima/maxima, first-occurrence flags, interval
 counting for distinct values), reproducing the online semantics exactly: arrival order,
 bucketed windows, the lateness rule (late events skip windows and read at the horizon) and
-entity resolution. Two things are not vectorised: decayed sums run their recurrence in a loop
-over the matching rows (the float operations must be the online ones), and entities whose
-buckets go back in time, or whose value sets reach the online cap, are replayed through the
-compiled online plan (see :class:`~riskline.features.rows.KindRows`).
+entity resolution. Not vectorised: decayed sums run their recurrence in a loop over the
+matching rows (the float operations must be the online ones); value sets over the online cap
+run the online set logic for those entities; entities whose buckets go back in time (events
+out of order across a bucket edge) are replayed through the compiled online plan (see
+:class:`~riskline.features.rows.KindRows`).
 
 >>> from riskline.features import default_catalog
 >>> from riskline.features.synth import generate_history

@@ -2,9 +2,10 @@
 
 Rows are the (event, entity) pairs of one kind sorted by (entity, arrival). Masks, value
 arrays, window starts and first-occurrence flags are computed once and shared by the features
-that read them. Entities the vectorised formulas cannot reproduce exactly (buckets going back
-in time within the entity, value sets reaching the online engine's cap) are marked ``dirty``
-and replayed through the compiled online plan instead.
+that read them. Value sets of entities that reach the online engine's cap run the online set
+logic itself (it forgets values). Entities the formulas cannot reproduce exactly (buckets going
+back in time within the entity; non-integer or huge sums) are marked ``dirty`` and replayed
+through the compiled online plan instead.
 """
 
 from __future__ import annotations
