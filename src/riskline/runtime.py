@@ -6,6 +6,7 @@ implementations together.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 from collections.abc import Mapping, Sequence
@@ -16,14 +17,14 @@ from sqlalchemy import Engine as SqlEngine
 
 from riskline.clock import Clock, SystemClock
 from riskline.config import DEV_PII_SECRET, Settings
-from riskline.credit import BandTable, FixedScore
+from riskline.credit import BandTable, FixedScore, ScoreProvider
 from riskline.decisioning import Engine, FeatureSource, GraphSource, ModelSignals, Policy
 from riskline.events import Event, PiiHasher
 from riskline.rules import EXAMPLE_RULESET
 from riskline.service import Ingestor
 from riskline.storage import KeyStore, SqlListStore, SqlStore, connect, upgrade
 
-__all__ = ["Runtime", "build_runtime", "default_features", "load_models"]
+__all__ = ["Runtime", "build_runtime", "default_features", "load_models", "load_scorer"]
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,8 @@ def load_models(settings: Settings) -> ModelSignals:
             continue
         loaded[f"{name}:{channel}"] = registry.load(name, version)[0]
         versions[f"model.{name}" if channel == "active" else f"model.{name}.{channel}"] = version
+    with contextlib.suppress(ModelNotFound):
+        versions["model.scorecard"] = registry.active("scorecard")
     anomaly = loaded.get("anomaly:active")
     if anomaly is not None and getattr(anomaly, "forest_", None) is not None:
         from riskline.scoring.fast_iforest import FastForest
@@ -146,6 +149,32 @@ def load_models(settings: Settings) -> ModelSignals:
         anomaly=anomaly,
         versions=versions,
     )
+
+
+class _ScorecardScore:
+    """The registry's active scorecard as the engine's credit score (points from features)."""
+
+    def __init__(self, card: Any, version: str) -> None:
+        self.card = card
+        self.version = version
+
+    def score(self, owner_id: str, features: Mapping[str, float]) -> float:
+        row = {name: features.get(name) for name in self.card.features}
+        return float(self.card.score([row])[0])
+
+
+def load_scorer(settings: Settings) -> ScoreProvider:
+    """The active scorecard from the registry, or the placeholder score."""
+    from riskline.scoring import ModelNotFound, ModelRegistry
+
+    if not settings.model_dir.is_dir():
+        return FixedScore()
+    registry = ModelRegistry(settings.model_dir)
+    try:
+        card, meta = registry.load("scorecard")
+    except ModelNotFound:
+        return FixedScore()
+    return _ScorecardScore(card, meta.version)
 
 
 def _bands(settings: Settings) -> BandTable:
@@ -162,6 +191,7 @@ def build_runtime(
     models: ModelSignals | None = None,
     graph: GraphSource | None = None,
     analyst_rules: bool = True,
+    scorer: ScoreProvider | None = None,
 ) -> Runtime:
     """Connect, migrate, load policy, replay the ledger into feature state, start the writer."""
     if settings.pii_secret.get_secret_value() == DEV_PII_SECRET:
@@ -179,7 +209,7 @@ def build_runtime(
         bands=BandTable.from_file(settings.bands_path)
         if settings.bands_path
         else BandTable.default(),
-        scorer=FixedScore(),
+        scorer=load_scorer(settings) if scorer is None else scorer,
         clock=clock or SystemClock(),
         models=load_models(settings) if models is None else models,
         graph=_GraphAdapter() if graph is None else graph,

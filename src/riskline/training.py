@@ -19,12 +19,36 @@ import numpy as np
 import polars as pl
 
 from riskline.errors import InvalidInput
-from riskline.events import Event, PiiHasher, parse_event
+from riskline.events import (
+    AccountOpened,
+    BillOverdue,
+    Channel,
+    Event,
+    LoanApplication,
+    PiiHasher,
+    parse_event,
+)
 from riskline.features import default_catalog
 from riskline.features.batch import compute_batch
-from riskline.scoring import AnomalyModel, GbdtModel, ModelRegistry, binary_metrics, time_split
+from riskline.scoring import (
+    AnomalyModel,
+    GbdtModel,
+    ModelRegistry,
+    Scorecard,
+    binary_metrics,
+    time_split,
+)
 
-__all__ = ["TrainedModels", "fraud_labels", "load_world_frame", "train_on_world", "world_frame"]
+__all__ = [
+    "TrainedModels",
+    "TrainedScorecard",
+    "credit_frame",
+    "fraud_labels",
+    "load_world_frame",
+    "train_on_world",
+    "train_scorecard_on_world",
+    "world_frame",
+]
 
 _SECRET = b"training-only-secret"
 
@@ -126,3 +150,73 @@ def load_world_frame(world_dir: Path) -> pl.DataFrame:
 
     world = load_world(world_dir)
     return world_frame(world.events(), world.labels)
+
+
+OVERDUE_DAYS = 1
+HORIZON_DAYS = 90
+
+
+def credit_frame(events: Iterable[dict[str, Any]]) -> pl.DataFrame:
+    """Point-in-time features at each credit request (account opening, internal application),
+    labeled 1 when the account has an overdue bill within the next 90 days."""
+    hasher = PiiHasher(_SECRET)
+    parsed: list[Event] = [parse_event(w, hasher) for w in events]
+    frame = compute_batch(default_catalog(), parsed)
+    overdue: dict[str, list[float]] = {}
+    for e in parsed:
+        if isinstance(e, BillOverdue) and e.days_overdue >= OVERDUE_DAYS:
+            overdue.setdefault(e.account_id, []).append(e.occurred_at.timestamp())
+    keep, ts, y = [], [], []
+    horizon = HORIZON_DAYS * 86400.0
+    for i, e in enumerate(parsed):
+        asks = isinstance(e, AccountOpened) or (
+            isinstance(e, LoanApplication) and e.channel is Channel.INTERNAL
+        )
+        if not asks:
+            continue
+        t = e.occurred_at.timestamp()
+        later = overdue.get(getattr(e, "account_id", ""), [])
+        keep.append(i)
+        ts.append(t)
+        y.append(1.0 if any(t < o <= t + horizon for o in later) else 0.0)
+    return frame[keep].with_columns(pl.Series("ts", ts), pl.Series("label", y))
+
+
+def train_scorecard_on_world(frame: pl.DataFrame, registry: ModelRegistry) -> TrainedScorecard:
+    """Fit a WOE scorecard (oldest 70 %), report on the newest 30 %, register and activate it.
+
+    Columns that never vary at credit requests (always missing or constant) are left out.
+    """
+    y = frame["label"].to_numpy().astype(np.int_)
+    if y.sum() < 20:
+        raise InvalidInput(f"only {int(y.sum())} credit requests went overdue; need 20")
+    train, test = time_split(frame["ts"].to_numpy(), [0.7, 0.3])
+    fit = frame[train]
+    candidates = [c for c in frame.columns if c not in ("event_id", "ts", "label")]
+    features = [c for c in candidates if fit[c].fill_nan(None).drop_nulls().n_unique() > 1]
+    x = frame.select(features)
+    card = Scorecard().fit(x[train], y[train])
+    report = card.report(x[train], y[train], x[test], y[test])
+    metrics = {**report.test.as_dict(), "psi": report.psi}
+    ts = frame["ts"].to_numpy()
+    window = (_iso(ts[train].min()), _iso(ts[train].max()))
+    meta = registry.register(
+        "scorecard",
+        card,
+        kind="scorecard",
+        features=card.features,
+        data_window=window,
+        metrics=metrics,
+    )
+    registry.set_active("scorecard", meta.version)
+    return TrainedScorecard(meta.version, metrics, int(y.size), int(y.sum()))
+
+
+@dataclass(frozen=True, slots=True)
+class TrainedScorecard:
+    """A registered, active scorecard and its test figures."""
+
+    version: str
+    metrics: Mapping[str, float]
+    rows: int
+    positives: int

@@ -12,7 +12,7 @@ import pytest
 from riskline.clock import FixedClock
 from riskline.config import Settings
 from riskline.decisioning import ModelSignals, Outcome
-from riskline.events import parse_event
+from riskline.events import Product, parse_event
 from riskline.runtime import build_runtime, load_models
 from riskline.scoring import GbdtModel, ModelRegistry
 from tests.conftest import ScriptedFeatures
@@ -99,3 +99,40 @@ def test_registry_round_trip_into_the_engine(tmp_path: Path, settings: Settings)
         signals.score({"account.payments_1d": -3.0}),
     )
     assert high["score.fraud"] > low["score.fraud"]
+
+
+def test_active_scorecard_sets_the_limit_band(tmp_path: Path, settings: Settings) -> None:
+    import polars as pl
+
+    from riskline.scoring import Scorecard
+
+    rng = np.random.default_rng(5)
+    inquiries = rng.integers(0, 12, size=2000).astype(float)
+    bad = (rng.random(2000) < 0.05 + 0.06 * inquiries).astype(int)
+    card = Scorecard().fit(pl.DataFrame({"person.bureau_inquiries_30d": inquiries}), bad)
+    registry = ModelRegistry(tmp_path / "models")
+    meta = registry.register(
+        "scorecard",
+        card,
+        kind="scorecard",
+        features=card.features,
+        data_window=("a", "b"),
+        metrics={},
+    )
+    registry.set_active("scorecard", meta.version)
+    scored = settings.model_copy(update={"model_dir": tmp_path / "models"})
+    features = ScriptedFeatures()
+    rt = build_runtime(scored, features=features)
+    try:
+        good = rt.engine.scorer.score("a", {"person.bureau_inquiries_30d": 0.0})
+        poor = rt.engine.scorer.score("a", {"person.bureau_inquiries_30d": 11.0})
+        assert good > poor
+        opened = parse_event(wire("account_opened"), rt.hasher)
+        features.values[opened.event_id] = {"person.bureau_inquiries_30d": 0.0}
+        d = rt.engine.process(opened)
+        assert d.scores["credit_score"] == pytest.approx(good, rel=1e-9)
+        assert d.versions["model.scorecard"] == "v1"
+        limit = next(a.limit for a in d.actions if a.kind.value == "open_line")
+        assert limit == rt.engine.bands.limit_for(d.scores["credit_score"], Product.REVOLVING)
+    finally:
+        rt.close()

@@ -67,19 +67,35 @@ def _print_metrics(title: str, metrics: Mapping[str, float]) -> None:
 @train_app.command("scorecard")
 def train_scorecard(
     data: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="CSV or Parquet history")
-    ],
-    target: Annotated[str, typer.Option(help="0/1 column: 1 = bad")],
-    time_col: Annotated[str, typer.Option("--time", help="Time column for the temporal split")],
-    features: Annotated[
-        str | None, typer.Option(help="Comma-separated columns (default: all others)")
+        Path | None, typer.Argument(help="CSV or Parquet history (or use --world)")
     ] = None,
+    world: Annotated[
+        Path | None, typer.Option(help="A world folder: target = 30+ days overdue")
+    ] = None,
+    target: Annotated[str | None, typer.Option(help="0/1 column of DATA: 1 = bad")] = None,
+    time_col: Annotated[str | None, typer.Option("--time", help="Time column of DATA")] = None,
+    features: Annotated[str | None, typer.Option(help="Comma-separated columns of DATA")] = None,
     mapping: Annotated[
         list[str] | None, typer.Option("--map", help="THEIR_COLUMN=OUR_NAME")
     ] = None,
 ) -> None:
-    """WOE scorecard (optbinning + logistic regression -> points); AUC, KS, Gini, PSI."""
+    """WOE scorecard (optbinning + logistic regression -> points); AUC, KS, Gini, PSI.
+
+    With --world it is trained on the engine's own features and activated: the engine's
+    credit score (and so the limit band) then comes from it.
+    """
+    from riskline.scoring import ModelRegistry
+    from riskline.sim import load_world
+    from riskline.training import credit_frame, train_scorecard_on_world
+
     with handle_errors():
+        if world is not None:
+            frame = credit_frame(load_world(world).events())
+            trained = train_scorecard_on_world(frame, ModelRegistry(load_settings().model_dir))
+            _print_metrics(f"scorecard {trained.version} (active)", trained.metrics)
+            return
+        if data is None or target is None or time_col is None:
+            raise InvalidInput("give --world DIR, or DATA with --target and --time")
         _from_history(data, target, time_col, features, mapping or [], "scorecard")
 
 

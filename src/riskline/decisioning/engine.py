@@ -213,7 +213,7 @@ class Engine:
         product = product_of(event)
         line = book.get(owner, product) if owner and product else None
         values = {**self._observe(event), **event_features(event, line)}
-        score = self.scorer.score(owner or event.subject, values)
+        score = self._credit_score(event, owner, values)
         model_scores = self.models.score(values, event.type)
         dsl = {**values, **model_scores, **event_ids(event)}
         verdict = self._rules(event, dsl)
@@ -243,7 +243,9 @@ class Engine:
             outcome=outcome,
             reasons=tuple(reasons),
             actions=tuple(actions),
-            scores=MappingProxyType({"credit_score": score, **model_scores}),
+            scores=MappingProxyType(
+                {**({"credit_score": score} if score is not None else {}), **model_scores}
+            ),
             features=MappingProxyType(values),
             versions=self.versions,
             occurred_at=event.occurred_at,
@@ -253,6 +255,13 @@ class Engine:
         )
         _record(book.batch, event, encoded, decision)
         return decision
+
+    def _credit_score(
+        self, event: t.Event, owner: str | None, values: Mapping[str, float]
+    ) -> float | None:
+        """The credit score, computed only where it sets a limit (new account, application)."""
+        asks = isinstance(event, t.AccountOpened | t.LoanApplication | t.EnterpriseLoanApplication)
+        return self.scorer.score(owner or event.subject, values) if asks else None
 
     def _rules(self, event: t.Event, values: Mapping[str, object]) -> RulesVerdict | None:
         if self.rules is None:
@@ -295,11 +304,13 @@ class Engine:
         event: t.Event,
         outcome: Outcome,
         book: LineBook,
-        score: float,
+        score: float | None,
         owner: str | None,
     ) -> list[Action]:
         """Open requested lines; draw or repay on approved money movements."""
-        opened = open_line_for(event, outcome, book, self.bands, score)
+        opened = (
+            open_line_for(event, outcome, book, self.bands, score) if score is not None else None
+        )
         if opened is not None:
             return [opened]
         if owner is None or outcome is not Outcome.APPROVE:
