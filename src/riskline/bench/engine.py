@@ -126,7 +126,7 @@ def _run(events: Sequence[Event], batch: int, pipeline: str) -> dict[str, Any]:
 
 
 def bench_engine(
-    events: Sequence[Event], batch: int = 256, baseline_events: int = 2000
+    events: Sequence[Event], batch: int = 1024, baseline_events: int = 2000
 ) -> dict[str, Any]:
     """Durable SQLite (WAL, fsync on commit) for every run.
 

@@ -109,13 +109,17 @@ class Engine:
                 f"policy {policy.version} reads unknown features: {', '.join(unknown)}"
             )
         self.policy = policy.bind(self.schema)
+        self._reads_ids = self.rules is not None or any(
+            f in ID_SCHEMA for f in self.policy.features
+        )
         self._versions = {"policy": policy.version, "bands": bands.version, **self.models.versions}
+        self._fixed_versions = MappingProxyType(self._versions)
 
     @property
     def versions(self) -> Mapping[str, str]:
         """Versions of the policy, band table, models and rule set in use now."""
         if self.rules is None:
-            return MappingProxyType(self._versions)
+            return self._fixed_versions
         return MappingProxyType({**self._versions, "rules": self.rules.current.version})
 
     def process(self, event: t.Event) -> Decision:
@@ -215,7 +219,7 @@ class Engine:
         values = {**self._observe(event), **event_features(event, line)}
         score = self._credit_score(event, owner, values)
         model_scores = self.models.score(values, event.type)
-        dsl = {**values, **model_scores, **event_ids(event)}
+        dsl = {**values, **model_scores, **(event_ids(event) if self._reads_ids else {})}
         verdict = self._rules(event, dsl)
         if verdict is not None:
             dsl["rules.score"] = verdict.score

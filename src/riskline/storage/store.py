@@ -258,9 +258,15 @@ class SqlStore:
         marks = ", ".join([mark] * len(names))
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
         stamps = {n for n in names if isinstance(table.c[n].type, tb.UtcDateTime)}
-        tuples = [
-            tuple(_stored(r[n], sqlite) if n in stamps else r[n] for n in names) for r in rows
-        ]
+        seen: dict[datetime, Any] = {}
+
+        def stored(value: datetime) -> Any:
+            text = seen.get(value)
+            if text is None:
+                text = seen[value] = _stored(value, sqlite)
+            return text
+
+        tuples = [tuple(stored(r[n]) if n in stamps else r[n] for n in names) for r in rows]
         conn.exec_driver_sql(sql, tuples)
 
     def _insert_ignore(self, table: Any) -> Any:
