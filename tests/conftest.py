@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
 from riskline.clock import FixedClock
@@ -17,6 +18,10 @@ from riskline.events import Event, PiiHasher
 from riskline.features import default_catalog
 from riskline.storage import connect, upgrade
 from tests.factories import T0
+
+# Shared 2-core machines run these: no per-example deadline (timing is measured in benchmarks).
+hypothesis_settings.register_profile("riskline", deadline=None)
+hypothesis_settings.load_profile("riskline")
 
 PG_URL = os.environ.get("RISKLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECRET = "test-secret-0123456789"

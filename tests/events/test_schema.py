@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskline.errors import InvalidEvent
@@ -152,6 +152,7 @@ def test_json_text_input(hasher: PiiHasher) -> None:
     assert getattr(event, "amount") == Decimal("5.00")  # noqa: B009
 
 
+@settings(deadline=None, max_examples=200)
 @given(
     st.dictionaries(
         st.text(max_size=12), st.none() | st.integers() | st.text(max_size=20), max_size=8
