@@ -120,3 +120,36 @@ Requests/sec:    676.76
     assert _latency(sample, 99) == 1_200_000.0
     assert _find(r"Requests/sec:\s+([\d.]+)", sample) == "676.76"
     assert _find(r"Non-2xx or 3xx responses:\s+(\d+)", sample, "0") == "3"
+
+
+def test_train_fraud_on_own_payment_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    payer = rng.integers(0, 300, n)
+    bad_payee = rng.random(n) < 0.08
+    payee = np.where(bad_payee, 999, rng.integers(0, 50, n))
+    rows = pl.DataFrame(
+        {
+            "src": [f"u{p}" for p in payer],
+            "dst": [f"m{p}" for p in payee],
+            "amt": np.round(rng.gamma(2.0, 50.0, n) + bad_payee * 400, 2),
+            "ts": np.sort(rng.integers(1_700_000_000, 1_700_900_000, n)),
+            "fraud": bad_payee.astype(int),
+        }
+    )
+    path = tmp_path / "payments.csv"
+    rows.write_csv(path)
+    monkeypatch.setenv("RISKLINE_MODEL_DIR", str(tmp_path / "models"))
+    args = ["train", "fraud", str(path), "--target", "fraud", "--time", "ts"]
+    ok = CliRunner().invoke(app, [*args, "--payer", "src", "--payee", "dst", "--amount", "amt"])
+    assert ok.exit_code == 0, ok.output
+    assert "fraud-history v1" in ok.stdout
+    auc = float(next(line for line in ok.stdout.splitlines() if " auc " in line).split("│")[2])
+    assert auc > 0.9
+    partial = CliRunner().invoke(app, [*args, "--payer", "src"])
+    assert partial.exit_code == 2
+    assert "go together" in partial.stderr
