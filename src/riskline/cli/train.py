@@ -31,11 +31,19 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
 
 
 def _from_history(
-    data: Path, target: str, time_col: str, features: str | None, mapping: list[str], kind: str
+    data: Path,
+    target: str,
+    time_col: str | None,
+    features: str | None,
+    mapping: list[str],
+    kind: str,
 ) -> None:
+    """Train on a file; without a time column the file's row order is the time order."""
     from riskline.scoring import ModelRegistry, read_history, train_from_frame
 
     df = read_history(data, _mapping(mapping))
+    if time_col is None:
+        df, time_col = df.with_row_index("__row"), "__row"
     cols = (
         [c.strip() for c in features.split(",")]
         if features
@@ -94,8 +102,8 @@ def train_scorecard(
             trained = train_scorecard_on_world(frame, ModelRegistry(load_settings().model_dir))
             _print_metrics(f"scorecard {trained.version} (active)", trained.metrics)
             return
-        if data is None or target is None or time_col is None:
-            raise InvalidInput("give --world DIR, or DATA with --target and --time")
+        if data is None or target is None:
+            raise InvalidInput("give --world DIR, or DATA with --target (and --time)")
         _from_history(data, target, time_col, features, mapping or [], "scorecard")
 
 

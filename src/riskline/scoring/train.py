@@ -37,7 +37,12 @@ def read_history(path: Path, mapping: Mapping[str, str] | None = None) -> pl.Dat
     if path.suffix.lower() in (".parquet", ".pq"):
         df = pl.read_parquet(path)
     else:
-        df = pl.read_csv(path, infer_schema_length=10_000)
+        try:
+            df = pl.read_csv(path, infer_schema_length=None)
+        except (pl.exceptions.ComputeError, OSError) as err:
+            raise InvalidInput(
+                f"cannot read {path.name} as CSV: {str(err).splitlines()[0]}"
+            ) from None
     if mapping:
         missing = [c for c in mapping if c not in df.columns]
         if missing:
