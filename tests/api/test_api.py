@@ -264,3 +264,19 @@ def test_block_list_round_trip_hashes_pii_and_declines(
     assert client.delete(f"{url}/phone/+8613800138000", headers=h).status_code == 404
     unknown = client.post("/v1/lists/grey/entries", json=body, headers=h)
     assert unknown.status_code == 422
+
+
+def test_oversized_chunked_body_is_413_and_stores_nothing(
+    client: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    chunk = b" " * 65536
+
+    def body() -> Iterator[bytes]:
+        yield b'{"events": ['
+        for _ in range(runtime.settings.max_body_bytes // len(chunk) + 2):
+            yield chunk
+
+    r = client.post("/v1/events", content=body(), headers=auth(tokens["ingest"]))
+    assert r.status_code == 413
+    assert "exceeds" in r.json()["message"]
+    assert runtime.store.count_events() == 0
