@@ -19,6 +19,7 @@ from riskline.clock import Clock, SystemClock
 from riskline.config import DEV_PII_SECRET, Settings
 from riskline.credit import BandTable, FixedScore, ScoreProvider
 from riskline.decisioning import Engine, FeatureSource, GraphSource, ModelSignals, Policy
+from riskline.errors import InvalidConfig
 from riskline.events import Event, PiiHasher
 from riskline.rules import EXAMPLE_RULESET
 from riskline.service import Ingestor
@@ -112,6 +113,12 @@ def default_features(settings: Settings) -> FeatureSource:
     """The default feature catalog on the configured state store."""
     from riskline.features import MemoryStore, OnlineFeatures, default_catalog
 
+    if settings.feature_store != "memory":
+        raise InvalidConfig(
+            "RISKLINE_FEATURE_STORE=redis: the engine runs on the in-process store for now; "
+            "riskline.features.RedisStore is there for workers sharing state (stream mode)"
+        )
+
     catalog = default_catalog()
     return _OnlineAdapter(
         lambda: OnlineFeatures(catalog, MemoryStore(), lateness=settings.allowed_lateness)
@@ -196,6 +203,7 @@ def build_runtime(
     """Connect, migrate, load policy, replay the ledger into feature state, start the writer."""
     if settings.pii_secret.get_secret_value() == DEV_PII_SECRET:
         log.warning("RISKLINE_PII_SECRET is not set: using the development secret")
+    features = features or default_features(settings)  # config errors before touching the db
     db = connect(settings.database_url)
     if migrate:
         upgrade(db)
@@ -204,7 +212,7 @@ def build_runtime(
     policy = Policy.from_file(settings.policy_path) if settings.policy_path else Policy.default()
     engine = Engine(
         store=store,
-        features=features or default_features(settings),
+        features=features,
         policy=policy,
         bands=BandTable.from_file(settings.bands_path)
         if settings.bands_path

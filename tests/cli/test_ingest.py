@@ -153,3 +153,11 @@ def test_train_fraud_on_own_payment_history(
     partial = CliRunner().invoke(app, [*args, "--payer", "src"])
     assert partial.exit_code == 2
     assert "go together" in partial.stderr
+
+
+def test_unsupported_feature_store_is_a_clear_error(settings: Settings) -> None:
+    from riskline.errors import InvalidConfig
+
+    redis_settings = settings.model_copy(update={"feature_store": "redis"})
+    with pytest.raises(InvalidConfig, match="RISKLINE_FEATURE_STORE"):
+        build_runtime(redis_settings)
