@@ -11,12 +11,21 @@ from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from riskline.credit import Actor, CreditLine, LineChange, LineStatus
-from riskline.decisioning import Batch, Decision, LedgerEntry, StoredEvent
+from riskline.credit import CreditLine, LineChange, LineStatus
+from riskline.decisioning import Batch, Decision, StoredEvent
 from riskline.errors import Conflict, NotFound, Unavailable
-from riskline.events import Event, Product, decode_event
+from riskline.events import Event, decode_event
 from riskline.storage import tables as tb
-from riskline.storage.serde import decision_body, decision_from_row
+from riskline.storage.rows import (
+    change_from_row,
+    change_row,
+    decision_row,
+    event_row,
+    line_from_row,
+    line_row,
+    stored_time,
+)
+from riskline.storage.serde import decision_from_row
 
 __all__ = ["SqlStore"]
 
@@ -140,7 +149,7 @@ class SqlStore:
                     tb.credit_lines.c.owner_id.in_(owners[i : i + _CHUNK])
                 )
                 for r in conn.execute(q).mappings():
-                    found[r["owner_id"]].append(_line(r))
+                    found[r["owner_id"]].append(line_from_row(r))
         return {o: tuple(v) for o, v in found.items()}
 
     def _cache_lines(self, lines: Iterable[CreditLine]) -> None:
@@ -161,13 +170,13 @@ class SqlStore:
             )
         if row is None:
             raise NotFound(f"no credit line {line_id}")
-        return _line(row)
+        return line_from_row(row)
 
     def lines_by_status(self, status: LineStatus, limit: int = 1000) -> list[CreditLine]:
         """Lines currently in ``status``."""
         q = select(tb.credit_lines).where(tb.credit_lines.c.status == status.value).limit(limit)
         with self.engine.connect() as conn:
-            return [_line(r) for r in conn.execute(q).mappings()]
+            return [line_from_row(r) for r in conn.execute(q).mappings()]
 
     def line_history(self, line_id: str) -> list[LineChange]:
         """A line's changes, oldest first."""
@@ -177,7 +186,7 @@ class SqlStore:
             .order_by(tb.line_history.c.id)
         )
         with self.engine.connect() as conn:
-            return [_change(r) for r in conn.execute(q).mappings()]
+            return [change_from_row(r) for r in conn.execute(q).mappings()]
 
     # -- accounts -------------------------------------------------------------
     def account(self, account_id: str) -> Mapping[str, Any]:
@@ -212,12 +221,12 @@ class SqlStore:
 
     def _write(self, conn: Any, batch: Batch, now: datetime) -> None:
         if batch.events:
-            self._bulk_insert(conn, tb.events, [_event_row(entry, now) for entry in batch.events])
+            self._bulk_insert(conn, tb.events, [event_row(entry, now) for entry in batch.events])
         if batch.decisions:
-            self._bulk_insert(conn, tb.decisions, [_decision_row(d) for d in batch.decisions])
+            self._bulk_insert(conn, tb.decisions, [decision_row(d) for d in batch.decisions])
         self._write_lines(conn, batch)
         if batch.changes:
-            conn.execute(tb.line_history.insert(), [_change_row(c) for c in batch.changes])
+            conn.execute(tb.line_history.insert(), [change_row(c) for c in batch.changes])
         if batch.accounts:
             accounts = [
                 {"account_id": a, "person_id": p, "opened_at": datetime.fromisoformat(at)}
@@ -228,9 +237,9 @@ class SqlStore:
     def _write_lines(self, conn: Any, batch: Batch) -> None:
         new = [ln for lid, ln in batch.lines.items() if lid in batch.new_lines]
         if new:
-            conn.execute(tb.credit_lines.insert(), [_line_row(ln) for ln in new])
+            conn.execute(tb.credit_lines.insert(), [line_row(ln) for ln in new])
         rows = [
-            {**_line_row(ln), "b_line_id": lid, "b_version": batch.base_versions[lid]}
+            {**line_row(ln), "b_line_id": lid, "b_version": batch.base_versions[lid]}
             for lid, ln in batch.lines.items()
             if lid not in batch.new_lines
         ]
@@ -263,7 +272,7 @@ class SqlStore:
         def stored(value: datetime) -> Any:
             text = seen.get(value)
             if text is None:
-                text = seen[value] = _stored(value, sqlite)
+                text = seen[value] = stored_time(value, sqlite)
             return text
 
         tuples = [tuple(stored(r[n]) if n in stamps else r[n] for n in names) for r in rows]
@@ -273,108 +282,3 @@ class SqlStore:
         if self.engine.dialect.name == "postgresql":
             return postgresql.insert(table).on_conflict_do_nothing()
         return sqlite.insert(table).on_conflict_do_nothing()
-
-
-def _event_row(entry: LedgerEntry, now: datetime) -> dict[str, Any]:
-    e = entry.event
-    return {
-        "event_id": e.event_id,
-        "type": e.type,
-        "subject": e.subject,
-        "occurred_at": e.occurred_at,
-        "recorded_at": now,
-        "fingerprint": entry.fingerprint,
-        "decision_id": entry.decision_id,
-        "payload": entry.payload,
-    }
-
-
-def _stored(value: datetime, sqlite: bool) -> Any:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to a UTC column")
-    if not sqlite:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
-
-
-def _decision_row(d: Decision) -> dict[str, Any]:
-    return {
-        "decision_id": d.decision_id,
-        "event_id": d.event_id,
-        "event_type": d.event_type,
-        "subject": d.subject,
-        "outcome": d.outcome.value,
-        "occurred_at": d.occurred_at,
-        "decided_at": d.decided_at,
-        "latency_us": d.latency_us,
-        "body": decision_body(d),
-    }
-
-
-def _line_row(ln: CreditLine) -> dict[str, Any]:
-    return {
-        "line_id": ln.line_id,
-        "owner_id": ln.owner_id,
-        "owner_kind": ln.owner_kind,
-        "product": ln.product.value,
-        "status": ln.status.value,
-        "credit_limit": ln.limit,
-        "outstanding": ln.outstanding,
-        "previous_limit": ln.previous_limit,
-        "frozen_until": ln.frozen_until,
-        "review_at": ln.review_at,
-        "currency": ln.currency,
-        "opened_at": ln.opened_at,
-        "updated_at": ln.updated_at,
-        "version": ln.version,
-    }
-
-
-def _line(m: Any) -> CreditLine:
-    return CreditLine(
-        line_id=m["line_id"],
-        owner_id=m["owner_id"],
-        owner_kind=m["owner_kind"],
-        product=Product(m["product"]),
-        status=LineStatus(m["status"]),
-        limit=m["credit_limit"],
-        outstanding=m["outstanding"],
-        opened_at=m["opened_at"],
-        updated_at=m["updated_at"],
-        previous_limit=m["previous_limit"],
-        frozen_until=m["frozen_until"],
-        review_at=m["review_at"],
-        currency=m["currency"],
-        version=m["version"],
-    )
-
-
-def _change_row(c: LineChange) -> dict[str, Any]:
-    return {
-        "line_id": c.line_id,
-        "action": c.action,
-        "from_status": c.from_status.value,
-        "to_status": c.to_status.value,
-        "limit_before": c.limit_before,
-        "limit_after": c.limit_after,
-        "actor_kind": c.actor.kind,
-        "actor_id": c.actor.id,
-        "reasons": json.dumps(list(c.reasons)),
-        "decision_id": c.decision_id,
-        "at": c.at,
-    }
-
-
-def _change(m: Any) -> LineChange:
-    return LineChange(
-        line_id=m["line_id"],
-        action=m["action"],
-        from_status=LineStatus(m["from_status"]),
-        to_status=LineStatus(m["to_status"]),
-        limit_before=m["limit_before"],
-        limit_after=m["limit_after"],
-        actor=Actor(m["actor_kind"], m["actor_id"]),
-        reasons=tuple(json.loads(m["reasons"])),
-        decision_id=m["decision_id"],
-        at=m["at"],
-    )
