@@ -20,14 +20,23 @@ from riskline.credit import (
     LineCommand,
     LineStatus,
     apply,
+    expire_freeze,
 )
+from riskline.decisioning.context import product_of
 from riskline.decisioning.policy import ActionSpec
 from riskline.decisioning.ports import Batch
 from riskline.decisioning.types import Action, ActionKind, Outcome, Reason
 from riskline.errors import IllegalTransition, InvalidInput
 from riskline.events import types as t
 
-__all__ = ["LineBook", "credit_gate", "open_line_for"]
+__all__ = [
+    "LineBook",
+    "apply_specs",
+    "credit_effects",
+    "credit_gate",
+    "expire_freezes",
+    "open_line_for",
+]
 
 
 class LineBook:
@@ -264,3 +273,38 @@ def _try(
 
 
 _HANDLERS: dict[str, Handler] = {"freeze": _freeze, "cut_limit": _cut, "close": _close}
+
+
+def credit_effects(
+    event: t.Event,
+    outcome: Outcome,
+    book: LineBook,
+    bands: BandTable,
+    score: float | None,
+    owner: str | None,
+) -> list[Action]:
+    """Open requested lines; draw or repay on approved money movements."""
+    opened = open_line_for(event, outcome, book, bands, score) if score is not None else None
+    if opened is not None:
+        return [opened]
+    if owner is None or outcome is not Outcome.APPROVE:
+        return []
+    product = product_of(event)
+    current = book.get(owner, product) if product else None
+    if current is None:
+        return []
+    amount = getattr(event, "amount", None)
+    if isinstance(event, t.Payment | t.LoanDrawdown) and amount is not None:
+        book.put(current.draw(amount, event.occurred_at))
+    elif isinstance(event, t.Repayment) and amount is not None:
+        book.put(current.repay(amount, event.occurred_at))
+    return []
+
+
+def expire_freezes(book: LineBook, owner: str, at: datetime) -> None:
+    """Reinstate the owner's lines whose freeze has run out (recorded as system changes)."""
+    for line in book.of(owner):
+        expired = expire_freeze(line, at)
+        if expired:
+            book.put(expired[0])
+            book.batch.changes.append(expired[1])

@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 
 from riskline.clock import Clock
-from riskline.credit import BandTable, ScoreProvider, expire_freeze
+from riskline.credit import BandTable, ScoreProvider
 from riskline.decisioning.analyst_rules import RULES_SCHEMA, RuleSource, RulesVerdict, apply_rules
 from riskline.decisioning.contagion import spread, spread_up
 from riskline.decisioning.context import (
@@ -27,7 +27,13 @@ from riskline.decisioning.context import (
     event_ids,
     product_of,
 )
-from riskline.decisioning.effects import LineBook, apply_specs, credit_gate, open_line_for
+from riskline.decisioning.effects import (
+    LineBook,
+    apply_specs,
+    credit_effects,
+    credit_gate,
+    expire_freezes,
+)
 from riskline.decisioning.models import MODEL_SCHEMA, ModelSignals
 from riskline.decisioning.policy import Policy
 from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, GraphSource, LedgerEntry
@@ -213,7 +219,7 @@ class Engine:
         decision_id = decision_id_for(event.event_id)
         owner = owner_of(event)
         if owner:
-            _expire_freezes(book, owner, event.occurred_at)
+            expire_freezes(book, owner, event.occurred_at)
         product = product_of(event)
         line = book.get(owner, product) if owner and product else None
         values = {**self._observe(event), **event_features(event, line)}
@@ -236,7 +242,7 @@ class Engine:
             outcome = Outcome.DECLINE
         actions = apply_specs(result.actions, owner, book, decision_id, event.occurred_at)
         outcome = self._contagion(owner, actions, reasons, book, decision_id, event, outcome)
-        actions += self._credit_effects(event, outcome, book, score, owner)
+        actions += credit_effects(event, outcome, book, self.bands, score, owner)
         if verdict is not None:
             actions += [a for a in verdict.actions if a.kind not in {x.kind for x in actions}]
         decision = Decision(
@@ -302,41 +308,6 @@ class Engine:
         reasons.extend(more_reasons)
         actions.extend(more_actions)
         return Outcome.worst([outcome, spec.outcome]) if more_reasons else outcome
-
-    def _credit_effects(
-        self,
-        event: t.Event,
-        outcome: Outcome,
-        book: LineBook,
-        score: float | None,
-        owner: str | None,
-    ) -> list[Action]:
-        """Open requested lines; draw or repay on approved money movements."""
-        opened = (
-            open_line_for(event, outcome, book, self.bands, score) if score is not None else None
-        )
-        if opened is not None:
-            return [opened]
-        if owner is None or outcome is not Outcome.APPROVE:
-            return []
-        product = product_of(event)
-        current = book.get(owner, product) if product else None
-        if current is None:
-            return []
-        amount = getattr(event, "amount", None)
-        if isinstance(event, t.Payment | t.LoanDrawdown) and amount is not None:
-            book.put(current.draw(amount, event.occurred_at))
-        elif isinstance(event, t.Repayment) and amount is not None:
-            book.put(current.repay(amount, event.occurred_at))
-        return []
-
-
-def _expire_freezes(book: LineBook, owner: str, at: datetime) -> None:
-    for line in book.of(owner):
-        expired = expire_freeze(line, at)
-        if expired:
-            book.put(expired[0])
-            book.batch.changes.append(expired[1])
 
 
 def _record(batch: Batch, event: t.Event, encoded: tuple[str, str], decision: Decision) -> None:
