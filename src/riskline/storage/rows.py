@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from riskline.credit import Actor, CreditLine, LineChange, LineStatus
@@ -18,7 +18,6 @@ __all__ = [
     "event_row",
     "line_from_row",
     "line_row",
-    "stored_time",
 ]
 
 
@@ -34,14 +33,6 @@ def event_row(entry: LedgerEntry, now: datetime) -> dict[str, Any]:
         "decision_id": entry.decision_id,
         "payload": entry.payload,
     }
-
-
-def stored_time(value: datetime, sqlite: bool) -> Any:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to a UTC column")
-    if not sqlite:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 def decision_row(d: Decision) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from riskline.storage.rows import (
     event_row,
     line_from_row,
     line_row,
-    stored_time,
 )
 from riskline.storage.serde import decision_from_row
 
@@ -272,7 +271,7 @@ class SqlStore:
         def stored(value: datetime) -> Any:
             text = seen.get(value)
             if text is None:
-                text = seen[value] = stored_time(value, sqlite)
+                text = seen[value] = tb.utc_storage(value, sqlite)
             return text
 
         tuples = [tuple(stored(r[n]) if n in stamps else r[n] for n in names) for r in rows]

@@ -43,6 +43,15 @@ metadata = MetaData(
 )
 
 
+def utc_storage(value: datetime, sqlite: bool) -> Any:
+    """A timestamp as the UTC columns store it: text on SQLite, the aware datetime elsewhere."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    if not sqlite:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend.
 
@@ -59,13 +68,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return dialect.type_descriptor(DateTime(timezone=True))
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        if dialect.name == "sqlite":
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
-        return value
+        return None if value is None else utc_storage(value, dialect.name == "sqlite")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
