@@ -35,6 +35,7 @@ __all__ = [
     "encode_event",
     "event_fingerprint",
     "fingerprint_of",
+    "to_plain",
 ]
 
 EVENT_TYPES: Mapping[str, type[t.Event]] = MappingProxyType(
@@ -62,7 +63,8 @@ EVENT_TYPES: Mapping[str, type[t.Event]] = MappingProxyType(
 """Every domain event class by its ``type`` string."""
 
 
-def _plain(value: Any) -> Any:
+def to_plain(value: Any) -> Any:
+    """JSON-ready form of domain values: enums, times, decimals, mappings, tuples, dataclasses."""
     kind = type(value)
     if kind is str or value is None or kind is int or kind is float or kind is bool:
         return value
@@ -75,11 +77,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [to_plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     return value
 
 
@@ -97,7 +99,7 @@ def encode_event(event: t.Event) -> dict[str, Any]:
     """A JSON-ready dict with ``type`` first."""
     out: dict[str, Any] = {"type": event.type}
     for name in _field_names(type(event)):
-        out[name] = _plain(getattr(event, name))
+        out[name] = to_plain(getattr(event, name))
     return out
 
 

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
-from enum import Enum
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from riskline.api.auth import require
 from riskline.errors import InvalidInput, NotFound
+from riskline.events.codec import to_plain
 from riskline.storage import ApiKey, Role
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["graph"])
 KINDS = ("account", "person", "device", "phone", "id", "ip", "card", "merchant", "enterprise")
-
-
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if isinstance(value, float | int | str | bool) or value is None:
-        return value
-    return str(value)
 
 
 @router.get("/v1/graph/{entity}", summary="Neighbourhood of kind:id in the link graph")
@@ -51,7 +38,7 @@ async def get_graph(
         if (kind, key_id) not in graph.risk.graph:
             raise NotFound(f"{entity} is not in the link graph")
         found = graph.risk.neighbourhood(kind, key_id, depth, limit)
-        result: dict[str, Any] = _plain(found)
+        result: dict[str, Any] = to_plain(found)
         return result
 
     out: dict[str, Any] = await runtime.ingestor.call_async(view)
