@@ -13,21 +13,12 @@ __all__ = ["backtest"]
 
 
 def _schema() -> dict[str, str]:
-    from riskline.decisioning import CONTEXT_SCHEMA, MODEL_SCHEMA
-    from riskline.decisioning.analyst_rules import RULES_SCHEMA
-    from riskline.decisioning.context import ID_SCHEMA
+    from riskline.decisioning import signal_schema
     from riskline.features import default_catalog
     from riskline.graph import SCHEMA as GRAPH_SCHEMA
 
     catalog = {k: str(v) for k, v in default_catalog().schema().items()}
-    return {
-        **catalog,
-        **GRAPH_SCHEMA,
-        **CONTEXT_SCHEMA,
-        **MODEL_SCHEMA,
-        **RULES_SCHEMA,
-        **ID_SCHEMA,
-    }
+    return signal_schema(catalog, GRAPH_SCHEMA)
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """Decisioning: the engine (the pipeline), the policy, and decision types."""
 
 from riskline.decisioning.context import CONTEXT_SCHEMA
-from riskline.decisioning.engine import BatchResult, Engine, owner_of
+from riskline.decisioning.engine import BatchResult, Engine, owner_of, signal_schema
 from riskline.decisioning.models import MODEL_SCHEMA, ModelSignals
 from riskline.decisioning.policy import ActionSpec, Policy, PolicyResult
 from riskline.decisioning.ports import (
@@ -47,4 +47,5 @@ __all__ = [
     "decision_id_for",
     "owner_of",
     "risk_view",
+    "signal_schema",
 ]

@@ -61,6 +61,12 @@ class BatchResult:
     replayed: tuple[bool, ...]
 
 
+def signal_schema(features: Mapping[str, str], graph: Mapping[str, str]) -> dict[str, str]:
+    """Every name a rule or policy check may read, with its type: the feature catalog, the
+    graph signals, and what the engine itself adds (context, model scores, rules score, ids)."""
+    return {**features, **graph, **CONTEXT_SCHEMA, **MODEL_SCHEMA, **RULES_SCHEMA, **ID_SCHEMA}
+
+
 def owner_of(event: t.Event) -> str | None:
     """Whose credit lines an event concerns."""
     owner = getattr(event, "account_id", None) or getattr(event, "enterprise_id", None)
@@ -98,14 +104,7 @@ class Engine:
         self.person_of: dict[str, str] = {}
         self.accounts_of: dict[str, list[str]] = {}
         graph_schema = graph.schema() if graph is not None else {}
-        self.schema = {
-            **features.schema(),
-            **graph_schema,
-            **CONTEXT_SCHEMA,
-            **MODEL_SCHEMA,
-            **RULES_SCHEMA,
-            **ID_SCHEMA,
-        }
+        self.schema = signal_schema(features.schema(), graph_schema)
         self.rules = RuleSetHolder(rules, self.schema) if isinstance(rules, Path) else rules
         self.lists: ListLookup = lists or EmptyLists()
         self.texts = dict(texts or {})
