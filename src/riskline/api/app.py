@@ -12,7 +12,7 @@ from riskline.api.auth import KeyCache
 from riskline.api.errors import install_error_handlers
 from riskline.api.limits import BodyLimit
 from riskline.api.metrics import Metrics
-from riskline.api.routes import events, graph, lines, lists, ops, read
+from riskline.api.routes import cases, events, graph, lines, lists, notices, ops, read, stepup
 from riskline.runtime import Runtime
 
 __all__ = ["create_app"]
@@ -32,7 +32,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.keys = KeyCache(runtime.keys)
     install_error_handlers(app)
-    for module in (events, read, lines, lists, graph, ops):
+    for module in (events, read, lines, lists, graph, ops, cases, notices, stepup):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
 

@@ -1,11 +1,37 @@
 """The ``riskline`` command line (typer); each module registers its commands on ``app``."""
 
-from riskline.cli import backtest, core, demo, more, train, world
+from riskline.cli import (
+    backtest,
+    cases,
+    console,
+    consortium,
+    core,
+    demo,
+    more,
+    spark,
+    stepup,
+    stream,
+    train,
+    world,
+)
 from riskline.cli.base import app
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (backtest, core, demo, more, train, world)
+_COMMAND_MODULES = (
+    backtest,
+    cases,
+    consortium,
+    console,
+    core,
+    demo,
+    more,
+    spark,
+    stepup,
+    stream,
+    train,
+    world,
+)
 
 
 def main() -> None:
