@@ -1,6 +1,7 @@
 """The ``riskline`` command line (typer); each module registers its commands on ``app``."""
 
 from riskline.cli import (
+    audit,
     backtest,
     cases,
     console,
@@ -19,6 +20,7 @@ from riskline.cli.base import app
 __all__ = ["app", "main"]
 
 _COMMAND_MODULES = (
+    audit,
     backtest,
     cases,
     consortium,

@@ -125,6 +125,24 @@ def keys_revoke(key_id: Annotated[str, typer.Argument()]) -> None:
     console.print(f"revoked {key_id}")
 
 
+@keys_app.command("rotate")
+def keys_rotate(
+    key_id: Annotated[str, typer.Argument()],
+    grace_hours: Annotated[float, typer.Option(min=0, help="Hours the old key keeps working")] = 24,
+) -> None:
+    """Issue a successor (same name and role); the old key stops after the grace period."""
+    from datetime import timedelta
+
+    from riskline.storage import KeyStore, connect
+
+    with handle_errors():
+        key, token = KeyStore(connect(load_settings().database_url)).rotate(
+            key_id, grace=timedelta(hours=grace_hours)
+        )
+    console.print(f"key {key.key_id} ({key.role.value}) replaces {key_id}:")
+    print(token)
+
+
 @keys_app.command("list")
 def keys_list() -> None:
     """List API keys (never their secrets)."""

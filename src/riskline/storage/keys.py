@@ -10,13 +10,14 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, or_, select, update
 
 from riskline.errors import InvalidInput, NotFound, Unauthenticated
 from riskline.storage import tables as tb
+from riskline.storage.audit import AuditLog
 
 __all__ = ["ApiKey", "KeyStore", "Role"]
 
@@ -49,9 +50,10 @@ class KeyStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.audit = AuditLog(engine)
 
-    def create(self, name: str, role: str) -> tuple[ApiKey, str]:
-        """A new key and its full token (shown once)."""
+    def create(self, name: str, role: str, actor: str = "admin-cli") -> tuple[ApiKey, str]:
+        """A new key and its full token (shown once); audited as created by ``actor``."""
         try:
             parsed = Role(role)
         except ValueError:
@@ -73,6 +75,8 @@ class KeyStore:
                     created_at=key.created_at,
                 )
             )
+            detail = {"name": key.name, "role": parsed.value}
+            self.audit.append(conn, "key.created", actor, key_id, detail, key.created_at)
         return key, f"rk_{key_id}_{secret}"
 
     def verify(self, token: str) -> ApiKey:
@@ -89,22 +93,39 @@ class KeyStore:
             )
         if row is None or not hmac.compare_digest(row["key_hash"], _hash(secret)):
             raise Unauthenticated("unknown API key")
-        if row["revoked_at"] is not None:
+        if row["revoked_at"] is not None and row["revoked_at"] <= datetime.now(UTC):
             raise Unauthenticated("this API key was revoked")
         return ApiKey(
             row["key_id"], row["name"], Role(row["role"]), row["created_at"], row["revoked_at"]
         )
 
-    def revoke(self, key_id: str) -> None:
-        """Revoke a key at once."""
+    def revoke(self, key_id: str, actor: str = "admin-cli", grace: timedelta | None = None) -> None:
+        """Revoke a key, at once or after ``grace`` (so clients can switch to its successor)."""
+        at = datetime.now(UTC) + (grace or timedelta(0))
+        c = tb.api_keys.c
         with self.engine.begin() as conn:
             res = conn.execute(
                 update(tb.api_keys)
-                .where(tb.api_keys.c.key_id == key_id, tb.api_keys.c.revoked_at.is_(None))
-                .values(revoked_at=datetime.now(UTC))
+                .where(
+                    c.key_id == key_id,
+                    or_(c.revoked_at.is_(None), c.revoked_at > at),
+                )
+                .values(revoked_at=at)
             )
-        if res.rowcount != 1:
+            if res.rowcount != 1:
+                raise NotFound(f"no active key {key_id}")
+            self.audit.append(conn, "key.revoked", actor, key_id, {"effective_at": at})
+
+    def rotate(
+        self, key_id: str, actor: str = "admin-cli", grace: timedelta = timedelta(hours=24)
+    ) -> tuple[ApiKey, str]:
+        """A successor with the same name and role; the old key stops working after ``grace``."""
+        old = next((k for k in self.list() if k.key_id == key_id), None)
+        if old is None or (old.revoked_at is not None and old.revoked_at <= datetime.now(UTC)):
             raise NotFound(f"no active key {key_id}")
+        new, token = self.create(old.name, old.role.value, actor)
+        self.revoke(key_id, actor, grace)
+        return new, token
 
     def list(self) -> list[ApiKey]:
         """Every key, newest first."""

@@ -10,6 +10,7 @@ from sqlalchemy import Delete, Engine, delete, select
 
 from riskline.rules import ListEntry, MemoryListStore
 from riskline.storage import tables as tb
+from riskline.storage.audit import AuditLog
 
 __all__ = ["SqlListStore"]
 
@@ -19,13 +20,14 @@ class SqlListStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.audit = AuditLog(engine)
         self._memory = MemoryListStore()
         with engine.connect() as conn:
             for r in conn.execute(select(tb.list_entries)).mappings():
                 self._memory.add(_entry(r))
 
-    def add(self, entry: ListEntry) -> None:
-        """Insert or replace the entry for (list, kind, value)."""
+    def add(self, entry: ListEntry, actor: str = "system") -> None:
+        """Insert or replace the entry for (list, kind, value); audited as ``actor``."""
         with self.engine.begin() as conn:
             conn.execute(_delete(entry.list_name, entry.kind, entry.value))
             conn.execute(
@@ -39,12 +41,18 @@ class SqlListStore:
                     note=entry.note,
                 )
             )
+            detail = {"source": entry.source, "expires_at": entry.expires_at, "note": entry.note}
+            target = f"{entry.list_name}:{entry.kind}:{entry.value}"
+            self.audit.append(conn, "list.added", actor, target, detail)
         self._memory.add(entry)
 
-    def remove(self, list_name: str, kind: str, value: str) -> bool:
-        """Delete an entry; whether one existed."""
+    def remove(self, list_name: str, kind: str, value: str, actor: str = "system") -> bool:
+        """Delete an entry; whether one existed. Audited as ``actor`` when one did."""
         with self.engine.begin() as conn:
-            conn.execute(_delete(list_name, kind, value))
+            gone = conn.execute(_delete(list_name, kind, value)).rowcount
+            if gone:
+                target = f"{list_name}:{kind}:{value}"
+                self.audit.append(conn, "list.removed", actor, target, {})
         return self._memory.remove(list_name, kind, value)
 
     def get(self, list_name: str, kind: str, value: str) -> ListEntry | None:
@@ -62,7 +70,11 @@ class SqlListStore:
     def purge_expired(self, now: datetime) -> int:
         """Drop entries expired at ``now`` from the database and memory."""
         with self.engine.begin() as conn:
-            conn.execute(delete(tb.list_entries).where(tb.list_entries.c.expires_at <= now))
+            gone = conn.execute(
+                delete(tb.list_entries).where(tb.list_entries.c.expires_at <= now)
+            ).rowcount
+            if gone:
+                self.audit.append(conn, "list.purged", "system", "expired", {"entries": gone}, now)
         return self._memory.purge_expired(now)
 
 

@@ -16,6 +16,7 @@ from riskline.decisioning import Batch, Decision, StoredEvent
 from riskline.errors import Conflict, NotFound, Unavailable
 from riskline.events import Event, decode_event
 from riskline.storage import tables as tb
+from riskline.storage.audit import AuditLog
 from riskline.storage.rows import (
     change_from_row,
     change_row,
@@ -45,6 +46,7 @@ class SqlStore:
     def __init__(self, engine: Engine, line_cache_owners: int = 500_000) -> None:
         self.engine = engine
         self.line_cache_owners = line_cache_owners
+        self.audit = AuditLog(engine)
         self._lines: dict[str, tuple[CreditLine, ...]] = {}
         """Write-through cache of line states by owner (this store is the writer); emptied on
         any failed commit, and every update is still checked against the stored version."""
@@ -204,7 +206,9 @@ class SqlStore:
             return
         try:
             with self.engine.begin() as conn:
+                before = self.audit.begin_ledger(conn)
                 self._write(conn, batch, datetime.now(UTC))
+                self.audit.seal_ledger(conn, before, actor="ledger")
         except IntegrityError as err:
             self._lines.clear()
             raise Conflict(

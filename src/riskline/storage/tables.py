@@ -26,6 +26,7 @@ from sqlalchemy.types import TypeEngine
 __all__ = [
     "accounts",
     "api_keys",
+    "audit_log",
     "credit_lines",
     "decisions",
     "events",
@@ -203,4 +204,17 @@ list_entries = Table(
     Column("added_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=True),
     Column("note", String(500), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
 )
