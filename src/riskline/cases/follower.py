@@ -1,0 +1,310 @@
+"""CaseFollower: the review queue as a projection of the decision log.
+
+It reads decisions in ledger order (``events.seq``, joined to ``decisions`` by
+``events.decision_id``) after a durable cursor, and in ONE transaction opens or updates the
+case of every review decision and moves the cursor. ``case_decisions.decision_id`` is the
+primary key, so a decision joins at most one case and reading it again is harmless.
+
+Multi-writer caveat (PostgreSQL): ``seq`` comes from a sequence, taken at insert time but
+visible at commit time. With one writer (the :class:`~riskline.service.Ingestor`) commits are
+serial, so ``seq`` becomes visible in order. With several writing processes, seq 9 may still be
+in flight when seq 10 is committed and read; a cursor moved to 10 would skip 9 for good. So
+every pass also re-reads the last ``rescan`` sequence numbers below the cursor and links any
+review decision found there that is not linked yet: a late commit is picked up as long as it
+lands within that window (size it above the number of events in flight at once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine, func, select
+
+from riskline.cases import repo
+from riskline.cases import tables as ct
+from riskline.cases.policy import CasePolicy
+from riskline.cases.types import Case, CaseStatus, Member
+from riskline.clock import Clock
+from riskline.decisioning import Decision, Outcome
+from riskline.storage import tables as tb
+from riskline.storage.serde import decision_from_row
+
+__all__ = ["CaseFollower", "RingLike", "RingLookup", "case_id_for"]
+
+log = logging.getLogger(__name__)
+
+
+class RingLike(Protocol):
+    """A detected ring: a stable id, its members as (kind, id) and a 0..1 score."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def members(self) -> tuple[tuple[str, str], ...]: ...
+
+    @property
+    def score(self) -> float: ...
+
+
+class RingLookup(Protocol):
+    """Rings an entity belongs to (``riskline.graph.GraphRisk`` answers this)."""
+
+    def rings_for(self, kind: str, key: str) -> Sequence[RingLike]: ...
+
+
+def case_id_for(decision_id: str) -> str:
+    """The id of a case opened by a decision (deterministic, so a replay opens the same case).
+
+    >>> case_id_for("d_1") == case_id_for("d_1")
+    True
+    """
+    return "c_" + hashlib.sha256(decision_id.encode()).hexdigest()[:20]
+
+
+class CaseFollower:
+    """Opens and updates review cases from the decision log, after a durable cursor."""
+
+    def __init__(
+        self,
+        db: Engine,
+        policy: CasePolicy,
+        clock: Clock,
+        rings: RingLookup | None = None,
+        name: str = "cases",
+        batch: int = 2000,
+        rescan: int = 1000,
+    ) -> None:
+        self.db = db
+        self.policy = policy
+        self.clock = clock
+        self.rings = rings
+        self.name = name
+        self.batch = batch
+        self.rescan = rescan
+
+    def catch_up(self) -> int:
+        """Project every decision committed since the last pass; how many decisions were linked."""
+        linked = 0
+        while True:
+            with self.db.begin() as conn:
+                done, more = self._step(conn)
+            linked += done
+            if not more:
+                return linked
+
+    def _step(self, conn: Connection) -> tuple[int, bool]:
+        cursor = repo.read_cursor(conn, self.name)
+        e = tb.events.c
+        window = select(e.seq).where(e.seq > cursor).order_by(e.seq).limit(self.batch).subquery()
+        upper = conn.execute(select(func.max(window.c.seq))).scalar_one_or_none()
+        top = int(upper) if upper is not None else cursor
+        linked = 0
+        for decision in self._review_decisions(conn, max(0, cursor - self.rescan), top):
+            self._link(conn, decision)
+            linked += 1
+        if top != cursor:
+            repo.write_cursor(conn, self.name, top, self.clock.now())
+        return linked, upper is not None and top - cursor >= self.batch
+
+    def _review_decisions(self, conn: Connection, lo: int, hi: int) -> list[Decision]:
+        """Review decisions in (lo, hi] not linked to a case yet, in ledger order."""
+        e, d, cd = tb.events.c, tb.decisions.c, ct.case_decisions.c
+        linked = select(cd.decision_id).where(cd.decision_id == d.decision_id).exists()
+        q = (
+            select(tb.decisions)
+            .join(tb.events, e.decision_id == d.decision_id)
+            .where(e.seq > lo, e.seq <= hi, d.outcome == Outcome.REVIEW.value, ~linked)
+            .order_by(e.seq)
+        )
+        return [decision_from_row(r) for r in conn.execute(q).mappings()]
+
+    def _link(self, conn: Connection, decision: Decision) -> None:
+        now = self.clock.now()
+        members, ring_id = self._members(conn, decision)
+        case = repo.find_open_case(conn, members)
+        risk = self.policy.decision_risk(decision.outcome.value, decision.scores)
+        if case is None:
+            case = self._open(conn, decision, members, ring_id, now)
+        else:
+            repo.record(
+                conn,
+                case.case_id,
+                "decision_linked",
+                "system",
+                "system",
+                now,
+                "",
+                {"decision_id": decision.decision_id},
+            )
+        repo.add_members(conn, case.case_id, members)
+        conn.execute(
+            repo.insert_ignore(conn, ct.case_decisions).values(
+                decision_id=decision.decision_id,
+                case_id=case.case_id,
+                event_id=decision.event_id,
+                subject=decision.subject,
+                outcome=decision.outcome.value,
+                reason_codes=json.dumps(list(decision.reason_codes)),
+                risk=risk,
+                occurred_at=decision.occurred_at,
+                linked_at=now,
+            )
+        )
+        refresh(conn, self.policy, case, now, ring_id=ring_id)
+
+    def _open(
+        self,
+        conn: Connection,
+        decision: Decision,
+        members: Sequence[Member],
+        ring_id: str | None,
+        now: datetime,
+    ) -> Case:
+        group = _group(members, ring_id)
+        case = Case(
+            case_id=case_id_for(decision.decision_id),
+            group_kind=group[0],
+            group_key=group[1],
+            status=CaseStatus.OPEN,
+            priority=0.0,
+            exposure=Decimal(0),
+            risk=0.0,
+            opened_at=now,
+            updated_at=now,
+            due_at=now + timedelta(hours=self.policy.sla[-1][1]),
+            ring_id=ring_id,
+            decisions=0,
+        )
+        repo.save_case(conn, case, None)
+        repo.record(
+            conn,
+            case.case_id,
+            "opened",
+            "system",
+            "system",
+            now,
+            "review decision",
+            {"decision_id": decision.decision_id, "group": f"{group[0]}:{group[1]}"},
+        )
+        return case
+
+    def _members(self, conn: Connection, decision: Decision) -> tuple[list[Member], str | None]:
+        """The parties a decision concerns, and the ring it points to (if any)."""
+        subject = decision.subject
+        person = repo.persons_of(conn, [subject]).get(subject)
+        if person is not None:
+            members = [Member("account", subject), Member("person", person)]
+        else:
+            members = [Member(_owner_kind(conn, decision), subject)]
+        for reason in decision.reasons:
+            for kind in ("person", "enterprise"):
+                value = reason.evidence.get(kind)
+                if isinstance(value, str) and value:
+                    members.append(Member(kind, value))
+        ring_id = None
+        if self.rings is not None and self._points_to_ring(decision):
+            ring_id = self._ring(subject, members)
+        return list(dict.fromkeys(members)), ring_id
+
+    def _points_to_ring(self, decision: Decision) -> bool:
+        if any(code in self.policy.ring_reasons for code in decision.reason_codes):
+            return True
+        return any(_positive(decision.features.get(s)) for s in self.policy.ring_signals)
+
+    def _ring(self, subject: str, members: list[Member]) -> str | None:
+        assert self.rings is not None
+        try:
+            rings = list(self.rings.rings_for("account", subject))
+        except Exception:  # the graph is an aid to grouping, never a reason to stop the queue
+            log.exception("ring lookup failed for %s", subject)
+            return None
+        if not rings:
+            return None
+        best = max(rings, key=lambda r: (r.score, r.id))
+        members.extend(Member(k, i) for k, i in best.members if k in ("account", "person"))
+        return best.id
+
+
+def refresh(
+    conn: Connection,
+    policy: CasePolicy,
+    case: Case,
+    now: datetime,
+    *,
+    ring_id: str | None = None,
+    extra_risk: float | None = None,
+) -> Case:
+    """Recompute a case's exposure, risk, priority and due time from its members and links."""
+    case = repo.load_case(conn, case.case_id)
+    members = repo.load_members(conn, case.case_id)
+    exposure = repo.exposure_of(conn, repo.owners_of(conn, members))
+    cd = ct.case_decisions.c
+    risks = [
+        float(r) for r in conn.execute(select(cd.risk).where(cd.case_id == case.case_id)).scalars()
+    ]
+    if extra_risk is not None:
+        risks.append(extra_risk)
+    risk = combine(risks) if risks else case.risk
+    priority = policy.priority(exposure, risk)
+    due = min(case.due_at, case.opened_at + timedelta(hours=policy.due_hours(priority)))
+    new = replace(
+        case,
+        exposure=exposure,
+        risk=risk,
+        priority=priority,
+        due_at=due,
+        decisions=len(risks) - (1 if extra_risk is not None else 0),
+        ring_id=case.ring_id or ring_id,
+        updated_at=now,
+        version=case.version + 1,
+    )
+    repo.save_case(conn, new, case.version)
+    return new
+
+
+def combine(risks: Sequence[float]) -> float:
+    """Noisy-or of independent risks: 1 - prod(1 - r).
+
+    >>> round(combine([0.5, 0.5]), 2)
+    0.75
+    """
+    keep = 1.0
+    for r in risks:
+        keep *= 1.0 - min(1.0, max(0.0, r))
+    return 1.0 - keep
+
+
+def _group(members: Sequence[Member], ring_id: str | None) -> tuple[str, str]:
+    if ring_id is not None:
+        return "ring", ring_id
+    kinds = {m.kind for m in members}
+    if "person" in kinds and "enterprise" in kinds:
+        person = next(m.id for m in members if m.kind == "person")
+        return "ring", f"linked:{person}"
+    for kind in ("person", "enterprise", "account"):
+        for m in members:
+            if m.kind == kind:
+                return kind, m.id
+    return "account", "unknown"
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int | float) and value == value and value > 0
+
+
+def _owner_kind(conn: Connection, decision: Decision) -> str:
+    """``enterprise`` or ``account``: what kind of line owner a decision's subject is."""
+    c = tb.credit_lines.c
+    q = select(c.owner_kind).where(c.owner_id == decision.subject).limit(1)
+    kind = conn.execute(q).scalar_one_or_none()
+    if kind is not None:
+        return str(kind)
+    return "enterprise" if decision.event_type.startswith("enterprise") else "account"
