@@ -3,6 +3,11 @@
 The source is built only from validated definitions: slot indices, numbers, and field and
 feature names written with ``repr``; filter values live in the function's scope, not its text.
 Nothing user-typed is evaluated as code.
+
+State is created lazily: a ring, window set or lifetime set stays ``None`` until an event
+writes to it (most entities only ever use a few), and reads of ``None`` give the empty values.
+The common case of a ring update, an event in the newest bucket, is inlined; everything else
+goes through :meth:`Ring.add <riskline.features.windows.Ring.add>`.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from typing import Any
 
 from riskline.features.plan import INF, NAN, SET_CAP, KindPlan, Read, Source, Update
 from riskline.features.readers import decay_update, decayed
-from riskline.features.windows import ADD, shrink_seen
+from riskline.features.windows import ADD, MIN, Distinct, Ring, shrink_seen
 
 __all__ = ["build_reader", "build_update", "reader_source", "update_source"]
 
@@ -32,6 +37,16 @@ def _default(x: float, default: float) -> float:
     return default if x != x else x
 
 
+def _extreme(r: Ring | None, b: int, n: int, slot: int, kind: int) -> float:
+    return NAN if r is None else r.extreme(b, n, slot, kind)
+
+
+def _count(s: Distinct | None, b: int) -> float:
+    if s is None:
+        return 0.0
+    return float(s.live if b == s.head and s.big else s.count(b))
+
+
 class _Source:
     """Accumulates generated lines and the constants they refer to."""
 
@@ -41,79 +56,113 @@ class _Source:
             "INF": INF,
             "NAN": NAN,
             "CAP": SET_CAP,
+            "Ring": Ring,
+            "Distinct": Distinct,
             "decayed": decayed,
             "_default": _default,
+            "_extreme": _extreme,
+            "_count": _count,
             "decay_update": decay_update,
             "shrink_seen": shrink_seen,
         }
+        self._loaded: dict[str, str] = {}
 
     def cond(self, src: Source, value: str | None) -> str:
         """``if`` condition: the value is present and the filter passes."""
-        parts = [] if value is None else ["x is not None"]
+        parts = [] if value is None else [f"{self.field(value)} is not None"]
         for field, allowed in src[1]:
             name = f"W{len(self.scope)}"
             self.scope[name] = allowed
-            parts.append(f"v.get({field!r}) in {name}")
+            parts.append(f"{self.field(field)} in {name}")
         return " and ".join(parts) or "True"
+
+    def field(self, name: str) -> str:
+        """The local holding field ``name`` of the view (loaded once at the top)."""
+        if name not in self._loaded:
+            self._loaded[name] = f"x{len(self._loaded)}"
+        return self._loaded[name]
 
     def emit(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
+
+    def text(self) -> str:
+        loads = [f"    {local} = v.get({name!r})" for name, local in self._loaded.items()]
+        return "\n".join([*self.lines[:2], *loads, *self.lines[2:]]) + "\n"
 
 
 def update_source(plan: KindPlan, etype: str) -> tuple[str, dict[str, Any]]:
     """Python source (and scope) of ``update(st, v, ts, late, hz)`` for one event type."""
     g = _Source()
     g.emit(0, "def update(st, v, ts, late, hz):")
-    g.emit(1, "L = st.life; S = st.sets")
+    g.emit(1, "L = st.life; S = st.sets; R = st.rings")
     _seen_sets(g, plan, etype)
     g.emit(1, "if not late:")
     g.emit(2, "pass")
     for i, (res, n, src, field) in enumerate(plan.sets):
         if etype in src[0] and n:
-            g.emit(2, f"x = v.get({field!r})")
-            g.emit(
-                2, f"if {g.cond(src, field)}: S[{i}].add(x, ts // {res}, hz // {res} - {n}, CAP)"
-            )
+            x = g.field(field)
+            g.emit(2, f"if {g.cond(src, field)}:")
+            g.emit(3, f"b = ts // {res}; s = S[{i}]")
+            g.emit(3, f"if s is None: s = S[{i}] = Distinct({n})")
+            g.emit(3, f"lst = s.seen.get({x})")
+            g.emit(3, "if lst is None or lst[-1] != b or b != s.head:")
+            g.emit(4, f"s.add({x}, b, hz // {res} - {n}, CAP)")
     for k in range(len(plan.groups)):
         _ring(g, plan, k, etype)
     for op, s, src, value, extra in plan.life_ops:
         if etype in src[0]:
-            if value is not None:
-                g.emit(1, f"x = v.get({value!r})")
             g.emit(1, f"if {g.cond(src, value)}:")
+            if value is not None:
+                g.emit(2, f"x = {g.field(value)}")
             g.emit(2, LIFE_OPS[op].format(s=s, s1=s + 1, extra=extra))
-    return "\n".join(g.lines) + "\n", g.scope
+    return g.text(), g.scope
 
 
 def _seen_sets(g: _Source, plan: KindPlan, etype: str) -> None:
     """Lifetime value sets first: they flag values new to the entity for count_new."""
     for i, (_, n, src, field) in enumerate(plan.sets):
         if etype in src[0] and not n:
-            g.emit(1, f"f{i} = False; x = v.get({field!r})")
+            x = g.field(field)
+            g.emit(1, f"f{i} = False")
             g.emit(1, f"if {g.cond(src, field)}:")
             g.emit(2, f"s = S[{i}]")
-            g.emit(2, "if x not in s:")
-            g.emit(3, f"s[x] = ts; f{i} = True")
+            g.emit(2, f"if s is None: s = S[{i}] = {{}}")
+            g.emit(2, f"if {x} not in s:")
+            g.emit(3, f"s[{x}] = ts; f{i} = True")
             g.emit(3, "if len(s) > CAP: shrink_seen(s, CAP)")
 
 
 def _ring(g: _Source, plan: KindPlan, k: int, etype: str) -> None:
-    """Collect the slot ops of ring ``k`` for this event, then fold them in one call."""
+    """Ring ``k``: inline when the event falls in the newest bucket, else fold ops in one call."""
     res, n, template = plan.groups[k]
     ops = [op for op in plan.ring_ops[k] if etype in op[2][0]]
     if not ops:
         return
     g.scope[f"TPL{k}"] = template
-    g.emit(2, "ops = []")
+    g.emit(2, f"r = R[{k}]; b = ts // {res}")
+    g.emit(2, "if r is not None and b == r.head and r.keys and r.keys[-1] == b:")
+    g.emit(3, "q = r.vals[-1]; T = r.tot")
+    for slot, kind, src, value, new in ops:
+        cond = g.cond(src, None if new >= 0 else value)
+        if new >= 0:
+            cond = f"f{new} and {cond}"
+        x = "1.0" if value is None or new >= 0 else g.field(value)
+        if kind == ADD:
+            g.emit(3, f"if {cond}: q[{slot}] += {x}; T[{slot}] += {x}")
+        else:
+            cmp = "<" if kind == MIN else ">"
+            g.emit(3, f"if {cond} and {x} {cmp} q[{slot}]: q[{slot}] = {x}")
+    g.emit(2, "else:")
+    g.emit(3, "ops = []")
     for slot, kind, src, value, new in ops:
         if new >= 0:
-            g.emit(2, f"if f{new} and {g.cond(src, None)}: ops.append(({slot}, {ADD}, 1.0))")
+            g.emit(3, f"if f{new} and {g.cond(src, None)}: ops.append(({slot}, {ADD}, 1.0))")
             continue
-        if value is not None:
-            g.emit(2, f"x = v.get({value!r})")
-        x = "1.0" if value is None else "x"
-        g.emit(2, f"if {g.cond(src, value)}: ops.append(({slot}, {kind}, {x}))")
-    g.emit(2, f"if ops: st.rings[{k}].add(ts // {res}, {n}, hz // {res} - {n}, TPL{k}, ops)")
+        x = "1.0" if value is None else g.field(value)
+        g.emit(3, f"if {g.cond(src, value)}: ops.append(({slot}, {kind}, {x}))")
+    g.emit(3, "if ops:")
+    g.emit(4, f"if r is None: r = R[{k}] = Ring.new(TPL{k})")
+    g.emit(4, f"r.add(b, {n}, hz // {res} - {n}, TPL{k}, ops)")
 
 
 def build_update(plan: KindPlan, etype: str) -> Update:
@@ -130,7 +179,8 @@ def reader_source(plan: KindPlan) -> str:
     for g, (res, n, _) in enumerate(plan.groups):
         lines += [
             f"    r = R[{g}]; B{g} = t // {res}",
-            f"    T{g} = r.tot if B{g} == r.head else r.totals(B{g}, {n}, hz // {res} - {n})",
+            f"    T{g} = Z{g} if r is None else r.tot if B{g} == r.head else "
+            f"r.totals(B{g}, {n}, hz // {res} - {n})",
         ]
     for k, (name, expr) in enumerate(plan.readers):
         lines.append(f"    v{k} = {expr}; out[{name!r}] = v{k}")
@@ -140,6 +190,8 @@ def reader_source(plan: KindPlan) -> str:
 def build_reader(plan: KindPlan) -> Read:
     """Compile :func:`reader_source` for ``plan``."""
     scope = _Source().scope
+    for g, (_, _, template) in enumerate(plan.groups):
+        scope[f"Z{g}"] = [0.0] * len(template)
     exec(compile(reader_source(plan), f"<features:{plan.kind}>", "exec"), scope)
     read: Read = scope["read"]
     return read

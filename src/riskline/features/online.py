@@ -24,6 +24,7 @@ after its bucket (lifetime aggregates include every arrived event).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,9 +33,10 @@ from riskline.errors import InvalidConfig
 from riskline.events.types import Event
 from riskline.features.catalog import Catalog
 from riskline.features.fields import Value, direct_entities, fields_of
-from riskline.features.plan import KindPlan, compile_catalog
+from riskline.features.plan import KindPlan, Read, Update, View, compile_catalog
 from riskline.features.state import EntityState
 from riskline.features.stores import MemoryStore, StateStore
+from riskline.features.views import build_entities, build_views
 from riskline.features.windows import NEVER, Distinct
 
 __all__ = ["OnlineFeatures", "resolve_entities", "view_getters"]
@@ -54,7 +56,11 @@ def view_getters(
 
 def resolve_entities(event: Event, store: StateStore) -> dict[str, str]:
     """The entities an event touches: its own, resolved identity links, and pairs."""
-    ents = dict(direct_entities(event))
+    return _resolve(dict(direct_entities(event)), store)
+
+
+def _resolve(ents: dict[str, str], store: StateStore) -> dict[str, str]:
+    """Add identity links and pairs to the direct entities ``ents`` (in place)."""
     acc, mer = ents.get("account"), ents.get("merchant")
     if acc is not None:
         ident = store.identity("account|" + acc)
@@ -75,6 +81,29 @@ def resolve_entities(event: Event, store: StateStore) -> dict[str, str]:
             if ident[1]:
                 ents.setdefault("card", ident[1])
     return ents
+
+
+Route = dict[str, tuple[str, Update | None, Read, dict[str, float], Callable[[], EntityState]]]
+"""Per entity kind: key prefix, this event type's update (or None), read, empty values, new."""
+
+
+def _routes(plans: Mapping[str, KindPlan]) -> defaultdict[str, Route]:
+    """Per event type, what to do with each entity kind (unknown event types: read only)."""
+    etypes = {e for p in plans.values() for e in p.updates}
+
+    def route(etype: str) -> Route:
+        return {
+            k: (k + "|", p.updates.get(etype), p.read, p.empty, p.new_state)
+            for k, p in plans.items()
+        }
+
+    out: defaultdict[str, Route] = defaultdict(lambda: route(""))
+    out.update({e: route(e) for e in etypes})
+    return out
+
+
+_LINKS = frozenset({"account_opened", "merchant_registered"})
+_NO_VIEW: dict[str, Value] = {}
 
 
 def link_identity(event: Event, store: StateStore) -> None:
@@ -103,7 +132,9 @@ class OnlineFeatures:
         self.lateness = lateness
         self.sweep_every = sweep_every
         self.plans_: dict[str, KindPlan] = compile_catalog(catalog)
-        self.views_ = view_getters(catalog)
+        self.views_ = build_views(catalog)
+        self._entities = build_entities()
+        self._routes = _routes(self.plans_)
         self._lat = int(lateness.total_seconds())
         meta = self.store.meta()
         fp = catalog.fingerprint()
@@ -112,6 +143,9 @@ class OnlineFeatures:
         self.watermark = int(meta.get("watermark", NEVER))
         self._meta: dict[str, str | int] = {"catalog": fp, "watermark": self.watermark}
         self._since_sweep = 0
+        self._mem = self.store if isinstance(self.store, MemoryStore) else None
+        if self._mem is not None:
+            self._mem.save((), self._meta)
 
     def process(self, event: Event) -> Mapping[str, float]:
         """Fold ``event`` into state; return every feature of every entity it touches."""
@@ -119,33 +153,73 @@ class OnlineFeatures:
         ts = int(event.occurred_at.timestamp())
         if ts > self.watermark:
             self.watermark = self._meta["watermark"] = ts
+            if self._mem is not None:
+                self._mem.save((), self._meta)
         horizon = self.watermark - self._lat
         late = ts < horizon
-        store, plans = self.store, self.plans_
-        link_identity(event, store)
-        ents = [(k, v) for k, v in resolve_entities(event, store).items() if k in plans]
-        view = {name: get(event, ts) for name, get in self.views_.get(etype, ())}
-        keys = [f"{kind}|{key}" for kind, key in ents]
-        states = store.load(keys)
-        out: dict[str, float] = {}
-        t = horizon if late else ts
-        items = []
-        for (kind, _), key, st in zip(ents, keys, states, strict=True):
-            plan = plans[kind]
-            update = plan.updates.get(etype)
-            if st is None:
-                if update is None:  # an unknown entity this event does not change
-                    out.update(plan.empty)
-                    continue
-                st = plan.new_state()
-            if update is not None:
-                update(st, view, ts, late, horizon)
-            plan.read(st, t, horizon, out)
-            items.append((key, st))
-        store.save(items, self._meta)
+        store = self.store
+        if etype in _LINKS:
+            link_identity(event, store)
+        direct = self._entities.get(etype)
+        ents = _resolve({} if direct is None else direct(event), store)
+        view_of = self.views_.get(etype)
+        view = _NO_VIEW if view_of is None else view_of(event, ts)
+        if self._mem is not None:
+            out = self._apply_memory(etype, ents, view, ts, late, horizon)
+        else:
+            out = self._apply(etype, ents, view, ts, late, horizon)
         self._since_sweep += 1
         if self.sweep_every and self._since_sweep >= self.sweep_every:
             self.expire()
+        return out
+
+    def _apply_memory(
+        self, etype: str, ents: dict[str, str], view: View, ts: int, late: bool, hz: int
+    ) -> dict[str, float]:
+        """Update and read the touched entities in place (the in-process store's live objects)."""
+        states = self._mem.states  # type: ignore[union-attr]
+        t = hz if late else ts
+        out: dict[str, float] = {}
+        route = self._routes[etype]
+        for kind, key in ents.items():
+            spec = route.get(kind)
+            if spec is None:
+                continue
+            prefix, update, read, empty, new_state = spec
+            st = states.get(prefix + key)
+            if st is None:
+                if update is None:  # an unknown entity this event does not change
+                    out.update(empty)
+                    continue
+                st = states[prefix + key] = new_state()
+            if update is not None:
+                update(st, view, ts, late, hz)
+            read(st, t, hz, out)
+        return out
+
+    def _apply(
+        self, etype: str, ents: dict[str, str], view: View, ts: int, late: bool, hz: int
+    ) -> dict[str, float]:
+        """Load the touched entities, update and read them, save them back (shared stores)."""
+        route = self._routes[etype]
+        touched = [(route[k], v) for k, v in ents.items() if k in route]
+        keys = [spec[0] + key for spec, key in touched]
+        t = hz if late else ts
+        out: dict[str, float] = {}
+        items = []
+        for ((_, update, read, empty, new_state), _), key, st in zip(
+            touched, keys, self.store.load(keys), strict=True
+        ):
+            if st is None:
+                if update is None:
+                    out.update(empty)
+                    continue
+                st = new_state()
+            if update is not None:
+                update(st, view, ts, late, hz)
+            read(st, t, hz, out)
+            items.append((key, st))
+        self.store.save(items, self._meta)
         return out
 
     def values(self, entity_kind: str, entity_id: str, at: datetime) -> Mapping[str, float]:
@@ -181,8 +255,9 @@ def _compact(plan: KindPlan, st: EntityState, horizon: int) -> bool:
     """Expire old buckets and values; True when nothing is left but initial values."""
     empty = st.life == plan.life
     for ring, (res, n, _) in zip(st.rings, plan.groups, strict=True):
-        ring.totals(horizon // res, n, horizon // res - n)
-        empty = empty and not ring.keys
+        if ring is not None:
+            ring.totals(horizon // res, n, horizon // res - n)
+            empty = empty and not ring.keys
     for i, (res, n, _, _) in enumerate(plan.sets):
         s = st.sets[i]
         if isinstance(s, Distinct):

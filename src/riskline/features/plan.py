@@ -15,7 +15,7 @@ from riskline.features.catalog import Catalog
 from riskline.features.definitions import FeatureDef, FeatureType
 from riskline.features.fields import Value, field_getter
 from riskline.features.state import EntityState
-from riskline.features.windows import ADD, MAX, MIN, Distinct, Ring
+from riskline.features.windows import ADD, MAX, MIN
 
 __all__ = [
     "SET_CAP",
@@ -25,6 +25,7 @@ __all__ = [
     "RingOp",
     "Source",
     "Update",
+    "View",
     "compile_catalog",
     "post",
     "scale_of",
@@ -68,12 +69,8 @@ class KindPlan:
         self._slots: dict[tuple[Any, ...], int] = {}
 
     def new_state(self) -> EntityState:
-        """A fresh state with this plan's layout."""
-        return EntityState(
-            [Ring.new(t) for _, _, t in self.groups],
-            self.life.copy(),
-            [Distinct(n) if n else {} for _, n, _, _ in self.sets],
-        )
+        """A fresh state with this plan's layout (structures are created on first write)."""
+        return EntityState([None] * len(self.groups), self.life.copy(), [None] * len(self.sets))
 
     def group(self, d: FeatureDef) -> int:
         """Index of the ring for ``d``'s window."""

@@ -39,13 +39,13 @@ def _windowed(plan: KindPlan, d: FeatureDef) -> str:
     src, g, sc, agg = source_of(d), plan.group(d), scale_of(d), d.aggregate
     n = d.buckets
     if agg is A.DISTINCT:
-        return f"float(S[{plan.value_set(src, d.value or '', d.resolution or 1, n)}].count(B{g}))"
+        return f"_count(S[{plan.value_set(src, d.value or '', d.resolution or 1, n)}], B{g})"
     if agg is A.COUNT_NEW:
         return f"T{g}[{plan.ring_slot(g, ADD, src, None, plan.value_set(src, d.value or ''))}]"
     if agg in (A.MIN, A.MAX):
         kind = MIN if agg is A.MIN else MAX
         return (
-            f"R[{g}].extreme(B{g}, {n}, {plan.ring_slot(g, kind, src, d.value)}, {kind}) / {sc!r}"
+            f"_extreme(R[{g}], B{g}, {n}, {plan.ring_slot(g, kind, src, d.value)}, {kind}) / {sc!r}"
         )
     c = plan.ring_slot(g, ADD, src, None)
     if agg is A.COUNT:
@@ -61,7 +61,7 @@ def _lifetime(plan: KindPlan, d: FeatureDef) -> str:
     if agg in (A.DISTINCT, A.COUNT_NEW):
         i = plan.value_set(src, v or "")
         if agg is A.DISTINCT:
-            return f"float(len(S[{i}]))"
+            return f"(0.0 if S[{i}] is None else float(len(S[{i}])))"
         return f"L[{plan.life_slot('new', [0.0], src, None, i)}]"
     if agg is A.SINCE_FIRST:
         s = plan.life_slot("first", [INF], src, None)

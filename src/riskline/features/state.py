@@ -1,8 +1,11 @@
 """The state of one entity: its windows, lifetime slots and value sets, JSON-serialisable.
 
->>> s = EntityState.load(EntityState([Ring.new([0.0])], [1.0], [{"x": 5}, Distinct(3)]).dump())
->>> s.life, s.sets[0], type(s.sets[1]).__name__
-([1.0], {'x': 5}, 'Distinct')
+Rings and sets are ``None`` until first written (most entities use only a few of them).
+
+>>> st = EntityState([Ring.new([0.0]), None], [1.0], [{"x": 5}, Distinct(3)])
+>>> s = EntityState.load(st.dump())
+>>> s.life, s.rings[1], s.sets[0], type(s.sets[1]).__name__
+([1.0], None, {'x': 5}, 'Distinct')
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ class EntityState:
 
     __slots__ = ("life", "rings", "sets")
 
-    def __init__(self, rings: list[Ring], life: list[float], sets: list[Any]) -> None:
+    def __init__(self, rings: list[Ring | None], life: list[float], sets: list[Any]) -> None:
         self.rings = rings
         self.life = life
         self.sets = sets
@@ -27,20 +30,29 @@ class EntityState:
     def dump(self) -> list[Any]:
         """Plain JSON-able form (``inf`` is written as ``Infinity``)."""
         sets = [
-            {"d": s.seen, "h": s.head, "n": s.n} if isinstance(s, Distinct) else {"s": s}
+            None
+            if s is None
+            else {"d": s.seen, "h": s.head, "n": s.n}
+            if isinstance(s, Distinct)
+            else {"s": s}
             for s in self.sets
         ]
-        return [[r.dump() for r in self.rings], self.life, sets]
+        return [[None if r is None else r.dump() for r in self.rings], self.life, sets]
 
     @classmethod
     def load(cls, plain: list[Any]) -> EntityState:
         """Inverse of :meth:`dump`."""
         rings, life, sets = plain
         return cls(
-            [Ring.load(r) for r in rings],
+            [None if r is None else Ring.load(r) for r in rings],
             [float(x) for x in life],
-            [
-                Distinct(int(s["n"]), s["d"], int(s["h"])) if "d" in s else dict(s["s"])
-                for s in sets
-            ],
+            [_load_set(s) for s in sets],
         )
+
+
+def _load_set(s: Any) -> Any:
+    if s is None:
+        return None
+    if "d" in s:
+        return Distinct(int(s["n"]), s["d"], int(s["h"]))
+    return dict(s["s"])

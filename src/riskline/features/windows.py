@@ -16,7 +16,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from typing import Any
 
-__all__ = ["ADD", "MAX", "MIN", "Distinct", "Ring", "SlotOp", "shrink_seen"]
+__all__ = ["ADD", "MAX", "MIN", "SMALL_SET", "Distinct", "Ring", "SlotOp", "shrink_seen"]
 
 ADD, MIN, MAX = 0, 1, 2
 INF = float("inf")
@@ -139,14 +139,20 @@ class Ring:
         )
 
 
+SMALL_SET = 16
+"""Value sets up to this size count by scanning; larger ones keep head counters."""
+
+
 class Distinct:
     """Distinct values per bucket: value -> sorted buckets it occurred in (bounded).
 
-    ``live`` counts values whose newest bucket is in the window ending at ``head``, kept up to
-    date through ``lastc`` (bucket -> values whose newest bucket it is), so head reads are O(1).
+    Small sets (the common case: an account's few devices) count by scanning their values.
+    Sets above :data:`SMALL_SET` values keep ``live``, the values whose newest bucket is in the
+    window ending at ``head``, up to date through ``lastc`` (bucket -> values whose newest bucket
+    it is), so head reads are O(1). Both ways give the same counts.
     """
 
-    __slots__ = ("head", "lastc", "live", "n", "seen")
+    __slots__ = ("big", "head", "lastc", "live", "n", "seen")
 
     def __init__(self, n: int, seen: dict[str, list[int]] | None = None, head: int = NEVER) -> None:
         self.n = n
@@ -154,14 +160,18 @@ class Distinct:
         self.seen: dict[str, list[int]] = seen or {}
         self.lastc: dict[int, int] = {}
         self.live = 0
+        self.big = False
         if seen:
             self.rebuild()
 
     def rebuild(self) -> None:
-        """Recompute the head counters from ``seen``."""
+        """Recompute the head counters from ``seen`` (only kept for big sets)."""
         n = self.n
         self.lastc = {}
         self.live = 0
+        self.big = len(self.seen) > SMALL_SET
+        if not self.big:
+            return
         for lst in self.seen.values():
             last = lst[-1]
             if last > self.head - n:
@@ -181,6 +191,9 @@ class Distinct:
 
     def add(self, value: str, b: int, prune: int, cap: int) -> None:
         """Record ``value`` in bucket ``b``; forget buckets ``<= prune``; keep ``<= cap`` values."""
+        if not self.big:
+            self._add_small(value, b, prune, cap)
+            return
         lst = self.seen.get(value)
         if lst is not None and lst[-1] == b == self.head:
             return  # seen already in the newest bucket: nothing changes
@@ -209,6 +222,24 @@ class Distinct:
         if lst[0] <= prune:
             del lst[: min(bisect_right(lst, prune), len(lst) - 1)]
 
+    def _add_small(self, value: str, b: int, prune: int, cap: int) -> None:
+        if b > self.head:
+            self.head = b
+        lst = self.seen.get(value)
+        if lst is None:
+            self.seen[value] = [b]
+            if len(self.seen) > cap:
+                self._shrink(prune, cap)
+            elif len(self.seen) > SMALL_SET:
+                self.rebuild()
+            return
+        if lst[-1] < b:
+            lst.append(b)
+        elif b not in lst:
+            insort(lst, b)
+        if lst[0] <= prune:
+            del lst[: min(bisect_right(lst, prune), len(lst) - 1)]
+
     def _shrink(self, prune: int, cap: int) -> None:
         live = sorted(self.seen.items(), key=lambda kv: (kv[1][-1], kv[0]))
         live = [kv for kv in live if kv[1][-1] > prune]
@@ -217,7 +248,7 @@ class Distinct:
 
     def count(self, b: int) -> int:
         """Distinct values with an occurrence in buckets ``b-n+1 .. b``."""
-        if b >= self.head:
+        if self.big and b >= self.head:
             if b > self.head:
                 self._advance(b)
             return self.live
