@@ -1,7 +1,222 @@
-"""``riskline`` commands of the consortium package (registered on the shared app)."""
+"""``riskline consortium …``: run a member node, file and dispute entries, query peers, bench.
+
+Settings come from ``RISKLINE_CONSORTIUM_*`` variables (see docs/consortium.md); ``--db``,
+``--member`` and ``--peers`` override the database URL, member id and peers file.
+"""
 
 from __future__ import annotations
 
-from riskline.cli.base import app
+import csv
+import json
+from pathlib import Path
+from typing import Annotated, Any
 
-__all__ = ["app"]
+import typer
+
+from riskline.cli.base import app, console, handle_errors
+from riskline.errors import InvalidConfig, InvalidInput
+
+__all__ = ["app", "consortium_app"]
+
+consortium_app = typer.Typer(
+    help="Consortium blacklist: member node, filing, disputes, private queries.",
+    no_args_is_help=True,
+)
+app.add_typer(consortium_app, name="consortium")
+
+_Opt = typer.Option
+
+
+@consortium_app.callback()
+def _options(
+    ctx: typer.Context,
+    db: Annotated[str | None, _Opt(help="Node database URL.")] = None,
+    member: Annotated[str | None, _Opt(help="This member's id.")] = None,
+    peers: Annotated[Path | None, _Opt(help="Peers file (YAML/JSON).")] = None,
+) -> None:
+    overrides = {"database_url": db, "member_id": member, "peers_file": peers}
+    ctx.obj = {k: v for k, v in overrides.items() if v is not None}
+
+
+def _settings(ctx: typer.Context, **more: Any) -> Any:
+    from riskline.consortium import NodeSettings
+
+    try:
+        return NodeSettings(**{**(ctx.obj or {}), **{k: v for k, v in more.items() if v}})
+    except Exception as err:  # pydantic ValidationError: bad environment variable
+        raise InvalidConfig(f"consortium configuration error: {err}") from None
+
+
+def _ops(ctx: typer.Context) -> Any:
+    from riskline.consortium import build_node
+    from riskline.consortium.ops import Ops
+
+    return Ops(build_node(_settings(ctx)))
+
+
+def _print(data: Any) -> None:
+    console.print_json(json.dumps(data, default=str))
+
+
+def _clear(phone: str | None, id_number: str | None, device: str | None) -> dict[str, str]:
+    clear = {"phone": phone, "id": id_number, "device": device}
+    return {k: v for k, v in clear.items() if v}
+
+
+@consortium_app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, _Opt()] = None,
+    port: Annotated[int | None, _Opt()] = None,
+) -> None:
+    """Run this member's node (API, store, periodic purge and re-publish)."""
+    import uvicorn
+
+    from riskline.consortium import build_node
+    from riskline.consortium.app import create_node_app
+
+    with handle_errors():
+        settings = _settings(ctx, host=host, port=port)
+        node = build_node(settings)
+        uvicorn.run(
+            create_node_app(node), host=settings.host, port=settings.port, log_level="warning"
+        )
+
+
+class _Outcome:
+    def __init__(self, case_id: str, analyst: str, approver: str, confirmed: bool) -> None:
+        self.case_id, self.analyst, self.approver, self.confirmed = (
+            case_id,
+            analyst,
+            approver,
+            confirmed,
+        )
+
+
+@consortium_app.command("file")
+def file_entry(
+    ctx: typer.Context,
+    case: Annotated[str, _Opt(help="Case id that confirmed the fraud.")],
+    analyst: Annotated[str, _Opt()],
+    approver: Annotated[str, _Opt(help="Second reviewer (four-eyes; not the analyst).")],
+    reason: Annotated[str, _Opt(help="cash_out, fake_transactions, identity_fraud, …")],
+    evidence: Annotated[str, _Opt(help="Evidence reference (not content).")],
+    phone: Annotated[str | None, _Opt()] = None,
+    id_number: Annotated[str | None, _Opt("--id")] = None,
+    device: Annotated[str | None, _Opt()] = None,
+    confirmed: Annotated[bool, _Opt("--confirmed/--not-confirmed")] = True,
+    ttl_days: Annotated[int | None, _Opt()] = None,
+) -> None:
+    """File a confirmed fraud's identifiers (hashed; clear values are not stored)."""
+    with handle_errors():
+        outcome = _Outcome(case, analyst, approver, confirmed)
+        ttl = ttl_days * 86_400 if ttl_days else None
+        _print(_ops(ctx).file(outcome, _clear(phone, id_number, device), reason, evidence, ttl))
+        console.print("run `riskline consortium publish` (or wait for the node) to publish")
+
+
+@consortium_app.command()
+def dispute(
+    ctx: typer.Context,
+    phone: Annotated[str | None, _Opt()] = None,
+    id_number: Annotated[str | None, _Opt("--id")] = None,
+    device: Annotated[str | None, _Opt()] = None,
+) -> None:
+    """A data subject disputes the entries on their identifiers (unpublished while reviewed)."""
+    with handle_errors():
+        _print(_ops(ctx).dispute(_clear(phone, id_number, device)))
+
+
+@consortium_app.command()
+def review(
+    ctx: typer.Context,
+    entry_id: str,
+    uphold: Annotated[bool, _Opt("--uphold/--withdraw")],
+) -> None:
+    """The source's decision on a disputed entry."""
+    with handle_errors():
+        _print(_ops(ctx).review(entry_id, uphold))
+
+
+@consortium_app.command()
+def publish(ctx: typer.Context) -> None:
+    """Purge, re-key and publish the blacklist and recent-applicants sets now."""
+    with handle_errors():
+        _print(_ops(ctx).publish())
+
+
+@consortium_app.command()
+def audit(ctx: typer.Context) -> None:
+    """Print the audit log of queries answered (hash chain verified)."""
+    with handle_errors():
+        _print(_ops(ctx).audit())
+
+
+def _applicants(path: Path, ctx: typer.Context) -> tuple[list[Any], Any]:
+    from riskline.consortium import ConsortiumHasher, build_node
+
+    settings = _settings(ctx)
+    hasher = ConsortiumHasher(settings.consortium_key())
+    try:
+        rows = list(csv.DictReader(path.open(newline="")))
+    except OSError as err:
+        raise InvalidInput(f"cannot read {path}: {err}") from None
+    out = []
+    for n, row in enumerate(rows, 1):
+        clear = _clear(row.get("phone"), row.get("id"), row.get("device"))
+        out.append((row.get("ref") or str(n), hasher.tokens(clear)))
+    return out, build_node(settings)
+
+
+@consortium_app.command()
+def query(
+    ctx: typer.Context,
+    applicants: Annotated[Path, typer.Argument(help="CSV with ref,phone,id,device columns.")],
+    peer: Annotated[
+        list[str] | None, _Opt(help="Peer member id (repeat); all when omitted.")
+    ] = None,
+) -> None:
+    """Check applicants against peers' blacklists privately; print the hits."""
+    from riskline.consortium import Applicant, Screener
+
+    with handle_errors():
+        rows, node = _applicants(applicants, ctx)
+        chosen = [c for m, c in node.clients.items() if not peer or m in peer]
+        if not chosen:
+            raise InvalidConfig("no peers configured (RISKLINE_CONSORTIUM_PEERS_FILE / --peers)")
+        batch = [Applicant(ref, tokens, {}) for ref, tokens in rows]
+        hits = Screener(chosen).hits(batch)
+        _print(
+            [{"ref": h.ref, "kind": h.kind, "member": h.member, "reason": h.reason} for h in hits]
+        )
+
+
+@consortium_app.command()
+def lenders(
+    ctx: typer.Context,
+    applicants: Annotated[Path, typer.Argument(help="CSV with ref,phone,id,device columns.")],
+) -> None:
+    """Per applicant, how many peers saw them apply recently (PSI cardinality)."""
+    from riskline.consortium import Applicant, Screener
+
+    with handle_errors():
+        rows, node = _applicants(applicants, ctx)
+        screener = Screener(list(node.clients.values()))
+        _print({ref: screener.lenders(Applicant(ref, t, {})) for ref, t in rows})
+
+
+@consortium_app.command()
+def bench(
+    list_size: Annotated[int, _Opt("--list")] = 1_000_000,
+    query_size: Annotated[int, _Opt("--query")] = 100_000,
+    structure: Annotated[list[str] | None, _Opt(help="gcs and/or bloom")] = None,
+    fpr: Annotated[float, _Opt()] = 1e-9,
+) -> None:
+    """Time and bytes of one private query against a published list."""
+    from riskline.consortium.bench import run_bench
+
+    with handle_errors():
+        for ds in structure or ["gcs"]:
+            result = run_bench(list_size, query_size, fpr=fpr, structure=ds)
+            for line in result.lines():
+                typer.echo(line)
