@@ -18,6 +18,7 @@ The HTTP layer maps ``status`` to the response code in one place
     ├── Unauthenticated (401)
     ├── Forbidden (403)
     ├── PayloadTooLarge (413)
+    ├── RateLimited (429)             too many requests for this key; retry after a delay
     └── Unavailable (503)             a backing service failed; safe to retry
 """
 
@@ -38,6 +39,7 @@ __all__ = [
     "InvalidPolicy",
     "NotFound",
     "PayloadTooLarge",
+    "RateLimited",
     "RisklineError",
     "Unauthenticated",
     "Unavailable",
@@ -136,6 +138,17 @@ class PayloadTooLarge(RisklineError):
 
     status = 413
     code = "payload_too_large"
+
+
+class RateLimited(RisklineError):
+    """Too many requests from one caller; ``retry_after`` seconds until the next is admitted."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Unavailable(RisklineError):

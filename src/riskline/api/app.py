@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from riskline import __version__
-from riskline.api.auth import KeyCache
+from riskline.api.auth import KeyCache, RateLimiter
 from riskline.api.errors import install_error_handlers
 from riskline.api.limits import BodyLimit
 from riskline.api.metrics import Metrics
@@ -31,6 +31,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.state.metrics = Metrics()
     app.state.keys = KeyCache(runtime.keys)
+    app.state.limiter = RateLimiter(
+        runtime.settings.rate_limit_per_s, runtime.settings.rate_limit_burst
+    )
     install_error_handlers(app)
     for module in (events, read, lines, lists, graph, ops, cases, notices, stepup):
         app.include_router(module.router)

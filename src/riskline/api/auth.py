@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from fastapi import Request
 
-from riskline.errors import Forbidden, Unauthenticated
+from riskline.errors import Forbidden, RateLimited, Unauthenticated
 from riskline.storage import ApiKey, KeyStore, Role
 
-__all__ = ["KeyCache", "require"]
+__all__ = ["KeyCache", "RateLimiter", "RoleCheck", "require"]
 
 
 def _token(request: Request) -> str:
@@ -46,15 +46,65 @@ class KeyCache:
         return key
 
 
-def require(*roles: Role) -> Callable[[Request], Awaitable[ApiKey]]:
-    """A dependency admitting keys whose role is one of ``roles``."""
-    allowed = frozenset(roles)
+class RateLimiter:
+    """A token bucket per API key: ``rate`` requests per second, bursts up to ``burst``.
 
-    async def check(request: Request) -> ApiKey:
+    >>> t = [0.0]
+    >>> limiter = RateLimiter(rate=2, burst=2, clock=lambda: t[0])
+    >>> limiter.admit("k"), limiter.admit("k")
+    (None, None)
+    >>> limiter.admit("k")
+    Traceback (most recent call last):
+    riskline.errors.RateLimited: too many requests for this key (limit 2/s); retry shortly
+    >>> t[0] = 0.5
+    >>> limiter.admit("k") is None
+    True
+    """
+
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def admit(self, key_id: str) -> None:
+        """Take one token for ``key_id`` or raise :class:`RateLimited`."""
+        if self.rate <= 0:
+            return None
+        now = self.clock()
+        tokens, last = self._buckets.get(key_id, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if tokens < 1.0:
+            self._buckets[key_id] = (tokens, now)
+            raise RateLimited(
+                f"too many requests for this key (limit {self.rate:g}/s); retry shortly",
+                retry_after=(1.0 - tokens) / self.rate,
+            )
+        if len(self._buckets) > 100_000:
+            self._buckets.clear()
+        self._buckets[key_id] = (tokens - 1.0, now)
+        return None
+
+
+class RoleCheck:
+    """A FastAPI dependency admitting keys whose role is in ``roles`` (and within their rate)."""
+
+    def __init__(self, roles: frozenset[Role]) -> None:
+        self.roles = roles
+
+    async def __call__(self, request: Request) -> ApiKey:
         cache: KeyCache = request.app.state.keys
         key = cache.verify(_token(request))
-        if key.role not in allowed:
+        if key.role not in self.roles:
             raise Forbidden(f"role {key.role.value} may not call this route")
+        limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
+        if limiter is not None:
+            limiter.admit(key.key_id)
         return key
 
-    return check
+
+def require(*roles: Role) -> RoleCheck:
+    """A dependency admitting keys whose role is one of ``roles``."""
+    return RoleCheck(frozenset(roles))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from riskline.errors import RisklineError
+from riskline.errors import RateLimited, RisklineError
 
 __all__ = ["install_error_handlers"]
 
@@ -21,6 +22,8 @@ async def _riskline(_: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     if exc.status == 503:
         headers = {"Retry-After": "1"}
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
     return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
 
 
