@@ -8,6 +8,10 @@ refused before anything changed (a conflicting replay, a future timestamp), each
 caller's batch is retried alone so one bad request never fails its neighbours. After the
 first batch of a group arrives the writer lingers ``linger`` seconds (2 ms) for more, so
 concurrent single-event requests share one commit instead of paying an fsync each.
+
+After each committed group (and each ``call``) the writer runs its ``after_commit`` hooks
+(projections such as review cases and user notices); a failing hook is logged and simply
+runs again after the next commit, so it must be idempotent.
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ class Ingestor:
         self.linger = linger
         self.groups = 0
         self.grouped_requests = 0
+        self.after_commit: list[Callable[[], object]] = []
+        """Run on the writer thread after each group and call; errors are logged, retried."""
         self._queue: queue.Queue[_Job | _Call | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="riskline-writer", daemon=True)
         self._thread.start()
@@ -99,13 +105,23 @@ class Ingestor:
                 return
             if isinstance(item, _Call):
                 _run_call(item)
+                self._after_commit()
                 continue
             jobs, carry = self._gather(item)
             self._group(jobs)
+            self._after_commit()
             if isinstance(carry, _Call):
                 _run_call(carry)
+                self._after_commit()
             elif carry is _STOP:
                 return
+
+    def _after_commit(self) -> None:
+        for hook in self.after_commit:
+            try:
+                hook()
+            except Exception:  # a projection lagging is no reason to stop deciding
+                log.exception("after-commit hook failed; it runs again after the next commit")
 
     def _gather(self, first: _Job) -> tuple[list[_Job], object]:
         """Take batches arriving within ``linger`` seconds, up to the group size.

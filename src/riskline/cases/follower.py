@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -54,6 +54,7 @@ class RingLike(Protocol):
     def score(self) -> float: ...
 
 
+@runtime_checkable
 class RingLookup(Protocol):
     """Rings an entity belongs to (``riskline.graph.GraphRisk`` answers this)."""
 

@@ -1,0 +1,285 @@
+"""NoticeFollower: user notices as a projection of line history, decisions and case events.
+
+Three cursors, each moved in the same transaction as the notices it writes:
+
+* ``notices.lines`` on ``line_history.id``: every line change, whatever its source
+  (engine, analyst, case action, freeze expiry);
+* ``notices.decisions`` on ``events.seq``: declines, reviews, challenges, new lines;
+* ``notices.cases`` on ``case_events.id``: information requests, appeals received and
+  decided, case outcomes.
+
+``notices.source`` is unique (``line:<id>``, ``decision:<id>:<kind>``,
+``case:<event id>:<account>``), so re-reading rows inserts nothing twice. Like the case
+follower, each pass may re-read ``rescan`` positions below the cursor to pick up rows that a
+concurrent writer committed late (see :mod:`riskline.cases.follower`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+
+from riskline.cases import tables as ct
+from riskline.cases.repo import insert_ignore, persons_of, read_cursor, write_cursor
+from riskline.clock import Clock
+from riskline.decisioning import ActionKind, Decision, Outcome
+from riskline.notices.types import NoticeKind
+from riskline.storage import tables as tb
+from riskline.storage.serde import decision_from_row
+
+__all__ = ["NoticeFollower", "notice_id_for"]
+
+_LINE_KINDS = {
+    "freeze": NoticeKind.FREEZE,
+    "reinstate": NoticeKind.REINSTATE,
+    "cut_limit": NoticeKind.CUT_LIMIT,
+    "restore_limit": NoticeKind.RESTORE_LIMIT,
+    "set_limit": NoticeKind.SET_LIMIT,
+    "close": NoticeKind.CLOSE,
+}
+_CASE_REASONS = {
+    NoticeKind.APPEAL_GRANTED: ("CASE_CLEARED",),
+    NoticeKind.CASE_CLEARED: ("CASE_CLEARED",),
+    NoticeKind.APPEAL_UPHELD: ("FRAUD_CONFIRMED",),
+    NoticeKind.CASE_CONFIRMED: ("FRAUD_CONFIRMED",),
+}
+_APPLICATIONS = ("account_opened", "loan_application", "enterprise_loan_application")
+
+
+def notice_id_for(source: str) -> str:
+    """A notice's id from its source (deterministic: a replay writes the same id).
+
+    >>> notice_id_for("line:1") == notice_id_for("line:1")
+    True
+    """
+    return "n_" + hashlib.sha256(source.encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    cursor: str
+    table: Any
+    key: Any
+    read: Callable[[Connection, int, int], list[dict[str, Any]]]
+
+
+class NoticeFollower:
+    """Writes a notice for every user-affecting action, in both languages' source form."""
+
+    def __init__(
+        self, db: Engine, clock: Clock, batch: int = 2000, rescan: int = 200, rescan_every: int = 20
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.batch = batch
+        self.rescan = rescan
+        self.rescan_every = rescan_every
+        self._passes = 0
+        self._sources = (
+            _Source("notices.lines", tb.line_history, tb.line_history.c.id, self._from_lines),
+            _Source("notices.decisions", tb.events, tb.events.c.seq, self._from_decisions),
+            _Source("notices.cases", ct.case_events, ct.case_events.c.id, self._from_cases),
+        )
+
+    def catch_up(self) -> int:
+        """Project everything committed since the last pass; how many notices were written."""
+        rescan = self._passes % self.rescan_every == 0
+        self._passes += 1
+        written = 0
+        for source in self._sources:
+            first = True
+            while True:
+                with self.db.begin() as conn:
+                    n, more = self._step(conn, source, rescan and first)
+                written += n
+                first = False
+                if not more:
+                    break
+        return written
+
+    def _step(self, conn: Connection, src: _Source, rescan: bool) -> tuple[int, bool]:
+        cursor = read_cursor(conn, src.cursor)
+        window = select(src.key).where(src.key > cursor).order_by(src.key).limit(self.batch)
+        sub = window.subquery()
+        upper = conn.execute(select(func.max(sub.c[src.key.name]))).scalar_one_or_none()
+        top = int(upper) if upper is not None else cursor
+        lo = max(0, cursor - self.rescan) if rescan else cursor
+        rows = src.read(conn, lo, top) if top > lo else []
+        written = 0
+        if rows:
+            res = conn.execute(insert_ignore(conn, ct.notices), rows)
+            written = max(0, res.rowcount or 0)
+        if top != cursor:
+            write_cursor(conn, src.cursor, top, self.clock.now())
+        return written, upper is not None and top - cursor >= self.batch
+
+    def _from_lines(self, conn: Connection, lo: int, hi: int) -> list[dict[str, Any]]:
+        h, ln = tb.line_history.c, tb.credit_lines.c
+        q = (
+            select(tb.line_history, ln.owner_id, ln.product)
+            .join(tb.credit_lines, ln.line_id == h.line_id)
+            .where(h.id > lo, h.id <= hi)
+            .order_by(h.id)
+        )
+        rows = list(conn.execute(q).mappings())
+        persons = persons_of(conn, [r["owner_id"] for r in rows])
+        out = []
+        for r in rows:
+            kind = _LINE_KINDS.get(r["action"])
+            if kind is None:
+                continue
+            reasons = tuple(json.loads(r["reasons"]))
+            if kind is NoticeKind.REINSTATE and "FREEZE_EXPIRED" in reasons:
+                kind = NoticeKind.FREEZE_LIFTED
+            params = {"product": r["product"], "line_id": r["line_id"], "to": r["to_status"]}
+            if r["limit_after"] != r["limit_before"]:
+                params["limit"] = str(r["limit_after"])
+            out.append(
+                _row(
+                    f"line:{r['id']}",
+                    kind,
+                    r["owner_id"],
+                    persons.get(r["owner_id"]),
+                    reasons,
+                    r["at"],
+                    params,
+                    r["decision_id"],
+                    None,
+                )
+            )
+        return out
+
+    def _from_decisions(self, conn: Connection, lo: int, hi: int) -> list[dict[str, Any]]:
+        e, d = tb.events.c, tb.decisions.c
+        q = (
+            select(tb.decisions)
+            .join(tb.events, e.decision_id == d.decision_id)
+            .where(e.seq > lo, e.seq <= hi)
+            .where((d.outcome != Outcome.APPROVE.value) | d.event_type.in_(_APPLICATIONS))
+            .order_by(e.seq)
+        )
+        decisions = [decision_from_row(r) for r in conn.execute(q).mappings()]
+        persons = persons_of(conn, [x.subject for x in decisions])
+        out = []
+        for dec in decisions:
+            for kind, params in _decision_notices(dec):
+                reasons = () if kind is NoticeKind.LINE_OPENED else _user_reasons(dec)
+                out.append(
+                    _row(
+                        f"decision:{dec.decision_id}:{kind.value}",
+                        kind,
+                        dec.subject,
+                        persons.get(dec.subject),
+                        reasons,
+                        dec.occurred_at,
+                        params,
+                        dec.decision_id,
+                        None,
+                    )
+                )
+        return out
+
+    def _from_cases(self, conn: Connection, lo: int, hi: int) -> list[dict[str, Any]]:
+        c = ct.case_events.c
+        q = select(ct.case_events).where(c.id > lo, c.id <= hi).order_by(c.id)
+        out: list[dict[str, Any]] = []
+        for r in conn.execute(q).mappings():
+            details = json.loads(r["details"])
+            for kind, account in _case_notices(conn, r["case_id"], r["action"], details):
+                person = persons_of(conn, [account]).get(account)
+                codes = _CASE_REASONS.get(kind, ())
+                out.append(
+                    _row(
+                        f"case:{r['id']}:{account}",
+                        kind,
+                        account,
+                        person,
+                        codes,
+                        r["at"],
+                        {},
+                        details.get("decision_id"),
+                        r["case_id"],
+                    )
+                )
+        return out
+
+
+def _decision_notices(d: Decision) -> list[tuple[NoticeKind, dict[str, str]]]:
+    kinds = {a.kind for a in d.actions if a.applied}
+    out: list[tuple[NoticeKind, dict[str, str]]] = []
+    for a in d.actions:
+        if a.kind is ActionKind.OPEN_LINE and a.applied and a.product is not None:
+            out.append((NoticeKind.LINE_OPENED, {"product": a.product.value}))
+    if d.outcome is Outcome.REVIEW:
+        out.append((NoticeKind.REVIEW_OPENED, {}))
+    elif d.outcome is Outcome.CHALLENGE:
+        out.append((NoticeKind.CHALLENGE_REQUESTED, {}))
+    elif d.outcome is Outcome.DECLINE:
+        if ActionKind.DECLINE_APPLICATION in kinds or d.event_type in _APPLICATIONS:
+            out.append((NoticeKind.DECLINE_APPLICATION, {}))
+        else:
+            out.append((NoticeKind.PAYMENT_DECLINED, {}))
+    return out
+
+
+def _user_reasons(d: Decision) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(d.reason_codes))
+
+
+def _case_notices(
+    conn: Connection, case_id: str, action: str, details: dict[str, Any]
+) -> list[tuple[NoticeKind, str]]:
+    notify = [str(a) for a in details.get("notify", [])]
+    if action == "info_requested":
+        return [(NoticeKind.INFO_REQUESTED, a) for a in notify]
+    if action == "appeal_received":
+        return [(NoticeKind.APPEAL_RECEIVED, a) for a in notify]
+    if action != "closed":
+        return []
+    fraud = details.get("resolution") == "fraud"
+    ap = ct.appeals.c
+    appellants = set(
+        conn.execute(
+            select(ap.account_id).where(
+                ap.appeal_id.in_([str(x) for x in details.get("appeals", [])])
+            )
+        ).scalars()
+    )
+    out = [
+        (NoticeKind.APPEAL_UPHELD if fraud else NoticeKind.APPEAL_GRANTED, a)
+        for a in sorted(appellants)
+    ]
+    done = NoticeKind.CASE_CONFIRMED if fraud else NoticeKind.CASE_CLEARED
+    out += [(done, a) for a in notify if a not in appellants]
+    return out
+
+
+def _row(
+    source: str,
+    kind: NoticeKind,
+    account: str,
+    person: str | None,
+    reasons: tuple[str, ...],
+    at: datetime,
+    params: dict[str, str],
+    decision_id: str | None,
+    case_id: str | None,
+) -> dict[str, Any]:
+    return {
+        "notice_id": notice_id_for(source),
+        "source": source,
+        "kind": kind.value,
+        "account_id": account,
+        "person_id": person,
+        "reason_codes": json.dumps(list(reasons)),
+        "params": json.dumps(params, sort_keys=True),
+        "decision_id": decision_id,
+        "case_id": case_id,
+        "at": at,
+    }
