@@ -14,6 +14,7 @@ from riskline.api.limits import BodyLimit
 from riskline.api.metrics import Metrics
 from riskline.api.routes import cases, events, graph, lines, lists, notices, ops, read, stepup
 from riskline.runtime import Runtime
+from riskline.ui import mount_console
 
 __all__ = ["create_app"]
 
@@ -37,6 +38,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_error_handlers(app)
     for module in (events, read, lines, lists, graph, ops, cases, notices, stepup):
         app.include_router(module.router)
+    mount_console(app, runtime)  # the analyst console under /console (RISKLINE_CONSOLE_*)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
 
     def openapi() -> dict[str, Any]:

@@ -1,0 +1,241 @@
+"""The review queue, the case page, and case actions (each calls the CaseService)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from riskline.cases import (
+    CaseStatus,
+    Clear,
+    ConfirmFraud,
+    Escalate,
+    QueueFilter,
+    RequestInfo,
+)
+from riskline.errors import NotFound
+from riskline.ui.casebridge import CaseDesk, reviewer
+from riskline.ui.render import render
+from riskline.ui.security import require_role
+from riskline.ui.sessions import Session
+from riskline.ui.users import ConsoleRole
+from riskline.ui.views.graph import rings_of
+
+__all__ = ["router"]
+
+router = APIRouter()
+_ANALYST = Depends(require_role(ConsoleRole.ANALYST))
+_SUPERVISOR = Depends(require_role(ConsoleRole.SUPERVISOR))
+_CASE = Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+Why = Annotated[str, Form(min_length=1, max_length=1000)]
+SCOPES = ("open", "mine", "unassigned", "overdue", "pending", "closed")
+
+
+def _desk(request: Request) -> CaseDesk:
+    desk: CaseDesk | None = request.app.state.console.cases
+    if desk is None:
+        raise NotFound("review cases are not available in this deployment")
+    return desk
+
+
+def _filter(scope: str, user: str) -> QueueFilter:
+    match scope:
+        case "mine":
+            return QueueFilter(assignee=user)
+        case "unassigned":
+            return QueueFilter(unassigned=True)
+        case "overdue":
+            return QueueFilter(overdue_only=True)
+        case "pending":
+            return QueueFilter(statuses=(CaseStatus.PENDING_APPROVAL,))
+        case "closed":
+            return QueueFilter(statuses=(CaseStatus.CLOSED,))
+    return QueueFilter()
+
+
+async def _queue(request: Request, scope: str, session: Session) -> dict[str, Any]:
+    desk = _desk(request)
+    await desk.refresh()
+    flt = _filter(scope, session.user.username)
+    cases = await run_in_threadpool(desk.service.queue, flt)
+    now = desk.service.clock.now()
+    return {"cases": cases, "scope": scope, "scopes": SCOPES, "now": now, "nav": "queue"}
+
+
+@router.get("/queue")
+async def queue_page(
+    request: Request,
+    scope: str = Query(default="open", pattern="^(" + "|".join(SCOPES) + ")$"),
+    session: Session = _ANALYST,
+) -> Response:
+    """Cases to work, most urgent first (priority = exposure × risk), refreshed every 20 s."""
+    return render(request, "queue.html", await _queue(request, scope, session))
+
+
+@router.get("/queue/rows")
+async def queue_rows(
+    request: Request,
+    scope: str = Query(default="open", pattern="^(" + "|".join(SCOPES) + ")$"),
+    session: Session = _ANALYST,
+) -> Response:
+    """Just the queue table (HTMX polling and filter changes)."""
+    return render(request, "_queue_rows.html", await _queue(request, scope, session))
+
+
+def _case_context(request: Request, case_id: str) -> dict[str, Any]:
+    console = request.app.state.console
+    detail = _desk(request).service.detail(case_id)
+    q = console.queries
+    accounts = [m.id for m in detail.members if m.kind == "account"]
+    persons = [m.id for m in detail.members if m.kind == "person"]
+    others = [m.id for m in detail.members if m.kind not in ("account", "person")]
+    for p in persons:
+        accounts += [a["account_id"] for a in q.accounts_of(p) if a["account_id"] not in accounts]
+    decisions = console.runtime.store.get_decisions([ln.decision_id for ln in detail.links])
+    center = (
+        f"person:{persons[0]}"
+        if persons
+        else f"account:{accounts[0]}"
+        if accounts
+        else f"enterprise:{others[0]}"
+        if others
+        else None
+    )
+    return {
+        "detail": detail,
+        "case": detail.case,
+        "decisions": decisions,
+        "lines": q.lines_of([*accounts, *others]),
+        "timeline": q.timeline([*accounts, *persons, *others]),
+        "center": center,
+        "users": [u.username for u in console.users.list() if u.disabled_at is None],
+        "now": _desk(request).service.clock.now(),
+        "nav": "queue",
+    }
+
+
+async def _members_rings(request: Request, ctx: dict[str, Any]) -> list[dict[str, Any]]:
+    members = [(m.kind, m.id) for m in ctx["detail"].members]
+    return await rings_of(request, members)
+
+
+@router.get("/cases/{case_id}")
+async def case_page(
+    request: Request, case_id: str = _CASE, session: Session = _ANALYST
+) -> Response:
+    """A case: parties, lines and history, decisions with reasons and features, timeline,
+    graph, ring members, audit trail, and the actions the user's role allows."""
+    ctx = await run_in_threadpool(_case_context, request, case_id)
+    ctx["rings"] = await _members_rings(request, ctx)
+    return render(request, "case.html", ctx)
+
+
+async def _after(request: Request, case_id: str, message: str) -> Response:
+    """The refreshed case body for HTMX, a redirect to the case page otherwise."""
+    if request.headers.get("hx-request") == "true":
+        ctx = await run_in_threadpool(_case_context, request, case_id)
+        return render(request, "_case_body.html", {**ctx, "message": message})
+    base = request.scope.get("root_path", "")
+    return RedirectResponse(f"{base}/cases/{case_id}", status_code=303)
+
+
+async def _run(request: Request, fn: Callable[[], Any]) -> None:
+    await run_in_threadpool(fn)
+
+
+@router.post("/cases/{case_id}/assign")
+async def assign(
+    request: Request,
+    case_id: str = _CASE,
+    assignee: Annotated[str | None, Form(max_length=64)] = None,
+    session: Session = _ANALYST,
+) -> Response:
+    """Take the case (or, as a supervisor, give it to someone)."""
+    by = reviewer(session.user)
+    target = assignee or by.id
+    await _run(request, lambda: _desk(request).service.assign(case_id, target, by))
+    return await _after(request, case_id, f"assigned to {target}")
+
+
+@router.post("/cases/{case_id}/confirm-fraud")
+async def confirm_fraud(
+    request: Request,
+    why: Why,
+    case_id: str = _CASE,
+    close: Annotated[str | None, Form()] = None,
+    blocklist: Annotated[str | None, Form()] = None,
+    session: Session = _ANALYST,
+) -> Response:
+    """Freeze the parties' lines now; closing lines or blocklisting waits for a supervisor."""
+    cmd = ConfirmFraud(why, close=close is not None, blocklist=blocklist is not None)
+    by = reviewer(session.user)
+    await _run(request, lambda: _desk(request).service.act(case_id, cmd, by))
+    pending = cmd.close or cmd.blocklist
+    return await _after(
+        request,
+        case_id,
+        "fraud confirmed; lines frozen"
+        + ("; waiting for a supervisor's approval" if pending else "; case closed"),
+    )
+
+
+@router.post("/cases/{case_id}/clear")
+async def clear(
+    request: Request,
+    why: Why,
+    case_id: str = _CASE,
+    allowlist: Annotated[str | None, Form()] = None,
+    session: Session = _ANALYST,
+) -> Response:
+    """Clear the case: reinstate lines, lift blocklistings, optionally allowlist."""
+    cmd = Clear(why, allowlist=allowlist is not None)
+    by = reviewer(session.user)
+    await _run(request, lambda: _desk(request).service.act(case_id, cmd, by))
+    return await _after(request, case_id, "case cleared; lines reinstated")
+
+
+@router.post("/cases/{case_id}/request-info")
+async def request_info(
+    request: Request, why: Why, case_id: str = _CASE, session: Session = _ANALYST
+) -> Response:
+    """Ask the user for information (they get a notice); the case waits."""
+    by = reviewer(session.user)
+    await _run(request, lambda: _desk(request).service.act(case_id, RequestInfo(why), by))
+    return await _after(request, case_id, "information requested")
+
+
+@router.post("/cases/{case_id}/escalate")
+async def escalate(
+    request: Request, why: Why, case_id: str = _CASE, session: Session = _ANALYST
+) -> Response:
+    """Hand the case to a supervisor."""
+    by = reviewer(session.user)
+    await _run(request, lambda: _desk(request).service.act(case_id, Escalate(why), by))
+    return await _after(request, case_id, "escalated")
+
+
+@router.post("/cases/{case_id}/approve")
+async def approve(
+    request: Request,
+    case_id: str = _CASE,
+    why: Annotated[str, Form(max_length=1000)] = "",
+    session: Session = _SUPERVISOR,
+) -> Response:
+    """Four eyes: carry out the pending close / blocklist (not by the reviewer who asked)."""
+    by = reviewer(session.user)
+    await _run(request, lambda: _desk(request).service.approve(case_id, by, why))
+    return await _after(request, case_id, "approved; case closed as fraud")
+
+
+@router.post("/cases/{case_id}/reject")
+async def reject(
+    request: Request, why: Why, case_id: str = _CASE, session: Session = _SUPERVISOR
+) -> Response:
+    """Four eyes: refuse the pending action; the case goes back to its reviewer."""
+    by = reviewer(session.user)
+    await _run(request, lambda: _desk(request).service.reject(case_id, by, why))
+    return await _after(request, case_id, "rejected; the case is back with its reviewer")
