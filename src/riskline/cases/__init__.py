@@ -6,7 +6,7 @@ the CLI and the analyst console call.
 
 from riskline.cases.follower import CaseFollower, RingLike, RingLookup, case_id_for, combine
 from riskline.cases.policy import CasePolicy
-from riskline.cases.service import AppealReceipt, CaseService, QueueStats, Writer
+from riskline.cases.service import AppealReceipt, CaseService, QueueStats, Writer, label_json
 from riskline.cases.types import (
     Case,
     CaseCommand,
@@ -55,4 +55,5 @@ __all__ = [
     "Writer",
     "case_id_for",
     "combine",
+    "label_json",
 ]

@@ -47,7 +47,7 @@ from riskline.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
 from riskline.rules import ListStore
 from riskline.storage import tables as tb
 
-__all__ = ["AppealReceipt", "CaseService", "QueueStats", "Writer"]
+__all__ = ["AppealReceipt", "CaseService", "QueueStats", "Writer", "label_json"]
 
 T = TypeVar("T")
 _WRITER_THREAD = "riskline-writer"
@@ -200,7 +200,7 @@ class CaseService:
 
     def export_labels(self, out: IO[str] | Path, since: datetime | None = None) -> int:
         """Write labels as JSON lines (event time and label time included); how many."""
-        rows = [_label_json(lb) for lb in self.labels(since)]
+        rows = [label_json(lb) for lb in self.labels(since)]
         text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows)
         if isinstance(out, Path):
             out.write_text(text, encoding="utf-8")
@@ -630,7 +630,8 @@ def _require_open(case: Case, allow_pending: bool) -> None:
         raise Conflict(f"case {case.case_id} waits for a second reviewer's approval")
 
 
-def _label_json(lb: Label) -> dict[str, Any]:
+def label_json(lb: Label) -> dict[str, Any]:
+    """A label as one JSON-lines record (``level: event``, like the simulator's labels)."""
     return {
         "level": "event",
         "case_id": lb.case_id,
