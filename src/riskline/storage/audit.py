@@ -126,19 +126,43 @@ def _change_rows(conn: Connection, after: int, upto: int) -> Iterator[tuple[Any,
         yield tuple(_canonical(v) for v in row)
 
 
-def ledger_digest(conn: Connection, events: tuple[int, int], changes: tuple[int, int]) -> str:
-    """sha256 over the stored events (with decisions) and line changes in the two id ranges."""
+def row_hash(row: tuple[Any, ...]) -> str:
+    """The hash one stored row contributes to its ledger entry's digest."""
+    return hashlib.sha256(_bytes(row)).hexdigest()
+
+
+def ledger_digest(
+    conn: Connection,
+    events: tuple[int, int],
+    changes: tuple[int, int],
+    replaced: Mapping[int, str] | None = None,
+) -> str:
+    """sha256 over the row hashes of the stored events (with decisions) and line changes.
+
+    ``replaced`` maps event sequence numbers rewritten by a recorded erasure to the hash their
+    row had before, so a lawful erasure does not read as tampering.
+    """
+    replaced = replaced or {}
     digest = hashlib.sha256()
     n = 0
     for row in _event_rows(conn, *events):
-        digest.update(_bytes(row))
+        digest.update((replaced.get(int(row[0])) or row_hash(row)).encode())
         n += 1
     digest.update(b"|")
     for row in _change_rows(conn, *changes):
-        digest.update(_bytes(row))
+        digest.update(row_hash(row).encode())
         n += 1
     digest.update(str(n).encode())
     return digest.hexdigest()
+
+
+def event_rows(conn: Connection, seqs: list[int]) -> dict[int, tuple[Any, ...]]:
+    """The rows :func:`ledger_digest` hashes, for some event sequence numbers."""
+    rows: dict[int, tuple[Any, ...]] = {}
+    for seq in seqs:
+        for row in _event_rows(conn, seq - 1, seq):
+            rows[seq] = row
+    return rows
 
 
 def _max(conn: Connection, column: Any) -> int:
@@ -232,6 +256,8 @@ class AuditLog:
         walk = _Walk()
         with self.engine.connect() as conn:
             for entry in self.entries(conn):
+                walk.note_lawful_changes(entry)
+            for entry in self.entries(conn):
                 walk.link(entry)
                 if entry.kind == "ledger":
                     walk.ledger(conn, entry)
@@ -247,6 +273,17 @@ class _Walk:
         self.prev, self.n, self.covered = GENESIS, 0, 0
         self.first_event: int | None = None
         self.last: dict[str, int] = {}
+        self.replaced: dict[int, str] = {}
+        self.purged = (0, 0)
+
+    def note_lawful_changes(self, entry: AuditEntry) -> None:
+        """Erasures and retention purges recorded in the chain (first pass)."""
+        if entry.kind == "privacy.erased":
+            for seq, digest in entry.detail["rows"].items():
+                self.replaced.setdefault(int(seq), digest)
+        elif entry.kind == "retention.purged":
+            upto = (int(entry.detail["events_upto"]), int(entry.detail["changes_upto"]))
+            self.purged = max(self.purged, upto)
 
     def link(self, entry: AuditEntry) -> None:
         self.n += 1
@@ -272,7 +309,8 @@ class _Walk:
                     Breach(entry.seq, f"{what} rows after {last} up to {start} are in no entry")
                 )
             self.last[what] = end
-        if ledger_digest(conn, ev, ch) != entry.detail["digest"]:
+        purged = ev[1] <= self.purged[0] and ch[1] <= self.purged[1]
+        if not purged and ledger_digest(conn, ev, ch, self.replaced) != entry.detail["digest"]:
             self.breaches.append(
                 Breach(
                     entry.seq,
