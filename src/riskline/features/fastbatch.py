@@ -32,12 +32,12 @@ from riskline.features.catalog import Catalog
 from riskline.features.definitions import Aggregate as A  # noqa: N817
 from riskline.features.definitions import FeatureDef, FeatureType
 from riskline.features.frame import event_frame
-from riskline.features.kernels import F64, key_cumsum, last_position, range_extreme, window_sum
+from riskline.features.jit import decayed_sums, seg_cummax, seg_cummin
+from riskline.features.kernels import F64, key_cumsum, range_extreme, window_sum
 from riskline.features.plan import KindPlan, compile_catalog, scale_of, source_of
-from riskline.features.readers import decayed
 from riskline.features.rows import Columns, KindRows
 
-__all__ = ["compute_batch_fast"]
+__all__ = ["batch_from_frame", "compute_batch_fast"]
 
 NAN = float("nan")
 
@@ -47,15 +47,21 @@ def compute_batch_fast(
 ) -> pl.DataFrame:
     """Same frame as :func:`~riskline.features.batch.compute_batch`, computed by columns."""
     evs = list(events)
+    ids = pa.array(list(map(attrgetter("event_id"), evs)), pa.string())
+    return batch_from_frame(catalog, event_frame(catalog, evs), ids, lateness)
+
+
+def batch_from_frame(
+    catalog: Catalog, df: pl.DataFrame, ids: pa.Array, lateness: timedelta
+) -> pl.DataFrame:
+    """Features of every row of an :func:`~riskline.features.frame.event_frame`-shaped frame."""
     lat = int(lateness.total_seconds())
-    df = event_frame(catalog, evs)
     ts = df["ts"].to_numpy()
     hz = (np.maximum.accumulate(ts) if len(ts) else ts) - lat
     late = ts < hz
     t = np.where(late, hz, ts)
-    ids = list(map(attrgetter("event_id"), evs))
-    cols: dict[str, pa.Array] = {"event_id": pa.array(ids, pa.string())}
-    n, shared = len(evs), Columns(df)
+    cols: dict[str, pa.Array] = {"event_id": ids}
+    n, shared = df.height, Columns(df)
     plans: dict[str, KindPlan] = {}
     for kind in dict.fromkeys(d.entity for d in catalog):
         rows = KindRows(shared, kind, t, late, hz, lat)
@@ -133,9 +139,7 @@ def _windowed(d: FeatureDef, rows: KindRows) -> F64:
 
 def _per_key(rows: KindRows, x: F64 | np.ndarray, how: str) -> np.ndarray:
     """Running ``cum_min`` / ``cum_max`` of ``x`` within each entity."""
-    frame = pl.DataFrame({"k": rows.kc, "x": x})
-    expr = pl.col("x").cum_max() if how == "max" else pl.col("x").cum_min()
-    return frame.select(expr.over("k")).to_series().to_numpy()
+    return seg_cummax(x, rows.kc) if how == "max" else seg_cummin(x, rows.kc)
 
 
 def _lifetime(d: FeatureDef, rows: KindRows) -> F64:
@@ -172,26 +176,9 @@ def _lifetime(d: FeatureDef, rows: KindRows) -> F64:
 
 
 def _decayed(d: FeatureDef, rows: KindRows, sel: np.ndarray) -> F64:
-    """The online recurrence over matching rows, then a read at every row (Python floats)."""
+    """The online recurrence over matching rows, read at every row (a compiled loop)."""
     x, present = rows.values(d.value or "")
-    sel = sel & present
-    hl = d.half_life or 1
-    state: dict[int, tuple[float, int | None]] = {}
-    after: dict[int, tuple[float, int]] = {}
-    kc, ts = rows.kc.tolist(), rows.ts.tolist()
-    xs = x.tolist()
-    for r in np.nonzero(sel)[0].tolist():
-        v, last = state.get(kc[r], (0.0, None))
-        if last is None:
-            v, last = xs[r], ts[r]
-        elif ts[r] >= last:
-            v, last = v * 2.0 ** ((last - ts[r]) / hl) + xs[r], ts[r]
-        else:
-            v += xs[r] * 2.0 ** ((ts[r] - last) / hl)
-        state[kc[r]] = after[r] = (v, last)
-    lastpos, t = last_position(sel, rows.starts).tolist(), rows.t.tolist()
-    out = [0.0 if p < 0 else decayed(*after[p], t[i], hl) for i, p in enumerate(lastpos)]
-    return np.asarray(out, dtype=np.float64)
+    return decayed_sums(sel & present, x, rows.kc, rows.ts, rows.t, d.half_life or 1)
 
 
 def _replay(plan: KindPlan, rows: KindRows, vals: dict[str, F64]) -> None:

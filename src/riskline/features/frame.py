@@ -34,7 +34,7 @@ from riskline.features.fields import (
 )
 from riskline.features.online import view_getters
 
-__all__ = ["event_frame", "used_fields"]
+__all__ = ["direct_frame", "event_frame", "frame_from_columns", "used_fields"]
 
 _FROM_TS = ("hour", "is_night")
 _ENUMS = {"Product", "Funding", "Channel", "VerificationMethod"}
@@ -57,7 +57,9 @@ def _type_frame(
     etype: str, evs: list[Any], idxs: list[int], tss: list[int], getters: Any, cat: dict[str, bool]
 ) -> pl.DataFrame:
     cols: dict[str, Any] = {"idx": idxs, "ts": tss, "type": [etype] * len(idxs)}
+    cols["event_id"] = list(map(attrgetter("event_id"), evs))
     schema: dict[str, Any] = {"idx": pl.Int64, "ts": pl.Int64, "type": pl.Utf8}
+    schema["event_id"] = pl.Utf8
     for kind, attr in _ENTITY_ATTRS.get(etype, ()):
         cols[f"e_{kind}"] = [x or None for x in map(attrgetter(attr), evs)]
         schema[f"e_{kind}"] = pl.Utf8
@@ -104,6 +106,15 @@ def _from_ts(df: pl.DataFrame, cat: dict[str, bool]) -> pl.DataFrame:
 
 def event_frame(catalog: Catalog, events: Sequence[Event]) -> pl.DataFrame:
     """The frame described in the module docstring."""
+    return frame_from_columns(direct_frame(catalog, events), used_fields(catalog))
+
+
+def direct_frame(catalog: Catalog, events: Sequence[Event]) -> pl.DataFrame:
+    """Events as columns before resolution: ``idx event_id ts type e_<kind> f_<field>``.
+
+    The layout of :func:`riskline.batch.events.event_table`, which
+    :func:`riskline.features.columnar.compute_batch_columns` reads back.
+    """
     by_type: dict[str, tuple[list[Any], list[int], list[int]]] = {}
     for i, e in enumerate(events):
         evs, idxs, tss = by_type.setdefault(e.type, ([], [], []))
@@ -115,8 +126,16 @@ def event_frame(catalog: Catalog, events: Sequence[Event]) -> pl.DataFrame:
         _type_frame(t, evs, idxs, tss, views.get(t, ()), cat)
         for t, (evs, idxs, tss) in by_type.items()
     ]
-    empty = {"idx": pl.Int64, "ts": pl.Int64, "type": pl.Utf8}
-    df = pl.concat([pl.DataFrame(schema=empty), *parts], how="diagonal_relaxed").sort("idx")
+    empty = {"idx": pl.Int64, "event_id": pl.Utf8, "ts": pl.Int64, "type": pl.Utf8}
+    return pl.concat([pl.DataFrame(schema=empty), *parts], how="diagonal_relaxed").sort("idx")
+
+
+def frame_from_columns(df: pl.DataFrame, cat: dict[str, bool]) -> pl.DataFrame:
+    """The frame from direct columns (``idx``, ``ts``, ``type``, ``e_<kind>``, ``f_<field>``).
+
+    ``cat`` is :func:`used_fields` of the catalog; absent columns are added as nulls, ``hour``
+    and ``is_night`` are recomputed from ``ts``, identity links and pairs are resolved.
+    """
     missing = [f"e_{k}" for k in _DIRECT if f"e_{k}" not in df.columns]
     missing += [f"f_{f}" for f in cat if f"f_{f}" not in df.columns and f not in _FROM_TS]
     df = df.with_columns(
