@@ -1,0 +1,38 @@
+"""Shared pieces of the case and notice tests: a live runtime, event builders, waiting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from riskline.decisioning import Decision
+from riskline.events import PiiHasher, parse_event
+from riskline.runtime import Runtime
+from tests.factories import wire
+
+
+def settle(rt: Runtime) -> None:
+    """Wait until the writer has run its after-commit projections."""
+    rt.ingestor.call(lambda: None).result()
+
+
+def decide(rt: Runtime, *bodies: dict[str, Any]) -> list[Decision]:
+    """Decide wire events through the live writer and wait for the projections."""
+    hasher = PiiHasher(rt.settings.pii_key)
+    result = rt.ingestor.process([parse_event(b, hasher) for b in bodies])
+    settle(rt)
+    return list(result.decisions)
+
+
+def farm(n: int = 6, device: str = "dX", prefix: str = "f") -> list[dict[str, Any]]:
+    """``n`` people opening accounts on one device: the last ones are reviewed as a farm."""
+    return [
+        wire(
+            "account_opened",
+            account_id=f"{prefix}a{i}",
+            person_id=f"{prefix}p{i}",
+            device_id=device,
+            phone=f"+86 139 {ord(prefix[0]):04d} {1000 + i}",
+            id_number=f"110105198{ord(prefix[0]):03d}01{1000 + i}",
+        )
+        for i in range(n)
+    ]
