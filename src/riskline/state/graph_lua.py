@@ -246,7 +246,8 @@ STATS = r"""
 -- ARGV: P, node -> {root or false, size, kinds, flagged, exposure, flag version, propagated
 --                   risk or false, cached flow features or false}
 local P, node = ARGV[1], ARGV[2]
-local ver = redis.call('GET', P .. ':flagver') or '0'
+local ver = (redis.call('GET', P .. ':epoch') or '') .. ':'
+ver = ver .. (redis.call('GET', P .. ':flagver') or '0')
 local risk = redis.call('HGET', P .. ':risk', node)
 local flow = redis.call('HGET', P .. ':fc', node)
 local root = redis.call('HGET', P .. ':root', node)

@@ -122,11 +122,16 @@ class RedisGraphView:
         self.flow_cache.local.clear()
 
     def refresh_flags(self, version: bytes) -> None:
-        """Reload the flagged nodes when their version changed."""
+        """Reload the flagged nodes when their version (``epoch:counter``) changed."""
         if version != self._flag_version:
-            raw = self.call(self.client.hkeys, self.prefix + ":flags")
-            self.flags = frozenset(parse_node(k) for k in raw)
+            self.reload_flags()
             self._flag_version = version
+
+    def reload_flags(self) -> None:
+        """Read the flagged nodes now."""
+        raw = self.call(self.client.hkeys, self.prefix + ":flags")
+        self.flags = frozenset(parse_node(k) for k in raw)
+        self._flag_version = b""
 
     def subject(self, node: Node, around: tuple[int, int, int] | None = None) -> float:
         """Load the subject's component stats, cached flow features and flags, and (``around``

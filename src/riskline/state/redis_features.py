@@ -221,6 +221,7 @@ class RedisFeatures:
         """Start from empty state: allowed only while rebuilding (see ``riskline.state``)."""
         mode = self.shared.mode
         if mode is Mode.SKIP:
+            self.online = self._new()  # pick up the shared watermark
             return
         if mode is Mode.LIVE:
             # A failed commit: shared state may hold events the ledger does not.

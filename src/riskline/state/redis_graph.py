@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -169,6 +170,8 @@ class RedisGraph:
             )
         if mode is Mode.REBUILD:
             self.shared.flush("g")
+            # a new epoch: flag versions cached by other processes cannot match by accident
+            self.shared.call(self.shared.client.set, self.prefix + ":epoch", uuid.uuid4().hex)
             self.view = RedisGraphView(self.shared, self.prefix, self.config, self.scripts)
 
     # -- maintenance ----------------------------------------------------------------------
@@ -212,8 +215,7 @@ class RedisGraph:
         """Re-run risk propagation from the current flags; returns nodes with risk."""
         self.rebuild_components()
         client, p = self.shared.client, self.prefix
-        self.view.refresh_flags(b"")
-        self.view.refresh_flags(self.shared.call(client.get, p + ":flagver") or b"0")
+        self.view.reload_flags()
         seeds = sorted(self.view.flags)
         self.shared.call(client.delete, p + ":risk")
         if not seeds:
