@@ -71,3 +71,26 @@ def bench(
             console.print_json(json.dumps(figures[name], default=str))
     if output is not None:
         output.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+
+
+@app.command()
+def soak(
+    minutes: Annotated[float, typer.Option(min=0.1, max=240, help="How long")] = 10.0,
+    rate: Annotated[float, typer.Option(min=1, help="Events per second offered")] = 500.0,
+    batch: Annotated[int, typer.Option(min=1, max=500, help="Events per request")] = 25,
+    bound_mb: Annotated[float, typer.Option(help="Allowed RSS growth after warm-up")] = 64.0,
+    output: Annotated[
+        Path | None, typer.Option("--json", help="Also write the timeline here")
+    ] = None,
+) -> None:
+    """Drive `riskline serve` at a fixed rate; record rate, latency, errors and memory."""
+    from riskline.bench.soak import soak as run_soak
+
+    with handle_errors():
+        result = run_soak(minutes=minutes, rate=rate, batch=batch, bound_mb=bound_mb)
+    summary = {k: v for k, v in result.items() if k != "samples"}
+    console.print_json(json.dumps(summary))
+    if output is not None:
+        output.write_text(json.dumps(result, indent=2) + "\n")
+    if not result["memory_flat"] or result["errors"]:
+        raise typer.Exit(1)
