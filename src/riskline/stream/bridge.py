@@ -145,15 +145,29 @@ class JetStream:
             self.js.pull_subscribe_bind(consumer, stream=stream, durable=consumer)
         )
 
-    def fetch(self, consumer: str, batch: int, timeout: float = 0.5) -> list[Received]:
-        """Up to ``batch`` messages in stream order ([] when none came within ``timeout``)."""
+    def fetch(
+        self, consumer: str, batch: int, timeout: float = 0.5, linger: float = 0.005
+    ) -> list[Received]:
+        """Up to ``batch`` messages in stream order ([] when none came within ``timeout``).
+
+        Returns as soon as one message is there plus whatever else arrives within
+        ``linger`` seconds: a pull for a full batch would otherwise wait for the batch to
+        fill (the server holds a pull request that has an expiry), adding its whole
+        timeout to the latency of a quiet stream.
+        """
         sub = self._subs[consumer]
 
         async def go() -> list[Msg]:
             try:
-                return await sub.fetch(batch, timeout=timeout)
+                first = await sub.fetch(1, timeout=timeout)
             except (TimeoutError, nats.errors.TimeoutError):
                 return []
+            if batch == 1:
+                return first
+            try:
+                return first + await sub.fetch(batch - 1, timeout=linger)
+            except (TimeoutError, nats.errors.TimeoutError):
+                return first
 
         return sorted((_received(m) for m in self._call(go())), key=lambda r: r.seq)
 
@@ -197,15 +211,17 @@ class JetStream:
             self._call(sub.unsubscribe())
 
     def close(self) -> None:
-        """Drain the connection and stop the loop thread."""
+        """Close the connection (every publish was already acknowledged) and stop the loop."""
         try:
-            self._call(self._nc.drain())
+            self._call(self._nc.close())
         finally:
             self._stop_loop()
 
     def _stop_loop(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
+        if not self._thread.is_alive():
+            self._loop.close()
 
 
 async def _fetch_some(sub: JetStreamContext.PullSubscription, n: int) -> list[Msg]:
