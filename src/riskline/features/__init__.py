@@ -5,6 +5,7 @@ from riskline.features.catalog import Catalog
 from riskline.features.default import default_catalog
 from riskline.features.definitions import Aggregate, FeatureDef, FeatureType, parse_duration
 from riskline.features.online import OnlineFeatures
+from riskline.features.resume import ResumableFeatures, SnapshotPosition
 from riskline.features.stores import MemoryStore, RedisStore, StateStore
 
 __all__ = [
@@ -15,6 +16,8 @@ __all__ = [
     "MemoryStore",
     "OnlineFeatures",
     "RedisStore",
+    "ResumableFeatures",
+    "SnapshotPosition",
     "StateStore",
     "compute_batch",
     "default_catalog",

@@ -97,11 +97,16 @@ class MemoryStore:
         for k in keys:
             self.states.pop(k, None)
 
-    def snapshot(self, path: str | Path) -> None:
-        """Write everything to ``path`` atomically (temp file, then rename)."""
+    def snapshot(self, path: str | Path, position: Mapping[str, Any] | None = None) -> None:
+        """Write everything to ``path`` atomically (temp file, then rename).
+
+        ``position`` (JSON-able) says which input the state covers, e.g. how many ledger
+        events; :meth:`restore` gives it back.
+        """
         doc = {
             "version": _SNAPSHOT_VERSION,
             "meta": self._meta,
+            "position": dict(position or {}),
             "identities": self.identities,
             "states": {k: s.dump() for k, s in self.states.items()},
         }
@@ -110,8 +115,8 @@ class MemoryStore:
             json.dump(doc, fh, separators=(",", ":"))
         os.replace(tmp, path)
 
-    def restore(self, path: str | Path) -> None:
-        """Replace the contents with a snapshot written by :meth:`snapshot`."""
+    def restore(self, path: str | Path) -> dict[str, Any]:
+        """Replace the contents with a snapshot written by :meth:`snapshot`; its position."""
         try:
             doc = json.loads(Path(path).read_text(encoding="utf-8"))
             if doc.get("version") != _SNAPSHOT_VERSION:
@@ -120,6 +125,8 @@ class MemoryStore:
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise InvalidConfig(f"feature snapshot {path} cannot be read: {err}") from None
         self.states, self.identities, self._meta = states, doc["identities"], doc["meta"]
+        position: dict[str, Any] = doc.get("position") or {}
+        return position
 
 
 class RedisStore:
