@@ -38,6 +38,8 @@ class BenchResult:
     setup_bytes: int
     request_bytes: int
     response_bytes: int
+    cpu_s: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    """CPU seconds of publish, blind, answer, test (steadier than wall time on a busy host)."""
 
     def lines(self) -> list[str]:
         """The figures as printable lines."""
@@ -52,15 +54,20 @@ class BenchResult:
             " bits/entry)",
             f"  query: blind {self.request_s:.1f} s + answer {self.answer_s:.1f} s + test "
             f"{self.intersect_s:.1f} s = {query_s:.1f} s",
+            "  CPU seconds: publish {:.1f}, blind {:.1f}, answer {:.1f}, test {:.1f}".format(
+                *self.cpu_s
+            ),
             f"  bytes per query: request {self.request_bytes / mb:.2f} MiB + response "
             f"{self.response_bytes / mb:.2f} MiB = {per_query:.2f} MiB; first query of a "
             f"version also fetches the setup: {(self.setup_bytes / mb + per_query):.2f} MiB",
         ]
 
 
-def _timed(fn: Callable[[], T]) -> tuple[T, float]:
-    start = time.perf_counter()
+def _timed(fn: Callable[[], T], cpu: list[float]) -> tuple[T, float]:
+    """Run ``fn``; its wall time, and its process CPU time appended to ``cpu``."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     out = fn()
+    cpu.append(time.process_time() - start_cpu)
     return out, time.perf_counter() - start
 
 
@@ -79,14 +86,15 @@ def run_bench(
     listed = _tokens("listed-", list_size)
     hits = min(list_size, int(query_size * overlap))
     query = listed[:hits] + _tokens("clean-", query_size - hits)
+    cpu: list[float] = []
     (key, setups), publish_s = _timed(
-        lambda: make_setups(None, {"cash_out": listed}, query_size, fpr, structure)
+        lambda: make_setups(None, {"cash_out": listed}, query_size, fpr, structure), cpu
     )
     setup = setups["cash_out"]
     client = PsiClient(reveal=True)
-    request, request_s = _timed(lambda: client.request(query))
-    (response, _), answer_s = _timed(lambda: PsiServer(key).answer(request, reveal=True))
-    found, intersect_s = _timed(lambda: client.matches(setup, response))
+    request, request_s = _timed(lambda: client.request(query), cpu)
+    (response, _), answer_s = _timed(lambda: PsiServer(key).answer(request, reveal=True), cpu)
+    found, intersect_s = _timed(lambda: client.matches(setup, response), cpu)
     return BenchResult(
         structure,
         list_size,
@@ -101,4 +109,5 @@ def run_bench(
         len(setup),
         len(request),
         len(response),
+        (cpu[0], cpu[1], cpu[2], cpu[3]),
     )
