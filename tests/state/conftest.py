@@ -1,0 +1,64 @@
+"""Fixtures: a unique Redis namespace per test (skipped when Redis is absent), world events."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from riskline.events import Event, PiiHasher, parse_event
+from riskline.state import SharedState
+
+REDIS_URL = os.environ.get("RISKLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_client() -> Any:
+    """A client for the test Redis, or skip the test."""
+    try:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
+        client.ping()
+    except Exception as err:  # any failure to reach Redis means: skip
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {err}")
+    return client
+
+
+@pytest.fixture
+def shared() -> Iterator[SharedState]:
+    """A fresh namespace (``rltest-<random>``), deleted afterwards; never the whole Redis."""
+    client = redis_client()
+    state = SharedState(client, f"rltest-{uuid.uuid4().hex[:12]}", REDIS_URL)
+    try:
+        yield state
+    finally:
+        state.flush()
+        client.close()
+
+
+@pytest.fixture
+def ready(shared: SharedState) -> SharedState:
+    """A namespace marked ready (as after a rebuild of an empty ledger)."""
+    shared.mark_ready({"events": 0})
+    return shared
+
+
+def other_process(shared: SharedState) -> SharedState:
+    """A second handle on the same namespace with its own connection (another process)."""
+    import redis
+
+    return SharedState(redis.Redis.from_url(REDIS_URL), shared.namespace, REDIS_URL)
+
+
+@pytest.fixture(scope="module")
+def world() -> list[Event]:
+    """The first 1,500 events of a small simulated world."""
+    from riskline import sim
+
+    hasher = PiiHasher(b"test-secret")
+    wire = sim.iter_events(sim.WorldConfig.small(persons=300, days=20, seed=5))
+    return [parse_event(d, hasher) for d in itertools.islice(wire, 1500)]
