@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from riskline.cases import CaseService
 from riskline.runtime import Runtime
 from riskline.ui.config import ConsoleSettings
 from riskline.ui.errors import install_console_errors
@@ -30,18 +30,12 @@ class Console:
     sessions: SessionStore
     signer: Signer
     queries: ConsoleQueries
-    cases: Any = None
-    """The review-case service (``riskline.cases``), when that package is available."""
-
-
-def _case_service(runtime: Runtime) -> Any:
-    from riskline.ui.casebridge import build_case_service
-
-    return build_case_service(runtime)
+    cases: CaseService | None = None
+    """The runtime's review-case service; None leaves the queue and case pages out."""
 
 
 def create_console(
-    runtime: Runtime, settings: ConsoleSettings | None = None, *, cases: Any = None
+    runtime: Runtime, settings: ConsoleSettings | None = None, *, cases: CaseService | None = None
 ) -> FastAPI:
     """The console app over ``runtime`` (CSRF checked on every unsafe request)."""
     from riskline.ui.views import admin, auth, casework, dashboard, graph, records
@@ -61,7 +55,7 @@ def create_console(
         sessions=SessionStore(runtime.db, idle=settings.idle, lifetime=settings.lifetime),
         signer=Signer(settings.signing_key(runtime.settings.pii_key)),
         queries=ConsoleQueries(runtime.db),
-        cases=cases if cases is not None else _case_service(runtime),
+        cases=cases if cases is not None else getattr(runtime, "cases", None),
     )
     install_console_errors(app)
     app.add_middleware(SecurityHeaders)

@@ -93,8 +93,8 @@ def stacked_columns(
     )
 
 
-def hbar_chart(items: Sequence[tuple[str, float, str]], cls: str = "bar") -> Chart:
-    """Horizontal bars of (label, value, tooltip), longest first as given."""
+def hbar_chart(items: Sequence[tuple[str, float, str]], cls: str = "bar", unit: str = "") -> Chart:
+    """Horizontal bars of (label, value, tooltip) in the order given; ``unit`` follows values."""
     row, label_w = 20.0, 230.0
     top = max((v for _, v, _ in items), default=0) or 1
     rects = [
@@ -108,7 +108,7 @@ def hbar_chart(items: Sequence[tuple[str, float, str]], cls: str = "bar") -> Cha
         for i, (label, _, _) in enumerate(items)
     ]
     ticks += [
-        Tick(r.x + r.w + 6, r.y + row / 2 + 1, f"{v:.3g}", "start")
+        Tick(r.x + r.w + 6, r.y + row / 2 + 1, f"{v:.3g}{unit}", "start")
         for r, (_, v, _) in zip(rects, items, strict=True)
     ]
     return Chart(_W, max(row, row * len(items)), tuple(rects), tuple(ticks), top)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,12 +24,17 @@ def _is_htmx(request: Request) -> bool:
 
 
 def _login_redirect(request: Request) -> Response:
+    """To the sign-in page, coming back afterwards to the page the user was on."""
     root = request.scope.get("root_path", "")
     target = f"{root}/login"
-    if request.method == "GET" and local_path(request) not in ("/", "/logout"):
-        target += "?next=" + quote(
-            request.url.path + (f"?{request.url.query}" * bool(request.url.query)), safe=""
-        )
+    back = ""
+    if _is_htmx(request):
+        page = urlsplit(request.headers.get("hx-current-url", ""))
+        back = page.path + (f"?{page.query}" if page.query else "")
+    elif request.method == "GET" and local_path(request) != "/":
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if back.startswith(f"{root}/"):
+        target += "?next=" + quote(back, safe="")
     if _is_htmx(request):
         return Response(status_code=401, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from riskline.cases import (
+    CaseService,
     CaseStatus,
     Clear,
     ConfirmFraud,
@@ -18,7 +19,7 @@ from riskline.cases import (
     RequestInfo,
 )
 from riskline.errors import NotFound
-from riskline.ui.casebridge import CaseDesk, reviewer
+from riskline.ui.casebridge import reviewer
 from riskline.ui.render import render
 from riskline.ui.security import require_role
 from riskline.ui.sessions import Session
@@ -35,11 +36,11 @@ Why = Annotated[str, Form(min_length=1, max_length=1000)]
 SCOPES = ("open", "mine", "unassigned", "overdue", "pending", "closed")
 
 
-def _desk(request: Request) -> CaseDesk:
-    desk: CaseDesk | None = request.app.state.console.cases
-    if desk is None:
+def _cases(request: Request) -> CaseService:
+    cases: CaseService | None = request.app.state.console.cases
+    if cases is None:
         raise NotFound("review cases are not available in this deployment")
-    return desk
+    return cases
 
 
 def _filter(scope: str, user: str) -> QueueFilter:
@@ -58,11 +59,10 @@ def _filter(scope: str, user: str) -> QueueFilter:
 
 
 async def _queue(request: Request, scope: str, session: Session) -> dict[str, Any]:
-    desk = _desk(request)
-    await desk.refresh()
+    service = _cases(request)
     flt = _filter(scope, session.user.username)
-    cases = await run_in_threadpool(desk.service.queue, flt)
-    now = desk.service.clock.now()
+    cases = await run_in_threadpool(service.queue, flt)
+    now = service.clock.now()
     return {"cases": cases, "scope": scope, "scopes": SCOPES, "now": now, "nav": "queue"}
 
 
@@ -88,7 +88,7 @@ async def queue_rows(
 
 def _case_context(request: Request, case_id: str) -> dict[str, Any]:
     console = request.app.state.console
-    detail = _desk(request).service.detail(case_id)
+    detail = _cases(request).detail(case_id)
     q = console.queries
     accounts = [m.id for m in detail.members if m.kind == "account"]
     persons = [m.id for m in detail.members if m.kind == "person"]
@@ -113,7 +113,7 @@ def _case_context(request: Request, case_id: str) -> dict[str, Any]:
         "timeline": q.timeline([*accounts, *persons, *others]),
         "center": center,
         "users": [u.username for u in console.users.list() if u.disabled_at is None],
-        "now": _desk(request).service.clock.now(),
+        "now": _cases(request).clock.now(),
         "nav": "queue",
     }
 
@@ -144,6 +144,7 @@ async def _after(request: Request, case_id: str, message: str) -> Response:
 
 
 async def _run(request: Request, fn: Callable[[], Any]) -> None:
+    """Run a case action off the event loop (it waits for the writer thread)."""
     await run_in_threadpool(fn)
 
 
@@ -157,7 +158,7 @@ async def assign(
     """Take the case (or, as a supervisor, give it to someone)."""
     by = reviewer(session.user)
     target = assignee or by.id
-    await _run(request, lambda: _desk(request).service.assign(case_id, target, by))
+    await _run(request, lambda: _cases(request).assign(case_id, target, by))
     return await _after(request, case_id, f"assigned to {target}")
 
 
@@ -173,7 +174,7 @@ async def confirm_fraud(
     """Freeze the parties' lines now; closing lines or blocklisting waits for a supervisor."""
     cmd = ConfirmFraud(why, close=close is not None, blocklist=blocklist is not None)
     by = reviewer(session.user)
-    await _run(request, lambda: _desk(request).service.act(case_id, cmd, by))
+    await _run(request, lambda: _cases(request).act(case_id, cmd, by))
     pending = cmd.close or cmd.blocklist
     return await _after(
         request,
@@ -194,7 +195,7 @@ async def clear(
     """Clear the case: reinstate lines, lift blocklistings, optionally allowlist."""
     cmd = Clear(why, allowlist=allowlist is not None)
     by = reviewer(session.user)
-    await _run(request, lambda: _desk(request).service.act(case_id, cmd, by))
+    await _run(request, lambda: _cases(request).act(case_id, cmd, by))
     return await _after(request, case_id, "case cleared; lines reinstated")
 
 
@@ -204,7 +205,7 @@ async def request_info(
 ) -> Response:
     """Ask the user for information (they get a notice); the case waits."""
     by = reviewer(session.user)
-    await _run(request, lambda: _desk(request).service.act(case_id, RequestInfo(why), by))
+    await _run(request, lambda: _cases(request).act(case_id, RequestInfo(why), by))
     return await _after(request, case_id, "information requested")
 
 
@@ -214,7 +215,7 @@ async def escalate(
 ) -> Response:
     """Hand the case to a supervisor."""
     by = reviewer(session.user)
-    await _run(request, lambda: _desk(request).service.act(case_id, Escalate(why), by))
+    await _run(request, lambda: _cases(request).act(case_id, Escalate(why), by))
     return await _after(request, case_id, "escalated")
 
 
@@ -227,7 +228,7 @@ async def approve(
 ) -> Response:
     """Four eyes: carry out the pending close / blocklist (not by the reviewer who asked)."""
     by = reviewer(session.user)
-    await _run(request, lambda: _desk(request).service.approve(case_id, by, why))
+    await _run(request, lambda: _cases(request).approve(case_id, by, why))
     return await _after(request, case_id, "approved; case closed as fraud")
 
 
@@ -237,5 +238,5 @@ async def reject(
 ) -> Response:
     """Four eyes: refuse the pending action; the case goes back to its reviewer."""
     by = reviewer(session.user)
-    await _run(request, lambda: _desk(request).service.reject(case_id, by, why))
+    await _run(request, lambda: _cases(request).reject(case_id, by, why))
     return await _after(request, case_id, "rejected; the case is back with its reviewer")

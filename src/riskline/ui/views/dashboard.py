@@ -45,6 +45,7 @@ def _sample_figures(request: Request) -> dict[str, Any]:
         "hits_chart": hbar_chart(
             [(h.code, h.share * 100, f"{h.code}: {h.count} decisions") for h in hits[:20]],
             cls="review",
+            unit=" %",
         ),
         "histograms": [(h, histogram_chart(h.lo, h.hi, h.counts)) for h in histograms],
     }
