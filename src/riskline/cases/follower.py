@@ -32,11 +32,11 @@ from riskline.cases import tables as ct
 from riskline.cases.policy import CasePolicy
 from riskline.cases.types import Case, CaseStatus, Member
 from riskline.clock import Clock
-from riskline.decisioning import Decision, Outcome
+from riskline.decisioning import ActionKind, Decision, Outcome
 from riskline.storage import tables as tb
 from riskline.storage.serde import decision_from_row
 
-__all__ = ["CaseFollower", "RingLike", "RingLookup", "case_id_for"]
+__all__ = ["CaseFollower", "RingLike", "RingLookup", "asks_review", "case_id_for", "combine"]
 
 log = logging.getLogger(__name__)
 
@@ -116,16 +116,22 @@ class CaseFollower:
         return linked, upper is not None and top - cursor >= self.batch
 
     def _review_decisions(self, conn: Connection, lo: int, hi: int) -> list[Decision]:
-        """Review decisions in (lo, hi] not linked to a case yet, in ledger order."""
+        """Decisions in (lo, hi] that ask for review and are not linked yet, in ledger order.
+
+        A review outcome asks for review; so does a decline that also opened a review
+        (a risk reason and a credit-gate decline on the same event).
+        """
         e, d, cd = tb.events.c, tb.decisions.c, ct.case_decisions.c
         linked = select(cd.decision_id).where(cd.decision_id == d.decision_id).exists()
+        wanted = (Outcome.REVIEW.value, Outcome.DECLINE.value)
         q = (
             select(tb.decisions)
             .join(tb.events, e.decision_id == d.decision_id)
-            .where(e.seq > lo, e.seq <= hi, d.outcome == Outcome.REVIEW.value, ~linked)
+            .where(e.seq > lo, e.seq <= hi, d.outcome.in_(wanted), ~linked)
             .order_by(e.seq)
         )
-        return [decision_from_row(r) for r in conn.execute(q).mappings()]
+        found = (decision_from_row(r) for r in conn.execute(q).mappings())
+        return [x for x in found if asks_review(x)]
 
     def _link(self, conn: Connection, decision: Decision) -> None:
         now = self.clock.now()
@@ -269,6 +275,13 @@ def refresh(
     )
     repo.save_case(conn, new, case.version)
     return new
+
+
+def asks_review(decision: Decision) -> bool:
+    """Whether a decision puts its subject in front of a reviewer."""
+    if decision.outcome is Outcome.REVIEW:
+        return True
+    return any(a.kind is ActionKind.OPEN_REVIEW and a.applied for a in decision.actions)
 
 
 def combine(risks: Sequence[float]) -> float:

@@ -141,7 +141,8 @@ Index("ix_appeals_case_id", appeals.c.case_id)
 notices = Table(
     "notices",
     metadata,
-    Column("notice_id", String(40), primary_key=True),
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("notice_id", String(40), nullable=False, unique=True),
     Column("source", String(80), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("account_id", String(128), nullable=False),

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from riskline.cases import tables as ct
+from riskline.cases.follower import asks_review
 from riskline.cases.repo import insert_ignore, persons_of, read_cursor, write_cursor
 from riskline.clock import Clock
 from riskline.decisioning import ActionKind, Decision, Outcome
@@ -211,14 +212,16 @@ class NoticeFollower:
 
 
 def _decision_notices(d: Decision) -> list[tuple[NoticeKind, dict[str, str]]]:
+    if d.features.get("event.is_external") == 1.0:
+        return []  # an application seen at another platform: nothing was asked of us
     kinds = {a.kind for a in d.actions if a.applied}
     out: list[tuple[NoticeKind, dict[str, str]]] = []
     for a in d.actions:
         if a.kind is ActionKind.OPEN_LINE and a.applied and a.product is not None:
             out.append((NoticeKind.LINE_OPENED, {"product": a.product.value}))
-    if d.outcome is Outcome.REVIEW:
+    if asks_review(d):
         out.append((NoticeKind.REVIEW_OPENED, {}))
-    elif d.outcome is Outcome.CHALLENGE:
+    if d.outcome is Outcome.CHALLENGE:
         out.append((NoticeKind.CHALLENGE_REQUESTED, {}))
     elif d.outcome is Outcome.DECLINE:
         if ActionKind.DECLINE_APPLICATION in kinds or d.event_type in _APPLICATIONS:

@@ -37,7 +37,7 @@ class NoticeService:
         n = ct.notices.c
         q = select(ct.notices)
         q = q.where(n.account_id == account_id) if account_id else q.where(n.person_id == person_id)
-        q = q.order_by(n.at.desc(), n.notice_id).limit(limit)
+        q = q.order_by(n.at.desc(), n.id.desc()).limit(limit)
         with self.db.connect() as conn:
             return [_notice(r) for r in conn.execute(q).mappings()]
 

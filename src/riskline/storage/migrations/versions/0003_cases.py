@@ -118,6 +118,7 @@ def upgrade() -> None:
     op.create_index("ix_appeals_case_id", "appeals", ["case_id"])
     op.create_table(
         "notices",
+        sa.Column("id", _ID, nullable=False, autoincrement=True),
         sa.Column("notice_id", sa.String(40), nullable=False),
         sa.Column("source", sa.String(80), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
@@ -128,7 +129,8 @@ def upgrade() -> None:
         sa.Column("decision_id", sa.String(40), nullable=True),
         sa.Column("case_id", sa.String(40), nullable=True),
         sa.Column("at", UtcDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("notice_id", name="pk_notices"),
+        sa.PrimaryKeyConstraint("id", name="pk_notices"),
+        sa.UniqueConstraint("notice_id", name="uq_notices_notice_id"),
         sa.UniqueConstraint("source", name="uq_notices_source"),
     )
     op.create_index("ix_notices_account_id", "notices", ["account_id", "at"])
