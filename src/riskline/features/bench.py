@@ -1,11 +1,12 @@
-"""Benchmarks of the feature engine (not tests): ``python -m riskline.features.bench [N]``.
+"""Benchmarks of the feature engine (not tests): ``python -m riskline.features.bench [N] [sim]``.
 
 Measures, with the full default catalog, side by side in one run: online update+read events/s
-and per-event latency percentiles (wall and thread CPU time; the machine may be shared, see
-``machine``), memory per entity with state, the vectorised point-in-time batch (with its
-event-to-column extraction shown apart, and the replay path on a slice, checked equal), and the
-naive per-event SQL approach (SQLite) on a slice, checking that every value is equal.
-"""
+and per-event latency percentiles (wall, thread and process CPU time; the machine may be shared,
+see ``machine``) under the runtime's GC thresholds and under Python's defaults, memory per
+entity with state, the point-in-time batch from a Parquet event table and from Python event
+objects (checked equal), the replay path on a slice (checked equal), the naive per-event SQL
+approach (SQLite) on a slice (every value checked equal), and the first-call time of the
+compiled batch kernels with an empty and a warm numba cache."""
 
 from __future__ import annotations
 
@@ -14,14 +15,20 @@ import itertools
 import json
 import math
 import os
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
+from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 from riskline.events.types import Event
 from riskline.features.batch import compute_batch, compute_batch_replay
 from riskline.features.catalog import Catalog
+from riskline.features.columnar import compute_batch_columns, write_columns
 from riskline.features.default import default_catalog
 from riskline.features.frame import event_frame
 from riskline.features.naive import NaiveSqlFeatures
@@ -29,7 +36,7 @@ from riskline.features.online import OnlineFeatures
 from riskline.features.stores import MemoryStore
 from riskline.features.synth import generate_history
 
-__all__ = ["calibrate", "load_events", "run"]
+__all__ = ["calibrate", "jit_start", "load_events", "run"]
 
 
 def load_events(n_events: int, source: str = "synth", seed: int = 0) -> list[Event]:
@@ -49,28 +56,39 @@ def _pct(xs: list[int], q: float) -> float:
     return round(xs[min(len(xs) - 1, math.ceil(len(xs) * q))] / 1e6, 4)
 
 
-def _online(catalog: Catalog, events: list[Event], gc_off: bool = False) -> dict[str, Any]:
-    """Online update+read; ``gc_off`` disables the cyclic GC in the timed loop (a bound)."""
+RUNTIME_GC = (50_000, 50, 100)
+"""The collector thresholds :func:`riskline.runtime.build_runtime` sets for Riskline processes."""
+
+
+def _online(catalog: Catalog, events: list[Event], gc_mode: str = "runtime") -> dict[str, Any]:
+    """Online update+read under the runtime's GC thresholds (``default``: Python's; ``off``)."""
     online = OnlineFeatures(catalog, MemoryStore(), sweep_every=0)
     lat, cpu_lat = [], []
     clock, tclock = time.perf_counter_ns, time.thread_time_ns
+    before = gc.get_threshold()
     gc.collect()
-    if gc_off:
+    if gc_mode == "off":
         gc.disable()
-    cpu0, wall0 = time.thread_time(), time.perf_counter()
+    elif gc_mode == "runtime":
+        gc.set_threshold(*RUNTIME_GC)
+    cpu0, wall0, pcpu0 = time.thread_time(), time.perf_counter(), time.process_time()
     for e in events:
         t, c = clock(), tclock()
         online.process(e)
         cpu_lat.append(tclock() - c)
         lat.append(clock() - t)
     cpu, wall = time.thread_time() - cpu0, time.perf_counter() - wall0
+    pcpu = time.process_time() - pcpu0
     gc.enable()
+    gc.set_threshold(*before)
     lat.sort()
     cpu_lat.sort()
     return {
         "events": len(events),
         "features": len(catalog),
+        "gc": gc_mode,
         "events_per_s_cpu": round(len(events) / cpu),
+        "events_per_s_process_cpu": round(len(events) / pcpu),
         "events_per_s_wall": round(len(events) / wall),
         "p50_ms": _pct(lat, 0.5),
         "p99_ms": _pct(lat, 0.99),
@@ -95,7 +113,18 @@ def _memory(catalog: Catalog, events: list[Event]) -> dict[str, Any]:
 
 
 def _batch(catalog: Catalog, events: list[Event], replay_events: int) -> dict[str, Any]:
-    """The vectorised batch path; its event-to-column extraction alone; replay on a slice."""
+    """Columnar (Parquet) batch, batch from Python events, the extraction alone, replay slice.
+
+    CPU is process time: polars and numpy may use both cores, so it can exceed wall time.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "events.parquet"
+        write_columns(catalog, events, path)
+        compute_batch_columns(catalog, path)  # warm-up: numba cache load, polars init
+        gc.collect()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        cols = compute_batch_columns(catalog, path)
+        col_cpu, col_wall = time.process_time() - cpu0, time.perf_counter() - wall0
     gc.collect()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     df = compute_batch(catalog, events)
@@ -107,23 +136,47 @@ def _batch(catalog: Catalog, events: list[Event], replay_events: int) -> dict[st
     c0 = time.process_time()
     slow = compute_batch_replay(catalog, head)
     replay = time.process_time() - c0
-    fast = df.head(len(head))
-    mismatches = sum(
-        1
-        for name in slow.columns[1:]
-        for a, b in zip(slow[name].to_list(), fast[name].to_list(), strict=True)
-        if not ((a is None and b is None) or (a is not None and b is not None and _same(b, a)))
-    )
     return {
         "rows": df.height,
+        "parquet_events_per_s_cpu": round(len(events) / col_cpu),
+        "parquet_events_per_s_wall": round(len(events) / col_wall),
+        "parquet_equals_events_path": cols.equals(df),
         "events_per_s_cpu": round(len(events) / cpu),
         "events_per_s_wall": round(len(events) / wall),
         "extraction_cpu_s": round(extract, 3),
-        "events_per_s_cpu_after_extraction": round(len(events) / max(1e-9, cpu - extract)),
         "replay_events": len(head),
         "replay_events_per_s_cpu": round(len(head) / replay),
-        "replay_mismatches": mismatches,
+        "replay_mismatches": _mismatches(slow, df.head(len(head))),
     }
+
+
+def _mismatches(want: pl.DataFrame, got: pl.DataFrame) -> int:
+    return sum(
+        1
+        for name in want.columns[1:]
+        for a, b in zip(want[name].to_list(), got[name].to_list(), strict=True)
+        if not ((a is None and b is None) or (a is not None and b is not None and _same(b, a)))
+    )
+
+
+def jit_start(cold: bool) -> float:
+    """CPU seconds of a fresh process's first batch kernel calls (``cold``: empty numba cache).
+
+    Imports are not counted; with a warm cache this is loading the compiled code.
+    """
+    code = (
+        "import time; import numpy as np; "
+        "from riskline.features.jit import decayed_sums, seg_cummax; "
+        "t = time.process_time(); "
+        "a = np.zeros(3); k = np.zeros(3, dtype=np.int64); seg_cummax(a, k); seg_cummax(k, k); "
+        "decayed_sums(a > 0, a, k, k, k, 5); print(time.process_time() - t)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "NUMBA_CACHE_DIR": tmp} if cold else dict(os.environ)
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+    return round(float(done.stdout.strip()), 2)
 
 
 def _naive(catalog: Catalog, events: list[Event]) -> dict[str, Any]:
@@ -176,11 +229,15 @@ def run(
         "source": source,
         "python_loop_10M_cpu_s": calibrate(),
         "online": _online(catalog, events),
-        "online_gc_off": _online(catalog, events[: min(len(events), 20_000)], gc_off=True),
+        "online_default_gc": _online(catalog, events, gc_mode="default"),
         "memory": _memory(catalog, events[: min(len(events), 50_000)]),
         "machine": {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)},
         "batch": _batch(catalog, events, min(len(events), 10_000)),
         "naive_sql": _naive(catalog, events[:naive_events]),
+        "batch_kernels_first_call_cpu_s": {
+            "empty_cache": jit_start(True),
+            "cached": jit_start(False),
+        },
     }
 
 

@@ -24,17 +24,33 @@ __all__ = ["HAVE_NUMBA", "decayed_sums", "seg_cummax", "seg_cummin"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 try:
-    from numba import njit as _njit
+    import importlib.util
 
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover - numba is a declared dependency
+    HAVE_NUMBA = importlib.util.find_spec("numba") is not None
+except ValueError:  # pragma: no cover
     HAVE_NUMBA = False
 
 
+class _Lazy:
+    """Compiles ``fn`` with numba on the first call (importing numba costs ~0.5 s)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.compiled: Callable[..., Any] | None = None
+
+    def __call__(self, *args: Any) -> Any:
+        if self.compiled is None:
+            if HAVE_NUMBA:
+                from numba import njit
+
+                self.compiled = njit(cache=True, nogil=True)(self.fn)
+            else:  # pragma: no cover - numba is a declared dependency
+                self.compiled = self.fn
+        return self.compiled(*args)
+
+
 def _compiled(fn: F) -> F:
-    if not HAVE_NUMBA:  # pragma: no cover
-        return fn
-    return cast(F, _njit(cache=True, nogil=True)(fn))
+    return cast(F, _Lazy(fn))
 
 
 @_compiled
