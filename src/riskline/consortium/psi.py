@@ -59,13 +59,20 @@ def make_setups(
     )
     share = fpr / max(1, len(sets))
     structure = _ds(ds)
-    out = {
-        name: server.CreateSetupMessage(
-            share, max_batch, list(items), structure
-        ).SerializeToString()
-        for name, items in sets.items()
-    }
+    out = {name: _setup(server, share, max_batch, items, structure) for name, items in sets.items()}
     return server.GetPrivateKeyBytes(), out
+
+
+def _setup(server: Any, fpr: float, max_batch: int, items: Sequence[str], structure: Any) -> bytes:
+    """One setup message. openmined-psi 2.0.x fails to build a GCS for sets much smaller than
+    the batch it is sized for (``basic_string::_M_replace_aux``); a Bloom filter is used for
+    those (tiny anyway; the querier reads the structure from the message)."""
+    try:
+        msg = server.CreateSetupMessage(fpr, max_batch, list(items), structure)
+    except ValueError:
+        bloom = load_psi().DataStructure.BLOOM_FILTER
+        msg = server.CreateSetupMessage(fpr, max_batch, list(items), bloom)
+    return bytes(msg.SerializeToString())
 
 
 @dataclass(frozen=True, slots=True)
