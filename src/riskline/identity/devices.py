@@ -8,10 +8,10 @@ so gradual drift (one browser update after another) is followed.
 >>> from datetime import datetime, timezone
 >>> t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 >>> reg = DeviceRegistry(MemoryDeviceStore(), ids=iter(["dv_1", "dv_2"]).__next__)
->>> fp = {"canvas": "c", "audio": "a", "webgl": "g", "tz": "t", "cores": 8}
+>>> fp = {"canvas": "c", "audio": "a", "webgl": "g", "tz": "t", "cores": 8, "fonts": ["f"]}
 >>> reg.identify(fp, t0).device_id, reg.identify({**fp, "tz": "u"}, t0).device_id
 ('dv_1', 'dv_1')
->>> reg.identify({"canvas": "x", "audio": "y", "webgl": "z", "tz": "t", "cores": 4}, t0).new
+>>> reg.identify({**fp, "canvas": "x", "audio": "y", "webgl": "z"}, t0).new
 True
 """
 

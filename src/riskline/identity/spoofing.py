@@ -3,7 +3,7 @@
 ``block`` flags fail a device check (automation or a fingerprint that no real device
 produces); ``warn`` flags are recorded for review (a traveller's timezone, say).
 
->>> c = Components(webgl_renderer="Google SwiftShader", webdriver=True,
+>>> c = Components(webgl_renderer="Google SwiftShader", webdriver=True, languages=("en",),
 ...                user_agent="Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/120.0")
 >>> [f.code for f in spoofing_flags(c)]
 ['webdriver', 'headless_user_agent', 'software_renderer']

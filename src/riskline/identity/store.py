@@ -72,8 +72,8 @@ class SqlChallengeStore:
         with self.engine.begin() as conn:
             new = 0
             for c in found:
-                res = conn.execute(self._insert_ignore(it.challenges).values(**_row(c)))
-                new += max(res.rowcount, 0)
+                insert = self._insert_ignore(it.challenges).values(**_row(c))
+                new += len(conn.execute(insert.returning(it.challenges.c.challenge_id)).all())
             moved = conn.execute(
                 update(it.cursors).where(it.cursors.c.name == cursor_name).values(seq=seq)
             )
