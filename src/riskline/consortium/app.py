@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -26,6 +27,8 @@ from riskline.consortium.ops import Ops
 from riskline.errors import Unauthenticated
 
 __all__ = ["create_node_app"]
+
+log = logging.getLogger(__name__)
 
 
 class CaseIn(BaseModel):
@@ -105,8 +108,10 @@ def create_node_app(node: Node, *, maintain: bool = True) -> FastAPI:
 
 async def _maintain_loop(node: Node) -> None:
     while True:
-        with contextlib.suppress(Exception):
+        try:
             await run_in_threadpool(node.maintain)
+        except Exception:  # keep serving the current publication; try again next round
+            log.exception("consortium maintenance (purge / re-publish) failed")
         await asyncio.sleep(node.republish_seconds)
 
 
