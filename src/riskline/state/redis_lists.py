@@ -42,6 +42,7 @@ class SharedListStore(SqlListStore):
         self.channel = shared.key("lists")
         self.resync_seconds = resync_seconds
         self.applied_ = 0
+        self._lock = threading.Lock()  # a reload never swaps out a local write in flight
         self._stop = threading.Event()
         self._subscribed = threading.Event()
         self._thread = threading.Thread(target=self._run, name="riskline-lists", daemon=True)
@@ -49,18 +50,21 @@ class SharedListStore(SqlListStore):
 
     def add(self, entry: ListEntry, actor: str = "system") -> None:
         """Insert or replace the entry (SQL, audited), then tell the other processes."""
-        super().add(entry, actor)
+        with self._lock:
+            super().add(entry, actor)
         self._publish([entry.list_name, entry.kind, entry.value])
 
     def remove(self, list_name: str, kind: str, value: str, actor: str = "system") -> bool:
         """Delete an entry (SQL, audited), then tell the other processes."""
-        gone = super().remove(list_name, kind, value, actor)
+        with self._lock:
+            gone = super().remove(list_name, kind, value, actor)
         self._publish([list_name, kind, value])
         return gone
 
     def purge_expired(self, now: datetime) -> int:
         """Drop expired entries everywhere."""
-        gone = super().purge_expired(now)
+        with self._lock:
+            gone = super().purge_expired(now)
         if gone:
             self._publish(_ALL)
         return gone
@@ -119,21 +123,23 @@ class SharedListStore(SqlListStore):
         query = select(tb.list_entries).where(
             c.list_name == list_name, c.kind == kind, c.value == value
         )
-        with self.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
-        if row is None:
-            self._memory.remove(list_name, kind, value)
-        else:
-            self._memory.add(_entry(row))
-        self.applied_ += 1
+        with self._lock:
+            with self.engine.connect() as conn:
+                row = conn.execute(query).mappings().first()
+            if row is None:
+                self._memory.remove(list_name, kind, value)
+            else:
+                self._memory.add(_entry(row))
+            self.applied_ += 1
 
     def reload(self) -> None:
         """Replace the in-memory copy with the database's entries."""
-        fresh = MemoryListStore()
-        with self.engine.connect() as conn:
-            for row in conn.execute(select(tb.list_entries)).mappings():
-                fresh.add(_entry(row))
-        self._memory = fresh
+        with self._lock:
+            fresh = MemoryListStore()
+            with self.engine.connect() as conn:
+                for row in conn.execute(select(tb.list_entries)).mappings():
+                    fresh.add(_entry(row))
+            self._memory = fresh
 
 
 def _entry(m: Any) -> ListEntry:
