@@ -85,7 +85,7 @@ def test_kill_9_mid_stream_loses_no_acknowledged_event_and_duplicates_no_effect(
             wait_ready(p)
         _wait(lambda: _count(db, tables.events) >= 500, 300, "500 events decided")
         os.kill(procs[1].pid, signal.SIGKILL)
-        procs[1].wait()
+        stop([procs[1]])
         # Everything the killed worker acknowledged is committed, with its outbox rows.
         acked = js.ack_floor(names.consumer(1, slots)) or 0
         own_acked = [

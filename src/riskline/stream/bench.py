@@ -14,10 +14,11 @@ import contextlib
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import IO, Any
 
 import orjson
 from sqlalchemy import text
@@ -69,18 +70,27 @@ def spawn_worker(
 
 
 def wait_ready(proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
-    """Block until the worker printed its ready line (or fail with its stderr)."""
+    """Block until the worker printed its ready line (or fail with its stderr); then keep
+    reading its stderr on a thread so a chatty worker never blocks on a full pipe."""
     assert proc.stderr is not None
+    stderr = proc.stderr
     deadline = time.monotonic() + timeout
     seen = b""
     while time.monotonic() < deadline:
-        line = proc.stderr.readline()
+        line = stderr.readline()
         seen += line
         if b"ready at stream position" in line:
+            threading.Thread(target=_drain, args=(stderr,), daemon=True).start()
             return
         if not line and proc.poll() is not None:
             break
     raise RuntimeError(f"worker did not start: {seen.decode(errors='replace')[-2000:]}")
+
+
+def _drain(pipe: IO[bytes]) -> None:
+    with contextlib.suppress(ValueError, OSError):
+        for _ in pipe:
+            pass
 
 
 def stop(procs: Sequence[subprocess.Popen[bytes]]) -> None:
@@ -94,6 +104,8 @@ def stop(procs: Sequence[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+        if p.stderr is not None:
+            p.stderr.close()
 
 
 def stamps(js: JetStream, stream: str, key: Callable[[bytes], str]) -> dict[str, float]:
