@@ -12,11 +12,18 @@ from riskline.cases import Reviewer, ReviewerRole
 from riskline.clock import FixedClock
 from riskline.config import Settings
 from riskline.runtime import Runtime, build_runtime
+from tests.conftest import SECRET
 
 
 @pytest.fixture
-def rt(settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
-    runtime = build_runtime(settings, clock=clock)
+def rt_settings(db_url: str) -> Settings:
+    """SQLite and PostgreSQL (a fresh database per test; skipped when PostgreSQL is absent)."""
+    return Settings(database_url=db_url, pii_secret=SECRET)
+
+
+@pytest.fixture
+def rt(rt_settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
+    runtime = build_runtime(rt_settings, clock=clock)
     yield runtime
     runtime.close()
 

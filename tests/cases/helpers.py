@@ -11,8 +11,9 @@ from tests.factories import wire
 
 
 def settle(rt: Runtime) -> None:
-    """Wait until the writer has run its after-commit projections."""
-    rt.ingestor.call(lambda: None).result()
+    """Run the projections on the writer thread and wait (the writer also runs them by itself
+    after each commit, but only after answering the caller)."""
+    rt.ingestor.call(lambda: [f.catch_up() for f in rt.followers]).result()
 
 
 def decide(rt: Runtime, *bodies: dict[str, Any]) -> list[Decision]:

@@ -21,6 +21,8 @@ from riskline.cases import (
     ReviewerRole,
 )
 from riskline.cases import tables as ct
+from riskline.clock import FixedClock
+from riskline.config import Settings
 from riskline.credit import LineStatus
 from riskline.decisioning import Outcome
 from riskline.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
@@ -205,18 +207,30 @@ def test_rescan_window_picks_up_a_decision_committed_behind_the_cursor(rt: Runti
         conn.execute(
             delete(ct.case_decisions).where(ct.case_decisions.c.decision_id == late.decision_id)
         )
-    assert rt.ingestor.call(rt.followers[0].catch_up).result() == 1
+    assert rt.cases.case_for_decision(late.decision_id) is None
+    cursor = rt.ingestor.call(lambda: _cursor(rt, "cases")).result()
+    assert cursor >= len(decisions)  # the decision lies behind the cursor...
+    settle(rt)  # ...and the next pass's re-scan window links it again
     case = rt.cases.case_for_decision(late.decision_id)
     assert case is not None and case.case_id == _only_case(rt)
 
 
-def test_restart_on_the_same_database_changes_nothing(rt: Runtime, settings, clock) -> None:  # type: ignore[no-untyped-def]
+def _cursor(rt: Runtime, name: str) -> int:
+    from riskline.cases.repo import read_cursor
+
+    with rt.db.connect() as conn:
+        return read_cursor(conn, name)
+
+
+def test_restart_on_the_same_database_changes_nothing(
+    rt: Runtime, rt_settings: Settings, clock: FixedClock
+) -> None:
     from riskline.runtime import build_runtime
 
     decide(rt, *farm())
     before = [(c.case_id, c.decisions) for c in rt.cases.queue()]
     rt.close()
-    again = build_runtime(settings, clock=clock)
+    again = build_runtime(rt_settings, clock=clock)
     try:
         settle(again)
         assert [(c.case_id, c.decisions) for c in again.cases.queue()] == before

@@ -113,7 +113,7 @@ def test_declines_reviews_and_challenges_become_notices(rt: Runtime) -> None:
 
 
 def test_a_challenge_asks_the_user_to_confirm(
-    settings: Settings, clock: FixedClock, tmp_path: Path
+    rt_settings: Settings, clock: FixedClock, tmp_path: Path
 ) -> None:
     from importlib import resources
 
@@ -133,7 +133,7 @@ def test_a_challenge_asks_the_user_to_confirm(
     )
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(policy))
-    rt = build_runtime(settings.model_copy(update={"policy_path": path}), clock=clock)
+    rt = build_runtime(rt_settings.model_copy(update={"policy_path": path}), clock=clock)
     try:
         decide(rt, wire("account_opened"))
         (d,) = decide(rt, wire("payment", amount="3000.50"))
@@ -211,7 +211,11 @@ def test_appeal_joins_the_review_case_and_is_upheld(
 
 
 def test_projections_are_idempotent_and_survive_restart(
-    rt: Runtime, settings: Settings, clock: FixedClock, client: TestClient, tokens: dict[str, str]
+    rt: Runtime,
+    rt_settings: Settings,
+    clock: FixedClock,
+    client: TestClient,
+    tokens: dict[str, str],
 ) -> None:
     decide(rt, *farm())
     _act(client, tokens["analyst"], "ln_revolving_fa0", action="freeze", days=3)
@@ -229,7 +233,7 @@ def test_projections_are_idempotent_and_survive_restart(
     assert rt.ingestor.call(follower.catch_up).result() == 0
     assert count() == before
     rt.close()
-    again = build_runtime(settings, clock=clock)
+    again = build_runtime(rt_settings, clock=clock)
     try:
         settle(again)
         assert len(again.notices.notices_for(account_id="fa0")) == len(kinds(again, "fa0"))
