@@ -17,8 +17,8 @@ from riskline.errors import Unavailable
 from riskline.events import Event, Login, Payment
 from riskline.runtime import Runtime, build_runtime
 from riskline.state import RedisGraph, SharedState
-from riskline.state.cli_support import shared_sources
 from riskline.state.rebuild import attach
+from riskline.state.wiring import shared_sources
 from tests.conftest import SECRET
 
 from .conftest import REDIS_URL, other_process
@@ -143,3 +143,13 @@ def test_flushed_state_is_rebuilt_from_the_ledger(
         assert entity_values(restarted, accounts) == values
     finally:
         restarted.close()
+
+
+def test_the_in_process_default_never_touches_redis(sqlite_url: str) -> None:
+    from riskline.state.wiring import shared_sources_for
+
+    unreachable = "redis://127.0.0.1:1/0"
+    settings = Settings(database_url=sqlite_url, pii_secret=SECRET, redis_url=unreachable)
+    assert shared_sources_for(settings) is None
+    with pytest.raises(Unavailable):
+        shared_sources_for(settings.model_copy(update={"feature_store": "redis"}))

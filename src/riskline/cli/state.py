@@ -47,7 +47,7 @@ def state_rebuild(
     ] = 2.0,
 ) -> None:
     """Flush this deployment's Redis namespace and replay the ledger into features and graph."""
-    from riskline.state.cli_support import rebuild_from_settings
+    from riskline.state.wiring import rebuild_from_settings
 
     with handle_errors():
         settings = load_settings()
