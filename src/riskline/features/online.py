@@ -33,7 +33,7 @@ from riskline.errors import InvalidConfig
 from riskline.events.types import Event
 from riskline.features.catalog import Catalog
 from riskline.features.fields import Value, direct_entities, fields_of
-from riskline.features.plan import KindPlan, Read, Update, View, compile_catalog
+from riskline.features.plan import KindPlan, Read, Step, View, compile_catalog
 from riskline.features.state import EntityState
 from riskline.features.stores import MemoryStore, StateStore
 from riskline.features.views import build_entities, build_views
@@ -83,8 +83,8 @@ def _resolve(ents: dict[str, str], store: StateStore) -> dict[str, str]:
     return ents
 
 
-Route = dict[str, tuple[str, Update | None, Read, dict[str, float], Callable[[], EntityState]]]
-"""Per entity kind: key prefix, this event type's update (or None), read, empty values, new."""
+Route = dict[str, tuple[str, Step | None, Read, dict[str, float], Callable[[], EntityState]]]
+"""Per entity kind: key prefix, this event type's step (or None), read, empty values, new."""
 
 
 def _routes(plans: Mapping[str, KindPlan]) -> defaultdict[str, Route]:
@@ -93,8 +93,7 @@ def _routes(plans: Mapping[str, KindPlan]) -> defaultdict[str, Route]:
 
     def route(etype: str) -> Route:
         return {
-            k: (k + "|", p.updates.get(etype), p.read, p.empty, p.new_state)
-            for k, p in plans.items()
+            k: (k + "|", p.steps.get(etype), p.read, p.empty, p.new_state) for k, p in plans.items()
         }
 
     out: defaultdict[str, Route] = defaultdict(lambda: route(""))
@@ -185,16 +184,16 @@ class OnlineFeatures:
             spec = route.get(kind)
             if spec is None:
                 continue
-            prefix, update, read, empty, new_state = spec
+            prefix, step, read, empty, new_state = spec
             st = states.get(prefix + key)
-            if st is None:
-                if update is None:  # an unknown entity this event does not change
-                    out.update(empty)
-                    continue
-                st = states[prefix + key] = new_state()
-            if update is not None:
-                update(st, view, ts, late, hz)
-            read(st, t, hz, out)
+            if step is not None:
+                if st is None:
+                    st = states[prefix + key] = new_state()
+                step(st, view, ts, late, hz, t, out)
+            elif st is None:  # an unknown entity this event does not change
+                out.update(empty)
+            else:
+                read(st, t, hz, out)
         return out
 
     def _apply(
@@ -207,17 +206,17 @@ class OnlineFeatures:
         t = hz if late else ts
         out: dict[str, float] = {}
         items = []
-        for ((_, update, read, empty, new_state), _), key, st in zip(
+        for ((_, step, read, empty, new_state), _), key, st in zip(
             touched, keys, self.store.load(keys), strict=True
         ):
-            if st is None:
-                if update is None:
-                    out.update(empty)
-                    continue
-                st = new_state()
-            if update is not None:
-                update(st, view, ts, late, hz)
-            read(st, t, hz, out)
+            if step is not None:
+                st = new_state() if st is None else st
+                step(st, view, ts, late, hz, t, out)
+            elif st is None:
+                out.update(empty)
+                continue
+            else:
+                read(st, t, hz, out)
             items.append((key, st))
         self.store.save(items, self._meta)
         return out

@@ -24,6 +24,7 @@ __all__ = [
     "Read",
     "RingOp",
     "Source",
+    "Step",
     "Update",
     "View",
     "compile_catalog",
@@ -39,6 +40,7 @@ SET_CAP = 1024
 View = dict[str, Value]
 Update = Callable[[EntityState, View, int, bool, int], None]
 Read = Callable[[EntityState, int, int, dict[str, float]], None]
+Step = Callable[[EntityState, View, int, bool, int, int, dict[str, float]], None]
 Where = tuple[tuple[str, frozenset[float | str]], ...]
 Source = tuple[tuple[str, ...], Where]
 RingOp = tuple[int, int, Source, str | None, int]
@@ -64,6 +66,7 @@ class KindPlan:
         self.sets: list[tuple[int, int, Source, str]] = []  # (res, n, source, field); n=0: lifetime
         self.readers: list[tuple[str, str]] = []  # (feature, expression) in dependency order
         self.updates: dict[str, Update] = {}
+        self.steps: dict[str, Step] = {}  # update then read, per event type
         self.read: Read = _unfinished
         self.empty: dict[str, float] = {}  # what an entity without state reads (time-free)
         self._slots: dict[tuple[Any, ...], int] = {}
@@ -132,7 +135,7 @@ def _unfinished(st: EntityState, t: int, horizon: int, out: dict[str, float]) ->
 
 def compile_catalog(catalog: Catalog) -> dict[str, KindPlan]:
     """One finished plan per entity kind used by ``catalog``."""
-    from riskline.features.codegen import build_reader, build_update
+    from riskline.features.codegen import build_reader, build_step, build_update
     from riskline.features.readers import add_feature
 
     plans: dict[str, KindPlan] = {}
@@ -140,6 +143,7 @@ def compile_catalog(catalog: Catalog) -> dict[str, KindPlan]:
         add_feature(plans.setdefault(d.entity, KindPlan(d.entity)), d)
     for plan in plans.values():
         plan.updates = {e: build_update(plan, e) for e in sorted(plan.event_types())}
+        plan.steps = {e: build_step(plan, e) for e in plan.updates}
         plan.read = build_reader(plan)
         plan.read(plan.new_state(), 0, 0, plan.empty)
     return plans
