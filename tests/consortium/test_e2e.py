@@ -81,6 +81,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "RISKLINE_CONSORTIUM_MAX_BATCH": "64",
             "RISKLINE_CONSORTIUM_REQUESTS_PER_MINUTE": "600",
             "RISKLINE_CONSORTIUM_BURST": "50",
+            "RISKLINE_CONSORTIUM_PUBLISH_LEAD_SECONDS": "2",
             "RISKLINE_CONSORTIUM_REPUBLISH_SECONDS": "0.3",
             "RISKLINE_CONSORTIUM_CONTRIBUTION_CACHE_SECONDS": "0",
         }

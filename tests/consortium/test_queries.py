@@ -204,3 +204,21 @@ def test_multi_lending_count_reveals_a_count_not_items(harness: Harness) -> None
     now = harness.clock.now().timestamp()
     resp = harness.http.post(path, content=body, headers=signer.sign("POST", path, body, now=now))
     assert resp.status_code == 422 and "cardinality" in resp.json()["message"]
+
+
+def test_the_serve_loop_re_publishes_ahead_of_expiry(harness: Harness) -> None:
+    from dataclasses import replace
+
+    node = harness.node
+    node.publisher.config = replace(node.publisher.config, lead=timedelta(minutes=10))
+    node.registry.file(
+        FakeOutcome(), {"phone": "+8613900000001"}, "cash_out", "case:1", ttl=timedelta(hours=1)
+    )
+    assert node.maintain() == ["blacklist", "applicants"]
+    client = harness.client_for("bank-a")
+    assert client.query(_batch(3)) == [(4, "cash_out")]
+    harness.clock.advance(timedelta(minutes=45))
+    assert node.maintain() == []  # nothing due yet
+    harness.clock.advance(timedelta(minutes=6))
+    assert node.maintain() == ["blacklist"]  # 9 minutes before expiry: rebuilt without it
+    assert client.query(_batch(3)) == []

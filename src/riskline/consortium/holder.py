@@ -44,6 +44,9 @@ class PublishConfig:
     ds: str = "gcs"
     window: timedelta = timedelta(days=30)
     max_age: timedelta = timedelta(days=1)
+    lead: timedelta = timedelta(0)
+    """Entries expiring within ``lead`` are left out, and the serve loop re-publishes ``lead``
+    before a publication runs out, so a large set is rebuilt while the old one still answers."""
 
 
 class Publisher:
@@ -59,7 +62,9 @@ class Publisher:
         now = self.clock.now()
         valid_until = now + self.config.max_age
         if kind == "blacklist":
-            entries = self.store.publishable(now)
+            entries = [
+                e for e in self.store.publishable(now) if e.expires_at > now + self.config.lead
+            ]
             sets: dict[str, list[str]] = {}
             for e in entries:
                 sets.setdefault(e.reason.value, []).append(e.token)

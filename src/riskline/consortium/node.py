@@ -60,6 +60,8 @@ class NodeSettings(BaseSettings):
     applicant_window_days: int = Field(default=30, ge=1, le=365)
     republish_seconds: float = Field(default=60.0, gt=0)
     """How often the serve loop checks whether the sets must be re-published."""
+    publish_lead_seconds: float = Field(default=300.0, ge=0)
+    """Re-publish this long before the first entry expires (entries that close are left out)."""
     contribution_cache_seconds: float = Field(default=600.0, ge=0)
 
     def consortium_key(self) -> bytes:
@@ -146,7 +148,10 @@ class Node:
         done = []
         for kind in ("blacklist", "applicants"):
             version = self.store.latest_version(kind)
-            stale = version is None or self.clock.now() >= self.holder.current(kind).valid_until
+            lead = self.publisher.config.lead
+            stale = (
+                version is None or self.clock.now() >= self.holder.current(kind).valid_until - lead
+            )
             if stale or kind in self.dirty:
                 self.dirty.discard(kind)
                 self.publisher.publish(kind)
@@ -173,6 +178,7 @@ def build_node(settings: NodeSettings, *, clock: Clock | None = None) -> Node:
         fpr=settings.fpr,
         ds=settings.structure,
         window=timedelta(days=settings.applicant_window_days),
+        lead=timedelta(seconds=settings.publish_lead_seconds),
     )
     need = settings.min_contribution
     holder = Holder(
