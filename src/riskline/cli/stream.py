@@ -40,6 +40,7 @@ def stream_init(
     nats_url: NatsUrl = _NATS,
     prefix: Prefix = "riskline",
     reset: Annotated[bool, typer.Option(help="Delete the streams first")] = False,
+    replicas: Annotated[int, typer.Option(min=1, max=5, help="Stream replicas (cluster)")] = 1,
 ) -> None:
     """Migrate the database and create the events, decisions and dead-letter streams."""
     from riskline.storage import connect, current_revision, upgrade
@@ -51,7 +52,7 @@ def stream_init(
         try:
             if reset:
                 js.delete_streams()
-            js.ensure_streams()
+            js.ensure_streams(replicas=replicas)
         finally:
             js.close()
     console.print(f"database at revision {current_revision(engine)}; streams {prefix} ready")

@@ -68,7 +68,7 @@ class JetStream:
         return fut.result(timeout=(timeout or self.timeout) + 5)
 
     # -- streams --------------------------------------------------------------
-    def ensure_streams(self, duplicate_window: float = 600.0) -> None:
+    def ensure_streams(self, duplicate_window: float = 600.0, replicas: int = 1) -> None:
         """Create the events, decisions and dead-letter streams if missing (file storage)."""
         n = self.names
         for name, subjects in (
@@ -81,6 +81,7 @@ class JetStream:
                 subjects=subjects,
                 storage=api.StorageType.FILE,
                 duplicate_window=duplicate_window,
+                num_replicas=replicas,
             )
             try:
                 self._call(self.js.stream_info(name))
