@@ -39,10 +39,10 @@ def _windowed(plan: KindPlan, d: FeatureDef) -> str:
     src, g, sc, agg = source_of(d), plan.group(d), scale_of(d), d.aggregate
     n = d.buckets
     if agg is A.DISTINCT:
-        s = f"S[{plan.value_set(src, d.value or '', d.resolution or 1, n)}]"
+        vs = f"S[{plan.value_set(src, d.value or '', d.resolution or 1, n)}]"
         return (
-            f"(0.0 if {s} is None else float({s}.live) if {s}.big and B{g} == {s}.head "
-            f"else float({s}.count(B{g})))"
+            f"(0.0 if {vs} is None else float({vs}.live) if {vs}.big and B{g} == {vs}.head "
+            f"else float({vs}.count(B{g})))"
         )
     if agg is A.COUNT_NEW:
         return f"T{g}[{plan.ring_slot(g, ADD, src, None, plan.value_set(src, d.value or ''))}]"
