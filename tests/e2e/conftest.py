@@ -73,7 +73,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RISKLINE_CONSOLE_SECURE_COOKIE", "auto")  # loopback: no Secure flag
         runtime = build_runtime(Settings(database_url=f"sqlite:///{db}", pii_secret=SECRET))
-        outcomes = seed(runtime)
+        outcomes = seed(runtime, farm=True)
         assert "review" in outcomes, outcomes
         users = UserStore(runtime.db)
         for name, role in USERS.items():

@@ -119,7 +119,7 @@ def test_confirm_fraud_with_four_eyes_freezes_the_line(
     # analyst: sign in, lands on the queue, opens the review case of person p1
     _login(page, server, "alice", path="/queue")
     page.wait_for_url("**/console/queue")
-    row = page.locator("tr[data-case]").filter(has_text="p1")
+    row = page.locator('tr[data-group="person:p1"]')
     expect(row).to_have_count(1)
     page.screenshot(path=str(artifacts / "queue.png"), full_page=True)
     case_id = row.get_attribute("data-case")
@@ -188,3 +188,28 @@ def test_confirm_fraud_with_four_eyes_freezes_the_line(
 def _case(server: Server, case_id: str | None) -> Any:
     assert case_id is not None
     return server.runtime.cases.get(case_id)
+
+
+def test_ring_case_shows_ring_members(
+    server: Server, browser_context: Any, artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page, problems = _page(browser_context)
+    _login(page, server, "bob", path="/queue")
+    page.wait_for_url("**/console/queue")
+    row = page.locator('tr[data-group*="account_farm"]')
+    expect(row).to_have_count(1)
+    row.locator("a").first.click()
+    ring = page.locator("#rings li[data-ring]")
+    expect(ring).to_have_count(1)
+    expect(ring).to_contain_text("account_farm")
+    for i in range(6):
+        expect(ring.locator(f'a[href="/console/accounts/fa{i}"]')).to_have_count(1)
+    expect(page.locator("#decisions")).to_contain_text("DEVICE_SHARED_MANY_ACCOUNTS")
+    graph = page.locator(".graph.drawn")
+    expect(graph).to_have_count(1)
+    assert int(graph.get_attribute("data-nodes") or 0) >= 7  # the accounts around the device
+    page.screenshot(path=str(artifacts / "ring-case.png"), full_page=True)
+    assert problems == [], problems
+    page.close()

@@ -55,7 +55,36 @@ def seed_events() -> list[dict[str, Any]]:
     return events
 
 
-def seed(runtime: Runtime) -> list[str]:
-    """Decide the seed events; returns their decisions' outcomes in order."""
-    events = [parse_event(w, runtime.hasher) for w in seed_events()]
-    return [d.outcome.value for d in runtime.ingestor.process(events).decisions]
+def farm_events() -> list[dict[str, Any]]:
+    """Six accounts of six people opened on one device within hours: an account farm ring
+    (with the real feature engine, the later openings are reviewed as a device farm)."""
+    return [
+        wire(
+            "account_opened",
+            at=T0 + timedelta(days=30, hours=i),
+            event_id=f"s-farm-{i}",
+            account_id=f"fa{i}",
+            person_id=f"fp{i}",
+            device_id="dfarm",
+            phone=f"+86 138 0000 00{i:02d}",
+            id_number=f"1101051990010100{i:02d}",
+            ip=f"10.1.0.{i}",
+        )
+        for i in range(6)
+    ]
+
+
+def seed(runtime: Runtime, farm: bool = False) -> list[str]:
+    """Decide the seed events (and the farm's); returns their decisions' outcomes in order."""
+    wires = seed_events() + (farm_events() if farm else [])
+    wires.sort(key=lambda w: str(w["occurred_at"]))
+    events = [parse_event(w, runtime.hasher) for w in wires]
+    outcomes = [d.outcome.value for d in runtime.ingestor.process(events).decisions]
+    settle(runtime)
+    return outcomes
+
+
+def settle(runtime: Runtime) -> None:
+    """Wait until the writer has run its after-commit projections (cases, notices): a call
+    queued behind the batch runs after the hooks of every group committed before it."""
+    runtime.ingestor.call(lambda: None).result()

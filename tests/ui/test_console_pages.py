@@ -107,3 +107,23 @@ def test_search_goes_to_the_right_page(
     missing = client.get("/console/search?q=<b>nothing</b>")
     assert missing.status_code == 404
     assert "<b>nothing</b>" not in missing.text and "&lt;b&gt;nothing&lt;/b&gt;" in missing.text
+
+
+def test_ring_members_on_the_graph_page(
+    client: TestClient, runtime: Runtime, signed_in: Callable[[str], str]
+) -> None:
+    from riskline.events import parse_event
+    from tests.ui.seed import farm_events, settle
+
+    runtime.ingestor.process([parse_event(w, runtime.hasher) for w in farm_events()])
+    settle(runtime)
+    signed_in("alice")
+    html = client.get("/console/graph?entity=account:fa0").text
+    [ring] = re.findall(r'data-ring="(ring:account_farm:[0-9a-f]+)"', html)
+    item = html[html.index(f'data-ring="{ring}"') :].split("</li>")[0]
+    assert "7 members" in item
+    for i in range(6):
+        assert f'href="/console/accounts/fa{i}"' in item
+    assert "device dfarm" in item
+    lonely = client.get("/console/graph?entity=account:a2").text
+    assert "data-ring=" not in lonely and "Not part of a detected ring" in lonely

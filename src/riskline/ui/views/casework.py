@@ -96,26 +96,31 @@ def _case_context(request: Request, case_id: str) -> dict[str, Any]:
     for p in persons:
         accounts += [a["account_id"] for a in q.accounts_of(p) if a["account_id"] not in accounts]
     decisions = console.runtime.store.get_decisions([ln.decision_id for ln in detail.links])
-    center = (
-        f"person:{persons[0]}"
-        if persons
-        else f"account:{accounts[0]}"
-        if accounts
-        else f"enterprise:{others[0]}"
-        if others
-        else None
-    )
     return {
         "detail": detail,
         "case": detail.case,
         "decisions": decisions,
         "lines": q.lines_of([*accounts, *others]),
         "timeline": q.timeline([*accounts, *persons, *others]),
-        "center": center,
+        "center": _centre(detail.case.ring_id is not None, accounts, persons, others),
         "users": [u.username for u in console.users.list() if u.disabled_at is None],
         "now": _cases(request).clock.now(),
         "nav": "queue",
     }
+
+
+def _centre(ring: bool, accounts: list[str], persons: list[str], others: list[str]) -> str | None:
+    """Where the case graph starts: an account for a ring (its shared devices, cards and
+    merchants are one hop away), else the person, else an account or enterprise."""
+    order = (
+        [("account", accounts), ("person", persons)]
+        if ring
+        else [("person", persons), ("account", accounts)]
+    )
+    for kind, ids in [*order, ("enterprise", others)]:
+        if ids:
+            return f"{kind}:{ids[0]}"
+    return None
 
 
 async def _members_rings(request: Request, ctx: dict[str, Any]) -> list[dict[str, Any]]:
