@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from riskline.clock import SystemClock
 from riskline.config import Settings
@@ -111,8 +112,8 @@ def start_worker(
     outbox = Outbox(runtime.db, clock)
 
     def subject(row: Mapping[str, Any]) -> str:
-        outcome = row["payload"].split('"outcome":"', 1)[-1].split('"', 1)[0]
-        return names.decisions_subject(outcome if outcome.isalpha() else "other")
+        outcome = orjson.loads(row["payload"])["data"].get("outcome")
+        return names.decisions_subject(outcome if isinstance(outcome, str) else "other")
 
     sender = WebhookSender(httpx.Client(timeout=5.0), time.time)
     relay = RelayLoop(Relay(runtime.db, clock, js.publish_many, subject, sender))
