@@ -268,7 +268,18 @@ def _cases_and_notices(
     case_follower = CaseFollower(db, policy, engine.clock, rings=rings)
     notice_follower = NoticeFollower(db, engine.clock)
     cases = CaseService(db, store, lists, engine.clock, policy, writer=ingestor)
-    ingestor.call(case_follower.catch_up).result()  # catch up before serving
-    ingestor.call(notice_follower.catch_up).result()
-    ingestor.after_commit += [case_follower.catch_up, notice_follower.catch_up]
-    return cases, NoticeService(db, cases), (case_follower, notice_follower)
+    followers = (case_follower, notice_follower)
+
+    def project() -> int:
+        """Cases then notices, one transaction per step (one commit, not one per follower)."""
+        total = 0
+        while True:
+            with db.begin() as conn:
+                steps = [f.step(conn) for f in followers]
+            total += sum(n for n, _ in steps)
+            if not any(more for _, more in steps):
+                return total
+
+    ingestor.call(project).result()  # catch up before serving
+    ingestor.after_commit.append(project)
+    return cases, NoticeService(db, cases), followers

@@ -210,6 +210,7 @@ def test_rescan_window_picks_up_a_decision_committed_behind_the_cursor(rt: Runti
     assert rt.cases.case_for_decision(late.decision_id) is None
     cursor = rt.ingestor.call(lambda: _cursor(rt, "cases")).result()
     assert cursor >= len(decisions)  # the decision lies behind the cursor...
+    rt.followers[0].rescan_every = 1  # (by default every 20th step re-scans)
     settle(rt)  # ...and the next pass's re-scan window links it again
     case = rt.cases.case_for_decision(late.decision_id)
     assert case is not None and case.case_id == _only_case(rt)

@@ -82,6 +82,8 @@ class CaseFollower:
         name: str = "cases",
         batch: int = 2000,
         rescan: int = 1000,
+        rescan_every: int = 20,
+        lazy: int = 500,
     ) -> None:
         self.db = db
         self.policy = policy
@@ -90,28 +92,42 @@ class CaseFollower:
         self.name = name
         self.batch = batch
         self.rescan = rescan
+        self.rescan_every = rescan_every
+        self.lazy = lazy
+        """The cursor moves only when something was linked or it fell ``lazy`` positions
+        behind: a pass over approvals only stays read-only (no commit to flush)."""
+        self._steps = 0
 
     def catch_up(self) -> int:
         """Project every decision committed since the last pass; how many decisions were linked."""
         linked = 0
         while True:
             with self.db.begin() as conn:
-                done, more = self._step(conn)
+                done, more = self.step(conn)
             linked += done
             if not more:
                 return linked
 
-    def _step(self, conn: Connection) -> tuple[int, bool]:
+    def step(self, conn: Connection, rescan: bool | None = None) -> tuple[int, bool]:
+        """One bounded step inside the caller's transaction: (decisions linked, more to read).
+
+        Re-reads the ``rescan`` window below the cursor on the first step and every
+        ``rescan_every`` steps after (or as ``rescan`` says).
+        """
+        if rescan is None:
+            rescan = self._steps % self.rescan_every == 0
+        self._steps += 1
         cursor = repo.read_cursor(conn, self.name)
         e = tb.events.c
         window = select(e.seq).where(e.seq > cursor).order_by(e.seq).limit(self.batch).subquery()
         upper = conn.execute(select(func.max(window.c.seq))).scalar_one_or_none()
         top = int(upper) if upper is not None else cursor
         linked = 0
-        for decision in self._review_decisions(conn, max(0, cursor - self.rescan), top):
+        lo = max(0, cursor - self.rescan) if rescan else cursor
+        for decision in self._review_decisions(conn, lo, top):
             self._link(conn, decision)
             linked += 1
-        if top != cursor:
+        if top != cursor and (linked or top - cursor >= self.lazy):
             repo.write_cursor(conn, self.name, top, self.clock.now())
         return linked, upper is not None and top - cursor >= self.batch
 

@@ -74,14 +74,22 @@ class NoticeFollower:
     """Writes a notice for every user-affecting action, in both languages' source form."""
 
     def __init__(
-        self, db: Engine, clock: Clock, batch: int = 2000, rescan: int = 200, rescan_every: int = 20
+        self,
+        db: Engine,
+        clock: Clock,
+        batch: int = 2000,
+        rescan: int = 200,
+        rescan_every: int = 20,
+        lazy: int = 500,
     ) -> None:
         self.db = db
         self.clock = clock
         self.batch = batch
         self.rescan = rescan
         self.rescan_every = rescan_every
-        self._passes = 0
+        self.lazy = lazy
+        """Cursors move only when notices were written or they fell ``lazy`` behind."""
+        self._steps = 0
         self._sources = (
             _Source("notices.lines", tb.line_history, tb.line_history.c.id, self._from_lines),
             _Source("notices.decisions", tb.events, tb.events.c.seq, self._from_decisions),
@@ -90,19 +98,26 @@ class NoticeFollower:
 
     def catch_up(self) -> int:
         """Project everything committed since the last pass; how many notices were written."""
-        rescan = self._passes % self.rescan_every == 0
-        self._passes += 1
         written = 0
+        while True:
+            with self.db.begin() as conn:
+                n, more = self.step(conn)
+            written += n
+            if not more:
+                return written
+
+    def step(self, conn: Connection, rescan: bool | None = None) -> tuple[int, bool]:
+        """One bounded step of every source inside the caller's transaction:
+        (notices written, more to read). Re-scans like :meth:`CaseFollower.step`."""
+        if rescan is None:
+            rescan = self._steps % self.rescan_every == 0
+        self._steps += 1
+        written, more = 0, False
         for source in self._sources:
-            first = True
-            while True:
-                with self.db.begin() as conn:
-                    n, more = self._step(conn, source, rescan and first)
-                written += n
-                first = False
-                if not more:
-                    break
-        return written
+            n, left = self._step(conn, source, rescan)
+            written += n
+            more = more or left
+        return written, more
 
     def _step(self, conn: Connection, src: _Source, rescan: bool) -> tuple[int, bool]:
         cursor = read_cursor(conn, src.cursor)
@@ -116,7 +131,7 @@ class NoticeFollower:
         if rows:
             res = conn.execute(insert_ignore(conn, ct.notices), rows)
             written = max(0, res.rowcount or 0)
-        if top != cursor:
+        if top != cursor and (rows or top - cursor >= self.lazy):
             write_cursor(conn, src.cursor, top, self.clock.now())
         return written, upper is not None and top - cursor >= self.batch
 
