@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import IO, Any
 
 import orjson
@@ -108,6 +109,12 @@ def stop(procs: Sequence[subprocess.Popen[bytes]]) -> None:
             p.stderr.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stamps(js: JetStream, stream: str, key: Callable[[bytes], str]) -> dict[str, float]:
     """Stream timestamp (epoch s) of every message of ``stream`` by ``key(body)``."""
     return {key(m.data): m.at.timestamp() for m in js.replay(stream, js.last_seq(stream))}
@@ -144,10 +151,12 @@ def _run_workers(
             try:
                 for p in procs:
                     wait_ready(p)
+                cpu0 = [cpu_seconds(p.pid) for p in procs]
                 report = PublishReport()
                 for i in range(0, len(burst), 500):
                     publish_events(js, burst[i : i + 500], report)
                 wait_decisions(js, len(burst), timeout=1800)
+                cpu = [cpu_seconds(p.pid) - c for p, c in zip(procs, cpu0, strict=True)]
                 t_pub = time.monotonic()
                 for i, e in enumerate(paced):
                     publish_events(js, [e], report)
@@ -167,21 +176,29 @@ def _run_workers(
         "workers": count,
         "events": len(burst),
         "events_per_s": round(len(burst) / span, 1),
+        "worker_cpu_s": [round(c, 2) for c in cpu],
+        "events_per_cpu_s": round(len(burst) / sum(cpu), 1),
         "latency_run": {"events": len(paced), "offered_per_s": rate, **percentiles(lat)},
     }
 
 
 def _in_process(events: list[Event], admin: str) -> dict[str, Any]:
     with fresh_database(admin) as url:
-        runtime = build_runtime(Settings(database_url=url, pii_secret=BENCH_SECRET), replay=False)
+        models = os.environ.get("RISKLINE_MODEL_DIR", "/nonexistent-models")  # as the workers
+        settings = Settings(database_url=url, pii_secret=BENCH_SECRET, model_dir=Path(models))
+        runtime = build_runtime(settings, replay=False)
         try:
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             for i in range(0, len(events), 256):
                 runtime.engine.process_batch(events[i : i + 256])
-            took = time.perf_counter() - t0
+            took, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         finally:
             runtime.close()
-    return {"events": len(events), "events_per_s": round(len(events) / took, 1)}
+    return {
+        "events": len(events),
+        "events_per_s": round(len(events) / took, 1),
+        "events_per_cpu_s": round(len(events) / cpu, 1),
+    }
 
 
 def bench_stream(

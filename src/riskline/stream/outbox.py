@@ -243,13 +243,20 @@ class Relay:
     def _mark(
         self, conn: Any, rows: list[dict[str, Any]], results: dict[int, str | None], now: datetime
     ) -> None:
+        sent = [r["id"] for r in rows if results.get(r["id"], "not tried") is None]
+        if sent:
+            conn.execute(
+                update(outbox_table)
+                .where(outbox_table.c.id.in_(sent))
+                .values(status="sent", sent_at=now, attempts=outbox_table.c.attempts + 1)
+            )
         for r in rows:
             error = results.get(r["id"], "not tried")
+            if error is None:
+                continue
             attempts = r["attempts"] + 1
             values: dict[str, Any] = {"attempts": attempts, "last_error": error}
-            if error is None:
-                values.update(status="sent", sent_at=now)
-            elif attempts >= self.max_attempts:
+            if attempts >= self.max_attempts:
                 values.update(status="dead")
                 log.warning("outbox row %s dead after %d attempts: %s", r["id"], attempts, error)
             else:
