@@ -45,7 +45,7 @@ class DlibFaceMatcher:
     model = "dlib_resnet_v1"
 
     def __init__(
-        self, threshold: float = 0.6, upsample: int = 1, jitter: int = 1, min_score: float = 0.3
+        self, threshold: float = 0.6, upsample: int = 1, jitter: int = 1, min_score: float = 0.5
     ) -> None:
         if not 0.0 < threshold < 2.0:
             raise InvalidConfig("face distance threshold must lie in (0, 2)")
