@@ -267,7 +267,7 @@ def _cases_and_notices(
     rings = engine.graph if isinstance(engine.graph, RingLookup) else None
     case_follower = CaseFollower(db, policy, engine.clock, rings=rings)
     notice_follower = NoticeFollower(db, engine.clock)
-    cases = CaseService(db, store, lists, engine.clock, policy, writer=ingestor)
+    cases = CaseService(db, store, lists, engine.clock, policy, writer=ingestor, graph=engine.graph)
     followers = (case_follower, notice_follower)
 
     def project() -> int:

@@ -95,6 +95,8 @@ def test_confirm_fraud_needs_a_second_supervisor_then_blocklists_and_labels(
     now = rt.engine.clock.now()
     for kind, value in [("device", "dX"), ("person", "fp3"), ("account", "fa5")]:
         assert rt.lists.contains("block", kind, value, now), (kind, value)
+    flags = rt.engine.graph.risk.graph.flags  # type: ignore[union-attr]
+    assert ("device", "dX") in flags  # the link graph knows too (graph.* features)
     history = rt.store.line_history("ln_revolving_fa5")
     assert history[-1].action == "freeze" and str(history[-1].actor) == "analyst:ann"
     buf = io.StringIO()

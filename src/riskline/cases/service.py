@@ -47,10 +47,16 @@ from riskline.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
 from riskline.rules import ListStore
 from riskline.storage import tables as tb
 
-__all__ = ["AppealReceipt", "CaseService", "QueueStats", "Writer", "label_json"]
+__all__ = ["AppealReceipt", "CaseService", "Flagger", "QueueStats", "Writer", "label_json"]
 
 T = TypeVar("T")
 _WRITER_THREAD = "riskline-writer"
+
+
+class Flagger(Protocol):
+    """Marks entities confirmed bad in the link graph (the engine's graph source does this)."""
+
+    def flag(self, kind: str, key: str, reason: str) -> None: ...
 
 
 class Writer(Protocol):
@@ -89,6 +95,7 @@ class CaseService:
         clock: Clock,
         policy: CasePolicy | None = None,
         writer: Writer | None = None,
+        graph: Flagger | None = None,
     ) -> None:
         self.db = db
         self.lines = lines
@@ -96,6 +103,7 @@ class CaseService:
         self.clock = clock
         self.policy = policy or CasePolicy.default()
         self.writer = writer
+        self.graph = graph
 
     # -- reads ----------------------------------------------------------------
     def queue(self, flt: QueueFilter | None = None) -> list[Case]:
@@ -265,6 +273,9 @@ class CaseService:
             if params.get("blocklist"):
                 found = effects.entities_of(conn, case.case_id, owners, self.policy.block_kinds)
                 blocked = effects.blocklist(self.lists, found, case.case_id, now, pending.why)
+                if self.graph is not None:  # like a block-list entry added over the API
+                    for kind, value in sorted(found):
+                        self.graph.flag(kind, value, f"blocklist:case:{case.case_id}")
             details = {
                 "approved": pending.action,
                 "requested_by": pending.requested_by,
