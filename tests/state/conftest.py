@@ -38,6 +38,8 @@ def shared() -> Iterator[SharedState]:
     finally:
         state.flush()
         client.close()
+        while _OTHERS:
+            _OTHERS.pop().close()
 
 
 @pytest.fixture
@@ -47,11 +49,17 @@ def ready(shared: SharedState) -> SharedState:
     return shared
 
 
+_OTHERS: list[SharedState] = []
+
+
 def other_process(shared: SharedState) -> SharedState:
-    """A second handle on the same namespace with its own connection (another process)."""
+    """A second handle on the same namespace with its own connection (another process);
+    closed when the test's namespace is deleted."""
     import redis
 
-    return SharedState(redis.Redis.from_url(REDIS_URL), shared.namespace, REDIS_URL)
+    other = SharedState(redis.Redis.from_url(REDIS_URL), shared.namespace, REDIS_URL)
+    _OTHERS.append(other)
+    return other
 
 
 @pytest.fixture(scope="module")

@@ -66,8 +66,16 @@ class SharedState:
     def connect(cls, url: str, namespace: str = "riskline") -> SharedState:
         """Connect to ``url`` and check Redis answers (``Unavailable`` if not)."""
         state = cls(redis_client(url), namespace, url)
-        state.call(state.client.ping)
+        try:
+            state.call(state.client.ping)
+        except Unavailable:
+            state.close()
+            raise
         return state
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.client.close()
 
     @staticmethod
     def key_of(namespace: str, *parts: str) -> str:

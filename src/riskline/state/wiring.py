@@ -86,3 +86,4 @@ def rebuild_from_settings(settings: Settings, namespace: str, grace: float = 2.0
         return rebuild(runtime.engine, shared, grace=grace)
     finally:
         runtime.close()
+        shared.close()
