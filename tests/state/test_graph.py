@@ -60,6 +60,12 @@ def test_equals_in_process_graph_on_a_simulated_world(
             local.flag("account", account, "case")
             graphs[(i + 1) % 2].flag("account", account, "case")
     assert local.graph.n_links > 0 and local.propagation.seeds_ > 0
+    found = 0
+    for kind, key in sorted(local.graph.adj)[::7]:  # rings (farms, fund cycles), as in process
+        want = local.rings_for(kind, key)
+        assert graphs[1].rings_for(kind, key) == want, (kind, key)
+        found += len(want)
+    assert found > 0
     assert sum(1 for _ in shared.scan("g", "l")) == local.graph.n_links
     # every feature took part (so the comparison above could fail on each of them)
     assert {k for k, v in seen.items() if v > 0} >= set(SCHEMA) - {

@@ -18,7 +18,17 @@ Floats are written with ``%.17g`` so they read back bit for bit.
 
 from __future__ import annotations
 
-__all__ = ["ADD_EDGE", "EGO", "EXPIRE_LINK", "EXPOSURE", "FLAG", "READ_ADJ", "RESPLIT", "STATS"]
+__all__ = [
+    "ADD_EDGE",
+    "EGO",
+    "EXPIRE_LINK",
+    "EXPOSURE",
+    "FLAG",
+    "MAX_NOW",
+    "READ_ADJ",
+    "RESPLIT",
+    "STATS",
+]
 
 _COMMON = r"""
 local P = ARGV[1]
@@ -187,6 +197,15 @@ redis.call('INCR', P .. ':flagver')
 return 1
 """
 )
+
+MAX_NOW = r"""
+-- ARGV: P, ts: the newest event time the graph has seen (``LinkGraph.now_ts``)
+local now = redis.call('GET', ARGV[1] .. ':now')
+if not now or tonumber(ARGV[2]) > tonumber(now) then
+  redis.call('SET', ARGV[1] .. ':now', ARGV[2])
+end
+return 1
+"""
 
 READ_ADJ = r"""
 -- ARGV: P, node, mask (0 = every link), out (1 = the directed index, in its order)

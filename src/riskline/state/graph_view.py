@@ -15,7 +15,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from riskline.graph import ComponentStats, EnterpriseLink, GraphConfig, Node
+from riskline.graph import ComponentStats, EnterpriseIndex, EnterpriseLink, GraphConfig, Node, Ring
 from riskline.graph.types import Link, kinds_mask
 from riskline.state.shared import SharedState
 
@@ -47,6 +47,16 @@ class RedisEnterprises:
         raw = self.shared.call(self.shared.client.hgetall, self.party_prefix + node_key(party))
         found = [_link(row) for rows in raw.values() for row in json.loads(rows)]
         return sorted(found, key=lambda x: (x.enterprise_id, x.role))
+
+    def guarantee_circles(self, control_share: Decimal = Decimal("0.25")) -> list[Ring]:
+        """Enterprises guaranteeing each other in a cycle (reads every enterprise's roles)."""
+        index = EnterpriseIndex(control_share)
+        for ent, rows in self.shared.call(self.shared.client.hgetall, self.roles_key).items():
+            links = tuple(_link(row) for row in json.loads(rows))
+            index.roles_[ent.decode()] = links
+            for x in links:
+                index.by_party_.setdefault(x.party, {}).setdefault(x.enterprise_id, []).append(x)
+        return index.guarantee_circles()
 
     def roles_of(self, enterprise_id: str) -> tuple[EnterpriseLink, ...]:
         """All parties of an enterprise with their roles, in registration order."""
@@ -114,6 +124,8 @@ class RedisGraphView:
         self.flow_cache = _FlowCache(self)
         self._rows: dict[tuple[Node, int, bool], _Rows] = {}
         self._stats: dict[Node, ComponentStats] = {}
+        self.now_ts = 0.0
+        """The newest event time seen (read by ring searches, set by ``RedisGraph.rings_for``)."""
 
     def begin(self) -> None:
         """Forget what the last event read (call before each event's reads)."""

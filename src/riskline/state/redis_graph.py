@@ -24,9 +24,11 @@ from riskline.graph import (
     EnterpriseLink,
     GraphConfig,
     Node,
+    Ring,
     edges_from,
     features_for,
     personalized_pagerank,
+    rings_for,
     subject_of,
 )
 from riskline.graph.extract import exposure_of
@@ -65,6 +67,7 @@ class RedisGraph:
             "expire": reg(graph_lua.EXPIRE_LINK),
             "exposure": reg(graph_lua.EXPOSURE),
             "flag": reg(graph_lua.FLAG),
+            "now": reg(graph_lua.MAX_NOW),
             "read": reg(graph_lua.READ_ADJ),
             "resplit": reg(graph_lua.RESPLIT),
             "stats": reg(graph_lua.STATS),
@@ -82,6 +85,7 @@ class RedisGraph:
         cfg, p = self.config, self.prefix
         ts = event.occurred_at.timestamp()
         pipe = self.shared.client.pipeline(transaction=False)
+        self.scripts["now"](args=[p, repr(ts)], client=pipe)
         for a, b, kind, amount in edges_from(event):
             args = [
                 p,
@@ -139,6 +143,15 @@ class RedisGraph:
             node = subject_of(event)
             risk = view.subject(node, self.prefetch)
             return features_for(view, event, {node: risk})  # type: ignore[arg-type]
+
+    def rings_for(self, kind: str, key: str) -> list[Ring]:
+        """Rings the entity belongs to (farms, fund cycles, guarantee circles), as in process."""
+        with self._lock:
+            view = self.view
+            view.begin()
+            now = self.shared.call(self.shared.client.get, self.prefix + ":now")
+            view.now_ts = float(now) if now is not None else 0.0
+            return rings_for(view, (kind, key))  # type: ignore[arg-type]
 
     def schema(self) -> Mapping[str, str]:
         """Feature name -> "number" or "bool"."""
