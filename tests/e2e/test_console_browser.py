@@ -131,6 +131,10 @@ def test_confirm_fraud_with_four_eyes_freezes_the_line(
     expect(page.locator("tr[data-line=ln_revolving_a1]")).to_have_attribute(
         "data-status", "limited"
     )
+    details = page.locator("#decisions details.decision").first
+    details.locator("summary").click()  # HTMX loads reasons, scores and features on opening
+    expect(details.locator("table.features tbody tr")).not_to_have_count(0)
+    expect(details.locator(".reasons")).to_contain_text("A repayment is seriously overdue.")
     expect(page.locator(".graph.drawn")).to_have_count(1)  # cytoscape.js drew the neighbourhood
     assert int(page.locator(".graph").get_attribute("data-nodes") or 0) >= 2
     page.screenshot(path=str(artifacts / "case-open.png"), full_page=True)

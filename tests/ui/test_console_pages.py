@@ -127,3 +127,17 @@ def test_ring_members_on_the_graph_page(
     assert "device dfarm" in item
     lonely = client.get("/console/graph?entity=account:a2").text
     assert "data-ring=" not in lonely and "Not part of a detected ring" in lonely
+
+
+def test_decision_details_fragment_for_htmx(
+    client: TestClient, runtime: Runtime, signed_in: Callable[[str], str]
+) -> None:
+    signed_in("alice")
+    decision = runtime.store.decisions_for("a1")[0]
+    account = client.get("/console/accounts/a1").text
+    url = f"/console/decisions/{decision.decision_id}/details"
+    assert f'hx-get="{url}"' in account and 'hx-trigger="toggle once"' in account
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert "REPAYMENT_OVERDUE" in fragment.text
+    assert all(f"<code>{name}</code>" in fragment.text for name in decision.features)

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from riskline.cases import CaseService
 from riskline.runtime import Runtime
+from riskline.ui.cache import TtlCache
 from riskline.ui.config import ConsoleSettings
 from riskline.ui.errors import install_console_errors
 from riskline.ui.queries import ConsoleQueries
@@ -30,6 +31,8 @@ class Console:
     sessions: SessionStore
     signer: Signer
     queries: ConsoleQueries
+    figures: TtlCache
+    """Dashboard figures, recomputed at most every ``dashboard_ttl_seconds``."""
     cases: CaseService | None = None
     """The runtime's review-case service; None leaves the queue and case pages out."""
 
@@ -55,6 +58,7 @@ def create_console(
         sessions=SessionStore(runtime.db, idle=settings.idle, lifetime=settings.lifetime),
         signer=Signer(settings.signing_key(runtime.settings.pii_key)),
         queries=ConsoleQueries(runtime.db),
+        figures=TtlCache(settings.dashboard_ttl_seconds),
         cases=cases if cases is not None else getattr(runtime, "cases", None),
     )
     install_console_errors(app)

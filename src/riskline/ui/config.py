@@ -37,6 +37,8 @@ class ConsoleSettings(BaseSettings):
     """scrypt cost ``n`` (a power of two) for new password hashes."""
     dashboard_sample: int = Field(default=5000, ge=100, le=200_000)
     """Most recent decisions read for reason-code hit rates and score distributions."""
+    dashboard_ttl_seconds: float = Field(default=30.0, ge=0, le=3600)
+    """Dashboard figures are recomputed at most this often (0: on every request)."""
 
     @field_validator("password_work")
     @classmethod

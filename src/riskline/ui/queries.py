@@ -105,10 +105,22 @@ class ConsoleQueries:
         return OutcomeSeries(labels, counts, end)
 
     def decision_sample(self, limit: int) -> list[tuple[str, dict[str, Any]]]:
-        """The ``limit`` most recent decisions as (outcome, stored JSON body)."""
-        d = tb.decisions.c
-        q = select(d.outcome, d.body).order_by(d.occurred_at.desc()).limit(limit)
+        """The decisions of the ``limit`` most recently stored events, as (outcome, body).
+
+        Walks the ledger's primary key backwards and looks each decision up by its key, so
+        the cost does not grow with the size of the tables (no sort, no scan).
+        """
+        e, d = tb.events.c, tb.decisions.c
         with self.engine.connect() as conn:
+            top = conn.execute(select(func.max(e.seq))).scalar_one_or_none()
+            if top is None:
+                return []
+            q = (
+                select(d.outcome, d.body)
+                .join_from(tb.events, tb.decisions, d.decision_id == e.decision_id)
+                .where(e.seq > int(top) - limit)
+                .order_by(e.seq.desc())
+            )
             return [(o, orjson.loads(b)) for o, b in conn.execute(q)]
 
     def timeline(self, subjects: Sequence[str], limit: int = 200) -> list[TimelineEntry]:

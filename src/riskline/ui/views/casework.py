@@ -95,11 +95,9 @@ def _case_context(request: Request, case_id: str) -> dict[str, Any]:
     others = [m.id for m in detail.members if m.kind not in ("account", "person")]
     for p in persons:
         accounts += [a["account_id"] for a in q.accounts_of(p) if a["account_id"] not in accounts]
-    decisions = console.runtime.store.get_decisions([ln.decision_id for ln in detail.links])
     return {
         "detail": detail,
         "case": detail.case,
-        "decisions": decisions,
         "lines": q.lines_of([*accounts, *others]),
         "timeline": q.timeline([*accounts, *persons, *others]),
         "center": _centre(detail.case.ring_id is not None, accounts, persons, others),

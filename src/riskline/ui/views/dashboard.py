@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -9,6 +10,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from riskline.decisioning import Outcome
+from riskline.ui.app import Console
 from riskline.ui.charts import hbar_chart, histogram_chart, stacked_columns
 from riskline.ui.render import render
 from riskline.ui.security import require_role
@@ -24,10 +26,16 @@ OUTCOMES = tuple(o.value for o in Outcome)
 
 
 def _outcomes(request: Request, days: int) -> dict[str, Any]:
+    console: Console = request.app.state.console
+    return console.figures.get(("outcomes", days), lambda: _compute_outcomes(request, days))
+
+
+def _compute_outcomes(request: Request, days: int) -> dict[str, Any]:
     series = request.app.state.console.queries.outcome_series(days)
     totals = {o: sum(series.counts.get(o, ())) for o in OUTCOMES}
     return {
         "days": days,
+        "as_of": datetime.now(UTC),
         "series": series,
         "totals": totals,
         "chart": stacked_columns(series.days, series.counts, OUTCOMES),
@@ -35,6 +43,11 @@ def _outcomes(request: Request, days: int) -> dict[str, Any]:
 
 
 def _sample_figures(request: Request) -> dict[str, Any]:
+    console: Console = request.app.state.console
+    return console.figures.get("sample", lambda: _compute_sample(request))
+
+
+def _compute_sample(request: Request) -> dict[str, Any]:
     console = request.app.state.console
     sample = console.queries.decision_sample(console.settings.dashboard_sample)
     hits = reason_hits(sample)

@@ -39,6 +39,18 @@ async def decision_page(
     return render(request, "decision.html", {**ctx, "nav": "search"})
 
 
+@router.get("/decisions/{decision_id}/details")
+async def decision_details(
+    request: Request,
+    decision_id: str = Path(min_length=1, max_length=128, pattern=_ID),
+    session: Session = _ANALYST,
+) -> Response:
+    """Reasons, actions, scores and features of a decision, as a fragment (HTMX loads it when
+    a timeline or case row is opened, so long pages do not carry every feature table)."""
+    ctx = await run_in_threadpool(_decision, request, decision_id)
+    return render(request, "_decision_details.html", ctx)
+
+
 def _account(request: Request, account_id: str) -> dict[str, Any]:
     q = request.app.state.console.queries
     account = q.account(account_id)
