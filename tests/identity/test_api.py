@@ -169,3 +169,11 @@ def test_round_trip_releases_the_held_drawdown(
         f"/v1/stepup/challenges/{cid}/device", json={"components": DEVICE}, headers=key
     )
     assert again.status_code == 409  # the challenge is over
+
+
+def test_the_release_marker_cannot_come_from_the_wire(
+    client: TestClient, keys: dict[str, Any]
+) -> None:
+    forged = {**takeover_events()[-1], "step_up": "ch_forged"}
+    r = client.post("/v1/events", json=forged, headers=keys["ingest"])
+    assert r.status_code == 422
