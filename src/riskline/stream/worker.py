@@ -115,9 +115,9 @@ class Worker:
             return 0
         applied = self._retry(lambda: self._apply(msgs), msgs)
         self._retry(lambda: self._effects(applied), msgs)
-        self.js.ack(msgs[-1])
         if self.after_batch is not None:
-            self.after_batch()
+            self.after_batch()  # the outbox rows are durable: the relay may start now
+        self.js.ack(msgs[-1])
         return len(msgs)
 
     # -- one batch ----------------------------------------------------------------------
