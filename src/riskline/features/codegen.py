@@ -41,10 +41,14 @@ def _extreme(r: Ring | None, b: int, n: int, slot: int, kind: int) -> float:
     return NAN if r is None else r.extreme(b, n, slot, kind)
 
 
-def _count(s: Distinct | None, b: int) -> float:
-    if s is None:
+class _Drop:
+    """Stands in for the running totals when a bucket is outside the head window."""
+
+    def __getitem__(self, i: int) -> float:
         return 0.0
-    return float(s.live if b == s.head and s.big else s.count(b))
+
+    def __setitem__(self, i: int, x: float) -> None:
+        pass
 
 
 class _Source:
@@ -57,11 +61,11 @@ class _Source:
             "NAN": NAN,
             "CAP": SET_CAP,
             "Ring": Ring,
+            "DROP": _Drop(),
             "Distinct": Distinct,
             "decayed": decayed,
             "_default": _default,
             "_extreme": _extreme,
-            "_count": _count,
             "decay_update": decay_update,
             "shrink_seen": shrink_seen,
         }
@@ -133,36 +137,46 @@ def _seen_sets(g: _Source, plan: KindPlan, etype: str) -> None:
 
 
 def _ring(g: _Source, plan: KindPlan, k: int, etype: str) -> None:
-    """Ring ``k``: inline when the event falls in the newest bucket, else fold ops in one call."""
+    """Ring ``k``: fold this event's slot ops into its bucket (inline, no op list).
+
+    The newest-bucket case skips the bucket lookup; nothing is created or advanced when no op
+    applies to the event (its filters fail or values are absent).
+    """
     res, n, template = plan.groups[k]
     ops = [op for op in plan.ring_ops[k] if etype in op[2][0]]
     if not ops:
         return
     g.scope[f"TPL{k}"] = template
-    g.emit(2, f"r = R[{k}]; b = ts // {res}")
-    g.emit(2, "if r is not None and b == r.head and r.keys and r.keys[-1] == b:")
-    g.emit(3, "q = r.vals[-1]; T = r.tot")
+    conds = []
     for slot, kind, src, value, new in ops:
         cond = g.cond(src, None if new >= 0 else value)
         if new >= 0:
             cond = f"f{new} and {cond}"
         x = "1.0" if value is None or new >= 0 else g.field(value)
+        conds.append((slot, kind, cond, x))
+    any_op = (
+        "True"
+        if any(c == "True" for _, _, c, _ in conds)
+        else " or ".join(f"({c})" for _, _, c, _ in conds)
+    )
+    g.emit(2, f"r = R[{k}]; b = ts // {res}")
+    g.emit(2, "if r is not None and b == r.head and r.keys and r.keys[-1] == b:")  # newest
+    g.emit(3, "q = r.vals[-1]; T = r.tot")
+    _fold(g, conds, 3)
+    g.emit(2, f"elif {any_op}:")
+    g.emit(3, f"if r is None: r = R[{k}] = Ring.new(TPL{k})")
+    g.emit(3, f"q = r.bucket(b, {n}, hz // {res} - {n}, TPL{k})")
+    g.emit(3, f"T = r.tot if b > r.head - {n} else DROP")
+    _fold(g, conds, 3)
+
+
+def _fold(g: _Source, conds: list[tuple[int, int, str, str]], indent: int) -> None:
+    for slot, kind, cond, x in conds:
         if kind == ADD:
-            g.emit(3, f"if {cond}: q[{slot}] += {x}; T[{slot}] += {x}")
+            g.emit(indent, f"if {cond}: q[{slot}] += {x}; T[{slot}] += {x}")
         else:
             cmp = "<" if kind == MIN else ">"
-            g.emit(3, f"if {cond} and {x} {cmp} q[{slot}]: q[{slot}] = {x}")
-    g.emit(2, "else:")
-    g.emit(3, "ops = []")
-    for slot, kind, src, value, new in ops:
-        if new >= 0:
-            g.emit(3, f"if f{new} and {g.cond(src, None)}: ops.append(({slot}, {ADD}, 1.0))")
-            continue
-        x = "1.0" if value is None else g.field(value)
-        g.emit(3, f"if {g.cond(src, value)}: ops.append(({slot}, {kind}, {x}))")
-    g.emit(3, "if ops:")
-    g.emit(4, f"if r is None: r = R[{k}] = Ring.new(TPL{k})")
-    g.emit(4, f"r.add(b, {n}, hz // {res} - {n}, TPL{k}, ops)")
+            g.emit(indent, f"if {cond} and {x} {cmp} q[{slot}]: q[{slot}] = {x}")
 
 
 def build_update(plan: KindPlan, etype: str) -> Update:

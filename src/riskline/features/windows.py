@@ -67,27 +67,34 @@ class Ring:
             i -= j
         self.lo = i
 
-    def add(self, b: int, n: int, prune: int, template: list[float], ops: list[SlotOp]) -> None:
-        """Fold ``ops`` into bucket ``b``; ``prune`` is the newest bucket no read can need."""
+    def bucket(self, b: int, n: int, prune: int, template: list[float]) -> list[float]:
+        """The slots of bucket ``b`` (created from ``template``), the window advanced to it.
+
+        Callers add to ``tot`` too when ``b > head - n`` (the bucket is in the head window).
+        """
         if b > self.head:
             self._advance(b, n, prune)
         keys = self.keys
         if keys and keys[-1] == b:
-            bucket = self.vals[-1]
-        elif not keys or keys[-1] < b:
+            return self.vals[-1]
+        if not keys or keys[-1] < b:
             bucket = template.copy()
             keys.append(b)
             self.vals.append(bucket)
-        else:
-            pos = bisect_left(keys, b)
-            if keys[pos] == b:
-                bucket = self.vals[pos]
-            else:
-                bucket = template.copy()
-                keys.insert(pos, b)
-                self.vals.insert(pos, bucket)
-                if b <= self.head - n:
-                    self.lo += 1
+            return bucket
+        pos = bisect_left(keys, b)
+        if keys[pos] == b:
+            return self.vals[pos]
+        bucket = template.copy()
+        keys.insert(pos, b)
+        self.vals.insert(pos, bucket)
+        if b <= self.head - n:
+            self.lo += 1
+        return bucket
+
+    def add(self, b: int, n: int, prune: int, template: list[float], ops: list[SlotOp]) -> None:
+        """Fold ``ops`` into bucket ``b``; ``prune`` is the newest bucket no read can need."""
+        bucket = self.bucket(b, n, prune, template)
         in_window = b > self.head - n
         tot = self.tot
         for slot, kind, x in ops:
