@@ -209,6 +209,7 @@ def build_runtime(
     graph: GraphSource | None = None,
     analyst_rules: bool = True,
     scorer: ScoreProvider | None = None,
+    projections: bool = True,
 ) -> Runtime:
     """Connect, migrate, load policy, replay the ledger into feature state, start the writer."""
     if settings.pii_secret.get_secret_value() == DEV_PII_SECRET:
@@ -243,7 +244,7 @@ def build_runtime(
     gc.set_threshold(50_000, 50, 100)
     hasher = PiiHasher(settings.pii_key)
     ingestor = Ingestor(engine)
-    cases, notices, followers = _cases_and_notices(db, store, lists, engine, ingestor)
+    cases, notices, followers = _cases_and_notices(db, store, lists, engine, ingestor, projections)
     return Runtime(
         settings,
         db,
@@ -260,9 +261,15 @@ def build_runtime(
 
 
 def _cases_and_notices(
-    db: SqlEngine, store: SqlStore, lists: SqlListStore, engine: Engine, ingestor: Ingestor
+    db: SqlEngine,
+    store: SqlStore,
+    lists: SqlListStore,
+    engine: Engine,
+    ingestor: Ingestor,
+    projections: bool,
 ) -> tuple[CaseService, NoticeService, tuple[CaseFollower, NoticeFollower]]:
-    """Review cases and user notices, projected by the writer after every commit."""
+    """Review cases and user notices, projected by the writer after every commit (unless
+    ``projections`` is false: then ``riskline cases project`` or the followers bring them up)."""
     policy = CasePolicy.default()
     rings = engine.graph if isinstance(engine.graph, RingLookup) else None
     case_follower = CaseFollower(db, policy, engine.clock, rings=rings)
@@ -280,6 +287,7 @@ def _cases_and_notices(
             if not any(more for _, more in steps):
                 return total
 
-    ingestor.call(project).result()  # catch up before serving
-    ingestor.after_commit.append(project)
+    if projections:
+        ingestor.call(project).result()  # catch up before serving
+        ingestor.after_commit.append(project)
     return cases, NoticeService(db, cases), followers

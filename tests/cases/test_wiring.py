@@ -44,3 +44,31 @@ def test_a_failing_hook_is_logged_and_runs_again_next_time(
     assert len(calls) >= 2  # retried after the next commit or call
     assert "after-commit hook failed" in caplog.text
     assert rt.cases.queue()  # the hooks after the failing one still ran
+
+
+def test_projections_off_then_the_cli_brings_them_up(
+    rt_settings, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from riskline.cli import app
+    from riskline.runtime import build_runtime
+
+    quiet = build_runtime(rt_settings, clock=clock, projections=False)
+    try:
+        hasher = PiiHasher(quiet.settings.pii_key)
+        quiet.ingestor.process([parse_event(b, hasher) for b in farm()])
+        _two_calls(quiet)
+        assert quiet.cases.queue() == []
+        monkeypatch.setenv("RISKLINE_DATABASE_URL", rt_settings.database_url)
+        monkeypatch.setenv("RISKLINE_PII_SECRET", "test-secret-0123456789")
+        res = CliRunner().invoke(app, ["cases", "project"])
+        assert res.exit_code == 0, res.output
+        assert "3 decisions linked" in res.output
+        cases = quiet.cases.queue()  # no link graph outside the server: one case per person
+        assert sorted(c.group_key for c in cases) == ["fp3", "fp4", "fp5"]
+        assert {c.group_kind for c in cases} == {"person"}
+        again = CliRunner().invoke(app, ["cases", "project"])
+        assert "0 decisions linked to cases, 0 notices written" in again.output
+    finally:
+        quiet.close()

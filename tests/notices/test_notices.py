@@ -250,3 +250,27 @@ def test_disclosure_and_education_routes(client: TestClient, tokens: dict[str, s
     e = client.get("/v1/notices/education", headers=h).json()
     assert e["language"] == "zh-CN" and "套现" in e["topics"]["cash_out"]["body"]
     assert client.get("/v1/notices/education", params={"lang": "fr"}, headers=h).status_code == 422
+
+
+def test_information_requests_and_cleared_cases_reach_every_account_of_the_case(
+    rt: Runtime, analyst: Reviewer
+) -> None:
+    from riskline.cases import Clear, RequestInfo
+
+    decide(rt, *farm())
+    (case,) = rt.cases.queue()
+    rt.cases.act(case.case_id, RequestInfo("please send proof of address"), analyst)
+    settle(rt)
+    for account in (f"fa{i}" for i in range(6)):
+        assert kinds(rt, account)[-1] == "info_requested", account
+    rt.cases.act(case.case_id, Clear("six flatmates sharing one old laptop"), analyst)
+    settle(rt)
+    for account in (f"fa{i}" for i in range(6)):
+        assert kinds(rt, account)[-1] == "case_cleared", account
+    (note,) = [
+        n
+        for n in rt.notices.rendered_for("en", account_id="fa0")
+        if n.notice.kind is NoticeKind.INFO_REQUESTED
+    ]
+    assert "proof of address" not in note.what_happened  # the analyst's note stays internal
+    assert not note.notice.appealable
