@@ -12,12 +12,17 @@ import orjson
 from sqlalchemy import Engine, func, select
 
 from riskline.credit import CreditLine, LineChange
-from riskline.decisioning import Decision
 from riskline.storage import tables as tb
 from riskline.storage.rows import change_from_row, line_from_row
-from riskline.storage.serde import decision_from_row
 
-__all__ = ["ConsoleQueries", "LineView", "OutcomeSeries", "TimelineEntry"]
+__all__ = [
+    "ConsoleQueries",
+    "DecisionSummary",
+    "LineView",
+    "OutcomeSeries",
+    "ReasonCode",
+    "TimelineEntry",
+]
 
 _HIDDEN = frozenset({"event_id", "occurred_at", "type"})
 
@@ -32,6 +37,23 @@ class OutcomeSeries:
 
 
 @dataclass(frozen=True, slots=True)
+class ReasonCode:
+    """A reason code and its plain-language text."""
+
+    code: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionSummary:
+    """What a timeline row shows of a decision (the rest loads on demand)."""
+
+    decision_id: str
+    outcome: str
+    reasons: tuple[ReasonCode, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TimelineEntry:
     """One ledger event with the decision taken on it."""
 
@@ -40,7 +62,7 @@ class TimelineEntry:
     subject: str
     event_id: str
     details: tuple[tuple[str, str], ...]
-    decision: Decision | None
+    decision: DecisionSummary | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +84,15 @@ def _details(payload: dict[str, Any], subject: str) -> tuple[tuple[str, str], ..
             value = "; ".join(json.dumps(v, sort_keys=True) for v in value)
         out.append((key, str(value)))
     return tuple(out)
+
+
+def _summary(row: Any) -> DecisionSummary:
+    reasons = orjson.loads(row["body"])["reasons"]
+    return DecisionSummary(
+        row["decision_id"],
+        row["outcome"],
+        tuple(ReasonCode(r["code"], r.get("text", "")) for r in reasons),
+    )
 
 
 class ConsoleQueries:
@@ -133,7 +164,9 @@ class ConsoleQueries:
                 e.c.subject.label("ev_subject"),
                 e.c.occurred_at.label("ev_at"),
                 e.c.payload,
-                d,
+                d.c.decision_id,
+                d.c.outcome,
+                d.c.body,
             )
             .join_from(e, d, e.c.decision_id == d.c.decision_id, isouter=True)
             .where(e.c.subject.in_(list(subjects)))
@@ -143,8 +176,8 @@ class ConsoleQueries:
         out: list[TimelineEntry] = []
         with self.engine.connect() as conn:
             for r in conn.execute(q).mappings():
-                decision = decision_from_row(r) if r["decision_id"] is not None else None
-                payload = json.loads(r["payload"])
+                decision = _summary(r) if r["decision_id"] is not None else None
+                payload = orjson.loads(r["payload"])
                 out.append(
                     TimelineEntry(
                         r["ev_at"],
