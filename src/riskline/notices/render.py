@@ -4,6 +4,7 @@ Reason codes map to plain-language explanations in the templates; the rule's own
 evidence values, thresholds and model details are never shown to the user.
 
 >>> from datetime import datetime, timezone
+>>> from riskline.notices.types import NoticeKind
 >>> r = Renderer.default()
 >>> n = Notice("n1", NoticeKind.FREEZE, "a1", None, ("CASHOUT_PATTERN",),
 ...            datetime(2026, 1, 1, tzinfo=timezone.utc), "line:1", {"product": "revolving"})
