@@ -61,6 +61,17 @@ def test_file_dispute_review_publish_from_the_command_line(env: list[str]) -> No
     assert json.loads(run(app, [*env, "audit"]).output) == {"records": []}
 
 
+@needs_psi
+def test_applied_records_recent_applicants_for_publication(env: list[str], tmp_path: Path) -> None:
+    csv_path = tmp_path / "seen.csv"
+    csv_path.write_text("ref,phone,id\n1,+8613900000001,110101199003071111\n2,+8613900000002,\n")
+    result = CliRunner().invoke(app, [*env, "applied", str(csv_path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"recorded": 3}
+    published = json.loads(CliRunner().invoke(app, [*env, "publish"]).output)
+    assert published["applicants"]["entries"] == 3
+
+
 def test_missing_consortium_key_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

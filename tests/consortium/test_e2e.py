@@ -3,6 +3,7 @@ multi-lending count, dispute, expiry; then hits into the querier's local lists."
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -15,7 +16,9 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from riskline.cli import app
 from riskline.consortium import (
     Applicant,
     ConsortiumHasher,
@@ -88,7 +91,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         cmd = [sys.executable, "-m", "riskline", "consortium", "serve"]
         with (root / f"{m}.log").open("w") as log:
             procs.append(subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT))
-        info[m] = {"url": f"http://127.0.0.1:{ports[m]}", "db": db, "log": root / f"{m}.log"}
+        info[m] = {"url": f"http://127.0.0.1:{ports[m]}", "db": db, "env": env, "root": root}
     try:
         for m in MEMBERS:
             url = info[m]["url"]
@@ -198,11 +201,23 @@ def _scenario(
     _wait(lambda: c_store.by_tokens([H.token("phone", short)]) == [], "expired entry purged")
     b_store = NodeStore(connect(nodes["bank-b"]["db"]))
     assert b_store.by_tokens([H.token("phone", fraudster)]) == []  # withdrawn: purged
+    c_store.engine.dispose()
+    b_store.engine.dispose()
+
+    # The command line asks the peers the same way (bank-a's settings, a CSV of applicants).
+    csv_path = nodes["bank-a"]["root"] / "applicants.csv"
+    csv_path.write_text(f"ref,phone\nr-clean,{clean}\nr-mule,{phones[1]}\n")
+    env = {k: v for k, v in nodes["bank-a"]["env"].items() if k.startswith("RISKLINE_")}
+    out = CliRunner().invoke(app, ["consortium", "query", str(csv_path)], env=env)
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output) == [
+        {"ref": "r-mule", "kind": "phone", "member": "bank-c", "reason": "money_mule"}
+    ]
 
     # Each holder's audit log has bank-a's queries with batch sizes, never the items.
     log = httpx.get(
         nodes["bank-b"]["url"] + "/v1/audit", headers={"authorization": f"Bearer {OPERATOR}"}
     ).json()["records"]
     served = [r for r in log if r["member"] == "bank-a" and r["status"] == 200]
-    assert served and {r["batch_size"] for r in served} <= {1, 4}
+    assert served and {r["batch_size"] for r in served} <= {1, 2, 4}
     assert not any(H.token("phone", clean) in str(r) for r in log)

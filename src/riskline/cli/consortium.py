@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,11 +49,23 @@ def _settings(ctx: typer.Context, **more: Any) -> Any:
         raise InvalidConfig(f"consortium configuration error: {err}") from None
 
 
-def _ops(ctx: typer.Context) -> Any:
+@contextmanager
+def _node(ctx: typer.Context) -> Iterator[Any]:
     from riskline.consortium import build_node
+
+    node = build_node(_settings(ctx))
+    try:
+        yield node
+    finally:
+        node.close()
+
+
+def _run(ctx: typer.Context, op: Callable[[Any], Any]) -> None:
+    """Run one operation on this node's database and print its result."""
     from riskline.consortium.ops import Ops
 
-    return Ops(build_node(_settings(ctx)))
+    with handle_errors(), _node(ctx) as node:
+        _print(op(Ops(node)))
 
 
 def _print(data: Any) -> None:
@@ -108,11 +122,11 @@ def file_entry(
     ttl_days: Annotated[int | None, _Opt()] = None,
 ) -> None:
     """File a confirmed fraud's identifiers (hashed; clear values are not stored)."""
-    with handle_errors():
-        outcome = _Outcome(case, analyst, approver, confirmed)
-        ttl = ttl_days * 86_400 if ttl_days else None
-        _print(_ops(ctx).file(outcome, _clear(phone, id_number, device), reason, evidence, ttl))
-        console.print("run `riskline consortium publish` (or wait for the node) to publish")
+    outcome = _Outcome(case, analyst, approver, confirmed)
+    ttl = ttl_days * 86_400 if ttl_days else None
+    clear = _clear(phone, id_number, device)
+    _run(ctx, lambda ops: ops.file(outcome, clear, reason, evidence, ttl))
+    console.print("run `riskline consortium publish` (or wait for the node) to publish")
 
 
 @consortium_app.command()
@@ -123,8 +137,8 @@ def dispute(
     device: Annotated[str | None, _Opt()] = None,
 ) -> None:
     """A data subject disputes the entries on their identifiers (unpublished while reviewed)."""
-    with handle_errors():
-        _print(_ops(ctx).dispute(_clear(phone, id_number, device)))
+    clear = _clear(phone, id_number, device)
+    _run(ctx, lambda ops: ops.dispute(clear))
 
 
 @consortium_app.command()
@@ -134,38 +148,50 @@ def review(
     uphold: Annotated[bool, _Opt("--uphold/--withdraw")],
 ) -> None:
     """The source's decision on a disputed entry."""
-    with handle_errors():
-        _print(_ops(ctx).review(entry_id, uphold))
+    _run(ctx, lambda ops: ops.review(entry_id, uphold))
 
 
 @consortium_app.command()
 def publish(ctx: typer.Context) -> None:
     """Purge, re-key and publish the blacklist and recent-applicants sets now."""
+    _run(ctx, lambda ops: ops.publish())
+
+
+@consortium_app.command()
+def applied(
+    ctx: typer.Context,
+    applicants: Annotated[Path, typer.Argument(help="CSV with ref,phone,id,device columns.")],
+) -> None:
+    """Record recent applicants (published for the other members' multi-lending counts)."""
     with handle_errors():
-        _print(_ops(ctx).publish())
+        rows = _read_csv(applicants)
+    people = [_clear(r.get("phone"), r.get("id"), r.get("device")) for r in rows]
+    _run(ctx, lambda ops: ops.applications(people))
 
 
 @consortium_app.command()
 def audit(ctx: typer.Context) -> None:
     """Print the audit log of queries answered (hash chain verified)."""
-    with handle_errors():
-        _print(_ops(ctx).audit())
+    _run(ctx, lambda ops: ops.audit())
 
 
-def _applicants(path: Path, ctx: typer.Context) -> tuple[list[Any], Any]:
-    from riskline.consortium import ConsortiumHasher, build_node
-
-    settings = _settings(ctx)
-    hasher = ConsortiumHasher(settings.consortium_key())
+def _read_csv(path: Path) -> list[dict[str, str]]:
     try:
-        rows = list(csv.DictReader(path.open(newline="")))
+        with path.open(newline="") as f:
+            return list(csv.DictReader(f))
     except OSError as err:
         raise InvalidInput(f"cannot read {path}: {err}") from None
+
+
+def _applicants(path: Path, ctx: typer.Context) -> list[Any]:
+    from riskline.consortium import Applicant, ConsortiumHasher
+
+    hasher = ConsortiumHasher(_settings(ctx).consortium_key())
     out = []
-    for n, row in enumerate(rows, 1):
+    for n, row in enumerate(_read_csv(path), 1):
         clear = _clear(row.get("phone"), row.get("id"), row.get("device"))
-        out.append((row.get("ref") or str(n), hasher.tokens(clear)))
-    return out, build_node(settings)
+        out.append(Applicant(row.get("ref") or str(n), hasher.tokens(clear), {}))
+    return out
 
 
 @consortium_app.command()
@@ -177,14 +203,13 @@ def query(
     ] = None,
 ) -> None:
     """Check applicants against peers' blacklists privately; print the hits."""
-    from riskline.consortium import Applicant, Screener
+    from riskline.consortium import Screener
 
-    with handle_errors():
-        rows, node = _applicants(applicants, ctx)
+    with handle_errors(), _node(ctx) as node:
+        batch = _applicants(applicants, ctx)
         chosen = [c for m, c in node.clients.items() if not peer or m in peer]
         if not chosen:
             raise InvalidConfig("no peers configured (RISKLINE_CONSORTIUM_PEERS_FILE / --peers)")
-        batch = [Applicant(ref, tokens, {}) for ref, tokens in rows]
         hits = Screener(chosen).hits(batch)
         _print(
             [{"ref": h.ref, "kind": h.kind, "member": h.member, "reason": h.reason} for h in hits]
@@ -197,12 +222,11 @@ def lenders(
     applicants: Annotated[Path, typer.Argument(help="CSV with ref,phone,id,device columns.")],
 ) -> None:
     """Per applicant, how many peers saw them apply recently (PSI cardinality)."""
-    from riskline.consortium import Applicant, Screener
+    from riskline.consortium import Screener
 
-    with handle_errors():
-        rows, node = _applicants(applicants, ctx)
+    with handle_errors(), _node(ctx) as node:
         screener = Screener(list(node.clients.values()))
-        _print({ref: screener.lenders(Applicant(ref, t, {})) for ref, t in rows})
+        _print({a.ref: screener.lenders(a) for a in _applicants(applicants, ctx)})
 
 
 @consortium_app.command()

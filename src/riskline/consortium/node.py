@@ -142,6 +142,12 @@ class Node:
     republish_seconds: float = 60.0
     dirty: set[str] = field(default_factory=set)
 
+    def close(self) -> None:
+        """Close the peer connections and the database pool."""
+        for client in self.clients.values():
+            client.close()
+        self.store.engine.dispose()
+
     def maintain(self) -> list[str]:
         """Purge, then re-publish each set that changed or whose publication ran out."""
         self.registry.purge()
