@@ -21,7 +21,7 @@ app.add_typer(stepup_app, name="stepup")
 def measure_cmd(
     devices: Annotated[int, typer.Option(min=10, max=100_000, help="Generated devices")] = 2000,
     drifts: Annotated[int, typer.Option(min=1, max=50, help="Drifted revisits per device")] = 5,
-    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Match threshold")] = 0.8,
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Match threshold")] = 0.85,
     seed: Annotated[int, typer.Option(help="Generator seed")] = 0,
     per_account: Annotated[
         bool, typer.Option(help="Identify each device with its account (own devices first)")

@@ -332,7 +332,7 @@ class MatchReport:
 def measure(
     devices: int = 2000,
     drifts: int = 5,
-    threshold: float = 0.8,
+    threshold: float = 0.85,
     seed: int = 0,
     per_account: bool = False,
 ) -> MatchReport:
