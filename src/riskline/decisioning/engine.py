@@ -50,7 +50,12 @@ from riskline.events import types as t
 from riskline.events.codec import canonical_json, fingerprint_of
 from riskline.rules import EmptyLists, ListLookup, RuleSetHolder
 
-__all__ = ["BatchResult", "Engine"]
+__all__ = ["STEP_UP_CODE", "BatchResult", "Engine"]
+
+STEP_UP_CODE = "STEP_UP_PASSED"
+STEP_UP_TEXT = "You confirmed your identity, so the request you made went ahead."
+_PASSED = frozenset({Outcome.CHALLENGE})
+"""What a passed step-up challenge satisfies when its held event is re-submitted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,11 +233,16 @@ class Engine:
         verdict = self._rules(event, dsl)
         if verdict is not None:
             dsl["rules.score"] = verdict.score
-        result = self.policy.evaluate(event.type, dsl, self.lists, event.occurred_at)
+        waived = _PASSED if event.step_up is not None else frozenset()
+        result = self.policy.evaluate(event.type, dsl, self.lists, event.occurred_at, waived)
         reasons, outcome = list(result.reasons), result.outcome
+        if verdict is not None and verdict.outcome in waived:
+            verdict = None
         if verdict is not None:
             reasons.extend(verdict.reasons)
             outcome = Outcome.worst([outcome, verdict.outcome])
+        if event.step_up is not None:
+            reasons.append(Reason(STEP_UP_CODE, STEP_UP_TEXT, {"challenge": event.step_up}))
         if any("score.fraud" in c for c in result.read):
             reasons.extend(self.models.reasons(values))
         gate = credit_gate(event, line, product)
@@ -290,9 +300,12 @@ class Engine:
         outcome: Outcome,
     ) -> Outcome:
         """Spread a freeze both ways: a person's to the enterprises they control, an
-        enterprise's to the accounts of its controllers (policy-defined)."""
+        enterprise's to the accounts of its controllers (policy-defined). A challenge's
+        protective freeze neither spreads nor flags the owner in the graph."""
         spec = self.policy.contagion
         if spec is None or self.graph is None or owner is None or not _froze(actions, owner):
+            return outcome
+        if outcome is Outcome.CHALLENGE:  # a hold pending step-up: nothing confirmed to spread
             return outcome
         at = event.occurred_at
         person = self.person_of.get(owner)

@@ -240,10 +240,16 @@ class Policy:
         values: Mapping[str, object],
         lists: ListLookup = _NO_LISTS,
         now: datetime = _EPOCH,
+        waived: frozenset[Outcome] = frozenset(),
     ) -> PolicyResult:
-        """Run every applicable check on ``values``."""
+        """Run every applicable check on ``values``; checks whose outcome is in ``waived`` (a
+        challenge the user has passed) do not fire."""
         fired = [
-            c for c in self.checks if c.applies_to(event_type) and c.matches(values, lists, now)
+            c
+            for c in self.checks
+            if c.spec.outcome not in waived
+            and c.applies_to(event_type)
+            and c.matches(values, lists, now)
         ]
         reasons = tuple(
             Reason(c.spec.reason.code, c.spec.reason.text, _evidence(c, values)) for c in fired

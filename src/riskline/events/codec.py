@@ -91,15 +91,18 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 def _field_names(cls: type) -> tuple[str, ...]:
     names = _FIELDS.get(cls)
     if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.name != "step_up")
     return names
 
 
 def encode_event(event: t.Event) -> dict[str, Any]:
-    """A JSON-ready dict with ``type`` first."""
+    """A JSON-ready dict with ``type`` first; ``step_up`` only when set, so the encoding (and
+    fingerprint) of every other event is what it was before the field existed."""
     out: dict[str, Any] = {"type": event.type}
     for name in _field_names(type(event)):
         out[name] = to_plain(getattr(event, name))
+    if event.step_up is not None:
+        out["step_up"] = event.step_up
     return out
 
 

@@ -101,6 +101,9 @@ class Event:
     type: ClassVar[str] = "event"
     event_id: str
     occurred_at: datetime
+    step_up: str | None = None
+    """The passed step-up challenge that releases this held event (set only by Riskline's
+    release of a challenged event, never accepted from the wire)."""
 
     def entities(self) -> tuple[tuple[str, str], ...]:
         """The (entity kind, id) pairs this event touches."""
