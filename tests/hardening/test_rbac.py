@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from riskline.api.auth import RoleCheck
 from tests.hardening.conftest import ROLES, auth
 
-PUBLIC = {"/healthz", "/v1/stepup/collector.js"}
+PUBLIC = {"/healthz", "/stepup/collector.js"}
 """Routes that are meant to answer without a key (liveness, the browser collector script)."""
 
 
@@ -43,7 +43,7 @@ def _walk(routes: list[Any]) -> Iterator[APIRoute]:
 
 def _api_routes(app: FastAPI) -> list[APIRoute]:
     """The JSON API (the console's HTML pages use sessions and have their own tests)."""
-    return [r for r in _walk(app.routes) if r.path.startswith(("/v1/", "/metrics", "/healthz"))]
+    return [r for r in _walk(app.routes) if r.path.startswith(("/v1/", "/metrics", "/healthz", "/stepup/"))]
 
 
 def _concrete(path: str) -> str:
@@ -86,6 +86,6 @@ def client_status(client: TestClient, route: APIRoute, headers: dict[str, str]) 
     return int(_request(client, route, headers).status_code)
 
 
-@pytest.mark.parametrize("path", sorted(PUBLIC - {"/v1/stepup/collector.js"}))
+@pytest.mark.parametrize("path", sorted(PUBLIC))
 def test_public_routes_answer_without_a_key(client: TestClient, path: str) -> None:
     assert client.get(path).status_code == 200
