@@ -292,3 +292,27 @@ def test_cli_exports_labels(
     assert len(rows) == rt.cases.get(cid).decisions and rows[0]["case_id"] == cid
     bad = CliRunner().invoke(app, ["cases", "labels", "--since", "yesterday", "--out", str(out)])
     assert bad.exit_code == 2
+
+
+def test_clearing_on_appeal_lifts_the_person_block_but_not_the_shared_device(
+    rt: Runtime, analyst: Reviewer, supervisor: Reviewer
+) -> None:
+    decide(rt, *farm())
+    cid = _only_case(rt)
+    rt.cases.act(cid, ConfirmFraud("farm"), analyst)
+    rt.cases.approve(cid, supervisor, "ok")
+    settle(rt)
+    notice = rt.notices.notices_for(account_id="fa5")[0]
+    receipt = rt.notices.appeal(notice.notice_id, "fa5", "I was a victim of the organiser")
+    assert receipt.case.case_id != cid and receipt.case.group_kind == "appeal"
+    assert notice.kind.value == "case_confirmed" and notice.case_id == cid
+    rt.cases.act(receipt.case.case_id, Clear("victim, identity misused"), analyst)
+    now = rt.engine.clock.now()
+    assert not rt.lists.contains("block", "account", "fa5", now)
+    assert rt.lists.contains("allow", "account", "fa5", now)
+    assert rt.lists.contains("block", "account", "fa3", now)  # the others stay blocked
+    assert rt.lists.contains("block", "device", "dX", now)  # and so does the shared device
+    (line,) = rt.store.lines_for(["fa5"])
+    assert line.status is LineStatus.ACTIVE
+    latest = {lb.subject: lb.label for lb in rt.cases.labels()}  # the newest label wins
+    assert latest == {"fa3": Resolution.FRAUD, "fa4": Resolution.FRAUD, "fa5": Resolution.LEGIT}

@@ -393,8 +393,10 @@ class CaseService:
         members = repo.load_members(conn, case.case_id)
         owners = repo.owners_of(conn, members)
         done = effects.change_lines(self.lines, owners, "reinstate", by, ("CASE_CLEARED",), now)
-        kinds = self.policy.block_kinds
-        lifted = effects.unblock(self.lists, effects.entities_of(conn, case.case_id, owners, kinds))
+        # only the cleared parties themselves: a device, phone, ID or card that a case
+        # blocklisted may be shared with someone whose fraud was confirmed (lift those by hand)
+        parties = {(m.kind, m.id) for m in members} | {("account", o) for o in owners}
+        lifted = effects.unblock(self.lists, parties)
         allowed = 0
         if cmd.allowlist:
             allowed = effects.allowlist(
@@ -485,6 +487,16 @@ class CaseService:
                 d.decision_id.in_(appealed)
             )
         ):
+            rows.setdefault(r.decision_id, (r.event_id, r.subject, r.occurred_at))
+        # an appeal against an earlier case's outcome relabels the appellant's own decisions
+        # there (the newer label wins; see labels())
+        earlier = (
+            select(cd.decision_id, cd.event_id, cd.subject, cd.occurred_at)
+            .join(ct.notices, nt.case_id == cd.case_id)
+            .join(ct.appeals, ap.notice_id == nt.notice_id)
+            .where(ap.case_id == case_id, cd.subject == ap.account_id, cd.case_id != case_id)
+        )
+        for r in conn.execute(earlier):
             rows.setdefault(r.decision_id, (r.event_id, r.subject, r.occurred_at))
         persons = repo.persons_of(conn, [v[1] for v in rows.values()])
         values = [
