@@ -214,3 +214,29 @@ def test_security_headers(client: TestClient) -> None:
     js = client.get("/console/static/htmx.min.js")
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
     assert "no-store" not in js.headers.get("cache-control", "")
+
+
+def test_admin_manages_users_in_the_console(client: TestClient, runtime: Runtime) -> None:
+    token = login(client, "ada")
+    users = UserStore(runtime.db)
+    r = client.post(
+        "/console/admin/users",
+        data={"username": "newbie", "role": "analyst", "password": "short", "csrf_token": token},
+    )
+    assert r.status_code == 422 and "at least 12" in r.text
+    r = client.post(
+        "/console/admin/users",
+        data={"username": "newbie", "role": "analyst", "password": PASSWORD, "csrf_token": token},
+    )
+    assert r.status_code == 200 and "added newbie (analyst)" in r.text
+    assert users.get("newbie").role.value == "analyst"
+    newbie = TestClient(client.app)
+    login(newbie, "newbie")
+    url = "/console/admin/users/newbie"
+    client.post(url, data={"role": "supervisor", "csrf_token": token})
+    assert users.get("newbie").role.value == "supervisor"
+    client.post(url, data={"disabled": "yes", "csrf_token": token})
+    assert users.get("newbie").disabled_at is not None
+    assert newbie.get("/console/queue", follow_redirects=False).status_code == 303  # signed out
+    own = client.post("/console/admin/users/ada", data={"disabled": "yes", "csrf_token": token})
+    assert own.status_code == 422 and users.get("ada").disabled_at is None
