@@ -8,7 +8,7 @@ Fields not yet declared on :class:`~riskline.config.Settings` read as ``memory``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
@@ -31,10 +31,22 @@ class SharedSources:
     features: RedisFeatures | None
     graph: RedisGraph | None
     shared_lists: bool
+    lists_: list[SharedListStore] = field(default_factory=list)
 
     def lists(self, db: SqlEngine) -> SharedListStore | None:
-        """The shared list store on ``db``, if lists are shared."""
-        return SharedListStore(db, self.shared) if self.shared_lists else None
+        """The shared list store on ``db``, if lists are shared (its listener starts now)."""
+        if not self.shared_lists:
+            return None
+        store = SharedListStore(db, self.shared)
+        self.lists_.append(store)
+        return store
+
+    def close(self) -> None:
+        """Stop list listeners and release the Redis connections."""
+        for store in self.lists_:
+            store.close()
+        self.lists_.clear()
+        self.shared.close()
 
     def attach(self, engine: Replayable) -> int:
         """Join the namespace (or rebuild it) instead of replaying into shared state."""
