@@ -6,6 +6,7 @@ import math
 import threading
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ from riskline.state import Mode, RedisFeatures, RedisFeatureStore, SharedState, 
 from tests.features.reference import diff, reference
 from tests.features.small import LATENESS, T0, build, small_catalog
 
-from .conftest import other_process
+from .conftest import REDIS_URL, other_process
 
 pytestmark = pytest.mark.redis
 
@@ -145,3 +146,42 @@ def test_restart_resumes_from_shared_state(ready: SharedState) -> None:
     second = RedisFeatures(other_process(ready), default_catalog())
     for e, w in zip(events[150:], want[150:], strict=True):
         assert diff(w, dict(second.process(e))) == {}, e.event_id
+
+
+_WRITER = """
+import sys
+from datetime import timedelta
+from decimal import Decimal
+import redis
+from riskline.events import types as t
+from riskline.features import default_catalog
+from riskline.state import RedisFeatures, SharedState
+from tests.features.small import T0
+
+url, namespace, w, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+client = redis.Redis.from_url(url)
+features = RedisFeatures(SharedState(client, namespace, url), default_catalog())
+for i in range(n):
+    features.process(t.Payment(
+        event_id=f"p{w}-{i}", occurred_at=T0 + timedelta(seconds=i), account_id=f"a{w}-{i % 5}",
+        merchant_id="m0", amount=Decimal("2.50"), device_id="d0"))
+client.close()
+"""
+
+
+def test_separate_processes_lose_no_update(ready: SharedState) -> None:
+    """Three OS processes write the same merchant and device at once."""
+    import subprocess
+    import sys
+
+    n, procs = 80, 3
+    argv = [sys.executable, "-c", _WRITER, REDIS_URL, ready.namespace]
+    root = Path(__file__).resolve().parents[2]  # the writers import tests.features.small
+    running = [subprocess.Popen([*argv, str(w), str(n)], cwd=root) for w in range(procs)]
+    assert [p.wait(timeout=300) for p in running] == [0] * procs
+    online = RedisFeatures(ready, default_catalog()).online
+    merchant = online.values("merchant", "m0", T0 + timedelta(minutes=5))
+    assert merchant["merchant.sales_30d"] == n * procs
+    assert merchant["merchant.sales_amount_30d"] == n * procs * 2.5
+    device = online.values("device", "d0", T0 + timedelta(minutes=5))
+    assert device["device.accounts_30d"] == 5 * procs
