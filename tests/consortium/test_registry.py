@@ -10,7 +10,7 @@ import pytest
 from riskline.consortium import ConsortiumHasher, DisputeState, Reason
 from riskline.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from riskline.events.pii import PiiHasher
-from tests.consortium.conftest import CONSORTIUM_KEY, FakeOutcome, Harness, make_node
+from tests.consortium.conftest import CONSORTIUM_KEY, FakeOutcome, Harness, make_node, needs_psi
 
 PHONE = "+86 138-0013-8000"
 ID_NUMBER = "110101199003077777"
@@ -54,6 +54,7 @@ def test_filing_refuses_unknown_reasons_and_evidence_content(harness: Harness) -
         reg.file(FakeOutcome(), {}, "cash_out", "case:1")
 
 
+@needs_psi
 def test_no_clear_identifier_reaches_the_database(tmp_path: Path) -> None:
     h = make_node(tmp_path / "n.db")
     h.node.registry.file(
