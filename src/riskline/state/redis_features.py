@@ -90,6 +90,7 @@ class RedisFeatureStore:
 
     def load(self, keys: Sequence[str]) -> list[EntityState | None]:
         """The states of ``keys`` (``None`` where absent), remembering each key's version."""
+        self._versions.clear()  # one load per event: versions of keys it did not save go
         if not keys:
             return []
         pipe = self.client.pipeline(transaction=False)
