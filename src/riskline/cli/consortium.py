@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from riskline.cli.base import app, console, handle_errors
+from riskline.cli.base import app, console, handle_errors, load_settings
 from riskline.errors import InvalidConfig, InvalidInput
 
 __all__ = ["app", "consortium_app"]
@@ -107,22 +107,57 @@ class _Outcome:
         )
 
 
+def _case_outcome(case_id: str) -> _Outcome:
+    """The four-eyes fraud confirmation of a case in this Riskline's database."""
+    from riskline.cases import Resolution, repo
+    from riskline.storage import connect
+
+    engine = connect(load_settings().database_url)
+    try:
+        with engine.connect() as conn:
+            case = repo.load_case(conn, case_id)
+            events = repo.load_events(conn, case_id)
+    finally:
+        engine.dispose()
+    approvals = [e for e in events if e.action == "approved"]
+    if case.resolution is not Resolution.FRAUD or not approvals:
+        raise InvalidInput(
+            f"case {case_id} was not closed as fraud through a four-eyes approval "
+            f"(status {case.status.value}, resolution {case.resolution})"
+        )
+    last = approvals[-1]
+    return _Outcome(case_id, str(last.details.get("requested_by", "")), last.actor, True)
+
+
 @consortium_app.command("file")
 def file_entry(
     ctx: typer.Context,
     case: Annotated[str, _Opt(help="Case id that confirmed the fraud.")],
-    analyst: Annotated[str, _Opt()],
-    approver: Annotated[str, _Opt(help="Second reviewer (four-eyes; not the analyst).")],
     reason: Annotated[str, _Opt(help="cash_out, fake_transactions, identity_fraud, …")],
     evidence: Annotated[str, _Opt(help="Evidence reference (not content).")],
+    analyst: Annotated[str | None, _Opt(help="Only for cases kept outside Riskline.")] = None,
+    approver: Annotated[
+        str | None, _Opt(help="Second reviewer (four-eyes; not the analyst); as --analyst.")
+    ] = None,
     phone: Annotated[str | None, _Opt()] = None,
     id_number: Annotated[str | None, _Opt("--id")] = None,
     device: Annotated[str | None, _Opt()] = None,
     confirmed: Annotated[bool, _Opt("--confirmed/--not-confirmed")] = True,
     ttl_days: Annotated[int | None, _Opt()] = None,
 ) -> None:
-    """File a confirmed fraud's identifiers (hashed; clear values are not stored)."""
-    outcome = _Outcome(case, analyst, approver, confirmed)
+    """File a confirmed fraud's identifiers (hashed; clear values are not stored).
+
+    The case is read from this Riskline's database (RISKLINE_DATABASE_URL): it must be closed as
+    fraud through a four-eyes approval. ``--analyst``/``--approver`` are only for a case kept
+    in another system.
+    """
+    with handle_errors():
+        if analyst is None and approver is None:
+            outcome = _case_outcome(case)
+        elif analyst is None or approver is None:
+            raise InvalidConfig("give both --analyst and --approver, or neither")
+        else:
+            outcome = _Outcome(case, analyst, approver, confirmed)
     ttl = ttl_days * 86_400 if ttl_days else None
     clear = _clear(phone, id_number, device)
     _run(ctx, lambda ops: ops.file(outcome, clear, reason, evidence, ttl))
