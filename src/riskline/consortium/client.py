@@ -153,5 +153,5 @@ def _error(peer: str, resp: httpx.Response) -> RisklineError:
     if resp.status_code == 429:
         from riskline.consortium.limits import RateLimited
 
-        return RateLimited(text, float(resp.headers.get("retry-after", "1")))
+        return RateLimited(text, retry_after=float(resp.headers.get("retry-after", "1")))
     return _ERRORS.get(resp.status_code, Unavailable)(text)

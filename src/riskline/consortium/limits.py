@@ -20,20 +20,9 @@ import math
 import threading
 from dataclasses import dataclass, field
 
-from riskline.errors import PayloadTooLarge, RisklineError
+from riskline.errors import PayloadTooLarge, RateLimited
 
 __all__ = ["Limits", "RateLimited"]
-
-
-class RateLimited(RisklineError):
-    """Too many requests or identifiers from one member; retry after ``retry_after`` seconds."""
-
-    status = 429
-    code = "rate_limited"
-
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(slots=True)
@@ -68,7 +57,7 @@ class Limits:
                 raise RateLimited(
                     f"{member}: more than {self.requests_per_minute:g} queries per minute; "
                     f"retry in {req:.0f} s",
-                    req,
+                    retry_after=req,
                 )
             rate = self.items_per_day / 86_400
             wait = _take(self._items, member, batch, self.items_per_day, rate, now)
@@ -77,7 +66,7 @@ class Limits:
                 raise RateLimited(
                     f"{member}: daily identifier budget spent ({self.items_per_day} per day); "
                     f"retry in {wait:.0f} s",
-                    wait,
+                    retry_after=wait,
                 )
 
 
