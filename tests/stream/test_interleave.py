@@ -29,9 +29,18 @@ def _stream(events: Sequence[Event]) -> MemoryJetStream:
     return js
 
 
-def _worker(url: str, tmp: Path, js: MemoryJetStream, slot: int, slots: int, batch: int) -> Worker:
+def _worker(
+    url: str,
+    tmp: Path,
+    js: MemoryJetStream,
+    slot: int,
+    slots: int,
+    batch: int,
+    observe: str = "all",
+) -> Worker:
     runtime = worker_runtime(settings_for(url, tmp))
-    w = Worker(runtime, js, Outbox(runtime.db, SystemClock()), slot, slots, batch)  # type: ignore[arg-type]
+    outbox = Outbox(runtime.db, SystemClock())
+    w = Worker(runtime, js, outbox, slot, slots, batch, observe=observe)  # type: ignore[arg-type]
     w.start()
     return w
 
@@ -70,6 +79,25 @@ def test_observing_only_own_events_would_not_be_exact(tmp_path: Path) -> None:
     reference_run(settings_for(url, tmp_path), own)
     a, b = decisions_of(ref, own), decisions_of(url, own)
     assert any(dict(a[e.event_id].features) != dict(b[e.event_id].features) for e in own)
+
+
+def test_partitioned_mode_equals_one_process_per_slot(tmp_path: Path) -> None:
+    """``--observe own``: each slot's decisions are those of a process that saw only its slot."""
+    events = world_events(N)
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    js = _stream(events)
+    workers = [_worker(url, tmp_path, js, k, 2, batch=64, observe="own") for k in range(2)]
+    while any(w.position < N for w in workers):
+        for w in workers:
+            w.step()
+    for k in range(2):
+        own = [e for e in events if slot_of(e, 2) == k]
+        ref = f"sqlite:///{tmp_path / f'ref{k}.db'}"
+        reference_run(settings_for(ref, tmp_path), own)
+        assert _mismatches(ref, url, own) == []
+    assert workers[0].stats.observed == 0  # nothing of the other slot was observed
+    for w in workers:
+        w.runtime.close()
 
 
 def test_restart_from_the_ack_floor_and_a_failed_commit_change_nothing(

@@ -87,6 +87,9 @@ def worker(
     slot: Annotated[int, typer.Option(min=0, help="This worker's slot")] = 0,
     slots: Annotated[int, typer.Option(min=1, help="How many worker slots")] = 1,
     batch: Annotated[int, typer.Option(min=1, max=10_000, help="Messages per batch")] = 256,
+    observe: Annotated[
+        str, typer.Option(help="all: exact features (default); own: partitioned, scales, inexact")
+    ] = "all",
     nats_url: NatsUrl = _NATS,
     prefix: Prefix = "riskline",
 ) -> None:
@@ -94,7 +97,8 @@ def worker(
     from riskline.stream import StreamNames, start_worker
 
     with handle_errors():
-        proc = start_worker(load_settings(), nats_url, StreamNames(prefix), slot, slots, batch)
+        names = StreamNames(prefix)
+        proc = start_worker(load_settings(), nats_url, names, slot, slots, batch, observe=observe)
     w = proc.worker
     signal.signal(signal.SIGTERM, lambda *_: w.stop.set())
     signal.signal(signal.SIGINT, lambda *_: w.stop.set())
@@ -144,6 +148,7 @@ def stream_bench(
     workers: Annotated[str, typer.Option(help="Worker counts to measure, e.g. 1,2")] = "1,2",
     rate: Annotated[float, typer.Option(help="Offered events/s for the latency run")] = 100.0,
     latency_events: Annotated[int, typer.Option(min=50, help="Events, latency run")] = 1000,
+    observe: Annotated[str, typer.Option(help="Workers' mode: all (exact) or own")] = "all",
     nats_url: NatsUrl = _NATS,
     admin_url: Annotated[
         str, typer.Option(help="PostgreSQL URL allowed to CREATE DATABASE")
@@ -155,7 +160,14 @@ def stream_bench(
     with handle_errors():
         counts = [int(x) for x in workers.split(",") if x.strip()]
         result = bench_stream(
-            events, counts, rate, latency_events, nats_url, admin_url, progress=err_console.print
+            events,
+            counts,
+            rate,
+            latency_events,
+            nats_url,
+            admin_url,
+            progress=err_console.print,
+            observe=observe,
         )
     console.print_json(json.dumps(result))
 

@@ -56,7 +56,14 @@ def fresh_database(admin_url: str) -> Iterator[str]:
 
 
 def spawn_worker(
-    db_url: str, nats_url: str, prefix: str, slot: int, slots: int, secret: str, batch: int = 256
+    db_url: str,
+    nats_url: str,
+    prefix: str,
+    slot: int,
+    slots: int,
+    secret: str,
+    batch: int = 256,
+    observe: str = "all",
 ) -> subprocess.Popen[bytes]:
     """``riskline worker`` in its own process (stderr piped: it says when it is ready)."""
     env = {
@@ -67,6 +74,7 @@ def spawn_worker(
     }
     cmd = [sys.executable, "-m", "riskline", "worker", "--slot", str(slot), "--slots", str(slots)]
     cmd += ["--batch", str(batch), "--nats-url", nats_url, "--prefix", prefix]
+    cmd += ["--observe", observe]
     return subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
 
 
@@ -138,7 +146,13 @@ def wait_decisions(js: JetStream, n: int, timeout: float) -> None:
 
 
 def _run_workers(
-    count: int, burst: list[Event], paced: list[Event], rate: float, nats: str, admin: str
+    count: int,
+    burst: list[Event],
+    paced: list[Event],
+    rate: float,
+    nats: str,
+    admin: str,
+    observe: str,
 ) -> dict[str, Any]:
     names = StreamNames(f"bench_{uuid.uuid4().hex[:8]}")
     js = JetStream(nats, names)
@@ -146,7 +160,8 @@ def _run_workers(
     try:
         with fresh_database(admin) as url:
             procs = [
-                spawn_worker(url, nats, names.prefix, k, count, BENCH_SECRET) for k in range(count)
+                spawn_worker(url, nats, names.prefix, k, count, BENCH_SECRET, observe=observe)
+                for k in range(count)
             ]
             try:
                 for p in procs:
@@ -174,6 +189,7 @@ def _run_workers(
     lat = [(dec[e.event_id] - ev[e.event_id]) * 1e6 for e in paced]
     return {
         "workers": count,
+        "observe": observe,
         "events": len(burst),
         "events_per_s": round(len(burst) / span, 1),
         "worker_cpu_s": [round(c, 2) for c in cpu],
@@ -209,6 +225,7 @@ def bench_stream(
     nats_url: str,
     admin_url: str,
     progress: Callable[[str], object] = print,
+    observe: str = "all",
 ) -> dict[str, Any]:
     """Figures for each worker count and in process (see the module docstring)."""
     _, sample = sample_events(events + latency_events)
@@ -217,5 +234,6 @@ def bench_stream(
     out: dict[str, Any] = {"in_process": _in_process(burst, admin_url), "stream": []}
     for count in worker_counts:
         progress(f"stream, {count} worker(s)")
-        out["stream"].append(_run_workers(count, burst, paced, rate, nats_url, admin_url))
+        run = _run_workers(count, burst, paced, rate, nats_url, admin_url, observe)
+        out["stream"].append(run)
     return out

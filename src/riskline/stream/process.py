@@ -103,6 +103,7 @@ def start_worker(
     slots: int = 1,
     batch: int = 256,
     runtime: Runtime | None = None,
+    observe: str = "all",
 ) -> WorkerProcess:
     """Build, rebuild state from the stream and return a worker ready to :meth:`Worker.run`."""
     runtime = runtime or worker_runtime(settings)
@@ -117,7 +118,7 @@ def start_worker(
 
     sender = WebhookSender(httpx.Client(timeout=5.0), time.time)
     relay = RelayLoop(Relay(runtime.db, clock, js.publish_many, subject, sender))
-    worker = Worker(runtime, js, outbox, slot, slots, batch)
+    worker = Worker(runtime, js, outbox, slot, slots, batch, observe=observe)
     worker.after_batch = relay.wake
     worker.start()
     relay.start()

@@ -50,6 +50,7 @@ class WorkerStats:
 
     decided: int = 0
     observed: int = 0
+    """Events of other slots fed to state without deciding them."""
     replayed: int = 0
     dead: int = 0
     retries: int = 0
@@ -69,6 +70,7 @@ class Worker:
         slots: int = 1,
         batch: int = 256,
         max_backoff: float = 5.0,
+        observe: str = "all",
     ) -> None:
         if not 0 <= slot < slots:
             raise InvalidInput(f"slot {slot} is not in 0..{slots - 1}")
@@ -84,6 +86,10 @@ class Worker:
         self.slots = slots
         self.batch = batch
         self.max_backoff = max_backoff
+        if observe not in ("all", "own"):
+            raise InvalidInput(f"observe={observe!r}: use all (exact) or own (partitioned)")
+        self.observe_all = observe == "all"
+        """False: partitioned mode, other slots' events are not observed (see operations.md)."""
         self.consumer = js.names.consumer(slot, slots)
         self.admission = Admission(runtime.settings.max_future_skew)
         self.position = 0
@@ -132,19 +138,21 @@ class Worker:
         own = [v for v in verdicts if isinstance(v, Event) and slot_of(v, self.slots) == self.slot]
         known = self.engine.store.find_events([e.event_id for e in own])
         fresh: list[Event] = []
+        observed = 0
         for m, v in zip(msgs, verdicts, strict=True):
             if not isinstance(v, Event):
                 continue
             if slot_of(v, self.slots) == self.slot and v.event_id not in known:
                 self.features.expect(m.seq, v)
                 fresh.append(v)
-            else:
+            elif self.observe_all or slot_of(v, self.slots) == self.slot:
                 self.features.observe_later(m.seq, v)
+                observed += 1
         decisions = self._decide(fresh)
         self.features.settle()
         self.admission.commit()
         self.position = msgs[-1].seq
-        self.stats.observed += len(verdicts) - len(own)
+        self.stats.observed += observed - len(known)
         self.stats.replayed += len(known)
         return _Applied([(e, decisions.get(e.event_id)) for e in own], dead)
 
@@ -225,5 +233,7 @@ class Worker:
         for m in self.js.replay(self.js.names.events_stream, until=self.position, batch=2000):
             verdict = self.admission.check([m.data], [m.at])[0]
             self.admission.commit()
-            if isinstance(verdict, Event):
+            if isinstance(verdict, Event) and (
+                self.observe_all or slot_of(verdict, self.slots) == self.slot
+            ):
                 yield verdict
