@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import func, select
 
 from riskline.cases import CaseFollower, CasePolicy, CaseService, RingLookup
+from riskline.cases import tables as case_tables
 from riskline.clock import Clock, SystemClock
 from riskline.config import DEV_PII_SECRET, Settings
 from riskline.credit import BandTable, FixedScore, ScoreProvider
@@ -25,7 +27,7 @@ from riskline.events import Event, PiiHasher
 from riskline.notices import NoticeFollower, NoticeService
 from riskline.rules import EXAMPLE_RULESET
 from riskline.service import Ingestor
-from riskline.storage import KeyStore, SqlListStore, SqlStore, connect, upgrade
+from riskline.storage import KeyStore, SqlListStore, SqlStore, connect, tables, upgrade
 
 __all__ = ["Runtime", "build_runtime", "default_features", "load_models", "load_scorer"]
 
@@ -260,6 +262,14 @@ def build_runtime(
     )
 
 
+_HIGH_MARKS = select(
+    select(func.max(tables.events.c.seq)).scalar_subquery(),
+    select(func.max(tables.line_history.c.id)).scalar_subquery(),
+    select(func.max(case_tables.case_events.c.id)).scalar_subquery(),
+)
+"""The newest position of every source the projections follow."""
+
+
 def _cases_and_notices(
     db: SqlEngine,
     store: SqlStore,
@@ -277,15 +287,25 @@ def _cases_and_notices(
     cases = CaseService(db, store, lists, engine.clock, policy, writer=ingestor, graph=engine.graph)
     followers = (case_follower, notice_follower)
 
+    seen: list[tuple[Any, ...]] = []
+
     def project() -> int:
-        """Cases then notices, one transaction per step (one commit, not one per follower)."""
+        """Cases then notices, one transaction per step (one commit, not one per follower);
+        skipped when no ledger, line-history or case-event row arrived since the last pass."""
+        with db.connect() as conn:
+            marks = tuple(conn.execute(_HIGH_MARKS).one())
+        if seen and seen[0] == marks:
+            return 0
         total = 0
         while True:
             with db.begin() as conn:
                 steps = [f.step(conn) for f in followers]
             total += sum(n for n, _ in steps)
             if not any(more for _, more in steps):
-                return total
+                break
+        with db.connect() as conn:  # the pass itself may have added case events
+            seen[:] = [tuple(conn.execute(_HIGH_MARKS).one())]
+        return total
 
     if projections:
         ingestor.call(project).result()  # catch up before serving

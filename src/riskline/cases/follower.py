@@ -94,8 +94,8 @@ class CaseFollower:
         self.rescan = rescan
         self.rescan_every = rescan_every
         self.lazy = lazy
-        """The cursor moves only when something was linked or it fell ``lazy`` positions
-        behind: a pass over approvals only stays read-only (no commit to flush)."""
+        """The cursor moves only when a candidate decision was read or it fell ``lazy``
+        positions behind: a pass over approvals only stays read-only (no commit to flush)."""
         self._steps = 0
 
     def catch_up(self) -> int:
@@ -124,14 +124,15 @@ class CaseFollower:
         top = int(upper) if upper is not None else cursor
         linked = 0
         lo = max(0, cursor - self.rescan) if rescan else cursor
-        for decision in self._review_decisions(conn, lo, top):
+        found, read = self._review_decisions(conn, lo, top)
+        for decision in found:
             self._link(conn, decision)
             linked += 1
-        if top != cursor and (linked or top - cursor >= self.lazy):
+        if top != cursor and (read or top - cursor >= self.lazy):
             repo.write_cursor(conn, self.name, top, self.clock.now())
         return linked, upper is not None and top - cursor >= self.batch
 
-    def _review_decisions(self, conn: Connection, lo: int, hi: int) -> list[Decision]:
+    def _review_decisions(self, conn: Connection, lo: int, hi: int) -> tuple[list[Decision], bool]:
         """Decisions in (lo, hi] that ask for review and are not linked yet, in ledger order.
 
         A review outcome asks for review; so does a decline that also opened a review
@@ -146,8 +147,8 @@ class CaseFollower:
             .where(e.seq > lo, e.seq <= hi, d.outcome.in_(wanted), ~linked)
             .order_by(e.seq)
         )
-        found = (decision_from_row(r) for r in conn.execute(q).mappings())
-        return [x for x in found if asks_review(x)]
+        found = [decision_from_row(r) for r in conn.execute(q).mappings()]
+        return [x for x in found if asks_review(x)], bool(found)
 
     def _link(self, conn: Connection, decision: Decision) -> None:
         now = self.clock.now()

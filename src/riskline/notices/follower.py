@@ -50,6 +50,8 @@ _CASE_REASONS = {
     NoticeKind.APPEAL_UPHELD: ("FRAUD_CONFIRMED",),
     NoticeKind.CASE_CONFIRMED: ("FRAUD_CONFIRMED",),
 }
+_USER_FACING = ("info_requested", "appeal_received", "closed")
+"""Case events the user hears about (the rest is internal case work)."""
 _APPLICATIONS = ("account_opened", "loan_application", "enterprise_loan_application")
 
 
@@ -67,7 +69,8 @@ class _Source:
     cursor: str
     table: Any
     key: Any
-    read: Callable[[Connection, int, int], list[dict[str, Any]]]
+    read: Callable[[Connection, int, int], tuple[list[dict[str, Any]], bool]]
+    """(notice rows, whether any source row was read) for positions in (lo, hi]."""
 
 
 class NoticeFollower:
@@ -126,16 +129,16 @@ class NoticeFollower:
         upper = conn.execute(select(func.max(sub.c[src.key.name]))).scalar_one_or_none()
         top = int(upper) if upper is not None else cursor
         lo = max(0, cursor - self.rescan) if rescan else cursor
-        rows = src.read(conn, lo, top) if top > lo else []
+        rows, read = src.read(conn, lo, top) if top > lo else ([], False)
         written = 0
         if rows:
             res = conn.execute(insert_ignore(conn, ct.notices), rows)
             written = max(0, res.rowcount or 0)
-        if top != cursor and (rows or top - cursor >= self.lazy):
+        if top != cursor and (read or top - cursor >= self.lazy):
             write_cursor(conn, src.cursor, top, self.clock.now())
         return written, upper is not None and top - cursor >= self.batch
 
-    def _from_lines(self, conn: Connection, lo: int, hi: int) -> list[dict[str, Any]]:
+    def _from_lines(self, conn: Connection, lo: int, hi: int) -> tuple[list[dict[str, Any]], bool]:
         h, ln = tb.line_history.c, tb.credit_lines.c
         q = (
             select(tb.line_history, ln.owner_id, ln.product)
@@ -169,9 +172,11 @@ class NoticeFollower:
                     None,
                 )
             )
-        return out
+        return out, bool(rows)
 
-    def _from_decisions(self, conn: Connection, lo: int, hi: int) -> list[dict[str, Any]]:
+    def _from_decisions(
+        self, conn: Connection, lo: int, hi: int
+    ) -> tuple[list[dict[str, Any]], bool]:
         e, d = tb.events.c, tb.decisions.c
         q = (
             select(tb.decisions)
@@ -199,13 +204,18 @@ class NoticeFollower:
                         None,
                     )
                 )
-        return out
+        return out, bool(decisions)
 
-    def _from_cases(self, conn: Connection, lo: int, hi: int) -> list[dict[str, Any]]:
+    def _from_cases(self, conn: Connection, lo: int, hi: int) -> tuple[list[dict[str, Any]], bool]:
         c = ct.case_events.c
-        q = select(ct.case_events).where(c.id > lo, c.id <= hi).order_by(c.id)
+        q = (
+            select(ct.case_events)
+            .where(c.id > lo, c.id <= hi, c.action.in_(_USER_FACING))
+            .order_by(c.id)
+        )
+        events = list(conn.execute(q).mappings())
         out: list[dict[str, Any]] = []
-        for r in conn.execute(q).mappings():
+        for r in events:
             details = json.loads(r["details"])
             for kind, account in _case_notices(conn, r["case_id"], r["action"], details):
                 person = persons_of(conn, [account]).get(account)
@@ -223,7 +233,7 @@ class NoticeFollower:
                         r["case_id"],
                     )
                 )
-        return out
+        return out, bool(events)
 
 
 def _decision_notices(d: Decision) -> list[tuple[NoticeKind, dict[str, str]]]:
