@@ -259,7 +259,8 @@ def test_information_requests_and_cleared_cases_reach_every_account_of_the_case(
 
     decide(rt, *farm())
     (case,) = rt.cases.queue()
-    rt.cases.act(case.case_id, RequestInfo("please send proof of address"), analyst)
+    ask = "A photo of a utility bill with your address"
+    rt.cases.act(case.case_id, RequestInfo("are they flatmates?", ask), analyst)
     settle(rt)
     for account in (f"fa{i}" for i in range(6)):
         assert kinds(rt, account)[-1] == "info_requested", account
@@ -272,5 +273,6 @@ def test_information_requests_and_cleared_cases_reach_every_account_of_the_case(
         for n in rt.notices.rendered_for("en", account_id="fa0")
         if n.notice.kind is NoticeKind.INFO_REQUESTED
     ]
-    assert "proof of address" not in note.what_happened  # the analyst's note stays internal
+    assert "flatmates" not in repr(note)  # the analyst's reason stays internal
+    assert note.notice.params == {"ask": ask}  # what the user is asked for reaches them
     assert not note.notice.appealable

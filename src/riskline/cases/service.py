@@ -411,7 +411,8 @@ class CaseService:
         case = self._take(case, by)
         notify = self._recipients(conn, case.case_id)
         new = replace(case, status=CaseStatus.AWAITING_INFO)
-        return self._save(conn, case, new, "info_requested", by, now, cmd.why, {"notify": notify})
+        details = {"notify": notify, "ask": cmd.ask[:1000]}
+        return self._save(conn, case, new, "info_requested", by, now, cmd.why, details)
 
     def _escalate(
         self, conn: Connection, case: Case, now: datetime, cmd: Escalate, by: Reviewer

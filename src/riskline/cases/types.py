@@ -221,9 +221,14 @@ class Clear:
 
 @dataclass(frozen=True, slots=True)
 class RequestInfo:
-    """Ask the user for information (the user gets a notice); the case waits."""
+    """Ask the user for information (the user gets a notice); the case waits.
+
+    ``why`` stays internal; ``ask`` (optional) is what the user is asked for, shown to them
+    verbatim next to the notice text, so write it for the user.
+    """
 
     why: str
+    ask: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -228,7 +228,7 @@ class NoticeFollower:
                         person,
                         codes,
                         r["at"],
-                        {},
+                        {"ask": str(details["ask"])} if details.get("ask") else {},
                         details.get("decision_id"),
                         r["case_id"],
                     )

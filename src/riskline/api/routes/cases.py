@@ -59,6 +59,8 @@ class ActIn(BaseModel):
     close: bool = False
     blocklist: bool = True
     allowlist: bool = True
+    ask: Annotated[str, StringConstraints(max_length=1000)] = ""
+    """request_info only: what the user is asked for (shown to them verbatim)."""
 
     def command(self) -> CaseCommand:
         """The service command this asks for."""
@@ -68,7 +70,7 @@ class ActIn(BaseModel):
             case "clear":
                 return Clear(self.why, allowlist=self.allowlist)
             case "request_info":
-                return RequestInfo(self.why)
+                return RequestInfo(self.why, self.ask)
         return Escalate(self.why)
 
 
