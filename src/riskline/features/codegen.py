@@ -109,7 +109,11 @@ def update_source(plan: KindPlan, etype: str) -> tuple[str, dict[str, Any]]:
             g.emit(3, f"b = ts // {res}; s = S[{i}]")
             g.emit(3, f"if s is None: s = S[{i}] = Distinct({n})")
             g.emit(3, f"lst = s.seen.get({x})")
-            g.emit(3, "if lst is None or lst[-1] != b or b != s.head:")
+            g.emit(3, "if lst is not None and lst[-1] < b and not s.big:")  # small set, inline
+            g.emit(4, "lst.append(b)")
+            g.emit(4, "if b > s.head: s.head = b")
+            g.emit(4, f"if lst[0] <= hz // {res} - {n}: s.trim(lst, hz // {res} - {n})")
+            g.emit(3, "elif lst is None or lst[-1] != b or b != s.head:")
             g.emit(4, f"s.add({x}, b, hz // {res} - {n}, CAP)")
     for k in range(len(plan.groups)):
         _ring(g, plan, k, etype)

@@ -229,6 +229,10 @@ class Distinct:
         if lst[0] <= prune:
             del lst[: min(bisect_right(lst, prune), len(lst) - 1)]
 
+    def trim(self, lst: list[int], prune: int) -> None:
+        """Forget a value's buckets ``<= prune`` (keeping its newest)."""
+        del lst[: min(bisect_right(lst, prune), len(lst) - 1)]
+
     def _add_small(self, value: str, b: int, prune: int, cap: int) -> None:
         if b > self.head:
             self.head = b
