@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from typer.testing import CliRunner
@@ -16,7 +17,7 @@ from riskline.decisioning import ModelSignals
 from riskline.errors import Unavailable
 from riskline.events import Event, Login, Payment
 from riskline.runtime import Runtime, build_runtime
-from riskline.state import RedisGraph, SharedState
+from riskline.state import RedisFeatures, RedisGraph, SharedState
 from riskline.state.rebuild import attach
 from riskline.state.wiring import shared_sources
 from tests.conftest import SECRET
@@ -153,3 +154,23 @@ def test_the_in_process_default_never_touches_redis(sqlite_url: str) -> None:
     assert shared_sources_for(settings) is None
     with pytest.raises(Unavailable):
         shared_sources_for(settings.model_copy(update={"feature_store": "redis"}))
+
+
+def test_state_of_another_catalog_is_refused_until_a_rebuild(
+    shared: SharedState, sqlite_url: str
+) -> None:
+    from riskline.errors import InvalidConfig
+    from riskline.state.wiring import rebuild_from_settings
+
+    settings = Settings(database_url=sqlite_url, pii_secret=SECRET, redis_url=REDIS_URL)
+    shared.mark_ready({"events": 0})
+    shared.client.hset(shared.key("f", "meta"), "catalog", "written-by-another-catalog")
+    features, _ = shared_sources(settings, shared)
+    pay = Payment(
+        event_id="x1", occurred_at=_NOW, account_id="a1", merchant_id="m1", amount=Decimal("1")
+    )
+    with pytest.raises(InvalidConfig, match="state rebuild"):
+        features.process(pay)
+    report = rebuild_from_settings(settings, shared.namespace, grace=0)
+    assert report.events == 0 and shared.ready() == {"events": 0, "rebuilt_at": ANY}
+    assert RedisFeatures(shared, features.catalog).process(pay)["account.payments_1d"] == 1.0

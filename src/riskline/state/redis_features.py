@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from riskline.errors import Conflict, Unavailable
+from riskline.errors import Conflict, InvalidConfig, Unavailable
 from riskline.events import Event
 from riskline.features import Catalog, OnlineFeatures
 from riskline.features.state import EntityState
@@ -188,12 +188,26 @@ class RedisFeatures:
         self.retries = retries
         self.store = RedisFeatureStore(shared)
         self._lock = threading.Lock()
-        self.online = self._new()
+        self._online: OnlineFeatures | None = None
+
+    @property
+    def online(self) -> OnlineFeatures:
+        """The feature engine on the shared store, made on first use (so a rebuild can start
+        on a namespace another catalog wrote, and flush it)."""
+        if self._online is None:
+            self._online = self._new()
+        return self._online
 
     def _new(self) -> OnlineFeatures:
         # sweep_every=0: TTLs bound memory; a sweep's writes could conflict after the event
         # was saved, and retrying would fold the event in twice.
-        online = OnlineFeatures(self.catalog, self.store, lateness=self.lateness, sweep_every=0)
+        try:
+            online = OnlineFeatures(self.catalog, self.store, lateness=self.lateness, sweep_every=0)
+        except InvalidConfig as err:
+            raise InvalidConfig(
+                f"{err.message} (shared namespace {self.shared.namespace!r}: "
+                "run `riskline state rebuild`)"
+            ) from None
         self.store.ttls = ttl_by_kind(online, self.lateness)
         return online
 
@@ -222,7 +236,7 @@ class RedisFeatures:
         """Start from empty state: allowed only while rebuilding (see ``riskline.state``)."""
         mode = self.shared.mode
         if mode is Mode.SKIP:
-            self.online = self._new()  # pick up the shared watermark
+            self._online = None  # pick up the shared watermark at the next event
             return
         if mode is Mode.LIVE:
             # A failed commit: shared state may hold events the ledger does not.
@@ -232,4 +246,4 @@ class RedisFeatures:
                 "it was marked stale: restart the process or run `riskline state rebuild`"
             )
         self.store.forget_local()
-        self.online = self._new()
+        self._online = None
