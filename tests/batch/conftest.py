@@ -1,0 +1,37 @@
+"""One SparkSession for the whole test session (start-up costs seconds); skips without Spark."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_SPARK_WARNINGS = (
+    "ignore:PySpark does not yet fully support pandas",
+    "ignore::DeprecationWarning:pyspark",
+    "ignore::ResourceWarning",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            for spec in _SPARK_WARNINGS:
+                item.add_marker(pytest.mark.filterwarnings(spec))
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """A local[2] session (UI off, 4 shuffle partitions), stopped at the end."""
+    pytest.importorskip("pyspark", reason="Spark tests need the extra riskline[spark]")
+    if shutil.which("java") is None:
+        pytest.skip("Spark tests need Java 17+ on PATH")
+    from riskline.batch.session import spark_session
+
+    session = spark_session("local[2]", app_name="riskline-tests")
+    yield session
+    session.stop()
