@@ -316,3 +316,17 @@ def test_clearing_on_appeal_lifts_the_person_block_but_not_the_shared_device(
     assert line.status is LineStatus.ACTIVE
     latest = {lb.subject: lb.label for lb in rt.cases.labels()}  # the newest label wins
     assert latest == {"fa3": Resolution.FRAUD, "fa4": Resolution.FRAUD, "fa5": Resolution.LEGIT}
+
+
+def test_the_audit_trail_is_append_only_in_the_database(rt: Runtime) -> None:
+    from sqlalchemy import update
+    from sqlalchemy.exc import DBAPIError
+
+    decide(rt, *farm())
+    for stmt in (
+        update(ct.case_events).values(why="rewritten"),
+        delete(ct.case_events),
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), rt.db.begin() as conn:
+            conn.execute(stmt)
+    assert rt.cases.detail(_only_case(rt)).events[0].why == "review decision"

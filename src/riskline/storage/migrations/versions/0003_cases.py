@@ -85,6 +85,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_case_events"),
     )
     op.create_index("ix_case_events_case_id", "case_events", ["case_id", "id"])
+    _append_only("case_events")
     op.create_table(
         "case_labels",
         sa.Column("id", _ID, nullable=False, autoincrement=True),
@@ -137,7 +138,29 @@ def upgrade() -> None:
     op.create_index("ix_notices_person_id", "notices", ["person_id", "at"])
 
 
+def _append_only(table: str) -> None:
+    """Refuse UPDATE and DELETE on an audit table, in the database itself."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION riskline_cases_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION riskline_cases_append_only()"
+        )
+        return
+    for verb in ("UPDATE", "DELETE"):
+        op.execute(
+            f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+        )
+
+
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS case_events_append_only ON case_events")
+        op.execute("DROP FUNCTION IF EXISTS riskline_cases_append_only()")
     for table in (
         "notices",
         "appeals",
