@@ -33,7 +33,14 @@ class Settings(BaseSettings):
     rules_path: Path | None = None
     """Analyst rule set (YAML, hot-reloaded); the packaged baseline set when unset."""
     feature_store: str = Field(default="memory", pattern="^(memory|redis)$")
+    """Per-entity feature state: in process, or shared by every process in Redis."""
+    graph_store: str = Field(default="memory", pattern="^(memory|redis)$")
+    """The link graph: in process, or shared in Redis (``riskline.state.RedisGraph``)."""
+    list_store: str = Field(default="memory", pattern="^(memory|redis)$")
+    """Block/allow/watch lists: SQL + memory, or SQL + memory kept in step by Redis pub/sub."""
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_namespace: str = Field(default="riskline", pattern="^[A-Za-z0-9_-]+$")
+    """Key prefix of this deployment in Redis: every key starts with ``<namespace>:``."""
     allowed_lateness: timedelta = timedelta(hours=24)
     max_future_skew: timedelta = timedelta(minutes=5)
     max_batch_events: int = Field(default=500, ge=1, le=10_000)

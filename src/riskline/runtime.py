@@ -27,6 +27,7 @@ from riskline.events import Event, PiiHasher
 from riskline.notices import NoticeFollower, NoticeService
 from riskline.rules import EXAMPLE_RULESET
 from riskline.service import Ingestor
+from riskline.state.wiring import SharedSources, shared_sources_for
 from riskline.storage import KeyStore, SqlListStore, SqlStore, connect, tables, upgrade
 
 __all__ = ["Runtime", "build_runtime", "default_features", "load_models", "load_scorer"]
@@ -50,11 +51,15 @@ class Runtime:
     notices: NoticeService
     followers: tuple[CaseFollower, NoticeFollower]
     """Projections run by the writer after each commit (cases first: notices read case events)."""
+    shared: SharedSources | None = None
+    """What lives in Redis (``RISKLINE_*_STORE=redis``); None for the in-process default."""
 
     def close(self) -> None:
         """Stop the writer and release connections."""
         self.ingestor.close()
         self.db.dispose()
+        if self.shared is not None:
+            self.shared.close()
 
 
 class _OnlineAdapter:
@@ -127,8 +132,8 @@ def default_features(settings: Settings) -> FeatureSource:
 
     if settings.feature_store != "memory":
         raise InvalidConfig(
-            "RISKLINE_FEATURE_STORE=redis: the engine runs on the in-process store for now; "
-            "riskline.features.RedisStore is there for workers sharing state (stream mode)"
+            "RISKLINE_FEATURE_STORE=redis: shared features are built by build_runtime "
+            "(riskline.state); stream workers keep their state in process (docs/operations.md)"
         )
 
     catalog = default_catalog()
@@ -216,12 +221,17 @@ def build_runtime(
     """Connect, migrate, load policy, replay the ledger into feature state, start the writer."""
     if settings.pii_secret.get_secret_value() == DEV_PII_SECRET:
         log.warning("RISKLINE_PII_SECRET is not set: using the development secret")
+    shared = shared_sources_for(settings)  # None unless a store is redis; Unavailable if down
+    if features is None and shared is not None and shared.features is not None:
+        features = shared.features
+    if graph is None and shared is not None and shared.graph is not None:
+        graph = shared.graph
     features = features or default_features(settings)  # config errors before touching the db
     db = connect(settings.database_url)
     if migrate:
         upgrade(db)
     store = SqlStore(db)
-    lists = SqlListStore(db)
+    lists = (shared.lists(db) if shared is not None else None) or SqlListStore(db)
     policy = Policy.from_file(settings.policy_path) if settings.policy_path else Policy.default()
     engine = Engine(
         store=store,
@@ -239,7 +249,10 @@ def build_runtime(
         max_future_skew=settings.max_future_skew,
     )
     if replay:
-        engine.rebuild()
+        if shared is None:
+            engine.rebuild()
+        else:  # shared state survives restarts: join it (or rebuild it once), never replay into it
+            shared.attach(engine)
         gc.freeze()  # long-lived state replayed from the ledger: keep it out of full collections
     # The engine allocates many small long-lived objects (feature state, graph links); a larger
     # young generation cut full-pipeline CPU by ~7 % and the worst pause from 185 ms to 33 ms.
@@ -259,6 +272,7 @@ def build_runtime(
         cases,
         notices,
         followers,
+        shared,
     )
 
 

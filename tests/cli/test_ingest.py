@@ -155,9 +155,9 @@ def test_train_fraud_on_own_payment_history(
     assert "go together" in partial.stderr
 
 
-def test_unsupported_feature_store_is_a_clear_error(settings: Settings) -> None:
-    from riskline.errors import InvalidConfig
+def test_redis_feature_store_needs_a_reachable_redis(settings: Settings) -> None:
+    from riskline.errors import Unavailable
 
-    redis_settings = settings.model_copy(update={"feature_store": "redis"})
-    with pytest.raises(InvalidConfig, match="RISKLINE_FEATURE_STORE"):
-        build_runtime(redis_settings)
+    unreachable = {"feature_store": "redis", "redis_url": "redis://127.0.0.1:1/0"}
+    with pytest.raises(Unavailable, match="shared state at redis://127"):
+        build_runtime(settings.model_copy(update=unreachable))
