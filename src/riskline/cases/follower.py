@@ -155,6 +155,7 @@ class CaseFollower:
         members, ring_id = self._members(conn, decision)
         case = repo.find_open_case(conn, members)
         risk = self.policy.decision_risk(decision.outcome.value, decision.scores)
+        opened = case is None
         if case is None:
             case = self._open(conn, decision, members, ring_id, now)
         else:
@@ -182,7 +183,7 @@ class CaseFollower:
                 linked_at=now,
             )
         )
-        refresh(conn, self.policy, case, now, ring_id=ring_id)
+        refresh(conn, self.policy, case, now, ring_id=ring_id, insert=opened)
 
     def _open(
         self,
@@ -206,8 +207,8 @@ class CaseFollower:
             due_at=now + timedelta(hours=self.policy.sla[-1][1]),
             ring_id=ring_id,
             decisions=0,
+            version=0,
         )
-        repo.save_case(conn, case, None)
         repo.record(
             conn,
             case.case_id,
@@ -265,11 +266,13 @@ def refresh(
     *,
     ring_id: str | None = None,
     extra_risk: float | None = None,
+    insert: bool = False,
 ) -> Case:
-    """Recompute a case's exposure, risk, priority and due time from its members and links."""
-    case = repo.load_case(conn, case.case_id)
+    """Recompute a case's exposure, risk, priority and due time from its members and links,
+    and store it (``insert`` for a case built in memory and not stored yet). ``case`` must be
+    current within ``conn``'s transaction."""
     members = repo.load_members(conn, case.case_id)
-    exposure = repo.exposure_of(conn, repo.owners_of(conn, members))
+    exposure = repo.exposure_of_members(conn, members)
     cd = ct.case_decisions.c
     risks = [
         float(r) for r in conn.execute(select(cd.risk).where(cd.case_id == case.case_id)).scalars()
@@ -290,7 +293,7 @@ def refresh(
         updated_at=now,
         version=case.version + 1,
     )
-    repo.save_case(conn, new, case.version)
+    repo.save_case(conn, new, None if insert else case.version)
     return new
 
 

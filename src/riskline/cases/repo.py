@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy import Connection, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from riskline.cases import tables as ct
@@ -29,6 +29,7 @@ __all__ = [
     "add_members",
     "case_from_row",
     "exposure_of",
+    "exposure_of_members",
     "find_open_case",
     "insert_ignore",
     "load_case",
@@ -281,6 +282,17 @@ def owners_of(conn: Connection, members: Iterable[Member]) -> list[str]:
     return list(dict.fromkeys(owners))
 
 
+def exposure_of_members(conn: Connection, members: Iterable[Member]) -> Decimal:
+    """:func:`exposure_of` the line owners of a case's parties, in one query."""
+    members = list(members)
+    direct = [m.id for m in members if m.kind in ("account", "enterprise")]
+    persons = [m.id for m in members if m.kind == "person"]
+    c, a = tb.credit_lines.c, tb.accounts.c
+    via_person = select(a.account_id).where(a.person_id.in_(persons))
+    owned = or_(c.owner_id.in_(direct), c.owner_id.in_(via_person))
+    return _exposure(conn.execute(select(c.status, c.credit_limit, c.outstanding).where(owned)))
+
+
 def exposure_of(conn: Connection, owners: Sequence[str]) -> Decimal:
     """What the lender stands to lose: per line the larger of its limit and what is drawn
     (closed lines count only what is drawn)."""
@@ -288,7 +300,11 @@ def exposure_of(conn: Connection, owners: Sequence[str]) -> Decimal:
         return Decimal(0)
     c = tb.credit_lines.c
     q = select(c.status, c.credit_limit, c.outstanding).where(c.owner_id.in_(list(owners)))
+    return _exposure(conn.execute(q))
+
+
+def _exposure(rows: Iterable[Any]) -> Decimal:
     total = Decimal(0)
-    for status, limit, drawn in conn.execute(q):
+    for status, limit, drawn in rows:
         total += drawn if status == "closed" else max(limit, drawn)
     return total
