@@ -10,7 +10,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
@@ -20,6 +20,7 @@ from riskline.cases import CaseFollower, CasePolicy, CaseService, RingLookup
 from riskline.cases import tables as case_tables
 from riskline.clock import Clock, SystemClock
 from riskline.config import DEV_PII_SECRET, Settings
+from riskline.consortium.screening import ConsortiumFeatures, SignalBook
 from riskline.credit import BandTable, FixedScore, ScoreProvider
 from riskline.decisioning import Engine, FeatureSource, GraphSource, ModelSignals, Policy
 from riskline.errors import InvalidConfig
@@ -53,6 +54,8 @@ class Runtime:
     """Projections run by the writer after each commit (cases first: notices read case events)."""
     shared: SharedSources | None = None
     """What lives in Redis (``RISKLINE_*_STORE=redis``); None for the in-process default."""
+    consortium: SignalBook = field(default_factory=SignalBook)
+    """Consortium screening results (``consortium.*`` features), fed by ``/v1/consortium``."""
 
     def close(self) -> None:
         """Stop the writer and release connections."""
@@ -227,6 +230,8 @@ def build_runtime(
     if graph is None and shared is not None and shared.graph is not None:
         graph = shared.graph
     features = features or default_features(settings)  # config errors before touching the db
+    consortium = SignalBook()
+    features = ConsortiumFeatures(features, consortium)
     db = connect(settings.database_url)
     if migrate:
         upgrade(db)
@@ -273,6 +278,7 @@ def build_runtime(
         notices,
         followers,
         shared,
+        consortium,
     )
 
 

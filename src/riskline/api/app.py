@@ -12,7 +12,18 @@ from riskline.api.auth import KeyCache, RateLimiter
 from riskline.api.errors import install_error_handlers
 from riskline.api.limits import BodyLimit
 from riskline.api.metrics import Metrics
-from riskline.api.routes import cases, events, graph, lines, lists, notices, ops, read, stepup
+from riskline.api.routes import (
+    cases,
+    consortium,
+    events,
+    graph,
+    lines,
+    lists,
+    notices,
+    ops,
+    read,
+    stepup,
+)
 from riskline.runtime import Runtime
 from riskline.ui import mount_console
 
@@ -36,7 +47,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         runtime.settings.rate_limit_per_s, runtime.settings.rate_limit_burst
     )
     install_error_handlers(app)
-    for module in (events, read, lines, lists, graph, ops, cases, notices, stepup):
+    for module in (events, read, lines, lists, graph, ops, cases, notices, stepup, consortium):
         app.include_router(module.router)
     mount_console(app, runtime)  # the analyst console under /console (RISKLINE_CONSOLE_*)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
