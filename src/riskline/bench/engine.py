@@ -103,8 +103,22 @@ class _NoGraph:
         return None
 
 
-def _run(events: Sequence[Event], batch: int, pipeline: str) -> dict[str, Any]:
+class _NoAudit:
+    """The audit chain switched off, to price the seal of each ledger transaction."""
+
+    def begin_ledger(self, conn: Any) -> tuple[int, int]:
+        return (0, 0)
+
+    def seal_ledger(self, conn: Any, before: tuple[int, int], actor: str) -> None:
+        return None
+
+
+def _run(
+    events: Sequence[Event], batch: int, pipeline: str, audit: bool = True
+) -> dict[str, Any]:
     runtime = _runtime(pipeline)
+    if not audit:
+        runtime.store.audit = _NoAudit()  # type: ignore[assignment]
     try:
         engine = runtime.engine
         lat: list[float] = []
@@ -115,6 +129,7 @@ def _run(events: Sequence[Event], batch: int, pipeline: str) -> dict[str, Any]:
         elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu0
         return {
             "pipeline": pipeline,
+            "audit_chain": audit,
             "events": len(events),
             "batch": batch,
             "events_per_s": round(len(events) / elapsed),
@@ -136,5 +151,6 @@ def bench_engine(
     return {
         "full_group_commit": _run(events, batch, "full"),
         "core_group_commit": _run(events, batch, "core"),
+        "core_group_commit_without_audit_chain": _run(events, batch, "core", audit=False),
         "core_commit_per_event_baseline": _run(events[:baseline_events], 1, "core"),
     }
