@@ -55,6 +55,10 @@ class FraudLike(Protocol):
     def predict_proba(self, x: Any) -> Any: ...
 
 
+_DOT = "__"
+"""Stands for the dot of feature names on the way through ``mapInPandas``."""
+
+
 @dataclass(frozen=True, slots=True)
 class RescorePolicy:
     """When a re-score recommends acting on a line (versioned with the run, not hard-coded)."""
@@ -89,6 +93,7 @@ def _scores(
         import polars as pl
 
         for pdf in batches:
+            pdf = pdf.rename(columns=lambda c: c.replace(_DOT, "."))
             n = len(pdf)
             credit = np.full(n, PLACEHOLDER_SCORE)
             if card is not None and n:
@@ -186,4 +191,5 @@ def rescore(
     else:
         rows = rows.withColumn("current_limit", F.lit(None).cast("double"))
     run = _scores(card, fraud, bands, policy or RescorePolicy())
-    return rows.mapInPandas(run, RESULT_SCHEMA)
+    safe = rows.select(*(F.col(f"`{c}`").alias(c.replace(".", _DOT)) for c in rows.columns))
+    return safe.mapInPandas(run, RESULT_SCHEMA)  # mapInPandas cannot take dotted names
