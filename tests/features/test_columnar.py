@@ -18,7 +18,7 @@ from riskline.features import default_catalog
 from riskline.features.batch import compute_batch_replay
 from riskline.features.columnar import compute_batch_columns, write_columns
 from riskline.features.frame import direct_frame
-from riskline.features.jit import decayed_sums, seg_cummax, seg_cummin
+from riskline.features.jit import decayed_sums, search_sorted, seg_cummax, seg_cummin
 from riskline.features.readers import decay_update, decayed
 from riskline.features.synth import generate_history
 
@@ -105,3 +105,14 @@ def test_decayed_sums_are_the_online_floats(
             decay_update(life, 0, float(x[i]), int(ts[i]), half_life)
         want.append(decayed(life[0], life[1], int(read_at[i]), half_life))
     assert got == want
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(-20, 20), max_size=50), st.lists(st.integers(-25, 25), max_size=50))
+def test_search_sorted_is_numpy_searchsorted(a: list[int], q: list[int]) -> None:
+    """Sorted inputs take the linear merge, others numpy's binary search: same answers."""
+    for arr in (sorted(a), a):
+        for qs in (sorted(q), q):
+            x, y = np.array(arr, dtype=np.int64), np.array(qs, dtype=np.int64)
+            if arr == sorted(arr):
+                assert search_sorted(x, y).tolist() == np.searchsorted(x, y, "left").tolist()

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["HAVE_NUMBA", "decayed_sums", "seg_cummax", "seg_cummin"]
+__all__ = ["HAVE_NUMBA", "decayed_sums", "search_sorted", "seg_cummax", "seg_cummin"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -120,3 +120,30 @@ def decayed_sums(
     # differently from the libm pow CPython calls.
     out: npt.NDArray[np.float64] = _decayed(sel, x, kc, ts, t, half_life, 2.0)
     return out
+
+
+@_compiled
+def _merge_search(a: Any, q: Any) -> Any:  # pragma: no cover - compiled
+    out = np.empty(len(q), dtype=np.int64)
+    j = 0
+    for i in range(len(q)):
+        while j < len(a) and a[j] < q[i]:
+            j += 1
+        out[i] = j
+    return out
+
+
+def _ascending(x: npt.NDArray[np.int64]) -> bool:
+    return len(x) < 2 or bool(np.all(x[1:] >= x[:-1]))
+
+
+def search_sorted(a: npt.NDArray[np.int64], q: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``np.searchsorted(a, q, "left")``; one linear merge when ``a`` and ``q`` both ascend.
+
+    >>> search_sorted(np.array([1, 3, 3, 7]), np.array([0, 3, 4, 9])).tolist()
+    [0, 1, 3, 4]
+    """
+    if _ascending(a) and _ascending(q):
+        out: npt.NDArray[np.int64] = _merge_search(a, q)
+        return out
+    return np.asarray(np.searchsorted(a, q, "left"), dtype=np.int64)

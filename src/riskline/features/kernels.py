@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from riskline.features.jit import search_sorted
+
 __all__ = [
     "composite",
     "distinct_in_window",
@@ -41,7 +43,7 @@ def composite(kc: I64, bucket: I64) -> I64:
 
 def window_start(comp: I64, kc: I64, bucket: I64, n: int) -> I64:
     """First row of each row's entity whose bucket is ``> bucket - n``."""
-    return np.asarray(np.searchsorted(comp, composite(kc, bucket - n + 1), "left"), np.int64)
+    return search_sorted(comp, composite(kc, bucket - n + 1))
 
 
 def window_sum(w: F64, lo: I64) -> F64:
@@ -52,7 +54,7 @@ def window_sum(w: F64, lo: I64) -> F64:
 
 def key_starts(kc: I64) -> I64:
     """First row of each row's entity."""
-    return np.asarray(np.searchsorted(kc, kc, "left"), dtype=np.int64)
+    return search_sorted(kc, kc)
 
 
 def key_cumsum(w: F64, starts: I64) -> F64:
@@ -100,7 +102,7 @@ def distinct_in_window(
     same entity (``size`` when none). A value counts from its row until it occurs again or its
     bucket leaves the window.
     """
-    expiry = np.searchsorted(comp, composite(kc[rows], bucket[rows] + n), "left")
+    expiry = search_sorted(comp, composite(kc[rows], bucket[rows] + n))
     end = np.minimum(nxt, expiry)
     delta: Any = np.bincount(rows, minlength=size + 1) - np.bincount(end, minlength=size + 1)
     return np.asarray(np.cumsum(delta)[:size], dtype=np.int64)
