@@ -121,10 +121,13 @@ def _batch(catalog: Catalog, events: list[Event], replay_events: int) -> dict[st
         path = Path(tmp) / "events.parquet"
         write_columns(catalog, events, path)
         compute_batch_columns(catalog, path)  # warm-up: numba cache load, polars init
-        gc.collect()
-        cpu0, wall0 = time.process_time(), time.perf_counter()
-        cols = compute_batch_columns(catalog, path)
-        col_cpu, col_wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        runs = []
+        for _ in range(3):  # the best of three (the machine is shared)
+            gc.collect()
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            cols = compute_batch_columns(catalog, path)
+            runs.append((time.process_time() - cpu0, time.perf_counter() - wall0))
+        col_cpu, col_wall = min(c for c, _ in runs), min(w for _, w in runs)
     gc.collect()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     df = compute_batch(catalog, events)
@@ -138,8 +141,8 @@ def _batch(catalog: Catalog, events: list[Event], replay_events: int) -> dict[st
     replay = time.process_time() - c0
     return {
         "rows": df.height,
-        "parquet_events_per_s_cpu": round(len(events) / col_cpu),
-        "parquet_events_per_s_wall": round(len(events) / col_wall),
+        "parquet_events_per_s_cpu_best_of_3": round(len(events) / col_cpu),
+        "parquet_events_per_s_wall_best_of_3": round(len(events) / col_wall),
         "parquet_equals_events_path": cols.equals(df),
         "events_per_s_cpu": round(len(events) / cpu),
         "events_per_s_wall": round(len(events) / wall),
