@@ -10,8 +10,9 @@ first batch of a group arrives the writer lingers ``linger`` seconds (2 ms) for 
 concurrent single-event requests share one commit instead of paying an fsync each.
 
 After each committed group (and each ``call``) the writer runs its ``after_commit`` hooks
-(projections such as review cases and user notices); a failing hook is logged and simply
-runs again after the next commit, so it must be idempotent.
+(projections such as review cases and user notices) when nothing else is waiting, or at the
+latest after ``hooks_every`` groups, so projections never hold up waiting callers for long; a
+failing hook is logged and simply runs again next time, so hooks must be idempotent.
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ class Ingestor:
         self.groups = 0
         self.grouped_requests = 0
         self.after_commit: list[Callable[[], object]] = []
-        """Run on the writer thread after each group and call; errors are logged, retried."""
+        """Run on the writer thread after groups and calls; errors are logged, retried."""
+        self.hooks_every = 16
+        self._skipped = 0
         self._queue: queue.Queue[_Job | _Call | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="riskline-writer", daemon=True)
         self._thread.start()
@@ -117,6 +120,12 @@ class Ingestor:
                 return
 
     def _after_commit(self) -> None:
+        if not self.after_commit:
+            return
+        if not self._queue.empty() and self._skipped < self.hooks_every:
+            self._skipped += 1  # callers are waiting: project after a later group
+            return
+        self._skipped = 0
         for hook in self.after_commit:
             try:
                 hook()

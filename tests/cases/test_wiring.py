@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -11,19 +15,20 @@ from riskline.runtime import Runtime
 from tests.cases.helpers import farm
 
 
-def _two_calls(rt: Runtime) -> None:
-    """The hooks that follow the first call have run once the second call is answered."""
-    rt.ingestor.call(lambda: None).result()
-    rt.ingestor.call(lambda: None).result()
+def _eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    """The writer projects after answering its callers: wait for it (bounded)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "the writer did not project in time"
+        time.sleep(0.02)
 
 
 def test_the_writer_projects_after_each_commit_by_itself(rt: Runtime) -> None:
     hasher = PiiHasher(rt.settings.pii_key)
     rt.ingestor.process([parse_event(b, hasher) for b in farm()])
-    _two_calls(rt)
+    _eventually(lambda: bool(rt.notices.notices_for(account_id="fa5")))
     (case,) = rt.cases.queue()
     assert case.decisions >= 2
-    assert rt.notices.notices_for(account_id="fa5")
 
 
 def test_a_failing_hook_is_logged_and_runs_again_next_time(
@@ -40,10 +45,11 @@ def test_a_failing_hook_is_logged_and_runs_again_next_time(
     hasher = PiiHasher(rt.settings.pii_key)
     with caplog.at_level(logging.ERROR, logger="riskline.service"):
         rt.ingestor.process([parse_event(b, hasher) for b in farm()])
-        _two_calls(rt)
-    assert len(calls) >= 2  # retried after the next commit or call
+        _eventually(lambda: bool(calls))
+        _eventually(lambda: bool(rt.cases.queue()))  # the hooks after the failing one ran
+        rt.ingestor.call(lambda: None).result()
+        _eventually(lambda: len(calls) >= 2)  # retried after the next call
     assert "after-commit hook failed" in caplog.text
-    assert rt.cases.queue()  # the hooks after the failing one still ran
 
 
 def test_projections_off_then_the_cli_brings_them_up(
@@ -58,7 +64,7 @@ def test_projections_off_then_the_cli_brings_them_up(
     try:
         hasher = PiiHasher(quiet.settings.pii_key)
         quiet.ingestor.process([parse_event(b, hasher) for b in farm()])
-        _two_calls(quiet)
+        quiet.ingestor.call(lambda: None).result()
         assert quiet.cases.queue() == []
         monkeypatch.setenv("RISKLINE_DATABASE_URL", rt_settings.database_url)
         monkeypatch.setenv("RISKLINE_PII_SECRET", "test-secret-0123456789")
@@ -72,3 +78,21 @@ def test_projections_off_then_the_cli_brings_them_up(
         assert "0 decisions linked to cases, 0 notices written" in again.output
     finally:
         quiet.close()
+
+
+def test_projections_wait_while_callers_queue_up_but_always_run_at_the_end(rt: Runtime) -> None:
+    """Under load the writer defers its hooks (at most ``hooks_every`` groups), never skips."""
+    runs: list[int] = []
+    gate = threading.Event()
+    rt.ingestor.after_commit.append(lambda: runs.append(rt.ingestor.groups))
+    rt.ingestor.max_group_events = 1  # one group per event
+    hasher = PiiHasher(rt.settings.pii_key)
+    events = [parse_event(b, hasher) for b in farm(30, "dL", "l")]
+    rt.ingestor.call(gate.wait)  # hold the writer so that every batch below queues up
+    futures = [rt.ingestor.submit([e]) for e in events]
+    gate.set()
+    for f in futures:
+        f.result()
+    _eventually(lambda: bool(runs) and runs[-1] == rt.ingestor.groups)
+    assert len(runs) < rt.ingestor.groups  # deferred while others waited...
+    assert all(b - a <= rt.ingestor.hooks_every + 1 for a, b in itertools.pairwise(runs))
