@@ -5,7 +5,8 @@ Input: the event table (:mod:`riskline.batch.events`). Output: one row per event
 value the online engine (:class:`~riskline.features.OnlineFeatures`) had when it processed the
 event; features of entity kinds the event does not touch are null. Steps:
 
-1. read times: watermark, lateness horizon, late flag (:func:`~riskline.batch.resolve.with_read_time`);
+1. read times: watermark, lateness horizon, late flag
+   (:func:`~riskline.batch.resolve.with_read_time`);
 2. entity resolution by the newest identity links (:func:`~riskline.batch.resolve.resolve`);
 3. one row per (event, entity it touches): ``kind``, ``key``;
 4. entities whose read time goes back in arrival order or whose value sets come near the online
@@ -46,7 +47,7 @@ def entity_rows(events: Any, catalog: Catalog, lateness: int) -> Any:
 
 
 def _dirty(rows: Any, catalog: Catalog) -> Any:
-    """``kind``, ``key``, ``_dirty`` per entity: read time going back, or a value set near the cap."""
+    """``kind``, ``key``, ``_dirty`` per entity: read time going back, or a set near the cap."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F  # noqa: N812
 

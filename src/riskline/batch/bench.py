@@ -57,12 +57,13 @@ def run(session: Any, persons: int = 2000, edges: int = 1_000_000) -> Iterator[s
         events = _world_events(persons, Path(tmp))
     n = len(events)
     _, local = _timed(lambda: compute_batch(catalog, events))
-    yield f"backfill local (polars, 1 process): {n} events in {local:.1f} s = {n / local:,.0f} events/s"
+    yield f"backfill local (polars, 1 process): {n} events, {local:.1f} s, {n / local:,.0f}/s"
     table = event_table(catalog, events)
     frame = session.createDataFrame(table.to_pandas()).localCheckpoint()
     feats = backfill(frame, catalog)
     _, spark = _timed(lambda: feats.write.format("noop").mode("overwrite").save())
-    yield f"backfill spark ({session.sparkContext.master}): {n} events in {spark:.1f} s = {n / spark:,.0f} events/s"
+    master = session.sparkContext.master
+    yield f"backfill spark ({master}): {n} events, {spark:.1f} s, {n / spark:,.0f} events/s"
     card, fraud = active_models(Settings().model_dir)
     bands = BandTable.default()
     rows = scoring_rows(
@@ -74,10 +75,12 @@ def run(session: Any, persons: int = 2000, edges: int = 1_000_000) -> Iterator[s
     run_local = _scores(card, fraud, bands, RescorePolicy())
     _, local = _timed(lambda: list(run_local(iter([pdf]))))
     models = f"scorecard={'yes' if card else 'placeholder'}, fraud={'yes' if fraud else 'none'}"
-    yield f"rescore local (pandas, 1 process): {persons_n} persons in {local:.2f} s = {persons_n / local:,.0f} persons/s ({models})"
+    rate = persons_n / local
+    yield f"rescore local (pandas, 1 process): {persons_n} persons, {local:.2f} s, {rate:,.0f}/s"
+    yield f"  models: {models}"
     scored = rescore(rows, card, fraud, bands)
     _, spark = _timed(lambda: scored.write.format("noop").mode("overwrite").save())
-    yield f"rescore spark: {persons_n} persons in {spark:.1f} s = {persons_n / spark:,.0f} persons/s"
+    yield f"rescore spark: {persons_n} persons, {spark:.1f} s, {persons_n / spark:,.0f} persons/s"
     yield from _components(session, edges)
 
 
@@ -93,7 +96,8 @@ def _components(session: Any, edges: int) -> Iterator[str]:
         links = link_table(evs)
     result, local = _timed(lambda: run_batch(evs))
     comps = len(result.components)
-    yield f"components local (rustworkx, incl. graph build): {links.num_rows:,} links, {comps:,} components in {local:.1f} s"
+    n = links.num_rows
+    yield f"components local (rustworkx + build): {n:,} links, {comps:,} comps, {local:.1f} s"
     frame = session.createDataFrame(links.to_pandas()).localCheckpoint()
     out, spark = _timed(lambda: components(frame).select("component").distinct().count())
-    yield f"components spark (large-star/small-star): {links.num_rows:,} links, {out:,} components in {spark:.1f} s"
+    yield f"components spark (large/small-star): {n:,} links, {out:,} comps, {spark:.1f} s"

@@ -83,4 +83,4 @@ def write_event_table(catalog: Catalog, events: Iterable[Event], path: Path) -> 
     table = event_table(catalog, events)
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path, compression="zstd")
-    return table.num_rows
+    return int(table.num_rows)

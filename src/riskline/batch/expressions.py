@@ -145,7 +145,7 @@ def _lifetime(d: FeatureDef, new: str, fr: _Frames) -> Any:
     from pyspark.sql import functions as F  # noqa: N812
 
     sel, sc, agg, life = _match(d), scale_of(d), d.aggregate, fr.life
-    x = F.when(sel & _value(d).isNotNull(), _value(d)) if d.value else None
+    x: Any = F.when(sel & _value(d).isNotNull(), _value(d)) if d.value else None
     if agg in (A.DISTINCT, A.COUNT_NEW):
         return F.sum(F.col(new).cast("double")).over(life)
     if agg in (A.SINCE_FIRST, A.SINCE_LAST):
@@ -196,7 +196,7 @@ def feature_columns(catalog: list[FeatureDef]) -> list[Any]:
     fr = _Frames()
     slots = set_slots(catalog)
     raw: dict[str, Any] = {}
-    out = []
+    out: list[Any] = []
     for d in catalog:
         if d.aggregate is A.RATIO:
             num, den = (raw[x] for x in d.of or ())

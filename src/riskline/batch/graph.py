@@ -20,6 +20,7 @@ is solved on its own (``groupBy(component).applyInPandas`` with
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -112,7 +113,7 @@ def _is_star_forest(e: Any) -> bool:
     if fans.limit(1).count():
         return False
     chained = e.join(e.select(F.col("src").alias("dst")).distinct(), "dst")
-    return chained.limit(1).count() == 0
+    return bool(chained.limit(1).count() == 0)
 
 
 def components(
@@ -194,7 +195,8 @@ def _ppr(restart: float) -> Any:
 
     def run(pdf: Any) -> Any:
         import numpy as np
-        import pandas as pd
+
+        pd: Any = importlib.import_module("pandas")
 
         from riskline.graph.propagation import personalized_pagerank
 

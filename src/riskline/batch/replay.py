@@ -10,6 +10,7 @@ values are the online ones by construction.
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable
 from typing import Any
@@ -47,7 +48,7 @@ def replayer(defs: list[dict[str, Any]], fields: list[str]) -> Callable[[Any], A
     column = {d["name"]: f"c{i}" for i, d in enumerate(defs)}
 
     def replay(pdf: Any) -> Any:
-        import pandas as pd
+        pd: Any = importlib.import_module("pandas")
 
         plan = _plan(defs, str(pdf["kind"].iloc[0]))
         pdf = pdf.sort_values("idx", kind="stable")

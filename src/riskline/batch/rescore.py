@@ -11,6 +11,7 @@ compares the band's limit and the fraud score with the person's current line, if
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -89,7 +90,7 @@ def _scores(
     card: CardLike | None, fraud: FraudLike | None, bands: BandTable, policy: RescorePolicy
 ) -> Any:
     def run(batches: Iterator[Any]) -> Iterator[Any]:
-        import pandas as pd
+        pd: Any = importlib.import_module("pandas")
         import polars as pl
 
         for pdf in batches:

@@ -37,7 +37,7 @@ def spark_session(
     driver_memory: str = "1g",
     extra: dict[str, str] | None = None,
 ) -> Any:
-    """Get (or create) the SparkSession: ``local[2]`` by default, ``spark://host:7077`` on a cluster.
+    """Get (or create) the session: ``local[2]`` by default, ``spark://host:7077`` on a cluster.
 
     The UI is off and shuffles use few partitions: the defaults suit one machine; pass
     ``shuffle_partitions`` of 2-3x the cluster's cores for real clusters.
