@@ -20,6 +20,7 @@ import orjson
 
 from riskline.clock import SystemClock
 from riskline.config import Settings
+from riskline.errors import InvalidConfig
 from riskline.runtime import Runtime, build_runtime, default_features
 from riskline.stream.bridge import JetStream
 from riskline.stream.interleave import Interleaver
@@ -36,7 +37,14 @@ log = logging.getLogger(__name__)
 def worker_runtime(settings: Settings, **kwargs: Any) -> Runtime:
     """The engine a worker decides with (``kwargs`` go to ``build_runtime``)."""
     features = Interleaver(kwargs.pop("features", None) or default_features(settings))
-    return build_runtime(settings, features=features, replay=False, **kwargs)
+    runtime = build_runtime(settings, features=features, replay=False, **kwargs)
+    if runtime.shared is not None:
+        runtime.close()
+        raise InvalidConfig(
+            "stream workers keep feature and graph state in process (each replays the stream); "
+            "unset RISKLINE_FEATURE_STORE / RISKLINE_GRAPH_STORE / RISKLINE_LIST_STORE=redis"
+        )
+    return runtime
 
 
 class RelayLoop:
@@ -117,8 +125,12 @@ def start_worker(
         return names.decisions_subject(outcome if isinstance(outcome, str) else "other")
 
     sender = WebhookSender(httpx.Client(timeout=5.0), time.time)
+    # The projections (review cases, notices) the API's writer runs after its commits: one
+    # projector per deployment (slot 0), over every slot's decisions in the shared database.
+    # They read the engine's graph, so they run on the worker's thread, between batches.
+    hooks = list(runtime.ingestor.after_commit) if slot == 0 else []
     relay = RelayLoop(Relay(runtime.db, clock, js.publish_many, subject, sender))
-    worker = Worker(runtime, js, outbox, slot, slots, batch, observe=observe)
+    worker = Worker(runtime, js, outbox, slot, slots, batch, observe=observe, hooks=hooks)
     worker.after_batch = relay.wake
     worker.start()
     relay.start()

@@ -71,12 +71,12 @@ class Worker:
         batch: int = 256,
         max_backoff: float = 5.0,
         observe: str = "all",
+        hooks: Sequence[Callable[[], object]] = (),
+        hooks_every: int = 8,
     ) -> None:
         if not 0 <= slot < slots:
             raise InvalidInput(f"slot {slot} is not in 0..{slots - 1}")
-        features = runtime.engine.features
-        if not isinstance(features, Interleaver):
-            raise InvalidInput("the worker's engine needs an Interleaver feature source")
+        features = _interleaver(runtime.engine.features)
         self.runtime = runtime
         self.engine = runtime.engine
         self.features = features
@@ -89,6 +89,10 @@ class Worker:
         if observe not in ("all", "own"):
             raise InvalidInput(f"observe={observe!r}: use all (exact) or own (partitioned)")
         self.observe_all = observe == "all"
+        self.hooks = tuple(hooks)
+        """Idempotent projections (review cases, notices) run between batches, on this thread."""
+        self.hooks_every = hooks_every
+        self._since_hooks = 0
         """False: partitioned mode, other slots' events are not observed (see operations.md)."""
         self.consumer = js.names.consumer(slot, slots)
         self.admission = Admission(runtime.settings.max_future_skew)
@@ -118,13 +122,27 @@ class Worker:
         """Fetch, process and acknowledge one batch; returns its size."""
         msgs = self.js.fetch(self.consumer, self.batch, timeout=idle)
         if not msgs:
+            self._run_hooks()
             return 0
         applied = self._retry(lambda: self._apply(msgs), msgs)
         self._retry(lambda: self._effects(applied), msgs)
         if self.after_batch is not None:
             self.after_batch()  # the outbox rows are durable: the relay may start now
         self.js.ack(msgs[-1])
+        self._since_hooks += 1
+        if len(msgs) < self.batch or self._since_hooks >= self.hooks_every:
+            self._run_hooks()
         return len(msgs)
+
+    def _run_hooks(self) -> None:
+        """When the stream is drained, or every ``hooks_every`` batches; a failure is retried
+        on the next call (the projections keep their own cursors)."""
+        self._since_hooks = 0
+        for hook in self.hooks:
+            try:
+                hook()
+            except Exception as err:
+                log.warning("projection failed, will retry: %s: %s", type(err).__name__, err)
 
     # -- one batch ----------------------------------------------------------------------
     def _apply(self, msgs: Sequence[Received]) -> _Applied:
@@ -237,3 +255,15 @@ class Worker:
                 self.observe_all or slot_of(verdict, self.slots) == self.slot
             ):
                 yield verdict
+
+
+def _interleaver(features: object) -> Interleaver:
+    """The :class:`Interleaver` in the engine's feature source (possibly wrapped, e.g. by the
+    consortium signals: wrappers keep the source they wrap in ``inner``)."""
+    seen = 0
+    while not isinstance(features, Interleaver):
+        features = getattr(features, "inner", None)
+        seen += 1
+        if features is None or seen > 10:
+            raise InvalidInput("the worker's engine needs an Interleaver feature source")
+    return features
