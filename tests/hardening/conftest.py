@@ -14,7 +14,7 @@ from riskline.config import Settings
 from riskline.runtime import Runtime, build_runtime
 from tests.conftest import ScriptedFeatures
 
-ROLES = ("ingest", "analyst", "admin")
+ROLES = ("ingest", "analyst", "supervisor", "admin")
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ def schema() -> None:
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Argument(help="Who or what uses the key")],
-    role: Annotated[str, typer.Option(help="ingest | analyst | admin")] = "ingest",
+    role: Annotated[str, typer.Option(help="ingest | analyst | supervisor | admin")] = "ingest",
 ) -> None:
     """Create an API key; the secret is printed once."""
     from riskline.storage import KeyStore, connect, upgrade

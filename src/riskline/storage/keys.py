@@ -27,6 +27,8 @@ class Role(StrEnum):
 
     INGEST = "ingest"
     ANALYST = "analyst"
+    SUPERVISOR = "supervisor"
+    """An analyst who may also approve four-eyes actions (blocklisting, closing lines)."""
     ADMIN = "admin"
 
 

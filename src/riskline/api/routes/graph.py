@@ -23,7 +23,7 @@ async def get_graph(
     entity: str = Path(min_length=3, max_length=200, description="kind:id, e.g. account:A123"),
     depth: int = Query(default=2, ge=1, le=4),
     limit: int = Query(default=200, ge=1, le=2000),
-    key: ApiKey = Depends(require(Role.ANALYST, Role.ADMIN)),
+    key: ApiKey = Depends(require(Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)),
 ) -> dict[str, Any]:
     """Nodes, edges, risk and ring ids around an entity (for the console)."""
     kind, sep, key_id = entity.partition(":")

@@ -65,7 +65,7 @@ async def post_line_action(
     request: Request,
     body: LineActionIn,
     line_id: str = Path(min_length=1, max_length=200),
-    key: ApiKey = Depends(require(Role.ANALYST, Role.ADMIN)),
+    key: ApiKey = Depends(require(Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)),
 ) -> dict[str, Any]:
     """Apply a legal transition; 409 for an illegal one; recorded with the analyst as actor."""
     runtime = request.app.state.runtime

@@ -62,7 +62,7 @@ async def add_entry(
     request: Request,
     body: ListEntryIn,
     list_name: ListName = Path(),
-    key: ApiKey = Depends(require(Role.ANALYST, Role.ADMIN)),
+    key: ApiKey = Depends(require(Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)),
 ) -> dict[str, Any]:
     """Insert or replace; a block entry also flags the entity in the link graph."""
     runtime = request.app.state.runtime
@@ -87,7 +87,7 @@ async def remove_entry(
     list_name: ListName = Path(),
     kind: Kind = Path(),
     value: str = Path(min_length=1, max_length=128),
-    key: ApiKey = Depends(require(Role.ANALYST, Role.ADMIN)),
+    key: ApiKey = Depends(require(Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)),
 ) -> dict[str, Any]:
     """404 when the entity is not on the list."""
     runtime = request.app.state.runtime
@@ -105,7 +105,7 @@ def list_entries(
     request: Request,
     list_name: ListName = Path(),
     limit: int = Query(default=500, ge=1, le=10_000),
-    key: ApiKey = Depends(require(Role.ANALYST, Role.ADMIN)),
+    key: ApiKey = Depends(require(Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)),
 ) -> dict[str, Any]:
     """The newest entries first, active or not."""
     runtime = request.app.state.runtime

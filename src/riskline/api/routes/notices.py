@@ -20,7 +20,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["notices"])
 _ID = r"^[A-Za-z0-9_.:@-]+$"
 Lang = Literal["zh-CN", "en"]
-_ANY = require(Role.INGEST, Role.ANALYST, Role.ADMIN)
+_ANY = require(Role.INGEST, Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)
 
 
 class AppealIn(BaseModel):

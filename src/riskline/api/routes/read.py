@@ -22,7 +22,7 @@ _ID = r"^[A-Za-z0-9_.:@-]+$"
 def get_decision(
     request: Request,
     decision_id: str = Path(min_length=1, max_length=128, pattern=_ID),
-    key: ApiKey = Depends(require(Role.INGEST, Role.ANALYST, Role.ADMIN)),
+    key: ApiKey = Depends(require(Role.INGEST, Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)),
 ) -> dict[str, Any]:
     """A decision with its reasons, actions, scores and feature values."""
     return decision_to_dict(request.app.state.runtime.store.get_decision(decision_id))
@@ -32,7 +32,7 @@ def get_decision(
 def get_account(
     request: Request,
     account_id: str = Path(min_length=1, max_length=128, pattern=_ID),
-    key: ApiKey = Depends(require(Role.ANALYST, Role.ADMIN)),
+    key: ApiKey = Depends(require(Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)),
 ) -> dict[str, Any]:
     """Lines (with history) and the 50 most recent decisions about the account."""
     store = request.app.state.runtime.store

@@ -40,7 +40,7 @@ COLLECTOR = Path(__file__).resolve().parents[2] / "identity" / "static" / "colle
 Short = Annotated[str, StringConstraints(max_length=512)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@-]+$")]
 CLIENT = (Role.INGEST, Role.ADMIN)
-READ = (Role.INGEST, Role.ANALYST, Role.ADMIN)
+READ = (Role.INGEST, Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)
 MAX_IMAGE = 5 * 1024 * 1024
 Image = Annotated[UploadFile, File(description="JPEG or PNG showing exactly one face")]
 
