@@ -110,10 +110,9 @@ def _is_star_forest(e: Any) -> bool:
     from pyspark.sql import functions as F  # noqa: N812
 
     fans = e.groupBy("src").agg(F.countDistinct("dst").alias("n")).where(F.col("n") > 1)
-    if fans.limit(1).count():
-        return False
     chained = e.join(e.select(F.col("src").alias("dst")).distinct(), "dst")
-    return bool(chained.limit(1).count() == 0)
+    bad = fans.select("src").limit(1).union(chained.select("src").limit(1))
+    return not bad.take(1)
 
 
 def components(
