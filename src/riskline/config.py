@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     rules_path: Path | None = None
     """Analyst rule set (YAML, hot-reloaded); the packaged baseline set when unset."""
     feature_store: str = Field(default="memory", pattern="^(memory|redis)$")
+    feature_snapshot: Path | None = None
+    """Snapshot file the in-process features resume from at start and are saved to at close
+    (only the events after it are replayed into features); unset: replay the whole ledger."""
     """Per-entity feature state: in process, or shared by every process in Redis."""
     graph_store: str = Field(default="memory", pattern="^(memory|redis)$")
     """The link graph: in process, or shared in Redis (``riskline.state.RedisGraph``)."""

@@ -23,7 +23,7 @@ from riskline.config import DEV_PII_SECRET, Settings
 from riskline.consortium.screening import ConsortiumFeatures, SignalBook
 from riskline.credit import BandTable, FixedScore, ScoreProvider
 from riskline.decisioning import Engine, FeatureSource, GraphSource, ModelSignals, Policy
-from riskline.errors import InvalidConfig
+from riskline.errors import Conflict, InvalidConfig
 from riskline.events import Event, PiiHasher
 from riskline.notices import NoticeFollower, NoticeService
 from riskline.rules import EXAMPLE_RULESET
@@ -56,10 +56,14 @@ class Runtime:
     """What lives in Redis (``RISKLINE_*_STORE=redis``); None for the in-process default."""
     consortium: SignalBook = field(default_factory=SignalBook)
     """Consortium screening results (``consortium.*`` features), fed by ``/v1/consortium``."""
+    resumable: Any = None
+    """The feature source that snapshots at close (``RISKLINE_FEATURE_SNAPSHOT``), if any."""
 
     def close(self) -> None:
-        """Stop the writer and release connections."""
+        """Stop the writer, snapshot feature state (when configured), release connections."""
         self.ingestor.close()
+        if self.resumable is not None and not self.engine.needs_rebuild:
+            self.resumable.snapshot()  # all events seen are committed: a ledger prefix
         self.db.dispose()
         if self.shared is not None:
             self.shared.close()
@@ -131,7 +135,7 @@ class _GraphAdapter:
 
 def default_features(settings: Settings) -> FeatureSource:
     """The default feature catalog on the configured state store."""
-    from riskline.features import MemoryStore, OnlineFeatures, default_catalog
+    from riskline.features import MemoryStore, OnlineFeatures, ResumableFeatures, default_catalog
 
     if settings.feature_store != "memory":
         raise InvalidConfig(
@@ -140,6 +144,8 @@ def default_features(settings: Settings) -> FeatureSource:
         )
 
     catalog = default_catalog()
+    if settings.feature_snapshot is not None:
+        return ResumableFeatures(catalog, settings.feature_snapshot, settings.allowed_lateness)
     return _OnlineAdapter(
         lambda: OnlineFeatures(catalog, MemoryStore(), lateness=settings.allowed_lateness)
     )
@@ -208,6 +214,24 @@ def _bands(settings: Settings) -> BandTable:
     return BandTable.from_file(settings.bands_path) if settings.bands_path else BandTable.default()
 
 
+def _replay(engine: Engine, resumable: Any) -> None:
+    """Replay the ledger into feature and graph state; features resume from their snapshot.
+
+    A snapshot that does not match the ledger (another ledger, a shorter one) is discarded and
+    the ledger replayed again from empty state.
+    """
+    try:
+        engine.rebuild()
+        if resumable is not None:
+            resumable.check_resumed()
+    except Conflict as err:
+        if resumable is None:
+            raise
+        log.warning("feature snapshot not used (%s): replaying the whole ledger", err)
+        resumable.discard_snapshot()
+        engine.rebuild()
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -230,6 +254,7 @@ def build_runtime(
     if graph is None and shared is not None and shared.graph is not None:
         graph = shared.graph
     features = features or default_features(settings)  # config errors before touching the db
+    resumable = features if hasattr(features, "check_resumed") else None
     consortium = SignalBook()
     features = ConsortiumFeatures(features, consortium)
     db = connect(settings.database_url)
@@ -255,7 +280,7 @@ def build_runtime(
     )
     if replay:
         if shared is None:
-            engine.rebuild()
+            _replay(engine, resumable)
         else:  # shared state survives restarts: join it (or rebuild it once), never replay into it
             shared.attach(engine)
         gc.freeze()  # long-lived state replayed from the ledger: keep it out of full collections
@@ -279,6 +304,7 @@ def build_runtime(
         followers,
         shared,
         consortium,
+        resumable,
     )
 
 
