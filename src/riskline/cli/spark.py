@@ -21,12 +21,15 @@ spark_app = typer.Typer(help="Batch jobs on Apache Spark (pip install 'riskline[
 app.add_typer(spark_app, name="spark")
 
 Master = Annotated[str, typer.Option(help="Spark master: local[N] or spark://host:7077.")]
+DriverMemory = Annotated[
+    str, typer.Option(help="Driver JVM heap (in local mode it runs the tasks too).")
+]
 
 
-def _session(master: str) -> Any:
+def _session(master: str, driver_memory: str = "2g") -> Any:
     from riskline.batch.session import spark_session
 
-    return spark_session(master)
+    return spark_session(master, driver_memory=driver_memory)
 
 
 @spark_app.command("export")
@@ -52,6 +55,7 @@ def backfill(
     events: Annotated[Path, typer.Argument(help="Event table (riskline spark export).")],
     out: Annotated[Path, typer.Argument(help="Output folder (Parquet).")],
     master: Master = "local[2]",
+    driver_memory: DriverMemory = "2g",
     lateness_hours: Annotated[float, typer.Option(help="Allowed lateness, as online.")] = 24.0,
 ) -> None:
     """Point-in-time features of every event from the default catalog (online semantics)."""
@@ -61,7 +65,8 @@ def backfill(
     with handle_errors():
         started = datetime.now(UTC)
         lateness = timedelta(hours=lateness_hours)
-        n = run_backfill(_session(master), events, out, default_catalog(), lateness)
+        session = _session(master, driver_memory)
+        n = run_backfill(session, events, out, default_catalog(), lateness)
         seconds = (datetime.now(UTC) - started).total_seconds()
         console.print(f"{n} events backfilled -> {out} in {seconds:.1f} s")
 
@@ -72,6 +77,7 @@ def rescore(
     features: Annotated[Path, typer.Argument(help="Its backfill (riskline spark backfill).")],
     out: Annotated[Path, typer.Argument(help="Output folder (Parquet).")],
     master: Master = "local[2]",
+    driver_memory: DriverMemory = "2g",
     lines: Annotated[Path | None, typer.Option(help="Parquet of owner_id, credit_limit.")] = None,
     write_db: Annotated[bool, typer.Option(help="Also load into rescoring_results.")] = False,
     run_id: Annotated[str | None, typer.Option(help="Run id (default: a timestamp).")] = None,
@@ -86,7 +92,13 @@ def rescore(
         at = datetime.now(UTC)
         models = active_models(settings.model_dir)
         n = run_rescore(
-            _session(master), events, features, out, models, band_table(settings), lines
+            _session(master, driver_memory),
+            events,
+            features,
+            out,
+            models,
+            band_table(settings),
+            lines,
         )
         console.print(f"{n} persons re-scored -> {out}")
         if write_db:
@@ -100,6 +112,7 @@ def components(
     links: Annotated[Path, typer.Argument(help="Link table (riskline spark export).")],
     out: Annotated[Path, typer.Argument(help="Output folder (Parquet).")],
     master: Master = "local[2]",
+    driver_memory: DriverMemory = "2g",
     flag: Annotated[
         list[str] | None, typer.Option(help="Flagged node KIND:ID (repeat); adds risk.")
     ] = None,
@@ -115,13 +128,14 @@ def components(
             if not sep or not kind or not key:
                 raise InvalidInput(f"--flag takes KIND:ID, got {item!r}")
             flags.append((kind, key))
-        nodes, comps = run_components(_session(master), links, out, flags)
+        nodes, comps = run_components(_session(master, driver_memory), links, out, flags)
         console.print(f"{nodes} nodes in {comps} components -> {out}")
 
 
 @spark_app.command("bench")
 def bench(
     master: Master = "local[2]",
+    driver_memory: DriverMemory = "4g",
     persons: Annotated[int, typer.Option(help="Persons in the simulated world.")] = 2000,
     edges: Annotated[int, typer.Option(help="Links for the components benchmark.")] = 1_000_000,
 ) -> None:
@@ -129,5 +143,5 @@ def bench(
     from riskline.batch.bench import run
 
     with handle_errors():
-        for line in run(_session(master), persons=persons, edges=edges):
+        for line in run(_session(master, driver_memory), persons=persons, edges=edges):
             console.print(line)
