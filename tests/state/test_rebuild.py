@@ -76,6 +76,7 @@ def dump(shared: SharedState) -> dict[str, Any]:
 def entity_values(rt: Runtime, accounts: list[str]) -> dict[str, Any]:
     """Every entity's features as of one time, and every account's graph features."""
     features: Any = rt.engine.features
+    features = getattr(features, "inner", features)  # under the consortium signals wrapper
     graph: Any = rt.engine.graph
     at = datetime(2026, 6, 1, tzinfo=UTC)
     out: dict[str, Any] = {}
@@ -137,7 +138,7 @@ def test_flushed_state_is_rebuilt_from_the_ledger(
 
     restarted = _runtime(settings, other_process(shared))
     try:
-        shared_of: Any = restarted.engine.features
+        shared_of: Any = getattr(restarted.engine.features, "inner", None)
         assert attach(restarted.engine, shared_of.shared) == len(events)
         assert dump(shared) == after  # attaching replays in skip mode: nothing written
         assert restarted.engine.person_of  # the engine's own maps were rebuilt
