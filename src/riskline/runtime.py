@@ -30,6 +30,7 @@ from riskline.rules import EXAMPLE_RULESET
 from riskline.service import Ingestor
 from riskline.state.wiring import SharedSources, shared_sources_for
 from riskline.storage import KeyStore, SqlListStore, SqlStore, connect, tables, upgrade
+from riskline.stream.outbox import Outbox
 
 __all__ = ["Runtime", "build_runtime", "default_features", "load_models", "load_scorer"]
 
@@ -260,7 +261,9 @@ def build_runtime(
     db = connect(settings.database_url)
     if migrate:
         upgrade(db)
-    store = SqlStore(db)
+    clock = clock or SystemClock()
+    outbox = Outbox(db, clock, stream_topics=frozenset())  # webhooks; stream workers add theirs
+    store = SqlStore(db, outbox=outbox.record_in)
     lists = (shared.lists(db) if shared is not None else None) or SqlListStore(db)
     policy = Policy.from_file(settings.policy_path) if settings.policy_path else Policy.default()
     engine = Engine(
@@ -271,7 +274,7 @@ def build_runtime(
         if settings.bands_path
         else BandTable.default(),
         scorer=load_scorer(settings) if scorer is None else scorer,
-        clock=clock or SystemClock(),
+        clock=clock,
         models=load_models(settings) if models is None else models,
         graph=_GraphAdapter() if graph is None else graph,
         rules=(settings.rules_path or EXAMPLE_RULESET) if analyst_rules else None,
@@ -289,7 +292,9 @@ def build_runtime(
     gc.set_threshold(50_000, 50, 100)
     hasher = PiiHasher(settings.pii_key)
     ingestor = Ingestor(engine)
-    cases, notices, followers = _cases_and_notices(db, store, lists, engine, ingestor, projections)
+    cases, notices, followers = _cases_and_notices(
+        db, store, lists, engine, ingestor, projections, outbox
+    )
     return Runtime(
         settings,
         db,
@@ -323,12 +328,13 @@ def _cases_and_notices(
     engine: Engine,
     ingestor: Ingestor,
     projections: bool,
+    outbox: Outbox,
 ) -> tuple[CaseService, NoticeService, tuple[CaseFollower, NoticeFollower]]:
     """Review cases and user notices, projected by the writer after every commit (unless
     ``projections`` is false: then ``riskline cases project`` or the followers bring them up)."""
     policy = CasePolicy.default()
     rings = engine.graph if isinstance(engine.graph, RingLookup) else None
-    case_follower = CaseFollower(db, policy, engine.clock, rings=rings)
+    case_follower = CaseFollower(db, policy, engine.clock, rings=rings, emit=outbox.emit)
     notice_follower = NoticeFollower(db, engine.clock)
     cases = CaseService(db, store, lists, engine.clock, policy, writer=ingestor, graph=engine.graph)
     followers = (case_follower, notice_follower)

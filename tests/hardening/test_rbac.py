@@ -43,7 +43,11 @@ def _walk(routes: list[Any]) -> Iterator[APIRoute]:
 
 def _api_routes(app: FastAPI) -> list[APIRoute]:
     """The JSON API (the console's HTML pages use sessions and have their own tests)."""
-    return [r for r in _walk(app.routes) if r.path.startswith(("/v1/", "/metrics", "/healthz", "/stepup/"))]
+    return [
+        r
+        for r in _walk(app.routes)
+        if r.path.startswith(("/v1/", "/metrics", "/healthz", "/stepup/"))
+    ]
 
 
 def _concrete(path: str) -> str:

@@ -113,9 +113,7 @@ class _NoAudit:
         return None
 
 
-def _run(
-    events: Sequence[Event], batch: int, pipeline: str, audit: bool = True
-) -> dict[str, Any]:
+def _run(events: Sequence[Event], batch: int, pipeline: str, audit: bool = True) -> dict[str, Any]:
     runtime = _runtime(pipeline)
     if not audit:
         runtime.store.audit = _NoAudit()  # type: ignore[assignment]

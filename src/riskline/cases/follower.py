@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -84,8 +84,11 @@ class CaseFollower:
         rescan: int = 1000,
         rescan_every: int = 20,
         lazy: int = 500,
+        emit: Callable[[Connection, str, str, Mapping[str, Any]], object] | None = None,
     ) -> None:
         self.db = db
+        self.emit = emit
+        """Publishes ``case.opened`` (webhooks) in the transaction that opens the case."""
         self.policy = policy
         self.clock = clock
         self.rings = rings
@@ -219,6 +222,15 @@ class CaseFollower:
             "review decision",
             {"decision_id": decision.decision_id, "group": f"{group[0]}:{group[1]}"},
         )
+        if self.emit is not None:
+            data = {
+                "case_id": case.case_id,
+                "decision_id": decision.decision_id,
+                "group": f"{group[0]}:{group[1]}",
+                "ring_id": ring_id,
+                "opened_at": now.isoformat(),
+            }
+            self.emit(conn, "case.opened", case.case_id, data)
         return case
 
     def _members(self, conn: Connection, decision: Decision) -> tuple[list[Member], str | None]:

@@ -33,15 +33,18 @@ def serve(
 
     from riskline.api import create_app
     from riskline.runtime import build_runtime
+    from riskline.stream.process import start_webhook_relay
 
     with handle_errors():
         settings = load_settings(host=host, port=port)
         runtime = build_runtime(settings)
+    relay = start_webhook_relay(runtime)  # signed webhooks from the transactional outbox
     try:
         uvicorn.run(
             create_app(runtime), host=settings.host, port=settings.port, log_level="warning"
         )
     finally:
+        relay.close()
         runtime.close()
 
 

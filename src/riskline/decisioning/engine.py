@@ -207,6 +207,11 @@ class Engine:
         self.needs_rebuild = False
         return count
 
+    def observe(self, event: t.Event) -> None:
+        """Update feature and graph state with an event without deciding it (replicas that
+        follow another writer's stream, replays)."""
+        self._observe(event)
+
     def _observe(self, event: t.Event) -> dict[str, float]:
         """Update feature and graph state with ``event``; its feature values."""
         values = dict(self.features.process(event))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,8 +43,15 @@ _UPDATE_LINE = (
 class SqlStore:
     """Implements the engine's store on any SQLAlchemy engine; every write is one transaction."""
 
-    def __init__(self, engine: Engine, line_cache_owners: int = 500_000) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        line_cache_owners: int = 500_000,
+        outbox: Callable[[Any, Sequence[Decision]], object] | None = None,
+    ) -> None:
         self.engine = engine
+        self.outbox = outbox
+        """Writes the effects of a batch's decisions (webhooks, stream) in its transaction."""
         self.line_cache_owners = line_cache_owners
         self.audit = AuditLog(engine)
         self._lines: dict[str, tuple[CreditLine, ...]] = {}
@@ -236,6 +243,8 @@ class SqlStore:
                 for a, p, at in batch.accounts
             ]
             conn.execute(self._insert_ignore(tb.accounts), accounts)
+        if self.outbox is not None and batch.decisions:
+            self.outbox(conn, batch.decisions)
 
     def _write_lines(self, conn: Any, batch: Batch) -> None:
         new = [ln for lid, ln in batch.lines.items() if lid in batch.new_lines]

@@ -36,7 +36,7 @@ class Interleaver:
         self._draining = False
 
     def bind(self, engine: Engine) -> None:
-        """The engine whose ``_observe`` (features, graph, account owners) queued events go to."""
+        """The engine whose ``observe`` (features, graph, account owners) queued events go to."""
         self.engine = engine
 
     def observe_later(self, position: int, event: Event) -> None:
@@ -58,7 +58,7 @@ class Interleaver:
                 self.touched = True
                 # The engine's own observe step (features, graph, account -> person maps),
                 # so an observed event changes state exactly as a decided one does.
-                self.engine._observe(event)
+                self.engine.observe(event)
         finally:
             self._draining = False
 

@@ -29,7 +29,7 @@ from riskline.stream.outbox import Outbox, Relay
 from riskline.stream.webhooks import WebhookSender
 from riskline.stream.worker import Worker
 
-__all__ = ["RelayLoop", "WorkerProcess", "start_worker", "worker_runtime"]
+__all__ = ["RelayLoop", "WorkerProcess", "start_webhook_relay", "start_worker", "worker_runtime"]
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,14 @@ class RelayLoop:
                 time.sleep(0.5)
             if self._stop.is_set():
                 return
+
+
+def start_webhook_relay(runtime: Runtime, interval: float = 1.0) -> RelayLoop:
+    """Deliver the outbox's webhook rows for an API process (``riskline serve``); no stream."""
+    sender = WebhookSender(httpx.Client(timeout=5.0), time.time)
+    relay = RelayLoop(Relay(runtime.db, runtime.engine.clock, None, lambda _: "", sender), interval)
+    relay.start()
+    return relay
 
 
 @dataclass(slots=True)
