@@ -32,6 +32,12 @@ def spark() -> Iterator[Any]:
         pytest.skip("Spark tests need Java 17+ on PATH")
     from riskline.batch.session import spark_session
 
-    session = spark_session("local[2]", app_name="riskline-tests")
+    small = {  # tiny data: fewer tasks and no per-stage re-planning beat parallelism here
+        "spark.sql.adaptive.enabled": "false",
+        "spark.sql.codegen.wholeStage": "false",
+    }
+    session = spark_session(
+        "local[2]", app_name="riskline-tests", shuffle_partitions=2, extra=small
+    )
     yield session
     session.stop()

@@ -16,7 +16,7 @@ from tests.batch.world import world
 
 
 def test_components_command_writes_components_and_risk(spark: Any, tmp_path: Path) -> None:
-    events = world()[:400]
+    events = world()[:80]
     pq.write_table(link_table(events), tmp_path / "links.parquet")
     flagged = next(e for e in events if e.type == "account_opened")
     flag = f"account:{flagged.account_id}"  # type: ignore[attr-defined]
