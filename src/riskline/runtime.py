@@ -11,7 +11,7 @@ import gc
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import func, select
@@ -30,7 +30,9 @@ from riskline.rules import EXAMPLE_RULESET
 from riskline.service import Ingestor
 from riskline.state.wiring import SharedSources, shared_sources_for
 from riskline.storage import KeyStore, SqlListStore, SqlStore, connect, tables, upgrade
-from riskline.stream.outbox import Outbox
+
+if TYPE_CHECKING:
+    from riskline.stream.outbox import Outbox
 
 __all__ = ["Runtime", "build_runtime", "default_features", "load_models", "load_scorer"]
 
@@ -261,6 +263,8 @@ def build_runtime(
     db = connect(settings.database_url)
     if migrate:
         upgrade(db)
+    from riskline.stream.outbox import Outbox  # the stream package imports this module
+
     clock = clock or SystemClock()
     outbox = Outbox(db, clock, stream_topics=frozenset())  # webhooks; stream workers add theirs
     store = SqlStore(db, outbox=outbox.record_in)
