@@ -79,15 +79,26 @@ def soak(
     rate: Annotated[float, typer.Option(min=1, help="Events per second offered")] = 500.0,
     batch: Annotated[int, typer.Option(min=1, max=500, help="Events per request")] = 25,
     bound_mb: Annotated[float, typer.Option(help="Allowed RSS growth after warm-up")] = 64.0,
+    stream_workers: Annotated[
+        int, typer.Option(min=0, max=8, help="Soak stream mode with this many workers instead")
+    ] = 0,
     output: Annotated[
         Path | None, typer.Option("--json", help="Also write the timeline here")
     ] = None,
 ) -> None:
-    """Drive `riskline serve` at a fixed rate; record rate, latency, errors and memory."""
+    """Drive `riskline serve` (or `riskline worker`s) at a fixed rate; record rate, latency,
+    errors and memory over time."""
     from riskline.bench.soak import soak as run_soak
+    from riskline.bench.soak import soak_stream
 
     with handle_errors():
-        result = run_soak(minutes=minutes, rate=rate, batch=batch, bound_mb=bound_mb)
+        if stream_workers:
+            result = soak_stream(
+                minutes=minutes, rate=rate, workers=stream_workers, bound_mb=bound_mb
+            )
+            result["errors"] = result["dead_letters"] + result["published"] - result["decided"]
+        else:
+            result = run_soak(minutes=minutes, rate=rate, batch=batch, bound_mb=bound_mb)
     summary = {k: v for k, v in result.items() if k != "samples"}
     console.print_json(json.dumps(summary))
     if output is not None:

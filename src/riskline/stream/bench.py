@@ -128,6 +128,14 @@ def stamps(js: JetStream, stream: str, key: Callable[[bytes], str]) -> dict[str,
     return {key(m.data): m.at.timestamp() for m in js.replay(stream, js.last_seq(stream))}
 
 
+def event_and_decision_stamps(js: JetStream) -> tuple[dict[str, float], dict[str, float]]:
+    """Stream timestamps by event id: of each event, and of each event's decision."""
+    names = js.names
+    return stamps(js, names.events_stream, _event_id), stamps(
+        js, names.decisions_stream, _decision_event
+    )
+
+
 def _decision_event(body: bytes) -> str:
     return str(orjson.loads(body)["data"]["event_id"])
 
@@ -179,8 +187,7 @@ def _run_workers(
                 wait_decisions(js, len(burst) + len(paced), timeout=600)
             finally:
                 stop(procs)
-            ev = stamps(js, names.events_stream, _event_id)
-            dec = stamps(js, names.decisions_stream, _decision_event)
+            ev, dec = event_and_decision_stamps(js)
     finally:
         js.delete_streams()
         js.close()
