@@ -79,6 +79,9 @@ def soak(
     rate: Annotated[float, typer.Option(min=1, help="Events per second offered")] = 500.0,
     batch: Annotated[int, typer.Option(min=1, max=500, help="Events per request")] = 25,
     bound_mb: Annotated[float, typer.Option(help="Allowed RSS growth after warm-up")] = 64.0,
+    world_events: Annotated[
+        int, typer.Option(min=1000, help="Events in the world replayed in loops")
+    ] = 60_000,
     stream_workers: Annotated[
         int, typer.Option(min=0, max=8, help="Soak stream mode with this many workers instead")
     ] = 0,
@@ -94,11 +97,21 @@ def soak(
     with handle_errors():
         if stream_workers:
             result = soak_stream(
-                minutes=minutes, rate=rate, workers=stream_workers, bound_mb=bound_mb
+                minutes=minutes,
+                rate=rate,
+                workers=stream_workers,
+                bound_mb=bound_mb,
+                world_events=world_events,
             )
             result["errors"] = result["dead_letters"] + result["published"] - result["decided"]
         else:
-            result = run_soak(minutes=minutes, rate=rate, batch=batch, bound_mb=bound_mb)
+            result = run_soak(
+                minutes=minutes,
+                rate=rate,
+                batch=batch,
+                bound_mb=bound_mb,
+                world_events=world_events,
+            )
     summary = {k: v for k, v in result.items() if k != "samples"}
     console.print_json(json.dumps(summary))
     if output is not None:
