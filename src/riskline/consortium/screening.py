@@ -123,6 +123,10 @@ class SignalBook:
             rows.append((at, dict(values)))
             rows.sort(key=lambda r: r[0])
 
+    def __bool__(self) -> bool:
+        """Whether anything was ever recorded."""
+        return bool(self._by_entity)
+
     def get(self, kind: str, value: str, at: datetime) -> dict[str, float] | None:
         """The latest values recorded for the entity at or before ``at`` (within max_age)."""
         rows = self._by_entity.get((kind, value), [])
@@ -150,7 +154,10 @@ class ConsortiumFeatures:
 
     def process(self, event: Event) -> Mapping[str, float]:
         """The inner features plus the consortium signals known at the event's time."""
-        values = dict(self.inner.process(event))
+        inner = self.inner.process(event)
+        if not self.book:  # nothing screened yet: no copy, no lookups on the hot path
+            return inner
+        values = dict(inner)
         for kind, key in event.entities():
             found = self.book.get(kind, key, event.occurred_at)
             for name, v in (found or {}).items():

@@ -79,9 +79,7 @@ def _ledger_cut(engine: Engine, cutoff: datetime) -> tuple[int, int]:
             select(func.min(tb.events.c.seq)).where(tb.events.c.recorded_at >= cutoff)
         ).scalar()
         upto = (0, 0)
-        for entry in AuditLog(engine).entries(conn):
-            if entry.kind != "ledger":
-                continue
+        for entry in AuditLog(engine).entries(conn, ("ledger",)):
             ev_end, ch_end = int(entry.detail["events"][1]), int(entry.detail["changes"][1])
             if oldest_kept is not None and ev_end >= int(oldest_kept):
                 break

@@ -46,6 +46,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _row(r: Any, *drop: str) -> dict[str, Any]:
+    """A stored row as JSON-ready data, without the ``drop`` columns."""
+    return {str(k): _plain(v) for k, v in r.items() if k not in drop}
+
+
 def _accounts(engine: Engine, person_id: str) -> list[str]:
     with engine.connect() as conn:
         q = select(tb.accounts.c.account_id).where(tb.accounts.c.person_id == person_id)
@@ -80,10 +85,7 @@ def _keyed_rows(
         conds.append(table.c.owner_id.in_([person_id, *accounts]))
     if not conds:
         return []
-    return [
-        {str(k): _plain(v) for k, v in r.items()}
-        for r in conn.execute(select(table).where(or_(*conds))).mappings()
-    ]
+    return [_row(r) for r in conn.execute(select(table).where(or_(*conds))).mappings()]
 
 
 def export_subject(engine: Engine, person_id: str) -> dict[str, Any]:
@@ -98,23 +100,20 @@ def export_subject(engine: Engine, person_id: str) -> dict[str, Any]:
         ids = [r["decision_id"] for r in events]
         d = tb.decisions
         decisions = [
-            {
-                **{str(k): _plain(v) for k, v in r.items() if k != "body"},
-                "body": json.loads(r["body"]),
-            }
+            {**_row(r, "body"), "body": json.loads(r["body"])}
             for r in conn.execute(select(d).where(d.c.decision_id.in_(ids))).mappings()
         ]
         lines = _keyed_rows(conn, tb.credit_lines, person_id, accounts)
         h = tb.line_history
         history = [
-            {str(k): _plain(v) for k, v in r.items()}
+            _row(r)
             for r in conn.execute(
                 select(h).where(h.c.line_id.in_([ln["line_id"] for ln in lines])).order_by(h.c.id)
             ).mappings()
         ]
         le = tb.list_entries
         listed = [
-            {str(k): _plain(v) for k, v in r.items()}
+            _row(r)
             for r in conn.execute(
                 select(le).where(le.c.value.in_([person_id, *accounts, *_identifiers(events)]))
             ).mappings()
@@ -128,13 +127,7 @@ def export_subject(engine: Engine, person_id: str) -> dict[str, Any]:
         "person_id": person_id,
         "exported_at": datetime.now(UTC).isoformat(),
         "accounts": accounts,
-        "events": [
-            {
-                **{str(k): _plain(v) for k, v in r.items() if k != "payload"},
-                "payload": orjson.loads(r["payload"]),
-            }
-            for r in events
-        ],
+        "events": [{**_row(r, "payload"), "payload": orjson.loads(r["payload"])} for r in events],
         "decisions": decisions,
         "credit_lines": lines,
         "line_history": history,

@@ -22,7 +22,7 @@ access could drop the newest entries together with their rows. Export the head
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -36,6 +36,8 @@ from riskline.storage import tables as tb
 __all__ = ["GENESIS", "AuditEntry", "AuditLog", "Breach", "VerifyReport", "ledger_digest"]
 
 GENESIS = "0" * 64
+_LAWFUL = ("privacy.erased", "retention.purged")
+"""Entries that change covered rows on purpose; ``verify`` reads them before the walk."""
 _LOCK_KEY = 0x5249534B  # "RISK": the advisory lock id that serialises appends on PostgreSQL
 
 
@@ -106,12 +108,12 @@ def _body(
     }
 
 
-def _event_rows(conn: Connection, after: int, upto: int) -> Iterator[tuple[Any, ...]]:
+def _event_rows(conn: Connection, *where: Any) -> Iterator[tuple[Any, ...]]:
     e, d = tb.events, tb.decisions
     q = (
         select(e.c.seq, e.c.event_id, e.c.fingerprint, e.c.decision_id, e.c.payload, d.c.body)
         .select_from(e.outerjoin(d, d.c.decision_id == e.c.decision_id))
-        .where(e.c.seq > after, e.c.seq <= upto)
+        .where(*where)
         .order_by(e.c.seq)
     )
     for row in conn.execute(q):
@@ -145,7 +147,7 @@ def ledger_digest(
     replaced = replaced or {}
     digest = hashlib.sha256()
     n = 0
-    for row in _event_rows(conn, *events):
+    for row in _event_rows(conn, tb.events.c.seq > events[0], tb.events.c.seq <= events[1]):
         digest.update((replaced.get(int(row[0])) or row_hash(row)).encode())
         n += 1
     digest.update(b"|")
@@ -158,11 +160,7 @@ def ledger_digest(
 
 def event_rows(conn: Connection, seqs: list[int]) -> dict[int, tuple[Any, ...]]:
     """The rows :func:`ledger_digest` hashes, for some event sequence numbers."""
-    rows: dict[int, tuple[Any, ...]] = {}
-    for seq in seqs:
-        for row in _event_rows(conn, seq - 1, seq):
-            rows[seq] = row
-    return rows
+    return {int(row[0]): row for row in _event_rows(conn, tb.events.c.seq.in_(seqs))}
 
 
 def _max(conn: Connection, column: Any) -> int:
@@ -231,10 +229,13 @@ class AuditLog:
         }
         return self.append(conn, "ledger", actor, "events", detail)
 
-    def entries(self, conn: Connection) -> Iterator[AuditEntry]:
-        """The chain in order."""
+    def entries(self, conn: Connection, kinds: Sequence[str] = ()) -> Iterator[AuditEntry]:
+        """The chain in order (only entries of ``kinds`` when given)."""
         a = tb.audit_log
-        for r in conn.execute(select(a).order_by(a.c.seq)).mappings():
+        q = select(a).order_by(a.c.seq)
+        if kinds:
+            q = q.where(a.c.kind.in_(kinds))
+        for r in conn.execute(q).mappings():
             yield AuditEntry(
                 int(r["seq"]),
                 r["at"],
@@ -255,7 +256,7 @@ class AuditLog:
         """Walk the chain: links, covered rows, and rows no entry covers."""
         walk = _Walk()
         with self.engine.connect() as conn:
-            for entry in self.entries(conn):
+            for entry in self.entries(conn, _LAWFUL):
                 walk.note_lawful_changes(entry)
             for entry in self.entries(conn):
                 walk.link(entry)
