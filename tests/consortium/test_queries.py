@@ -145,8 +145,7 @@ def test_batch_size_and_rate_limits_stop_enumeration(tmp_path: Path) -> None:
     assert int(resp.headers["retry-after"]) >= 1
     # Over a day the identifier budget caps what any member can test, whatever the batch size.
     h.clock.advance(timedelta(minutes=10))
-    h.node.holder.limits.items_per_day = 20
-    h.node.holder.limits._items.clear()
+    h.node.holder.limits = Limits(max_batch=16, requests_per_minute=6, burst=2, items_per_day=20)
     client.query(_batch(14))
     with pytest.raises(RateLimited, match="daily identifier budget"):
         client.query(_batch(3))

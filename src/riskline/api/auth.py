@@ -9,6 +9,7 @@ from collections.abc import Callable
 from fastapi import Request
 
 from riskline.errors import Forbidden, RateLimited, Unauthenticated
+from riskline.ratelimit import TokenBuckets
 from riskline.storage import ApiKey, KeyStore, Role
 
 __all__ = ["KeyCache", "RateLimiter", "RoleCheck", "require"]
@@ -67,24 +68,18 @@ class RateLimiter:
         self.rate = rate
         self.burst = burst
         self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._buckets = TokenBuckets(rate, float(burst), max_keys=100_000)
 
     def admit(self, key_id: str) -> None:
         """Take one token for ``key_id`` or raise :class:`RateLimited`."""
         if self.rate <= 0:
             return None
-        now = self.clock()
-        tokens, last = self._buckets.get(key_id, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-        if tokens < 1.0:
-            self._buckets[key_id] = (tokens, now)
+        wait = self._buckets.take(key_id, 1.0, self.clock())
+        if wait is not None:
             raise RateLimited(
                 f"too many requests for this key (limit {self.rate:g}/s); retry shortly",
-                retry_after=(1.0 - tokens) / self.rate,
+                retry_after=wait,
             )
-        if len(self._buckets) > 100_000:
-            self._buckets.clear()
-        self._buckets[key_id] = (tokens - 1.0, now)
         return None
 
 

@@ -17,18 +17,12 @@ number of identifiers any member can test per day is bounded whatever the batch 
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass, field
 
 from riskline.errors import PayloadTooLarge, RateLimited
+from riskline.ratelimit import TokenBuckets
 
 __all__ = ["Limits", "RateLimited"]
-
-
-@dataclass(slots=True)
-class _Bucket:
-    level: float
-    at: float
 
 
 @dataclass(slots=True)
@@ -39,9 +33,12 @@ class Limits:
     requests_per_minute: float = 30.0
     burst: int = 10
     items_per_day: int = 200_000
-    _requests: dict[str, _Bucket] = field(default_factory=dict)
-    _items: dict[str, _Bucket] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _requests: TokenBuckets = field(init=False)
+    _items: TokenBuckets = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._requests = TokenBuckets(self.requests_per_minute / 60, float(self.burst))
+        self._items = TokenBuckets(self.items_per_day / 86_400, float(self.items_per_day))
 
     def admit(self, member: str, batch: int, *, now: float) -> None:
         """Charge one request of ``batch`` identifiers to ``member`` or refuse it."""
@@ -51,37 +48,24 @@ class Limits:
             raise PayloadTooLarge(
                 f"batch of {batch} identifiers exceeds the limit of {self.max_batch} per query"
             )
-        with self._lock:
-            req = _take(self._requests, member, 1, self.burst, self.requests_per_minute / 60, now)
-            if req is not None:
-                raise RateLimited(
-                    f"{member}: more than {self.requests_per_minute:g} queries per minute; "
-                    f"retry in {req:.0f} s",
-                    retry_after=req,
-                )
-            rate = self.items_per_day / 86_400
-            wait = _take(self._items, member, batch, self.items_per_day, rate, now)
-            if wait is not None:
-                _refund(self._requests, member)
-                raise RateLimited(
-                    f"{member}: daily identifier budget spent ({self.items_per_day} per day); "
-                    f"retry in {wait:.0f} s",
-                    retry_after=wait,
-                )
+        req = self._requests.take(member, 1, now)
+        if req is not None:
+            req = _whole_seconds(req)
+            raise RateLimited(
+                f"{member}: more than {self.requests_per_minute:g} queries per minute; "
+                f"retry in {req:.0f} s",
+                retry_after=req,
+            )
+        wait = self._items.take(member, batch, now)
+        if wait is not None:
+            self._requests.refund(member, 1)
+            wait = _whole_seconds(wait)
+            raise RateLimited(
+                f"{member}: daily identifier budget spent ({self.items_per_day} per day); "
+                f"retry in {wait:.0f} s",
+                retry_after=wait,
+            )
 
 
-def _take(
-    buckets: dict[str, _Bucket], key: str, amount: float, cap: float, rate: float, now: float
-) -> float | None:
-    """Take ``amount`` from a token bucket; None when taken, else seconds until it would be."""
-    b = buckets.setdefault(key, _Bucket(cap, now))
-    b.level = min(cap, b.level + max(0.0, now - b.at) * rate)
-    b.at = now
-    if b.level >= amount:
-        b.level -= amount
-        return None
-    return math.ceil((amount - b.level) / rate) if rate > 0 else math.inf
-
-
-def _refund(buckets: dict[str, _Bucket], key: str) -> None:
-    buckets[key].level += 1
+def _whole_seconds(wait: float) -> float:
+    return math.ceil(wait) if math.isfinite(wait) else wait
