@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from riskline.bench.common import free_port
 from riskline.cli import app
 from riskline.consortium import (
     Applicant,
@@ -41,12 +41,6 @@ def _secret(x: str, y: str) -> str:
     return "pair-" + "-".join(sorted((x, y))) + "-0123456789abcdef"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _wait(check: Callable[[], T | None], what: str, timeout: float = 30.0) -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -63,7 +57,7 @@ def _wait(check: Callable[[], T | None], what: str, timeout: float = 30.0) -> T:
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("consortium")
-    ports = {m: _free_port() for m in MEMBERS}
+    ports = {m: free_port() for m in MEMBERS}
     procs, info = [], {}
     for m in MEMBERS:
         peers = {

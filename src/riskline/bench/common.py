@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,9 +15,23 @@ import numpy as np
 from riskline.config import Settings
 from riskline.events import Event, PiiHasher, parse_event
 
-__all__ = ["BENCH_SECRET", "machine", "percentiles", "sample_events", "temp_settings"]
+__all__ = [
+    "BENCH_SECRET",
+    "free_port",
+    "machine",
+    "percentiles",
+    "sample_events",
+    "temp_settings",
+]
 
 BENCH_SECRET = "bench-secret-0123456789"
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def sample_events(n: int, seed: int = 11) -> tuple[list[dict[str, Any]], list[Event]]:

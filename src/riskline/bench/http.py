@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,18 +12,12 @@ from typing import Any
 
 import httpx
 
-from riskline.bench.common import percentiles, temp_settings
+from riskline.bench.common import free_port, percentiles, temp_settings
 from riskline.bench.wrk import run_wrk, wrk_available
 from riskline.config import Settings
 from riskline.storage import KeyStore, connect, upgrade
 
 __all__ = ["bench_http"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wire(wire: dict[str, Any], n: int) -> dict[str, Any]:
@@ -100,7 +93,7 @@ def _bench_server(
     upgrade(db)
     _, token = KeyStore(db).create("bench", "ingest")
     db.dispose()
-    port = _free_port()
+    port = free_port()
     server = _serve(settings, port, module)
     url = f"http://127.0.0.1:{port}/v1/events"
     try:

@@ -24,8 +24,8 @@ from typing import Any
 
 import httpx
 
-from riskline.bench.common import percentiles, temp_settings
-from riskline.bench.http import _free_port, _serve
+from riskline.bench.common import free_port, percentiles, temp_settings
+from riskline.bench.http import _serve
 from riskline.storage import KeyStore, connect, upgrade
 
 __all__ = ["SoakSample", "replayed_world", "soak", "soak_stream"]
@@ -168,7 +168,7 @@ def soak(
     upgrade(db)
     _, token = KeyStore(db).create("soak", "ingest")
     db.dispose()
-    port = _free_port()
+    port = free_port()
     server = _serve(settings, port, "riskline")
     try:
         samples, examples = asyncio.run(
