@@ -164,3 +164,10 @@ def test_arbitrary_mappings_parse_or_fail_cleanly(data: dict[str, Any]) -> None:
     except InvalidEvent as err:
         message = err.message
         assert message
+
+
+def test_timestamp_out_of_range_in_utc_is_rejected(hasher: PiiHasher) -> None:
+    # found by schemathesis: year 1 at +00:01 is before year 1 in UTC (was a 500)
+    with pytest.raises(InvalidEvent, match="out of range") as info:
+        parse_event(wire("payment", occurred_at="0001-01-01T00:00:00+00:01"), hasher)
+    assert info.value.details[0]["loc"][-1] == "occurred_at"

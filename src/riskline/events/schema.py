@@ -47,7 +47,10 @@ Ip = Annotated[str, StringConstraints(min_length=2, max_length=64, pattern=r"^[0
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamp must carry a timezone (e.g. 2026-01-01T10:00:00Z)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+00:01 is before year 1 in UTC
+        raise ValueError("timestamp is out of range once converted to UTC") from None
 
 
 def _money(value: Decimal) -> Decimal:

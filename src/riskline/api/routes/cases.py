@@ -163,7 +163,7 @@ def get_queue(
     unassigned: bool = False,
     overdue: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     key: ApiKey = Depends(_REVIEWERS),
 ) -> dict[str, Any]:
     """Open cases by priority (exposure x risk); filter by status, assignee, overdue."""
