@@ -12,13 +12,20 @@ goes through :meth:`Ring.add <riskline.features.windows.Ring.add>`.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
 from typing import Any
 
 from riskline.features.plan import INF, NAN, SET_CAP, KindPlan, Read, Source, Step, Update
 from riskline.features.readers import decay_update, decayed
 from riskline.features.windows import ADD, MIN, Distinct, Ring, shrink_seen
 
-__all__ = ["build_reader", "build_step", "build_update", "reader_source", "update_source"]
+__all__ = [
+    "build_reader",
+    "build_step",
+    "build_update",
+    "reader_source",
+    "update_source",
+]
 
 LIFE_OPS = {
     "count": "L[{s}] += 1.0",
@@ -52,7 +59,12 @@ class _Drop:
 
 
 class _Source:
-    """Accumulates generated lines and the constants they refer to."""
+    """Accumulates generated lines and the constants they refer to.
+
+    One source can hold several entity kinds (the fused per-event function): ``ns`` prefixes
+    the constants of the kind being emitted, ``base`` indents its lines, and field loads are
+    shared (each field of the view is read once, at the top).
+    """
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -63,41 +75,62 @@ class _Source:
             "Ring": Ring,
             "DROP": _Drop(),
             "Distinct": Distinct,
+            "bisect_left": bisect_left,
+            "bisect_right": bisect_right,
+            "insort": insort,
             "decayed": decayed,
             "_default": _default,
             "_extreme": _extreme,
             "decay_update": decay_update,
             "shrink_seen": shrink_seen,
         }
-        self._loaded: dict[str, str] = {}
+        self.loaded: dict[str, str] = {}
+        self.ns = ""
+        self.base = 0
+
+    def const(self, stem: str, value: Any) -> str:
+        """The global name of constant ``stem`` of the current kind, bound to ``value``."""
+        name = f"{self.ns}{stem}"
+        self.scope[name] = value
+        return name
 
     def cond(self, src: Source, value: str | None) -> str:
         """``if`` condition: the value is present and the filter passes."""
         parts = [] if value is None else [f"{self.field(value)} is not None"]
         for field, allowed in src[1]:
-            name = f"W{len(self.scope)}"
-            self.scope[name] = allowed
-            parts.append(f"{self.field(field)} in {name}")
+            parts.append(f"{self.field(field)} in {self.const(f'W{len(self.scope)}', allowed)}")
         return " and ".join(parts) or "True"
 
     def field(self, name: str) -> str:
         """The local holding field ``name`` of the view (loaded once at the top)."""
-        if name not in self._loaded:
-            self._loaded[name] = f"x{len(self._loaded)}"
-        return self._loaded[name]
+        if name not in self.loaded:
+            self.loaded[name] = f"x{len(self.loaded)}"
+        return self.loaded[name]
 
     def emit(self, indent: int, text: str) -> None:
-        self.lines.append("    " * indent + text)
+        self.lines.append("    " * (indent + self.base) + text)
 
     def text(self) -> str:
-        loads = [f"    {local} = v.get({name!r})" for name, local in self._loaded.items()]
-        return "\n".join([*self.lines[:2], *loads, *self.lines[2:]]) + "\n"
+        """The function: its ``def`` line, the field loads, the body."""
+        loads = [f"    {local} = v.get({name!r})" for name, local in self.loaded.items()]
+        return "\n".join([self.lines[0], *loads, *self.lines[1:]]) + "\n"
+
+    def build(self, name: str, label: str) -> Any:
+        """Compile :meth:`text` and return the function ``name`` it defines."""
+        exec(compile(self.text(), label, "exec"), self.scope)
+        return self.scope[name]
 
 
 def update_source(plan: KindPlan, etype: str) -> tuple[str, dict[str, Any]]:
     """Python source (and scope) of ``update(st, v, ts, late, hz)`` for one event type."""
     g = _Source()
     g.emit(0, "def update(st, v, ts, late, hz):")
+    _update_lines(g, plan, etype)
+    return g.text(), g.scope
+
+
+def _update_lines(g: _Source, plan: KindPlan, etype: str) -> None:
+    """The body of an update of ``st`` by one event of type ``etype`` (view ``v``)."""
     g.emit(1, "L = st.life; S = st.sets; R = st.rings")
     _seen_sets(g, plan, etype)
     g.emit(1, "if not late:")
@@ -109,11 +142,13 @@ def update_source(plan: KindPlan, etype: str) -> tuple[str, dict[str, Any]]:
             g.emit(3, f"b = ts // {res}; s = S[{i}]")
             g.emit(3, f"if s is None: s = S[{i}] = Distinct({n})")
             g.emit(3, f"lst = s.seen.get({x})")
-            g.emit(3, "if lst is not None and lst[-1] < b and not s.big:")  # small set, inline
-            g.emit(4, "lst.append(b)")
+            g.emit(3, "if lst is not None and lst[-1] < b:")  # a known value, newer bucket: inline
+            g.emit(4, "ls = s.lasts; del ls[bisect_left(ls, lst[-1])]; lst.append(b)")
+            g.emit(4, "if not ls or b >= ls[-1]: ls.append(b)")
+            g.emit(4, "else: insort(ls, b)")
             g.emit(4, "if b > s.head: s.head = b")
             g.emit(4, f"if lst[0] <= hz // {res} - {n}: s.trim(lst, hz // {res} - {n})")
-            g.emit(3, "elif lst is None or lst[-1] != b or b != s.head:")
+            g.emit(3, "elif lst is None or lst[-1] > b:")
             g.emit(4, f"s.add({x}, b, hz // {res} - {n}, CAP)")
     for k in range(len(plan.groups)):
         _ring(g, plan, k, etype)
@@ -123,7 +158,6 @@ def update_source(plan: KindPlan, etype: str) -> tuple[str, dict[str, Any]]:
             if value is not None:
                 g.emit(2, f"x = {g.field(value)}")
             g.emit(2, LIFE_OPS[op].format(s=s, s1=s + 1, extra=extra))
-    return g.text(), g.scope
 
 
 def _seen_sets(g: _Source, plan: KindPlan, etype: str) -> None:
@@ -150,7 +184,7 @@ def _ring(g: _Source, plan: KindPlan, k: int, etype: str) -> None:
     ops = [op for op in plan.ring_ops[k] if etype in op[2][0]]
     if not ops:
         return
-    g.scope[f"TPL{k}"] = template
+    tpl = g.const(f"TPL{k}", template)
     conds = []
     for slot, kind, src, value, new in ops:
         cond = g.cond(src, None if new >= 0 else value)
@@ -163,14 +197,20 @@ def _ring(g: _Source, plan: KindPlan, k: int, etype: str) -> None:
         if any(c == "True" for _, _, c, _ in conds)
         else " or ".join(f"({c})" for _, _, c, _ in conds)
     )
+    zeros = g.const(f"Z{k}", [0.0] * len(template))
     g.emit(2, f"r = R[{k}]; b = ts // {res}")
     g.emit(2, "if r is not None and b == r.head and r.keys and r.keys[-1] == b:")  # newest
     g.emit(3, "q = r.vals[-1]; T = r.tot")
     _fold(g, conds, 3)
     g.emit(2, f"elif {any_op}:")
-    g.emit(3, f"if r is None: r = R[{k}] = Ring.new(TPL{k})")
-    g.emit(3, f"q = r.bucket(b, {n}, hz // {res} - {n}, TPL{k})")
-    g.emit(3, f"T = r.tot if b > r.head - {n} else DROP")
+    g.emit(3, "if r is None:")  # the first write: a ring of one bucket
+    g.emit(4, f"q = {tpl}.copy(); T = {zeros}.copy(); R[{k}] = Ring(b, [b], [q], T, 0)")
+    g.emit(3, f"elif b > r.head and (not r.keys or r.keys[-1] <= b - {n}):")  # all expired
+    g.emit(4, f"r.expire_all(b, hz // {res} - {n}); q = {tpl}.copy(); r.keys.append(b)")
+    g.emit(4, "r.vals.append(q); T = r.tot")
+    g.emit(3, "else:")
+    g.emit(4, f"q = r.bucket(b, {n}, hz // {res} - {n}, {tpl})")
+    g.emit(4, f"T = r.tot if b > r.head - {n} else DROP")
     _fold(g, conds, 3)
 
 
@@ -183,54 +223,53 @@ def _fold(g: _Source, conds: list[tuple[int, int, str, str]], indent: int) -> No
             g.emit(indent, f"if {cond} and {x} {cmp} q[{slot}]: q[{slot}] = {x}")
 
 
+def _read_lines(g: _Source, plan: KindPlan, locals_: bool = True) -> None:
+    """The body of a read of ``st`` at ``t`` into ``out`` (``locals_``: bind L, S, R first)."""
+    if locals_:
+        g.emit(1, "L = st.life; S = st.sets; R = st.rings")
+    for k, (res, n, template) in enumerate(plan.groups):
+        z = g.const(f"Z{k}", [0.0] * len(template))
+        g.emit(1, f"r = R[{k}]; B{k} = t // {res}")
+        g.emit(
+            1,
+            f"T{k} = {z} if r is None else r.tot if B{k} == r.head else "
+            f"r.totals(B{k}, {n}, hz // {res} - {n})",
+        )
+    for k, (name, expr) in enumerate(plan.readers):
+        g.emit(1, f"v{k} = {expr}; out[{name!r}] = v{k}")
+
+
 def build_update(plan: KindPlan, etype: str) -> Update:
     """Compile :func:`update_source`."""
-    text, scope = update_source(plan, etype)
-    exec(compile(text, f"<features:{plan.kind}:{etype}>", "exec"), scope)
-    fn: Update = scope["update"]
+    g = _Source()
+    g.emit(0, "def update(st, v, ts, late, hz):")
+    _update_lines(g, plan, etype)
+    fn: Update = g.build("update", f"<features:{plan.kind}:{etype}>")
     return fn
 
 
 def build_step(plan: KindPlan, etype: str) -> Step:
-    """One function ``step(st, v, ts, late, hz, t, out)``: the update, then the read.
-
-    The same lines as :func:`update_source` and :func:`reader_source` (their locals do not
-    collide), in one call per entity instead of two.
-    """
-    text, scope = update_source(plan, etype)
-    body = reader_source(plan).splitlines()[2:]  # without the def and the shared locals
-    text = text.replace(
-        "def update(st, v, ts, late, hz):", "def step(st, v, ts, late, hz, t, out):"
-    )
-    _zeros(plan, scope)
-    exec(compile(text + "\n".join(body) + "\n", f"<features:{plan.kind}:{etype}>", "exec"), scope)
-    fn: Step = scope["step"]
+    """One function ``step(st, v, ts, late, hz, t, out)``: the update, then the read."""
+    g = _Source()
+    g.emit(0, "def step(st, v, ts, late, hz, t, out):")
+    _update_lines(g, plan, etype)
+    _read_lines(g, plan, locals_=False)
+    fn: Step = g.build("step", f"<features:{plan.kind}:{etype}>")
     return fn
-
-
-def _zeros(plan: KindPlan, scope: dict[str, Any]) -> None:
-    for g, (_, _, template) in enumerate(plan.groups):
-        scope[f"Z{g}"] = [0.0] * len(template)
 
 
 def reader_source(plan: KindPlan) -> str:
     """Python source of ``read(st, t, hz, out)`` for ``plan``."""
-    lines = ["def read(st, t, hz, out):", "    L = st.life; S = st.sets; R = st.rings"]
-    for g, (res, n, _) in enumerate(plan.groups):
-        lines += [
-            f"    r = R[{g}]; B{g} = t // {res}",
-            f"    T{g} = Z{g} if r is None else r.tot if B{g} == r.head else "
-            f"r.totals(B{g}, {n}, hz // {res} - {n})",
-        ]
-    for k, (name, expr) in enumerate(plan.readers):
-        lines.append(f"    v{k} = {expr}; out[{name!r}] = v{k}")
-    return "\n".join(lines) + "\n"
+    g = _Source()
+    g.emit(0, "def read(st, t, hz, out):")
+    _read_lines(g, plan)
+    return g.text()
 
 
 def build_reader(plan: KindPlan) -> Read:
     """Compile :func:`reader_source` for ``plan``."""
-    scope = _Source().scope
-    _zeros(plan, scope)
-    exec(compile(reader_source(plan), f"<features:{plan.kind}>", "exec"), scope)
-    read: Read = scope["read"]
+    g = _Source()
+    g.emit(0, "def read(st, t, hz, out):")
+    _read_lines(g, plan)
+    read: Read = g.build("read", f"<features:{plan.kind}>")
     return read

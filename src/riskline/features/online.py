@@ -33,6 +33,7 @@ from riskline.errors import InvalidConfig
 from riskline.events.types import Event
 from riskline.features.catalog import Catalog
 from riskline.features.fields import Value, direct_entities, fields_of
+from riskline.features.fused import EventFn, build_event
 from riskline.features.plan import KindPlan, Read, Step, View, compile_catalog
 from riskline.features.state import EntityState
 from riskline.features.stores import MemoryStore, StateStore
@@ -134,6 +135,7 @@ class OnlineFeatures:
         self.views_ = build_views(catalog)
         self._entities = build_entities()
         self._routes = _routes(self.plans_)
+        self._fused: dict[str, EventFn] = {}
         self._lat = int(lateness.total_seconds())
         meta = self.store.meta()
         fp = catalog.fingerprint()
@@ -150,61 +152,48 @@ class OnlineFeatures:
         """Fold ``event`` into state; return every feature of every entity it touches."""
         etype = event.type
         ts = int(event.occurred_at.timestamp())
+        mem = self._mem
         if ts > self.watermark:
             self.watermark = self._meta["watermark"] = ts
-            if self._mem is not None:
-                self._mem.save((), self._meta)
+            if mem is not None:
+                mem.set_meta("watermark", ts)
         horizon = self.watermark - self._lat
         late = ts < horizon
-        store = self.store
         if etype in _LINKS:
-            link_identity(event, store)
-        direct = self._entities.get(etype)
-        ents = _resolve({} if direct is None else direct(event), store)
-        view_of = self.views_.get(etype)
-        view = _NO_VIEW if view_of is None else view_of(event, ts)
-        if self._mem is not None:
-            out = self._apply_memory(etype, ents, view, ts, late, horizon)
+            link_identity(event, self.store)
+        out: dict[str, float] = {}
+        if mem is not None:
+            fused = self._fused.get(etype)
+            if fused is None:
+                fused = self._fused[etype] = build_event(self.plans_, etype)
+            t = horizon if late else ts
+            fused(event, ts, late, horizon, t, mem.states, mem.identities, out)
         else:
-            out = self._apply(etype, ents, view, ts, late, horizon)
+            direct = self._entities.get(etype)
+            ents = _resolve({} if direct is None else direct(event), self.store)
+            view_of = self.views_.get(etype)
+            view = _NO_VIEW if view_of is None else view_of(event, ts)
+            self._apply(etype, ents, view, ts, late, horizon, out)
         self._since_sweep += 1
         if self.sweep_every and self._since_sweep >= self.sweep_every:
             self.expire()
         return out
 
-    def _apply_memory(
-        self, etype: str, ents: dict[str, str], view: View, ts: int, late: bool, hz: int
-    ) -> dict[str, float]:
-        """Update and read the touched entities in place (the in-process store's live objects)."""
-        states = self._mem.states  # type: ignore[union-attr]
-        t = hz if late else ts
-        out: dict[str, float] = {}
-        route = self._routes[etype]
-        for kind, key in ents.items():
-            spec = route.get(kind)
-            if spec is None:
-                continue
-            prefix, step, read, empty, new_state = spec
-            st = states.get(prefix + key)
-            if step is not None:
-                if st is None:
-                    st = states[prefix + key] = new_state()
-                step(st, view, ts, late, hz, t, out)
-            elif st is None:  # an unknown entity this event does not change
-                out.update(empty)
-            else:
-                read(st, t, hz, out)
-        return out
-
     def _apply(
-        self, etype: str, ents: dict[str, str], view: View, ts: int, late: bool, hz: int
-    ) -> dict[str, float]:
+        self,
+        etype: str,
+        ents: dict[str, str],
+        view: View,
+        ts: int,
+        late: bool,
+        hz: int,
+        out: dict[str, float],
+    ) -> None:
         """Load the touched entities, update and read them, save them back (shared stores)."""
         route = self._routes[etype]
         touched = [(route[k], v) for k, v in ents.items() if k in route]
         keys = [spec[0] + key for spec, key in touched]
         t = hz if late else ts
-        out: dict[str, float] = {}
         items = []
         for ((_, step, read, empty, new_state), _), key, st in zip(
             touched, keys, self.store.load(keys), strict=True
@@ -219,7 +208,6 @@ class OnlineFeatures:
                 read(st, t, hz, out)
             items.append((key, st))
         self.store.save(items, self._meta)
-        return out
 
     def values(self, entity_kind: str, entity_id: str, at: datetime) -> Mapping[str, float]:
         """Features of one entity as of ``at`` (no earlier than the lateness horizon), read only."""

@@ -41,8 +41,9 @@ def _windowed(plan: KindPlan, d: FeatureDef) -> str:
     if agg is A.DISTINCT:
         vs = f"S[{plan.value_set(src, d.value or '', d.resolution or 1, n)}]"
         return (
-            f"(0.0 if {vs} is None else float({vs}.live) if {vs}.big and B{g} == {vs}.head "
-            f"else float({vs}.count(B{g})))"
+            f"(0.0 if (s := {vs}) is None else "
+            f"float(len(s.lasts) - bisect_right(s.lasts, B{g} - {n})) "
+            f"if B{g} >= s.head else float(s.count(B{g})))"
         )
     if agg is A.COUNT_NEW:
         return f"T{g}[{plan.ring_slot(g, ADD, src, None, plan.value_set(src, d.value or ''))}]"

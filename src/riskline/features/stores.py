@@ -80,6 +80,10 @@ class MemoryStore:
         """Identity links of an account or merchant."""
         return self.identities.get(key)
 
+    def set_meta(self, key: str, value: str | int) -> None:
+        """Record one metadata value (the watermark, once per newer event)."""
+        self._meta[key] = value
+
     def set_identity(self, key: str, value: list[str]) -> None:
         """Record identity links."""
         self.identities[key] = value

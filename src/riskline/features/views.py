@@ -27,7 +27,7 @@ from riskline.events import EVENT_TYPES
 from riskline.features.catalog import Catalog
 from riskline.features.fields import _DERIVED, _ENTITY_ATTRS, LOCAL_UTC_OFFSET, Value, fields_of
 
-__all__ = ["build_entities", "build_views"]
+__all__ = ["build_entities", "build_views", "view_source"]
 
 View = Callable[[Any, int], dict[str, Value]]
 Entities = Callable[[Any], dict[str, str]]
@@ -73,16 +73,33 @@ def _expr(etype: str, name: str, scope: dict[str, Any]) -> str:
     }.get(kind, f"_num(e.{name})")
 
 
+def view_source(
+    etype: str, names: list[str], scope: dict[str, Any]
+) -> tuple[list[str], dict[str, str]]:
+    """Lines to run first (the local hour) and one expression per field of ``names``.
+
+    Expressions read the event ``e`` and its time ``ts``; the helpers they call are added to
+    ``scope``. Fields the event type does not have are left out (they read ``None``).
+    """
+    names = [n for n in names if n in fields_of(etype)]
+    scope.update({"_cents": _cents, "_num": _num, "_enum": _enum})
+    first = (
+        [f"h = float((ts + {LOCAL_UTC_OFFSET}) // 3600 % 24)"]
+        if {"hour", "is_night"} & set(names)
+        else []
+    )
+    return first, {n: _expr(etype, n, scope) for n in names}
+
+
 def build_views(catalog: Catalog) -> dict[str, View]:
     """Per event type the catalog reads, ``view(event, ts)``: field name -> normalised value."""
     used = {f for d in catalog for f in (d.value, *(w for w, _ in d.where)) if f}
     out: dict[str, View] = {}
     for etype in sorted({e for d in catalog for e in d.events}):
-        names = sorted(used & set(fields_of(etype)))
-        scope: dict[str, Any] = {"_cents": _cents, "_num": _num, "_enum": _enum}
-        items = ", ".join(f"{n!r}: {_expr(etype, n, scope)}" for n in names)
-        hour = f"    h = float((ts + {LOCAL_UTC_OFFSET}) // 3600 % 24)\n"
-        text = "def view(e, ts):\n" + (hour if {"hour", "is_night"} & set(names) else "")
+        scope: dict[str, Any] = {}
+        first, exprs = view_source(etype, sorted(used), scope)
+        items = ", ".join(f"{n!r}: {x}" for n, x in exprs.items())
+        text = "def view(e, ts):\n" + "".join(f"    {line}\n" for line in first)
         text += f"    return {{{items}}}\n"
         exec(compile(text, f"<features-view:{etype}>", "exec"), scope)
         out[etype] = scope["view"]

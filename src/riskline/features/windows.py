@@ -14,12 +14,14 @@ reads at older buckets (late events) scan the few retained buckets.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
+from operator import add, itemgetter, sub
 from typing import Any
 
-__all__ = ["ADD", "MAX", "MIN", "SMALL_SET", "Distinct", "Ring", "SlotOp", "shrink_seen"]
+__all__ = ["ADD", "MAX", "MIN", "Distinct", "Ring", "SlotOp", "shrink_seen"]
 
 ADD, MIN, MAX = 0, 1, 2
 INF = float("inf")
+NAN = float("nan")
 NEVER = -(1 << 62)
 SlotOp = tuple[int, int, float]
 """``(slot, ADD | MIN | MAX, value)``."""
@@ -57,15 +59,27 @@ class Ring:
         elif keys[i] <= edge:
             vals, tot = self.vals, self.tot
             while keys[i] <= edge:
-                v = vals[i]
-                for s in range(len(tot)):
-                    tot[s] -= v[s]
+                tot = list(map(sub, tot, vals[i]))
                 i += 1
+            self.tot = tot
         if keys[0] <= prune:
             j = bisect_right(keys, prune, 0, i)
             del keys[:j], self.vals[:j]
             i -= j
         self.lo = i
+
+    def expire_all(self, b: int, prune: int) -> None:
+        """Advance to bucket ``b`` when every bucket kept is outside its window (sparse entities).
+
+        Same result as advancing: totals zero, buckets ``<= prune`` forgotten.
+        """
+        keys = self.keys
+        self.head = b
+        if keys and keys[0] <= prune:
+            j = bisect_right(keys, prune)
+            del keys[:j], self.vals[:j]
+        self.lo = len(keys)
+        self.tot = [0.0] * len(self.tot)
 
     def bucket(self, b: int, n: int, prune: int, template: list[float]) -> list[float]:
         """The slots of bucket ``b`` (created from ``template``), the window advanced to it.
@@ -114,20 +128,18 @@ class Ring:
         keys, vals = self.keys, self.vals
         out = [0.0] * len(self.tot)
         for i in range(bisect_right(keys, b - n), bisect_right(keys, b)):
-            v = vals[i]
-            for s in range(len(out)):
-                out[s] += v[s]
+            out = list(map(add, out, vals[i]))
         return out
 
     def extreme(self, b: int, n: int, slot: int, kind: int) -> float:
         """Min or max of ``slot`` over the window ending at ``b`` (NaN when empty)."""
-        keys, vals = self.keys, self.vals
-        best = INF if kind == MIN else -INF
-        for i in range(bisect_right(keys, b - n), bisect_right(keys, b)):
-            x = vals[i][slot]
-            if (x < best) if kind == MIN else (x > best):
-                best = x
-        return best if best not in (INF, -INF) else float("nan")
+        keys = self.keys
+        i, j = bisect_right(keys, b - n), bisect_right(keys, b)
+        if i == j:
+            return NAN
+        xs = map(itemgetter(slot), self.vals[i:j])
+        best = min(xs) if kind == MIN else max(xs)
+        return best if best not in (INF, -INF) else NAN
 
     def dump(self) -> list[Any]:
         """Plain JSON-able form."""
@@ -146,85 +158,50 @@ class Ring:
         )
 
 
-SMALL_SET = 16
-"""Value sets up to this size count by scanning; larger ones keep head counters."""
-
-
 class Distinct:
     """Distinct values per bucket: value -> sorted buckets it occurred in (bounded).
 
-    Small sets (the common case: an account's few devices) count by scanning their values.
-    Sets above :data:`SMALL_SET` values keep ``live``, the values whose newest bucket is in the
-    window ending at ``head``, up to date through ``lastc`` (bucket -> values whose newest bucket
-    it is), so head reads are O(1). Both ways give the same counts.
+    ``lasts`` keeps every value's newest bucket, sorted, so a read at or after ``head`` (the
+    newest bucket added: the common case) is one binary search: the values whose newest bucket
+    is still in the window. Reads further back (late events) scan the values.
     """
 
-    __slots__ = ("big", "head", "lastc", "live", "n", "seen")
+    __slots__ = ("head", "lasts", "n", "seen")
 
     def __init__(self, n: int, seen: dict[str, list[int]] | None = None, head: int = NEVER) -> None:
         self.n = n
         self.head = head
         self.seen: dict[str, list[int]] = seen or {}
-        self.lastc: dict[int, int] = {}
-        self.live = 0
-        self.big = False
-        if seen:
-            self.rebuild()
+        self.lasts: list[int] = sorted(lst[-1] for lst in self.seen.values())
 
     def rebuild(self) -> None:
-        """Recompute the head counters from ``seen`` (only kept for big sets)."""
-        n = self.n
-        self.lastc = {}
-        self.live = 0
-        self.big = len(self.seen) > SMALL_SET
-        if not self.big:
-            return
-        for lst in self.seen.values():
-            last = lst[-1]
-            if last > self.head - n:
-                self.lastc[last] = self.lastc.get(last, 0) + 1
-                self.live += 1
-
-    def _advance(self, b: int) -> None:
-        lastc = self.lastc
-        if lastc:
-            edge = b - self.n
-            if b - self.head >= self.n:
-                self.lastc, self.live = {}, 0
-            else:
-                for k in [k for k in lastc if k <= edge]:
-                    self.live -= lastc.pop(k)
-        self.head = b
+        """Recompute ``lasts`` from ``seen`` (after values were dropped)."""
+        self.lasts = sorted(lst[-1] for lst in self.seen.values())
 
     def add(self, value: str, b: int, prune: int, cap: int) -> None:
         """Record ``value`` in bucket ``b``; forget buckets ``<= prune``; keep ``<= cap`` values."""
-        if not self.big:
-            self._add_small(value, b, prune, cap)
-            return
-        lst = self.seen.get(value)
-        if lst is not None and lst[-1] == b == self.head:
-            return  # seen already in the newest bucket: nothing changes
         if b > self.head:
-            self._advance(b)
-        edge = self.head - self.n
+            self.head = b
+        lasts = self.lasts
+        lst = self.seen.get(value)
         if lst is None:
             self.seen[value] = [b]
-            if b > edge:
-                self.lastc[b] = self.lastc.get(b, 0) + 1
-                self.live += 1
+            if not lasts or b >= lasts[-1]:
+                lasts.append(b)
+            else:
+                insort(lasts, b)
             if len(self.seen) > cap:
                 self._shrink(prune, cap)
             return
         old = lst[-1]
         if old < b:
             lst.append(b)
-            if b > edge:
-                self.lastc[b] = self.lastc.get(b, 0) + 1
-                if old > edge:
-                    self.lastc[old] -= 1
-                else:
-                    self.live += 1
-        elif b not in lst:
+            del lasts[bisect_left(lasts, old)]
+            if not lasts or b >= lasts[-1]:
+                lasts.append(b)
+            else:
+                insort(lasts, b)
+        elif old > b and b not in lst:
             insort(lst, b)
         if lst[0] <= prune:
             del lst[: min(bisect_right(lst, prune), len(lst) - 1)]
@@ -232,24 +209,6 @@ class Distinct:
     def trim(self, lst: list[int], prune: int) -> None:
         """Forget a value's buckets ``<= prune`` (keeping its newest)."""
         del lst[: min(bisect_right(lst, prune), len(lst) - 1)]
-
-    def _add_small(self, value: str, b: int, prune: int, cap: int) -> None:
-        if b > self.head:
-            self.head = b
-        lst = self.seen.get(value)
-        if lst is None:
-            self.seen[value] = [b]
-            if len(self.seen) > cap:
-                self._shrink(prune, cap)
-            elif len(self.seen) > SMALL_SET:
-                self.rebuild()
-            return
-        if lst[-1] < b:
-            lst.append(b)
-        elif b not in lst:
-            insort(lst, b)
-        if lst[0] <= prune:
-            del lst[: min(bisect_right(lst, prune), len(lst) - 1)]
 
     def _shrink(self, prune: int, cap: int) -> None:
         live = sorted(self.seen.items(), key=lambda kv: (kv[1][-1], kv[0]))
@@ -259,10 +218,8 @@ class Distinct:
 
     def count(self, b: int) -> int:
         """Distinct values with an occurrence in buckets ``b-n+1 .. b``."""
-        if self.big and b >= self.head:
-            if b > self.head:
-                self._advance(b)
-            return self.live
+        if b >= self.head:
+            return len(self.lasts) - bisect_right(self.lasts, b - self.n)
         lo, k = b - self.n, 0
         for lst in self.seen.values():
             last = lst[-1]

@@ -1,0 +1,90 @@
+"""One generated function per event type for the in-process store: the whole online step.
+
+``process(e, ts, late, hz, t, states, idents, out)`` does, inline and in this order, what
+the shared-store path does through calls: the entities named on the event, their identity
+links and pairs (:func:`riskline.features.online.resolve_entities`), the field view
+(:func:`riskline.features.views.build_views`), and for each entity kind the update and the
+read of :mod:`riskline.features.codegen`. Each field is read from the event once, each
+entity's state looked up once; no per-entity call, dict of entities or dict of fields.
+
+Names in the source come from the event dataclasses and validated definitions (written with
+``repr``); filter values live in the function's scope. Tests hold this path equal to the
+shared-store path on simulated worlds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from riskline.features.codegen import _read_lines, _Source, _update_lines
+from riskline.features.fields import _ENTITY_ATTRS
+from riskline.features.plan import KindPlan
+from riskline.features.views import view_source
+
+__all__ = ["EventFn", "build_event", "kind_order"]
+
+EventFn = Callable[
+    [Any, int, bool, int, int, dict[str, Any], dict[str, Any], dict[str, float]], None
+]
+"""``process(e, ts, late, hz, t, states, idents, out)``."""
+
+_RESOLVED = ("person", "phone", "id", "account_device", "account_merchant", "card")
+
+
+def kind_order(plans: Mapping[str, KindPlan], etype: str) -> list[str]:
+    """Kinds in the order :func:`~riskline.features.online.resolve_entities` names them."""
+    direct = [k for k, _ in _ENTITY_ATTRS.get(etype, ())]
+    return [k for k in dict.fromkeys([*direct, *_RESOLVED, *plans]) if k in plans]
+
+
+def _entities(g: _Source, etype: str, order: list[str]) -> None:
+    """Locals ``k_<kind>``: the entity ids, ``None`` when absent (as in ``_resolve``)."""
+    direct = dict(_ENTITY_ATTRS.get(etype, ()))
+    kinds = dict.fromkeys([*direct, *_RESOLVED, "device", "merchant", "account", *order])
+    for kind in kinds:
+        attr = direct.get(kind)
+        g.emit(1, f"k_{kind} = e.{attr} or None" if attr else f"k_{kind} = None")
+    g.emit(1, "if k_account is not None:")
+    g.emit(2, "ident = idents.get('account|' + k_account)")
+    g.emit(2, "if ident:")
+    for i, kind in enumerate(("person", "phone", "id")):
+        g.emit(3, f"if k_{kind} is None and len(ident) > {i} and ident[{i}]: k_{kind} = ident[{i}]")
+    g.emit(2, "if k_device is not None: k_account_device = k_account + '|' + k_device")
+    g.emit(2, "if k_merchant is not None: k_account_merchant = k_account + '|' + k_merchant")
+    g.emit(1, "if k_merchant is not None:")
+    g.emit(2, "ident = idents.get('merchant|' + k_merchant)")
+    g.emit(2, "if ident:")
+    g.emit(3, "if k_account is None and k_person is None and ident[0]: k_person = ident[0]")
+    g.emit(3, "if k_card is None and ident[1]: k_card = ident[1]")
+
+
+def build_event(plans: Mapping[str, KindPlan], etype: str) -> EventFn:
+    """Compile the per-event function of ``etype`` (any type: unknown ones only read)."""
+    g = _Source()
+    g.emit(0, "def process(e, ts, late, hz, t, states, idents, out):")
+    order = kind_order(plans, etype)
+    _entities(g, etype, order)
+    for i, kind in enumerate(order):
+        plan = plans[kind]
+        g.ns = f"K{i}_"
+        g.emit(1, f"if k_{kind} is not None:")
+        g.emit(2, f"key = {kind + '|'!r} + k_{kind}; st = states.get(key)")
+        if etype in plan.steps:
+            g.emit(2, f"if st is None: st = states[key] = {g.const('NEW', plan.new_state)}()")
+            g.base = 1
+            _update_lines(g, plan, etype)
+            _read_lines(g, plan, locals_=False)
+        else:
+            g.emit(2, f"if st is None: out.update({g.const('EMPTY', plan.empty)})")
+            g.emit(2, "else:")
+            g.base = 2
+            _read_lines(g, plan)
+        g.base = 0
+    # the fields the kinds read, straight from the event (absent fields are None)
+    first, exprs = view_source(etype, list(g.loaded), g.scope)
+    loads = [*first, *(f"{local} = {exprs.get(name, 'None')}" for name, local in g.loaded.items())]
+    text = "\n".join([g.lines[0], *(f"    {x}" for x in loads), *g.lines[1:]]) + "\n"
+    exec(compile(text, f"<features:{etype or '*'}>", "exec"), g.scope)
+    fn: EventFn = g.scope["process"]
+    return fn
