@@ -94,7 +94,7 @@ def _online(catalog: Catalog, events: list[Event], gc_mode: str = "runtime") -> 
         "p99_ms": _pct(lat, 0.99),
         "p50_cpu_ms": _pct(cpu_lat, 0.5),
         "p99_cpu_ms": _pct(cpu_lat, 0.99),
-        "entities": len(online.store.states) if isinstance(online.store, MemoryStore) else None,
+        "entities": len(online.store) if isinstance(online.store, MemoryStore) else None,
     }
 
 
@@ -108,7 +108,7 @@ def _memory(catalog: Catalog, events: list[Event]) -> dict[str, Any]:
     used, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     store = online.store
-    n = len(store.states) if isinstance(store, MemoryStore) else 1
+    n = len(store) if isinstance(store, MemoryStore) else 1
     return {"events": len(events), "entities": n, "bytes_per_entity": round(used / n)}
 
 

@@ -12,6 +12,7 @@ goes through :meth:`Ring.add <riskline.features.windows.Ring.add>`.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right, insort
 from typing import Any
 
@@ -42,10 +43,6 @@ LIFE_OPS = {
 
 def _default(x: float, default: float) -> float:
     return default if x != x else x
-
-
-def _extreme(r: Ring | None, b: int, n: int, slot: int, kind: int) -> float:
-    return NAN if r is None else r.extreme(b, n, slot, kind)
 
 
 class _Drop:
@@ -80,7 +77,6 @@ class _Source:
             "insort": insort,
             "decayed": decayed,
             "_default": _default,
-            "_extreme": _extreme,
             "decay_update": decay_update,
             "shrink_seen": shrink_seen,
         }
@@ -147,7 +143,9 @@ def _update_lines(g: _Source, plan: KindPlan, etype: str) -> None:
             g.emit(4, "if not ls or b >= ls[-1]: ls.append(b)")
             g.emit(4, "else: insort(ls, b)")
             g.emit(4, "if b > s.head: s.head = b")
-            g.emit(4, f"if lst[0] <= hz // {res} - {n}: s.trim(lst, hz // {res} - {n})")
+            # b is newer than the prune edge: the newest bucket always stays
+            edge = f"hz // {res} - {n}"
+            g.emit(4, f"if lst[0] <= {edge}: del lst[: bisect_right(lst, {edge})]")
             g.emit(3, "elif lst is None or lst[-1] > b:")
             g.emit(4, f"s.add({x}, b, hz // {res} - {n}, CAP)")
     for k in range(len(plan.groups)):
@@ -235,8 +233,10 @@ def _read_lines(g: _Source, plan: KindPlan, locals_: bool = True) -> None:
             f"T{k} = {z} if r is None else r.tot if B{k} == r.head else "
             f"r.totals(B{k}, {n}, hz // {res} - {n})",
         )
-    for k, (name, expr) in enumerate(plan.readers):
-        g.emit(1, f"v{k} = {expr}; out[{name!r}] = v{k}")
+    used = {int(m) for _, expr in plan.readers for m in re.findall(r"\bv(\d+)\b", expr)}
+    for k, (name, expr) in enumerate(plan.readers):  # bind only what later features read
+        line = f"v{k} = {expr}; out[{name!r}] = v{k}" if k in used else f"out[{name!r}] = {expr}"
+        g.emit(1, line)
 
 
 def build_update(plan: KindPlan, etype: str) -> Update:

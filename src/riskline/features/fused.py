@@ -1,11 +1,12 @@
 """One generated function per event type for the in-process store: the whole online step.
 
-``process(e, ts, late, hz, t, states, idents, out)`` does, inline and in this order, what
+``process(e, ts, late, hz, t, kinds, idents, out)`` does, inline and in this order, what
 the shared-store path does through calls: the entities named on the event, their identity
 links and pairs (:func:`riskline.features.online.resolve_entities`), the field view
 (:func:`riskline.features.views.build_views`), and for each entity kind the update and the
 read of :mod:`riskline.features.codegen`. Each field is read from the event once, each
-entity's state looked up once; no per-entity call, dict of entities or dict of fields.
+entity's state looked up once by its id in its kind's dict; no per-entity call, dict of
+entities or dict of fields.
 
 Names in the source come from the event dataclasses and validated definitions (written with
 ``repr``); filter values live in the function's scope. Tests hold this path equal to the
@@ -27,7 +28,8 @@ __all__ = ["EventFn", "build_event", "kind_order"]
 EventFn = Callable[
     [Any, int, bool, int, int, dict[str, Any], dict[str, Any], dict[str, float]], None
 ]
-"""``process(e, ts, late, hz, t, states, idents, out)``."""
+"""``process(e, ts, late, hz, t, kinds, idents, out)``; ``kinds``: the in-process store's
+per-kind state dicts, one for every kind of the plans (see ``MemoryStore.kind``)."""
 
 _RESOLVED = ("person", "phone", "id", "account_device", "account_merchant", "card")
 
@@ -62,16 +64,16 @@ def _entities(g: _Source, etype: str, order: list[str]) -> None:
 def build_event(plans: Mapping[str, KindPlan], etype: str) -> EventFn:
     """Compile the per-event function of ``etype`` (any type: unknown ones only read)."""
     g = _Source()
-    g.emit(0, "def process(e, ts, late, hz, t, states, idents, out):")
+    g.emit(0, "def process(e, ts, late, hz, t, kinds, idents, out):")
     order = kind_order(plans, etype)
     _entities(g, etype, order)
     for i, kind in enumerate(order):
         plan = plans[kind]
         g.ns = f"K{i}_"
         g.emit(1, f"if k_{kind} is not None:")
-        g.emit(2, f"key = {kind + '|'!r} + k_{kind}; st = states.get(key)")
+        g.emit(2, f"D = kinds[{kind!r}]; st = D.get(k_{kind})")
         if etype in plan.steps:
-            g.emit(2, f"if st is None: st = states[key] = {g.const('NEW', plan.new_state)}()")
+            g.emit(2, f"if st is None: st = D[k_{kind}] = {g.const('NEW', plan.new_state)}()")
             g.base = 1
             _update_lines(g, plan, etype)
             _read_lines(g, plan, locals_=False)

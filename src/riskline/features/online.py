@@ -147,6 +147,8 @@ class OnlineFeatures:
         self._mem = self.store if isinstance(self.store, MemoryStore) else None
         if self._mem is not None:
             self._mem.save((), self._meta)
+            for kind in self.plans_:
+                self._mem.kind(kind)
 
     def process(self, event: Event) -> Mapping[str, float]:
         """Fold ``event`` into state; return every feature of every entity it touches."""
@@ -167,7 +169,7 @@ class OnlineFeatures:
             if fused is None:
                 fused = self._fused[etype] = build_event(self.plans_, etype)
             t = horizon if late else ts
-            fused(event, ts, late, horizon, t, mem.states, mem.identities, out)
+            fused(event, ts, late, horizon, t, mem.kinds, mem.identities, out)
         else:
             direct = self._entities.get(etype)
             ents = _resolve({} if direct is None else direct(event), self.store)

@@ -50,7 +50,8 @@ def _windowed(plan: KindPlan, d: FeatureDef) -> str:
     if agg in (A.MIN, A.MAX):
         kind = MIN if agg is A.MIN else MAX
         return (
-            f"_extreme(R[{g}], B{g}, {n}, {plan.ring_slot(g, kind, src, d.value)}, {kind}) / {sc!r}"
+            f"(NAN if (r := R[{g}]) is None else "
+            f"r.extreme(B{g}, {n}, {plan.ring_slot(g, kind, src, d.value)}, {kind}) / {sc!r})"
         )
     c = plan.ring_slot(g, ADD, src, None)
     if agg is A.COUNT:

@@ -57,23 +57,47 @@ class StateStore(Protocol):
 
 
 class MemoryStore:
-    """In-process state (the default), snapshotted to a JSON file for restarts."""
+    """In-process state (the default), snapshotted to a JSON file for restarts.
+
+    States are kept per entity kind (``kinds[kind][id]``), so the engine's hot path looks an
+    entity up by its id alone; keys at this interface are ``"kind|id"`` as for every store.
+    """
 
     def __init__(self) -> None:
-        self.states: dict[str, EntityState] = {}
+        self.kinds: dict[str, dict[str, EntityState]] = {}
         self.identities: dict[str, list[str]] = {}
         self._meta: dict[str, str | int] = {}
 
+    def kind(self, kind: str) -> dict[str, EntityState]:
+        """The live states of one entity kind (id -> state); the same dict for the store's life."""
+        states = self.kinds.get(kind)
+        if states is None:
+            states = self.kinds[kind] = {}
+        return states
+
+    @property
+    def states(self) -> dict[str, EntityState]:
+        """Every state by ``"kind|id"`` (a new dict: for inspection, not the hot path)."""
+        return {f"{k}|{i}": st for k, d in self.kinds.items() for i, st in d.items()}
+
+    def __len__(self) -> int:
+        """How many entities have state."""
+        return sum(len(d) for d in self.kinds.values())
+
     def load(self, keys: Sequence[str]) -> list[EntityState | None]:
         """The states of ``keys`` (``None`` where absent), in order."""
-        get = self.states.get
-        return [get(k) for k in keys]
+        out = []
+        for key in keys:
+            kind, _, ident = key.partition("|")
+            states = self.kinds.get(kind)
+            out.append(None if states is None else states.get(ident))
+        return out
 
     def save(self, items: Sequence[tuple[str, EntityState]], meta: Meta) -> None:
         """Keep the (already live) state objects; record metadata."""
-        states = self.states
         for key, st in items:
-            states[key] = st
+            kind, _, ident = key.partition("|")
+            self.kind(kind)[ident] = st
         self._meta.update(meta)
 
     def identity(self, key: str) -> list[str] | None:
@@ -94,12 +118,13 @@ class MemoryStore:
 
     def keys(self) -> Iterator[str]:
         """Every entity key with state."""
-        return iter(list(self.states))
+        return iter([f"{k}|{i}" for k, d in self.kinds.items() for i in d])
 
     def delete(self, keys: Sequence[str]) -> None:
         """Forget entities."""
-        for k in keys:
-            self.states.pop(k, None)
+        for key in keys:
+            kind, _, ident = key.partition("|")
+            self.kinds.get(kind, {}).pop(ident, None)
 
     def snapshot(self, path: str | Path, position: Mapping[str, Any] | None = None) -> None:
         """Write everything to ``path`` atomically (temp file, then rename).
@@ -112,7 +137,7 @@ class MemoryStore:
             "meta": self._meta,
             "position": dict(position or {}),
             "identities": self.identities,
-            "states": {k: s.dump() for k, s in self.states.items()},
+            "states": {f"{k}|{i}": s.dump() for k, d in self.kinds.items() for i, s in d.items()},
         }
         tmp = Path(f"{path}.tmp")
         with tmp.open("w", encoding="utf-8") as fh:
@@ -126,9 +151,15 @@ class MemoryStore:
             if doc.get("version") != _SNAPSHOT_VERSION:
                 raise InvalidConfig(f"feature snapshot {path}: unsupported version")
             states = {k: EntityState.load(v) for k, v in doc["states"].items()}
+            identities, meta = dict(doc["identities"]), dict(doc["meta"])
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise InvalidConfig(f"feature snapshot {path} cannot be read: {err}") from None
-        self.states, self.identities, self._meta = states, doc["identities"], doc["meta"]
+        for d in self.kinds.values():  # in place: engines hold the per-kind dicts
+            d.clear()
+        for key, st in states.items():
+            kind, _, ident = key.partition("|")
+            self.kind(kind)[ident] = st
+        self.identities, self._meta = identities, meta
         position: dict[str, Any] = doc.get("position") or {}
         return position
 

@@ -24,6 +24,7 @@ from enum import Enum
 from typing import Any
 
 from riskline.events import EVENT_TYPES
+from riskline.events.types import Channel, Funding, Product, VerificationMethod
 from riskline.features.catalog import Catalog
 from riskline.features.fields import _DERIVED, _ENTITY_ATTRS, LOCAL_UTC_OFFSET, Value, fields_of
 
@@ -48,6 +49,13 @@ def _enum(value: str | Enum | None) -> Value:
     return str(value.value) if isinstance(value, Enum) else value
 
 
+_ENUM_VALUES: dict[Any, Value] = {
+    m: _enum(m) for cls in (Channel, Funding, Product, VerificationMethod) for m in cls
+}
+"""Enum member -> its string value (a C-level lookup on the hot path; other values map to
+themselves through ``.get(v, v)``)."""
+
+
 def _attr_kinds(etype: str) -> dict[str, str]:
     """Plain attributes of an event type by how :mod:`fields` normalises them."""
     out = {}
@@ -68,7 +76,7 @@ def _expr(etype: str, name: str, scope: dict[str, Any]) -> str:
         return f"G_{name}(e, ts)"
     return {
         "str": f"e.{name}",
-        "enum": f"_enum(e.{name})",
+        "enum": f"_enum_value(e.{name}, e.{name})",
         "Decimal": f"_cents(e.{name})",
     }.get(kind, f"_num(e.{name})")
 
@@ -82,7 +90,7 @@ def view_source(
     ``scope``. Fields the event type does not have are left out (they read ``None``).
     """
     names = [n for n in names if n in fields_of(etype)]
-    scope.update({"_cents": _cents, "_num": _num, "_enum": _enum})
+    scope.update({"_cents": _cents, "_num": _num, "_enum_value": _ENUM_VALUES.get})
     first = (
         [f"h = float((ts + {LOCAL_UTC_OFFSET}) // 3600 % 24)"]
         if {"hour", "is_night"} & set(names)

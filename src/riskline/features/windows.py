@@ -133,12 +133,18 @@ class Ring:
 
     def extreme(self, b: int, n: int, slot: int, kind: int) -> float:
         """Min or max of ``slot`` over the window ending at ``b`` (NaN when empty)."""
-        keys = self.keys
-        i, j = bisect_right(keys, b - n), bisect_right(keys, b)
-        if i == j:
+        vals = self.vals
+        if b == self.head:  # the head window is ``vals[lo:]``
+            i, j = self.lo, len(vals)
+        else:
+            i, j = bisect_right(self.keys, b - n), bisect_right(self.keys, b)
+        if j - i == 1:  # one bucket (sparse entities): no scan
+            best = vals[i][slot]
+        elif i == j:
             return NAN
-        xs = map(itemgetter(slot), self.vals[i:j])
-        best = min(xs) if kind == MIN else max(xs)
+        else:
+            xs = map(itemgetter(slot), vals[i:j])
+            best = min(xs) if kind == MIN else max(xs)
         return best if best not in (INF, -INF) else NAN
 
     def dump(self) -> list[Any]:
@@ -172,7 +178,7 @@ class Distinct:
         self.n = n
         self.head = head
         self.seen: dict[str, list[int]] = seen or {}
-        self.lasts: list[int] = sorted(lst[-1] for lst in self.seen.values())
+        self.lasts: list[int] = sorted(lst[-1] for lst in seen.values()) if seen else []
 
     def rebuild(self) -> None:
         """Recompute ``lasts`` from ``seen`` (after values were dropped)."""
