@@ -81,6 +81,7 @@ class _Source:
             "shrink_seen": shrink_seen,
         }
         self.loaded: dict[str, str] = {}
+        self.divs: dict[str, str] = {}
         self.ns = ""
         self.base = 0
 
@@ -103,13 +104,24 @@ class _Source:
             self.loaded[name] = f"x{len(self.loaded)}"
         return self.loaded[name]
 
+    def div(self, name: str, res: int) -> str:
+        """A local holding ``name // res`` (a bucket of ts, hz or t), computed once at the top."""
+        local = f"{name}_{res}"
+        self.divs[local] = f"{name} // {res}"
+        return local
+
+    def top(self) -> list[str]:
+        """The lines that start the body: field loads, then the bucket divisions."""
+        loads = [f"{local} = v.get({name!r})" for name, local in self.loaded.items()]
+        return [*loads, *(f"{local} = {expr}" for local, expr in self.divs.items())]
+
     def emit(self, indent: int, text: str) -> None:
         self.lines.append("    " * (indent + self.base) + text)
 
     def text(self) -> str:
-        """The function: its ``def`` line, the field loads, the body."""
-        loads = [f"    {local} = v.get({name!r})" for name, local in self.loaded.items()]
-        return "\n".join([self.lines[0], *loads, *self.lines[1:]]) + "\n"
+        """The function: its ``def`` line, :meth:`top`, the body."""
+        top = [f"    {line}" for line in self.top()]
+        return "\n".join([self.lines[0], *top, *self.lines[1:]]) + "\n"
 
     def build(self, name: str, label: str) -> Any:
         """Compile :meth:`text` and return the function ``name`` it defines."""
@@ -135,7 +147,7 @@ def _update_lines(g: _Source, plan: KindPlan, etype: str) -> None:
         if etype in src[0] and n:
             x = g.field(field)
             g.emit(2, f"if {g.cond(src, field)}:")
-            g.emit(3, f"b = ts // {res}; s = S[{i}]")
+            g.emit(3, f"b = {g.div('ts', res)}; s = S[{i}]")
             g.emit(3, f"if s is None: s = S[{i}] = Distinct({n})")
             g.emit(3, f"lst = s.seen.get({x})")
             g.emit(3, "if lst is not None and lst[-1] < b:")  # a known value, newer bucket: inline
@@ -144,10 +156,10 @@ def _update_lines(g: _Source, plan: KindPlan, etype: str) -> None:
             g.emit(4, "else: insort(ls, b)")
             g.emit(4, "if b > s.head: s.head = b")
             # b is newer than the prune edge: the newest bucket always stays
-            edge = f"hz // {res} - {n}"
+            edge = f"{g.div('hz', res)} - {n}"
             g.emit(4, f"if lst[0] <= {edge}: del lst[: bisect_right(lst, {edge})]")
             g.emit(3, "elif lst is None or lst[-1] > b:")
-            g.emit(4, f"s.add({x}, b, hz // {res} - {n}, CAP)")
+            g.emit(4, f"s.add({x}, b, {edge}, CAP)")
     for k in range(len(plan.groups)):
         _ring(g, plan, k, etype)
     for op, s, src, value, extra in plan.life_ops:
@@ -196,7 +208,7 @@ def _ring(g: _Source, plan: KindPlan, k: int, etype: str) -> None:
         else " or ".join(f"({c})" for _, _, c, _ in conds)
     )
     zeros = g.const(f"Z{k}", [0.0] * len(template))
-    g.emit(2, f"r = R[{k}]; b = ts // {res}")
+    g.emit(2, f"r = R[{k}]; b = {g.div('ts', res)}")
     g.emit(2, "if r is not None and b == r.head and r.keys and r.keys[-1] == b:")  # newest
     g.emit(3, "q = r.vals[-1]; T = r.tot")
     _fold(g, conds, 3)
@@ -204,10 +216,10 @@ def _ring(g: _Source, plan: KindPlan, k: int, etype: str) -> None:
     g.emit(3, "if r is None:")  # the first write: a ring of one bucket
     g.emit(4, f"q = {tpl}.copy(); T = {zeros}.copy(); R[{k}] = Ring(b, [b], [q], T, 0)")
     g.emit(3, f"elif b > r.head and (not r.keys or r.keys[-1] <= b - {n}):")  # all expired
-    g.emit(4, f"r.expire_all(b, hz // {res} - {n}); q = {tpl}.copy(); r.keys.append(b)")
+    g.emit(4, f"r.expire_all(b, {g.div('hz', res)} - {n}); q = {tpl}.copy(); r.keys.append(b)")
     g.emit(4, "r.vals.append(q); T = r.tot")
     g.emit(3, "else:")
-    g.emit(4, f"q = r.bucket(b, {n}, hz // {res} - {n}, {tpl})")
+    g.emit(4, f"q = r.bucket(b, {n}, {g.div('hz', res)} - {n}, {tpl})")
     g.emit(4, f"T = r.tot if b > r.head - {n} else DROP")
     _fold(g, conds, 3)
 
@@ -227,11 +239,11 @@ def _read_lines(g: _Source, plan: KindPlan, locals_: bool = True) -> None:
         g.emit(1, "L = st.life; S = st.sets; R = st.rings")
     for k, (res, n, template) in enumerate(plan.groups):
         z = g.const(f"Z{k}", [0.0] * len(template))
-        g.emit(1, f"r = R[{k}]; B{k} = t // {res}")
+        g.emit(1, f"r = R[{k}]; B{k} = {g.div('t', res)}")
         g.emit(
             1,
             f"T{k} = {z} if r is None else r.tot if B{k} == r.head else "
-            f"r.totals(B{k}, {n}, hz // {res} - {n})",
+            f"r.totals(B{k}, {n}, {g.div('hz', res)} - {n})",
         )
     used = {int(m) for _, expr in plan.readers for m in re.findall(r"\bv(\d+)\b", expr)}
     for k, (name, expr) in enumerate(plan.readers):  # bind only what later features read

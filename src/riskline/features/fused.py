@@ -86,6 +86,7 @@ def build_event(plans: Mapping[str, KindPlan], etype: str) -> EventFn:
     # the fields the kinds read, straight from the event (absent fields are None)
     first, exprs = view_source(etype, list(g.loaded), g.scope)
     loads = [*first, *(f"{local} = {exprs.get(name, 'None')}" for name, local in g.loaded.items())]
+    loads += [f"{local} = {expr}" for local, expr in g.divs.items()]
     text = "\n".join([g.lines[0], *(f"    {x}" for x in loads), *g.lines[1:]]) + "\n"
     exec(compile(text, f"<features:{etype or '*'}>", "exec"), g.scope)
     fn: EventFn = g.scope["process"]
