@@ -21,6 +21,7 @@ from typing import Any
 from riskline.features.codegen import _read_lines, _Source, _update_lines
 from riskline.features.fields import _ENTITY_ATTRS
 from riskline.features.plan import KindPlan
+from riskline.features.state import EntityState
 from riskline.features.views import view_source
 
 __all__ = ["EventFn", "build_event", "kind_order"]
@@ -64,6 +65,7 @@ def _entities(g: _Source, etype: str, order: list[str]) -> None:
 def build_event(plans: Mapping[str, KindPlan], etype: str) -> EventFn:
     """Compile the per-event function of ``etype`` (any type: unknown ones only read)."""
     g = _Source()
+    g.scope["EntityState"] = EntityState
     g.emit(0, "def process(e, ts, late, hz, t, kinds, idents, out):")
     order = kind_order(plans, etype)
     _entities(g, etype, order)
@@ -73,7 +75,11 @@ def build_event(plans: Mapping[str, KindPlan], etype: str) -> EventFn:
         g.emit(1, f"if k_{kind} is not None:")
         g.emit(2, f"D = kinds[{kind!r}]; st = D.get(k_{kind})")
         if etype in plan.steps:
-            g.emit(2, f"if st is None: st = D[k_{kind}] = {g.const('NEW', plan.new_state)}()")
+            new = (
+                f"EntityState([None] * {len(plan.groups)}, {g.const('LIFE', plan.life)}.copy(), "
+                f"[None] * {len(plan.sets)})"
+            )  # what plan.new_state() makes, without the call
+            g.emit(2, f"if st is None: st = D[k_{kind}] = {new}")
             g.base = 1
             _update_lines(g, plan, etype)
             _read_lines(g, plan, locals_=False)

@@ -77,7 +77,7 @@ def _expr(etype: str, name: str, scope: dict[str, Any]) -> str:
     return {
         "str": f"e.{name}",
         "enum": f"_enum_value(e.{name}, e.{name})",
-        "Decimal": f"_cents(e.{name})",
+        "Decimal": f"(None if (y := e.{name}) is None else float(int(y * 100)))",  # _cents
     }.get(kind, f"_num(e.{name})")
 
 
