@@ -234,17 +234,24 @@ def _fold(g: _Source, conds: list[tuple[int, int, str, str]], indent: int) -> No
 
 
 def _read_lines(g: _Source, plan: KindPlan, locals_: bool = True) -> None:
-    """The body of a read of ``st`` at ``t`` into ``out`` (``locals_``: bind L, S, R first)."""
+    """The body of a read of ``st`` at ``t`` into ``out`` (``locals_``: bind L, S, R first).
+
+    A ring's bucket ``B<k>`` and totals ``T<k>`` are computed only when a feature reads them.
+    """
     if locals_:
         g.emit(1, "L = st.life; S = st.sets; R = st.rings")
+    text = " ".join(expr for _, expr in plan.readers)
     for k, (res, n, template) in enumerate(plan.groups):
-        z = g.const(f"Z{k}", [0.0] * len(template))
-        g.emit(1, f"r = R[{k}]; B{k} = {g.div('t', res)}")
-        g.emit(
-            1,
-            f"T{k} = {z} if r is None else r.tot if B{k} == r.head else "
-            f"r.totals(B{k}, {n}, {g.div('hz', res)} - {n})",
-        )
+        if re.search(rf"\bT{k}\b", text):
+            z = g.const(f"Z{k}", [0.0] * len(template))
+            g.emit(1, f"r = R[{k}]; B{k} = {g.div('t', res)}")
+            g.emit(
+                1,
+                f"T{k} = {z} if r is None else r.tot if B{k} == r.head else "
+                f"r.totals(B{k}, {n}, {g.div('hz', res)} - {n})",
+            )
+        elif re.search(rf"\bB{k}\b", text):
+            g.emit(1, f"B{k} = {g.div('t', res)}")
     used = {int(m) for _, expr in plan.readers for m in re.findall(r"\bv(\d+)\b", expr)}
     for k, (name, expr) in enumerate(plan.readers):  # bind only what later features read
         line = f"v{k} = {expr}; out[{name!r}] = v{k}" if k in used else f"out[{name!r}] = {expr}"
