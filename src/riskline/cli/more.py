@@ -38,7 +38,9 @@ def _optional(module: str, call: str, **kwargs: Any) -> dict[str, Any]:
 RUNNERS: dict[str, Callable[[int], dict[str, Any]]] = {
     "engine": _engine,
     "http": _http,
-    "features": lambda n: _optional("riskline.features.bench", "run", n_events=max(n, 50_000)),
+    "features": lambda n: _optional(
+        "riskline.features.bench", "run", n_events=max(n, 50_000), source="sim"
+    ),
     "graph": lambda n: _optional("riskline.graph.bench", "run"),
     "sim": lambda n: _optional("riskline.sim.bench", "bench_simulator"),
 }
