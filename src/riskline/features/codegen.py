@@ -158,7 +158,13 @@ def _update_lines(g: _Source, plan: KindPlan, etype: str) -> None:
             # b is newer than the prune edge: the newest bucket always stays
             edge = f"{g.div('hz', res)} - {n}"
             g.emit(4, f"if lst[0] <= {edge}: del lst[: bisect_right(lst, {edge})]")
-            g.emit(3, "elif lst is None or lst[-1] > b:")
+            g.emit(3, "elif lst is None:")  # a new value: inline too
+            g.emit(4, f"s.seen[{x}] = [b]; ls = s.lasts")
+            g.emit(4, "if not ls or b >= ls[-1]: ls.append(b)")
+            g.emit(4, "else: insort(ls, b)")
+            g.emit(4, "if b > s.head: s.head = b")
+            g.emit(4, f"if len(s.seen) > CAP: s.shrink({edge}, CAP)")
+            g.emit(3, "elif lst[-1] > b:")  # an older bucket of a known value
             g.emit(4, f"s.add({x}, b, {edge}, CAP)")
     for k in range(len(plan.groups)):
         _ring(g, plan, k, etype)

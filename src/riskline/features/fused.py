@@ -42,24 +42,34 @@ def kind_order(plans: Mapping[str, KindPlan], etype: str) -> list[str]:
 
 
 def _entities(g: _Source, etype: str, order: list[str]) -> None:
-    """Locals ``k_<kind>``: the entity ids, ``None`` when absent (as in ``_resolve``)."""
+    """Locals ``k_<kind>``: the entity ids, ``None`` when absent (as in ``_resolve``).
+
+    Blocks for kinds this event type never names (an account's links on a merchant payout)
+    are left out.
+    """
     direct = dict(_ENTITY_ATTRS.get(etype, ()))
-    kinds = dict.fromkeys([*direct, *_RESOLVED, "device", "merchant", "account", *order])
-    for kind in kinds:
-        attr = direct.get(kind)
-        g.emit(1, f"k_{kind} = e.{attr} or None" if attr else f"k_{kind} = None")
-    g.emit(1, "if k_account is not None:")
-    g.emit(2, "ident = idents.get('account|' + k_account)")
-    g.emit(2, "if ident:")
-    for i, kind in enumerate(("person", "phone", "id")):
-        g.emit(3, f"if k_{kind} is None and len(ident) > {i} and ident[{i}]: k_{kind} = ident[{i}]")
-    g.emit(2, "if k_device is not None: k_account_device = k_account + '|' + k_device")
-    g.emit(2, "if k_merchant is not None: k_account_merchant = k_account + '|' + k_merchant")
-    g.emit(1, "if k_merchant is not None:")
-    g.emit(2, "ident = idents.get('merchant|' + k_merchant)")
-    g.emit(2, "if ident:")
-    g.emit(3, "if k_account is None and k_person is None and ident[0]: k_person = ident[0]")
-    g.emit(3, "if k_card is None and ident[1]: k_card = ident[1]")
+    for kind, attr in direct.items():
+        g.emit(1, f"k_{kind} = e.{attr} or None")
+    rest = [k for k in dict.fromkeys([*_RESOLVED, "account", *order]) if k not in direct]
+    if rest:
+        g.emit(1, " = ".join(f"k_{k}" for k in rest) + " = None")
+    if "account" in direct:
+        g.emit(1, "if k_account is not None:")
+        g.emit(2, "ident = idents.get('account|' + k_account)")
+        g.emit(2, "if ident:")
+        for i, kind in enumerate(("person", "phone", "id")):
+            unset = f"k_{kind} is None and " if kind in direct else ""
+            g.emit(3, f"if {unset}len(ident) > {i} and ident[{i}]: k_{kind} = ident[{i}]")
+        for other in ("device", "merchant"):  # the pairs
+            if other in direct:
+                pair = f"k_account_{other} = k_account + '|' + k_{other}"
+                g.emit(2, f"if k_{other} is not None: {pair}")
+    if "merchant" in direct:
+        g.emit(1, "if k_merchant is not None:")
+        g.emit(2, "ident = idents.get('merchant|' + k_merchant)")
+        g.emit(2, "if ident:")
+        g.emit(3, "if k_account is None and k_person is None and ident[0]: k_person = ident[0]")
+        g.emit(3, "if k_card is None and ident[1]: k_card = ident[1]")
 
 
 def build_event(plans: Mapping[str, KindPlan], etype: str) -> EventFn:

@@ -56,12 +56,12 @@ class Ring:
             if i < len(keys):
                 self.tot = [0.0] * len(self.tot)
             i = len(keys)
-        elif keys[i] <= edge:
-            vals, tot = self.vals, self.tot
-            while keys[i] <= edge:
-                tot = list(map(sub, tot, vals[i]))
-                i += 1
-            self.tot = tot
+        elif keys[i] <= edge:  # some buckets leave the window: subtract them, oldest first
+            j = bisect_right(keys, edge, i)
+            tot = self.tot
+            for v in self.vals[i:j]:
+                tot = list(map(sub, tot, v))
+            self.tot, i = tot, j
         if keys[0] <= prune:
             j = bisect_right(keys, prune, 0, i)
             del keys[:j], self.vals[:j]
@@ -197,7 +197,7 @@ class Distinct:
             else:
                 insort(lasts, b)
             if len(self.seen) > cap:
-                self._shrink(prune, cap)
+                self.shrink(prune, cap)
             return
         old = lst[-1]
         if old < b:
@@ -216,7 +216,8 @@ class Distinct:
         """Forget a value's buckets ``<= prune`` (keeping its newest)."""
         del lst[: min(bisect_right(lst, prune), len(lst) - 1)]
 
-    def _shrink(self, prune: int, cap: int) -> None:
+    def shrink(self, prune: int, cap: int) -> None:
+        """Over ``cap`` values: keep the ``3/4 * cap`` newest that buckets ``> prune`` hold."""
         live = sorted(self.seen.items(), key=lambda kv: (kv[1][-1], kv[0]))
         live = [kv for kv in live if kv[1][-1] > prune]
         self.seen = dict(live[-(cap * 3 // 4) :] if len(live) > cap else live)
