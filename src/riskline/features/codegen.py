@@ -142,7 +142,7 @@ def _update_lines(g: _Source, plan: KindPlan, etype: str) -> None:
     g.emit(1, "L = st.life; S = st.sets; R = st.rings")
     _seen_sets(g, plan, etype)
     g.emit(1, "if not late:")
-    g.emit(2, "pass")
+    header = len(g.lines)
     for i, (res, n, src, field) in enumerate(plan.sets):
         if etype in src[0] and n:
             x = g.field(field)
@@ -151,9 +151,12 @@ def _update_lines(g: _Source, plan: KindPlan, etype: str) -> None:
             g.emit(3, f"if s is None: s = S[{i}] = Distinct({n})")
             g.emit(3, f"lst = s.seen.get({x})")
             g.emit(3, "if lst is not None and lst[-1] < b:")  # a known value, newer bucket: inline
-            g.emit(4, "ls = s.lasts; del ls[bisect_left(ls, lst[-1])]; lst.append(b)")
-            g.emit(4, "if not ls or b >= ls[-1]: ls.append(b)")
-            g.emit(4, "else: insort(ls, b)")
+            g.emit(4, "ls = s.lasts; old = lst[-1]; lst.append(b)")
+            g.emit(4, "if ls[-1] == old: ls[-1] = b")  # the newest value again: still sorted
+            g.emit(4, "else:")
+            g.emit(5, "del ls[bisect_left(ls, old)]")
+            g.emit(5, "if b >= ls[-1]: ls.append(b)")
+            g.emit(5, "else: insort(ls, b)")
             g.emit(4, "if b > s.head: s.head = b")
             # b is newer than the prune edge: the newest bucket always stays
             edge = f"{g.div('hz', res)} - {n}"
@@ -168,6 +171,8 @@ def _update_lines(g: _Source, plan: KindPlan, etype: str) -> None:
             g.emit(4, f"s.add({x}, b, {edge}, CAP)")
     for k in range(len(plan.groups)):
         _ring(g, plan, k, etype)
+    if len(g.lines) == header:  # nothing windowed for this event type
+        g.lines.pop()
     for op, s, src, value, extra in plan.life_ops:
         if etype in src[0]:
             g.emit(1, f"if {g.cond(src, value)}:")
