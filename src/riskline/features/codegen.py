@@ -25,6 +25,7 @@ __all__ = [
     "build_step",
     "build_update",
     "reader_source",
+    "set_cap",
     "update_source",
 ]
 
@@ -39,6 +40,11 @@ LIFE_OPS = {
     "decay": "decay_update(L, {s}, x, ts, {extra})",
     "new": "if f{extra}: L[{s}] += 1.0",
 }
+
+
+def set_cap() -> int:
+    """The value-set cap generated code is built with (tests lower it)."""
+    return SET_CAP
 
 
 def _default(x: float, default: float) -> float:

@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from riskline.features import codegen
 from riskline.features.codegen import _read_lines, _Source, _update_lines
 from riskline.features.fields import _ENTITY_ATTRS
 from riskline.features.plan import KindPlan
 from riskline.features.state import EntityState
 from riskline.features.views import view_source
 
-__all__ = ["EventFn", "build_event", "kind_order"]
+__all__ = ["EventFn", "build_event", "cached_event", "kind_order"]
 
 EventFn = Callable[
     [Any, int, bool, int, int, dict[str, Any], dict[str, Any], dict[str, float]], None
@@ -106,4 +107,22 @@ def build_event(plans: Mapping[str, KindPlan], etype: str) -> EventFn:
     text = "\n".join([g.lines[0], *(f"    {x}" for x in loads), *g.lines[1:]]) + "\n"
     exec(compile(text, f"<features:{etype or '*'}>", "exec"), g.scope)
     fn: EventFn = g.scope["process"]
+    return fn
+
+
+_BUILT: dict[tuple[str, str, int], EventFn] = {}
+
+
+def cached_event(fingerprint: str, plans: Mapping[str, KindPlan], etype: str) -> EventFn:
+    """:func:`build_event`, once per catalog (by fingerprint) and event type in a process.
+
+    The functions keep no state (it lives in the store passed to each call), so engines on
+    the same catalog share them; building all of them costs tens of milliseconds.
+    """
+    key = (fingerprint, etype, codegen.set_cap())  # the code depends on the set cap too
+    fn = _BUILT.get(key)
+    if fn is None:
+        if len(_BUILT) > 1024:  # many catalogs in one process (tests): start over
+            _BUILT.clear()
+        fn = _BUILT[key] = build_event(plans, etype)
     return fn

@@ -30,10 +30,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from riskline.errors import InvalidConfig
+from riskline.events import EVENT_TYPES
 from riskline.events.types import Event
 from riskline.features.catalog import Catalog
 from riskline.features.fields import Value, direct_entities, fields_of
-from riskline.features.fused import EventFn, build_event
+from riskline.features.fused import EventFn, cached_event
 from riskline.features.plan import KindPlan, Read, Step, View, compile_catalog
 from riskline.features.state import EntityState
 from riskline.features.stores import MemoryStore, StateStore
@@ -138,7 +139,7 @@ class OnlineFeatures:
         self._fused: dict[str, EventFn] = {}
         self._lat = int(lateness.total_seconds())
         meta = self.store.meta()
-        fp = catalog.fingerprint()
+        fp = self._fp = catalog.fingerprint()
         if meta.get("catalog", fp) != fp:
             raise InvalidConfig("feature state was written by a different catalog; replay needed")
         self.watermark = int(meta.get("watermark", NEVER))
@@ -147,8 +148,10 @@ class OnlineFeatures:
         self._mem = self.store if isinstance(self.store, MemoryStore) else None
         if self._mem is not None:
             self._mem.save((), self._meta)
+            self._meta = self._mem.live_meta()  # the watermark goes straight into the store
             for kind in self.plans_:
                 self._mem.kind(kind)
+            self._fused = {e: cached_event(fp, self.plans_, e) for e in EVENT_TYPES}
 
     def process(self, event: Event) -> Mapping[str, float]:
         """Fold ``event`` into state; return every feature of every entity it touches."""
@@ -157,8 +160,6 @@ class OnlineFeatures:
         mem = self._mem
         if ts > self.watermark:
             self.watermark = self._meta["watermark"] = ts
-            if mem is not None:
-                mem.set_meta("watermark", ts)
         horizon = self.watermark - self._lat
         late = ts < horizon
         if etype in _LINKS:
@@ -167,7 +168,7 @@ class OnlineFeatures:
         if mem is not None:
             fused = self._fused.get(etype)
             if fused is None:
-                fused = self._fused[etype] = build_event(self.plans_, etype)
+                fused = self._fused[etype] = cached_event(self._fp, self.plans_, etype)
             t = horizon if late else ts
             fused(event, ts, late, horizon, t, mem.kinds, mem.identities, out)
         else:

@@ -104,9 +104,9 @@ class MemoryStore:
         """Identity links of an account or merchant."""
         return self.identities.get(key)
 
-    def set_meta(self, key: str, value: str | int) -> None:
-        """Record one metadata value (the watermark, once per newer event)."""
-        self._meta[key] = value
+    def live_meta(self) -> dict[str, str | int]:
+        """The metadata dict itself: what an engine writes there is saved with the state."""
+        return self._meta
 
     def set_identity(self, key: str, value: list[str]) -> None:
         """Record identity links."""
@@ -159,7 +159,9 @@ class MemoryStore:
         for key, st in states.items():
             kind, _, ident = key.partition("|")
             self.kind(kind)[ident] = st
-        self.identities, self._meta = identities, meta
+        self.identities = identities
+        self._meta.clear()  # in place: an engine may hold it (live_meta)
+        self._meta.update(meta)
         position: dict[str, Any] = doc.get("position") or {}
         return position
 
