@@ -235,6 +235,11 @@ def _ring(g: _Source, plan: KindPlan, k: int, etype: str) -> None:
     g.emit(3, f"elif b > r.head and (not r.keys or r.keys[-1] <= b - {n}):")  # all expired
     g.emit(4, f"r.expire_all(b, {g.div('hz', res)} - {n}); q = {tpl}.copy(); r.keys.append(b)")
     g.emit(4, "r.vals.append(q); T = r.tot")
+    # a newer bucket while no bucket leaves the window and none is old enough to forget
+    g.emit(
+        3, f"elif b > r.head and r.keys[r.lo] > b - {n} and r.keys[0] > {g.div('hz', res)} - {n}:"
+    )
+    g.emit(4, f"r.head = b; q = {tpl}.copy(); r.keys.append(b); r.vals.append(q); T = r.tot")
     g.emit(3, "else:")
     g.emit(4, f"q = r.bucket(b, {n}, {g.div('hz', res)} - {n}, {tpl})")
     g.emit(4, f"T = r.tot if b > r.head - {n} else DROP")
@@ -264,8 +269,9 @@ def _read_lines(g: _Source, plan: KindPlan, locals_: bool = True) -> None:
             g.emit(1, f"r = R[{k}]; B{k} = {g.div('t', res)}")
             g.emit(
                 1,
-                f"T{k} = {z} if r is None else r.tot if B{k} == r.head else "
-                f"r.totals(B{k}, {n}, {g.div('hz', res)} - {n})",
+                f"T{k} = {z} if r is None else r.tot if B{k} == r.head or (B{k} > r.head and "
+                f"(r.lo == len(r.keys) or r.keys[r.lo] > B{k} - {n})) else "
+                f"r.totals(B{k}, {n}, {g.div('hz', res)} - {n})",  # no bucket leaves: as at head
             )
         elif re.search(rf"\bB{k}\b", text):
             g.emit(1, f"B{k} = {g.div('t', res)}")

@@ -133,9 +133,9 @@ class Ring:
 
     def extreme(self, b: int, n: int, slot: int, kind: int) -> float:
         """Min or max of ``slot`` over the window ending at ``b`` (NaN when empty)."""
-        vals = self.vals
-        if b == self.head:  # the head window is ``vals[lo:]``
-            i, j = self.lo, len(vals)
+        vals, lo = self.vals, self.lo
+        if b >= self.head and (lo == len(vals) or self.keys[lo] > b - n):
+            i, j = lo, len(vals)  # the head window, and no bucket has left it since
         else:
             i, j = bisect_right(self.keys, b - n), bisect_right(self.keys, b)
         if j - i == 1:  # one bucket (sparse entities): no scan
