@@ -21,11 +21,14 @@ from riskline.features.readers import decay_update, decayed
 from riskline.features.windows import ADD, MIN, Distinct, Ring, shrink_seen
 
 __all__ = [
+    "CodeBuilder",
     "build_reader",
     "build_step",
     "build_update",
+    "read_lines",
     "reader_source",
     "set_cap",
+    "update_lines",
     "update_source",
 ]
 
@@ -61,7 +64,7 @@ class _Drop:
         pass
 
 
-class _Source:
+class CodeBuilder:
     """Accumulates generated lines and the constants they refer to.
 
     One source can hold several entity kinds (the fused per-event function): ``ns`` prefixes
@@ -137,13 +140,13 @@ class _Source:
 
 def update_source(plan: KindPlan, etype: str) -> tuple[str, dict[str, Any]]:
     """Python source (and scope) of ``update(st, v, ts, late, hz)`` for one event type."""
-    g = _Source()
+    g = CodeBuilder()
     g.emit(0, "def update(st, v, ts, late, hz):")
-    _update_lines(g, plan, etype)
+    update_lines(g, plan, etype)
     return g.text(), g.scope
 
 
-def _update_lines(g: _Source, plan: KindPlan, etype: str) -> None:
+def update_lines(g: CodeBuilder, plan: KindPlan, etype: str) -> None:
     """The body of an update of ``st`` by one event of type ``etype`` (view ``v``)."""
     g.emit(1, "L = st.life; S = st.sets; R = st.rings")
     _seen_sets(g, plan, etype)
@@ -187,7 +190,7 @@ def _update_lines(g: _Source, plan: KindPlan, etype: str) -> None:
             g.emit(2, LIFE_OPS[op].format(s=s, s1=s + 1, extra=extra))
 
 
-def _seen_sets(g: _Source, plan: KindPlan, etype: str) -> None:
+def _seen_sets(g: CodeBuilder, plan: KindPlan, etype: str) -> None:
     """Lifetime value sets first: they flag values new to the entity for count_new."""
     for i, (_, n, src, field) in enumerate(plan.sets):
         if etype in src[0] and not n:
@@ -201,7 +204,7 @@ def _seen_sets(g: _Source, plan: KindPlan, etype: str) -> None:
             g.emit(3, "if len(s) > CAP: shrink_seen(s, CAP)")
 
 
-def _ring(g: _Source, plan: KindPlan, k: int, etype: str) -> None:
+def _ring(g: CodeBuilder, plan: KindPlan, k: int, etype: str) -> None:
     """Ring ``k``: fold this event's slot ops into its bucket (inline, no op list).
 
     The newest-bucket case skips the bucket lookup; nothing is created or advanced when no op
@@ -246,7 +249,7 @@ def _ring(g: _Source, plan: KindPlan, k: int, etype: str) -> None:
     _fold(g, conds, 3)
 
 
-def _fold(g: _Source, conds: list[tuple[int, int, str, str]], indent: int) -> None:
+def _fold(g: CodeBuilder, conds: list[tuple[int, int, str, str]], indent: int) -> None:
     for slot, kind, cond, x in conds:
         if kind == ADD:
             g.emit(indent, f"if {cond}: q[{slot}] += {x}; T[{slot}] += {x}")
@@ -255,7 +258,7 @@ def _fold(g: _Source, conds: list[tuple[int, int, str, str]], indent: int) -> No
             g.emit(indent, f"if {cond} and {x} {cmp} q[{slot}]: q[{slot}] = {x}")
 
 
-def _read_lines(g: _Source, plan: KindPlan, locals_: bool = True) -> None:
+def read_lines(g: CodeBuilder, plan: KindPlan, locals_: bool = True) -> None:
     """The body of a read of ``st`` at ``t`` into ``out`` (``locals_``: bind L, S, R first).
 
     A ring's bucket ``B<k>`` and totals ``T<k>`` are computed only when a feature reads them.
@@ -283,35 +286,35 @@ def _read_lines(g: _Source, plan: KindPlan, locals_: bool = True) -> None:
 
 def build_update(plan: KindPlan, etype: str) -> Update:
     """Compile :func:`update_source`."""
-    g = _Source()
+    g = CodeBuilder()
     g.emit(0, "def update(st, v, ts, late, hz):")
-    _update_lines(g, plan, etype)
+    update_lines(g, plan, etype)
     fn: Update = g.build("update", f"<features:{plan.kind}:{etype}>")
     return fn
 
 
 def build_step(plan: KindPlan, etype: str) -> Step:
     """One function ``step(st, v, ts, late, hz, t, out)``: the update, then the read."""
-    g = _Source()
+    g = CodeBuilder()
     g.emit(0, "def step(st, v, ts, late, hz, t, out):")
-    _update_lines(g, plan, etype)
-    _read_lines(g, plan, locals_=False)
+    update_lines(g, plan, etype)
+    read_lines(g, plan, locals_=False)
     fn: Step = g.build("step", f"<features:{plan.kind}:{etype}>")
     return fn
 
 
 def reader_source(plan: KindPlan) -> str:
     """Python source of ``read(st, t, hz, out)`` for ``plan``."""
-    g = _Source()
+    g = CodeBuilder()
     g.emit(0, "def read(st, t, hz, out):")
-    _read_lines(g, plan)
+    read_lines(g, plan)
     return g.text()
 
 
 def build_reader(plan: KindPlan) -> Read:
     """Compile :func:`reader_source` for ``plan``."""
-    g = _Source()
+    g = CodeBuilder()
     g.emit(0, "def read(st, t, hz, out):")
-    _read_lines(g, plan)
+    read_lines(g, plan)
     read: Read = g.build("read", f"<features:{plan.kind}>")
     return read

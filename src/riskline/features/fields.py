@@ -33,6 +33,7 @@ __all__ = [
     "FieldGetter",
     "Value",
     "direct_entities",
+    "entity_attrs",
     "field_getter",
     "fields_of",
 ]
@@ -101,6 +102,11 @@ _ENTITY_ATTRS: dict[str, tuple[tuple[str, str], ...]] = {
     "enterprise_loan_application": (("enterprise", "enterprise_id"),),
     "bureau_report": (("person", "person_id"),),
 }
+
+
+def entity_attrs(etype: str) -> tuple[tuple[str, str], ...]:
+    """(entity kind, attribute) pairs an event type names itself, in resolution order."""
+    return _ENTITY_ATTRS.get(etype, ())
 
 
 def direct_entities(event: Event) -> list[tuple[str, str]]:

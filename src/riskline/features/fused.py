@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from riskline.features import codegen
-from riskline.features.codegen import _read_lines, _Source, _update_lines
-from riskline.features.fields import _ENTITY_ATTRS
+from riskline.features.codegen import CodeBuilder, read_lines, update_lines
+from riskline.features.fields import entity_attrs
 from riskline.features.plan import KindPlan
 from riskline.features.state import EntityState
 from riskline.features.views import view_source
@@ -38,17 +38,17 @@ _RESOLVED = ("person", "phone", "id", "account_device", "account_merchant", "car
 
 def kind_order(plans: Mapping[str, KindPlan], etype: str) -> list[str]:
     """Kinds in the order :func:`~riskline.features.online.resolve_entities` names them."""
-    direct = [k for k, _ in _ENTITY_ATTRS.get(etype, ())]
+    direct = [k for k, _ in entity_attrs(etype)]
     return [k for k in dict.fromkeys([*direct, *_RESOLVED, *plans]) if k in plans]
 
 
-def _entities(g: _Source, etype: str, order: list[str]) -> None:
+def _entities(g: CodeBuilder, etype: str, order: list[str]) -> None:
     """Locals ``k_<kind>``: the entity ids, ``None`` when absent (as in ``_resolve``).
 
     Blocks for kinds this event type never names (an account's links on a merchant payout)
     are left out.
     """
-    direct = dict(_ENTITY_ATTRS.get(etype, ()))
+    direct = dict(entity_attrs(etype))
     for kind, attr in direct.items():
         g.emit(1, f"k_{kind} = e.{attr} or None")
     rest = [k for k in dict.fromkeys([*_RESOLVED, "account", *order]) if k not in direct]
@@ -75,7 +75,7 @@ def _entities(g: _Source, etype: str, order: list[str]) -> None:
 
 def build_event(plans: Mapping[str, KindPlan], etype: str) -> EventFn:
     """Compile the per-event function of ``etype`` (any type: unknown ones only read)."""
-    g = _Source()
+    g = CodeBuilder()
     g.scope["EntityState"] = EntityState
     g.emit(0, "def process(e, ts, late, hz, t, kinds, idents, out):")
     order = kind_order(plans, etype)
@@ -92,13 +92,13 @@ def build_event(plans: Mapping[str, KindPlan], etype: str) -> EventFn:
             )  # what plan.new_state() makes, without the call
             g.emit(2, f"if st is None: st = D[k_{kind}] = {new}")
             g.base = 1
-            _update_lines(g, plan, etype)
-            _read_lines(g, plan, locals_=False)
+            update_lines(g, plan, etype)
+            read_lines(g, plan, locals_=False)
         else:
             g.emit(2, f"if st is None: out.update({g.const('EMPTY', plan.empty)})")
             g.emit(2, "else:")
             g.base = 2
-            _read_lines(g, plan)
+            read_lines(g, plan)
         g.base = 0
     # the fields the kinds read, straight from the event (absent fields are None)
     first, exprs = view_source(etype, list(g.loaded), g.scope)
