@@ -10,6 +10,7 @@ through the compiled online plan instead.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any
 
 import numpy as np
@@ -230,16 +231,35 @@ class KindRows:
     def _distinct_replay(
         self, hot: B, rows: I64, field: str, res: int, n: int, counts: I64
     ) -> None:
-        """Entities near the cap: run the online value set itself (it forgets values)."""
+        """Entities near the cap: run the online value set itself (it forgets values).
+
+        The common cases of :meth:`Distinct.add` and :meth:`Distinct.count` are inline, as in
+        the generated online code; the rest goes through the set's methods.
+        """
         adds = np.zeros(self.size, dtype=bool)
         adds[rows] = True
         pick = np.nonzero(hot[self.kc])[0]
         xs = self.column(f"f_{field}")
-        kc, ts, t, hz = self.kc.tolist(), self.ts.tolist(), self.t.tolist(), self.hz.tolist()
+        kc, add = self.kc[pick].tolist(), adds[pick].tolist()
+        bs, tbs = (self.ts[pick] // res).tolist(), (self.t[pick] // res).tolist()
+        edges = (self.hz[pick] // res - n).tolist()
+        out: list[int] = []
         key, d = -1, Distinct(n)
-        for r in pick.tolist():
-            if kc[r] != key:
-                key, d = kc[r], Distinct(n)
-            if adds[r]:
-                d.add(xs[r], ts[r] // res, hz[r] // res - n, SET_CAP)
-            counts[r] = d.count(t[r] // res)
+        for i, r in enumerate(pick.tolist()):
+            if kc[i] != key:
+                key, d = kc[i], Distinct(n)
+            if add[i]:
+                x, b = xs[r], bs[i]
+                lst = d.seen.get(x)
+                if lst is None and b >= d.head:  # a new value in the newest bucket
+                    d.seen[x] = [b]
+                    d.lasts.append(b)
+                    d.head = b
+                    if len(d.seen) > SET_CAP:
+                        d.shrink(edges[i], SET_CAP)
+                elif lst is None or lst[-1] != b:
+                    d.add(x, b, edges[i], SET_CAP)
+            tb = tbs[i]
+            lasts = d.lasts
+            out.append(len(lasts) - bisect_right(lasts, tb - n) if tb >= d.head else d.count(tb))
+        counts[pick] = out
