@@ -127,6 +127,21 @@ def test_release_draws_once_through_the_engine(runtime: Runtime, challenged: Dec
 
 
 @needs_release
+def test_release_is_read_by_the_features_not_counted_again(
+    runtime: Runtime, challenged: Decision
+) -> None:
+    held = challenged.features  # what the decisions recorded
+    assert held["account.drawdowns_7d"] == 1.0  # the held drawdown, counted on arrival
+    release = EngineRelease(
+        runtime.ingestor, runtime.store, SqlChallengeStore(runtime.db), runtime.engine.clock
+    )
+    released = runtime.store.get_decision(release.release(_passed(runtime, challenged)).decision_id)
+    assert released.features["account.drawdowns_7d"] == 1.0
+    for name in ("account.drawdown_amount_30d", "account.devices_1d", "device.accounts_30d"):
+        assert released.features[name] == held[name], name
+
+
+@needs_release
 def test_release_still_meets_the_credit_gate(runtime: Runtime, challenged: Decision) -> None:
     challenge = _passed(runtime, challenged)
     line = _cash_line(runtime)

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from riskline.events.types import Event
 from riskline.features.catalog import Catalog
-from riskline.features.fields import direct_entities, fields_of
+from riskline.features.fields import direct_entities, fields_of, source_type
 from riskline.features.online import view_getters
 
 __all__ = ["DIRECT_KINDS", "event_table", "field_types", "write_event_table"]
@@ -65,7 +65,7 @@ def event_table(catalog: Catalog, events: Iterable[Event]) -> pa.Table:
     for i, event in enumerate(events):
         ts = int(event.occurred_at.timestamp())
         row: dict[str, object] = {"idx": i, "event_id": event.event_id, "ts": ts}
-        row["type"] = event.type
+        row["type"] = source_type(event)  # a released step-up event matches no feature
         for kind, key in direct_entities(event):
             row[f"e_{kind}"] = key
         for name, get in views.get(event.type, ()):

@@ -213,10 +213,15 @@ class Engine:
         self._observe(event)
 
     def _observe(self, event: t.Event) -> dict[str, float]:
-        """Update feature and graph state with ``event``; its feature values."""
+        """Update feature and graph state with ``event``; its feature values.
+
+        A released step-up event (``step_up`` set) re-submits a held one that was observed when
+        it arrived: its features are read, nothing is counted or linked again.
+        """
         values = dict(self.features.process(event))
         if self.graph is not None:
-            self.graph.observe(event)
+            if event.step_up is None:
+                self.graph.observe(event)
             values.update(self.graph.features_for(event))
         if isinstance(event, t.AccountOpened):
             self.person_of[event.account_id] = event.person_id

@@ -30,12 +30,14 @@ from riskline.events.types import Event, Funding
 __all__ = [
     "ENTITY_KINDS",
     "LOCAL_UTC_OFFSET",
+    "STEP_UP_SUFFIX",
     "FieldGetter",
     "Value",
     "direct_entities",
     "entity_attrs",
     "field_getter",
     "fields_of",
+    "source_type",
 ]
 
 Value = float | str | None
@@ -102,6 +104,19 @@ _ENTITY_ATTRS: dict[str, tuple[tuple[str, str], ...]] = {
     "enterprise_loan_application": (("enterprise", "enterprise_id"),),
     "bureau_report": (("person", "person_id"),),
 }
+
+
+STEP_UP_SUFFIX = ":step_up"
+
+
+def source_type(event: Event) -> str:
+    """The type feature sources see for ``event``.
+
+    A released step-up event (``step_up`` set) re-submits a held event that was counted when
+    it arrived; with this suffix it matches no feature's events, so every path reads its
+    entities at its time without counting it again.
+    """
+    return event.type if event.step_up is None else event.type + STEP_UP_SUFFIX
 
 
 def entity_attrs(etype: str) -> tuple[tuple[str, str], ...]:

@@ -30,6 +30,7 @@ from riskline.features.fields import (
     _ENTITY_ATTRS,
     ENTITY_KINDS,
     LOCAL_UTC_OFFSET,
+    STEP_UP_SUFFIX,
     fields_of,
 )
 from riskline.features.online import view_getters
@@ -127,7 +128,12 @@ def direct_frame(catalog: Catalog, events: Sequence[Event]) -> pl.DataFrame:
         for t, (evs, idxs, tss) in by_type.items()
     ]
     empty = {"idx": pl.Int64, "event_id": pl.Utf8, "ts": pl.Int64, "type": pl.Utf8}
-    return pl.concat([pl.DataFrame(schema=empty), *parts], how="diagonal_relaxed").sort("idx")
+    df = pl.concat([pl.DataFrame(schema=empty), *parts], how="diagonal_relaxed").sort("idx")
+    held = [i for i, e in enumerate(events) if e.step_up is not None]
+    if held:  # released step-up events: their entities are read, they count for nothing
+        mark = pl.col("type") + STEP_UP_SUFFIX
+        df = df.with_columns(pl.when(pl.col("idx").is_in(held)).then(mark).otherwise("type"))
+    return df
 
 
 def frame_from_columns(df: pl.DataFrame, cat: dict[str, bool]) -> pl.DataFrame:

@@ -73,8 +73,12 @@ def _entities(g: CodeBuilder, etype: str, order: list[str]) -> None:
         g.emit(3, "if k_card is None and ident[1]: k_card = ident[1]")
 
 
-def build_event(plans: Mapping[str, KindPlan], etype: str) -> EventFn:
-    """Compile the per-event function of ``etype`` (any type: unknown ones only read)."""
+def build_event(plans: Mapping[str, KindPlan], etype: str, update: bool = True) -> EventFn:
+    """Compile the per-event function of ``etype`` (any type: unknown ones only read).
+
+    ``update=False``: read the event's entities without changing them (a released step-up
+    event, whose original was counted when it arrived).
+    """
     g = CodeBuilder()
     g.scope["EntityState"] = EntityState
     g.emit(0, "def process(e, ts, late, hz, t, kinds, idents, out):")
@@ -85,7 +89,7 @@ def build_event(plans: Mapping[str, KindPlan], etype: str) -> EventFn:
         g.ns = f"K{i}_"
         g.emit(1, f"if k_{kind} is not None:")
         g.emit(2, f"D = kinds[{kind!r}]; st = D.get(k_{kind})")
-        if etype in plan.steps:
+        if update and etype in plan.steps:
             new = (
                 f"EntityState([None] * {len(plan.groups)}, {g.const('LIFE', plan.life)}.copy(), "
                 f"[None] * {len(plan.sets)})"
@@ -105,24 +109,27 @@ def build_event(plans: Mapping[str, KindPlan], etype: str) -> EventFn:
     loads = [*first, *(f"{local} = {exprs.get(name, 'None')}" for name, local in g.loaded.items())]
     loads += [f"{local} = {expr}" for local, expr in g.divs.items()]
     text = "\n".join([g.lines[0], *(f"    {x}" for x in loads), *g.lines[1:]]) + "\n"
-    exec(compile(text, f"<features:{etype or '*'}>", "exec"), g.scope)
+    label = f"<features:{etype or '*'}{'' if update else ':read'}>"
+    exec(compile(text, label, "exec"), g.scope)
     fn: EventFn = g.scope["process"]
     return fn
 
 
-_BUILT: dict[tuple[str, str, int], EventFn] = {}
+_BUILT: dict[tuple[str, str, int, bool], EventFn] = {}
 
 
-def cached_event(fingerprint: str, plans: Mapping[str, KindPlan], etype: str) -> EventFn:
+def cached_event(
+    fingerprint: str, plans: Mapping[str, KindPlan], etype: str, update: bool = True
+) -> EventFn:
     """:func:`build_event`, once per catalog (by fingerprint) and event type in a process.
 
     The functions keep no state (it lives in the store passed to each call), so engines on
     the same catalog share them; building all of them costs tens of milliseconds.
     """
-    key = (fingerprint, etype, codegen.set_cap())  # the code depends on the set cap too
+    key = (fingerprint, etype, codegen.set_cap(), update)  # the code depends on the cap too
     fn = _BUILT.get(key)
     if fn is None:
         if len(_BUILT) > 1024:  # many catalogs in one process (tests): start over
             _BUILT.clear()
-        fn = _BUILT[key] = build_event(plans, etype)
+        fn = _BUILT[key] = build_event(plans, etype, update)
     return fn

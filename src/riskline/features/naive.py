@@ -14,7 +14,7 @@ from riskline.events.types import Event
 from riskline.features.catalog import Catalog
 from riskline.features.definitions import Aggregate as A  # noqa: N817
 from riskline.features.definitions import FeatureDef, FeatureType
-from riskline.features.fields import ENTITY_KINDS, fields_of
+from riskline.features.fields import ENTITY_KINDS, fields_of, source_type
 from riskline.features.online import link_identity, resolve_entities
 from riskline.features.plan import scale_of
 from riskline.features.stores import MemoryStore
@@ -109,7 +109,7 @@ class NaiveSqlFeatures:
         marks = ", ".join(["?"] * len(row))
         self.db.execute(
             f"INSERT INTO ev (seq, ts, type, late, {names}) VALUES (?, ?, ?, ?, {marks})",
-            (self._seq, ts, event.type, int(late), *row.values()),
+            (self._seq, ts, source_type(event), int(late), *row.values()),
         )
         t = horizon if late else ts
         return self._read(ents, t)

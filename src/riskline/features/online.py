@@ -6,6 +6,11 @@ state, and its features are read at ``watermark - lateness``. Every other event 
 own ``occurred_at``, including itself and every event that arrived before it whose bucket is not
 after its bucket (lifetime aggregates include every arrived event).
 
+Step-up releases: an event with ``step_up`` set re-submits a held event (same payload, a derived
+id, a later time) that was counted when it arrived. Its entities are read at its time and left
+unchanged; the batch paths see its type as ``<type>:step_up``
+(:func:`~riskline.features.fields.source_type`), which no feature matches.
+
 >>> from datetime import datetime, timezone
 >>> from decimal import Decimal
 >>> from riskline.events import Payment
@@ -165,18 +170,21 @@ class OnlineFeatures:
         if etype in _LINKS:
             link_identity(event, self.store)
         out: dict[str, float] = {}
+        held = event.step_up is not None  # released after a step-up: counted when it arrived
         if mem is not None:
-            fused = self._fused.get(etype)
+            fused = None if held else self._fused.get(etype)
             if fused is None:
-                fused = self._fused[etype] = cached_event(self._fp, self.plans_, etype)
+                fused = cached_event(self._fp, self.plans_, etype, update=not held)
+                if not held:
+                    self._fused[etype] = fused
             t = horizon if late else ts
             fused(event, ts, late, horizon, t, mem.kinds, mem.identities, out)
         else:
             direct = self._entities.get(etype)
             ents = _resolve({} if direct is None else direct(event), self.store)
             view_of = self.views_.get(etype)
-            view = _NO_VIEW if view_of is None else view_of(event, ts)
-            self._apply(etype, ents, view, ts, late, horizon, out)
+            view = _NO_VIEW if view_of is None or held else view_of(event, ts)
+            self._apply("" if held else etype, ents, view, ts, late, horizon, out)
         self._since_sweep += 1
         if self.sweep_every and self._since_sweep >= self.sweep_every:
             self.expire()
