@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from riskline.errors import InvalidConfig
@@ -134,3 +136,14 @@ def test_bucket_entries_stay_bounded_under_churn(ev):
     assert g.bucket_entries == g.n_links
     live = {id(x) for links in g.buckets.values() for x in links}
     assert live == {id(x) for n in g.adj for x in g.links(n).values()}
+
+
+def test_a_released_step_up_event_links_and_exposes_nothing_again(ev):
+    g = LinkGraph()
+    held = ev.drawdown("a1", "c1", "300")
+    g.observe(held)
+    before = {o: (ln.count, ln.amount, ln.kinds()) for o, ln in g.links(A1).items()}, g.stats(A1)
+    g.observe(dataclasses.replace(held, event_id="again", step_up="ch-1"))
+    after = {o: (ln.count, ln.amount, ln.kinds()) for o, ln in g.links(A1).items()}, g.stats(A1)
+    assert after == before
+    assert g.stats(A1).exposure == 300.0  # the held drawdown's, once

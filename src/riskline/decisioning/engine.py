@@ -220,8 +220,7 @@ class Engine:
         """
         values = dict(self.features.process(event))
         if self.graph is not None:
-            if event.step_up is None:
-                self.graph.observe(event)
+            self.graph.observe(event)  # a release links nothing (graph.extract)
             values.update(self.graph.features_for(event))
         if isinstance(event, t.AccountOpened):
             self.person_of[event.account_id] = event.person_id

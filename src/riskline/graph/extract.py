@@ -114,13 +114,17 @@ _EXTRACTORS: dict[type[Event], Callable[[Any], list[RawEdge]]] = {
 
 
 def edges_from(event: Event) -> list[RawEdge]:
-    """The links an event creates or refreshes (none for events the graph ignores)."""
+    """The links an event creates or refreshes (none for events the graph ignores, and none for
+    a released step-up event: its held original was linked when it arrived)."""
     extract = _EXTRACTORS.get(type(event))
-    return extract(event) if extract is not None else []
+    return extract(event) if extract is not None and event.step_up is None else []
 
 
 def exposure_of(event: Event) -> tuple[Node, float] | None:
-    """Credit drawn by the event's account (revolving payments, drawdowns), if any."""
+    """Credit drawn by the event's account (revolving payments, drawdowns), if any; a released
+    step-up event's was counted with its held original."""
+    if event.step_up is not None:
+        return None
     if isinstance(event, Payment) and event.funding is Funding.REVOLVING:
         return _acct(event.account_id), float(event.amount)
     if isinstance(event, LoanDrawdown):
