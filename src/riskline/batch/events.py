@@ -24,35 +24,16 @@ import pyarrow.parquet as pq
 
 from riskline.events.types import Event
 from riskline.features.catalog import Catalog
-from riskline.features.fields import direct_entities, fields_of, source_type
+from riskline.features.fields import DIRECT_KINDS, direct_entities, source_type
+from riskline.features.frame import used_fields
 from riskline.features.online import view_getters
 
 __all__ = ["DIRECT_KINDS", "event_table", "field_types", "write_event_table"]
 
-DIRECT_KINDS = (
-    "account",
-    "person",
-    "device",
-    "phone",
-    "id",
-    "ip",
-    "card",
-    "merchant",
-    "enterprise",
-)
-"""Entity kinds events name directly (pairs are derived)."""
-
 
 def field_types(catalog: Catalog) -> dict[str, bool]:
-    """Field name -> categorical, for every field a definition of ``catalog`` reads."""
-    out: dict[str, bool] = {}
-    for d in catalog:
-        for etype in d.events:
-            fields = fields_of(etype)
-            for f in (d.value, *(w for w, _ in d.where)):
-                if f:
-                    out[f] = fields[f].categorical
-    return dict(sorted(out.items()))
+    """:func:`~riskline.features.frame.used_fields`, by field name (the table's column order)."""
+    return dict(sorted(used_fields(catalog).items()))
 
 
 def event_table(catalog: Catalog, events: Iterable[Event]) -> pa.Table:

@@ -35,13 +35,12 @@ from riskline.errors import InvalidInput
 from riskline.events.types import Event
 from riskline.features.catalog import Catalog
 from riskline.features.fastbatch import batch_from_frame
-from riskline.features.fields import ENTITY_KINDS
+from riskline.features.fields import DIRECT_KINDS
 from riskline.features.frame import direct_frame, frame_from_columns, used_fields
 
 __all__ = ["compute_batch_columns", "write_columns"]
 
 Source: TypeAlias = str | Path | pl.DataFrame | pa.Table
-_DIRECT = [k for k in ENTITY_KINDS if k not in ("account_merchant", "account_device")]
 
 
 def compute_batch_columns(
@@ -49,7 +48,7 @@ def compute_batch_columns(
 ) -> pl.DataFrame:
     """One row per input row: ``event_id`` and every feature, as the online engine saw them."""
     cat = used_fields(catalog)
-    wanted = ["event_id", "ts", "type", *(f"e_{k}" for k in _DIRECT), *(f"f_{f}" for f in cat)]
+    wanted = ["event_id", "ts", "type", *(f"e_{k}" for k in DIRECT_KINDS), *(f"f_{f}" for f in cat)]
     df = _read(source, wanted)
     for col in ("event_id", "ts", "type"):
         if col not in df.columns:

@@ -28,6 +28,7 @@ from riskline.events import EVENT_TYPES
 from riskline.events.types import Event, Funding
 
 __all__ = [
+    "DIRECT_KINDS",
     "ENTITY_KINDS",
     "LOCAL_UTC_OFFSET",
     "STEP_UP_SUFFIX",
@@ -44,7 +45,7 @@ Value = float | str | None
 LOCAL_UTC_OFFSET = 8 * 3600
 """Local time for hour-of-day fields (China Standard Time, UTC+8)."""
 
-ENTITY_KINDS = (
+DIRECT_KINDS = (
     "account",
     "person",
     "device",
@@ -54,9 +55,9 @@ ENTITY_KINDS = (
     "card",
     "merchant",
     "enterprise",
-    "account_merchant",
-    "account_device",
 )
+"""Entity kinds events name directly (the pairs are derived)."""
+ENTITY_KINDS = (*DIRECT_KINDS, "account_merchant", "account_device")
 """Entity kinds a feature can be keyed by; the last two are pairs."""
 
 _ENTITY_ATTRS: dict[str, tuple[tuple[str, str], ...]] = {

@@ -28,6 +28,7 @@ from riskline.features.catalog import Catalog
 from riskline.features.fields import (
     _DERIVED,
     _ENTITY_ATTRS,
+    DIRECT_KINDS,
     ENTITY_KINDS,
     LOCAL_UTC_OFFSET,
     STEP_UP_SUFFIX,
@@ -39,7 +40,6 @@ __all__ = ["direct_frame", "event_frame", "frame_from_columns", "used_fields"]
 
 _FROM_TS = ("hour", "is_night")
 _ENUMS = {"Product", "Funding", "Channel", "VerificationMethod"}
-_DIRECT = ("account", "person", "device", "phone", "id", "ip", "card", "merchant", "enterprise")
 
 
 def used_fields(catalog: Catalog) -> dict[str, bool]:
@@ -142,7 +142,7 @@ def frame_from_columns(df: pl.DataFrame, cat: dict[str, bool]) -> pl.DataFrame:
     ``cat`` is :func:`used_fields` of the catalog; absent columns are added as nulls, ``hour``
     and ``is_night`` are recomputed from ``ts``, identity links and pairs are resolved.
     """
-    missing = [f"e_{k}" for k in _DIRECT if f"e_{k}" not in df.columns]
+    missing = [f"e_{k}" for k in DIRECT_KINDS if f"e_{k}" not in df.columns]
     missing += [f"f_{f}" for f in cat if f"f_{f}" not in df.columns and f not in _FROM_TS]
     df = df.with_columns(
         pl.lit(None, dtype=pl.Utf8 if m.startswith("e_") or cat[m[2:]] else pl.Float64).alias(m)

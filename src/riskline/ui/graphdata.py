@@ -16,21 +16,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from riskline.features.fields import DIRECT_KINDS
 from riskline.graph import GraphView, Ring
 
 __all__ = ["ENTITY_KINDS", "elements", "node_id", "ring_view"]
 
-ENTITY_KINDS = (
-    "account",
-    "person",
-    "device",
-    "phone",
-    "id",
-    "ip",
-    "card",
-    "merchant",
-    "enterprise",
-)
+ENTITY_KINDS = DIRECT_KINDS
+"""Kinds a graph node can have: the entities events name."""
 _PAGES = {"account": "accounts", "person": "persons"}
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from riskline.errors import NotFound
+from riskline.ui.graphdata import ENTITY_KINDS
 from riskline.ui.render import render
 from riskline.ui.security import require_role
 from riskline.ui.sessions import Session
@@ -109,17 +110,7 @@ def _find(request: Request, q: str) -> str | None:
     if console.queries.accounts_of(q):
         return f"{base}/persons/{safe}"
     kind, sep, _ = q.partition(":")
-    if sep and kind in (
-        "account",
-        "person",
-        "device",
-        "phone",
-        "id",
-        "ip",
-        "card",
-        "merchant",
-        "enterprise",
-    ):
+    if sep and kind in ENTITY_KINDS:  # the kinds the graph page accepts
         return f"{base}/graph?entity={safe}"
     return None
 
