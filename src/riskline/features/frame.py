@@ -31,8 +31,8 @@ from riskline.features.fields import (
     DIRECT_KINDS,
     ENTITY_KINDS,
     LOCAL_UTC_OFFSET,
-    STEP_UP_SUFFIX,
     fields_of,
+    source_type,
 )
 from riskline.features.online import view_getters
 
@@ -57,7 +57,9 @@ def used_fields(catalog: Catalog) -> dict[str, bool]:
 def _type_frame(
     etype: str, evs: list[Any], idxs: list[int], tss: list[int], getters: Any, cat: dict[str, bool]
 ) -> pl.DataFrame:
-    cols: dict[str, Any] = {"idx": idxs, "ts": tss, "type": [etype] * len(idxs)}
+    # the type feature sources see (a released step-up event matches none); its entities and
+    # fields are still those of ``etype``
+    cols: dict[str, Any] = {"idx": idxs, "ts": tss, "type": list(map(source_type, evs))}
     cols["event_id"] = list(map(attrgetter("event_id"), evs))
     schema: dict[str, Any] = {"idx": pl.Int64, "ts": pl.Int64, "type": pl.Utf8}
     schema["event_id"] = pl.Utf8
@@ -128,12 +130,7 @@ def direct_frame(catalog: Catalog, events: Sequence[Event]) -> pl.DataFrame:
         for t, (evs, idxs, tss) in by_type.items()
     ]
     empty = {"idx": pl.Int64, "event_id": pl.Utf8, "ts": pl.Int64, "type": pl.Utf8}
-    df = pl.concat([pl.DataFrame(schema=empty), *parts], how="diagonal_relaxed").sort("idx")
-    held = [i for i, e in enumerate(events) if e.step_up is not None]
-    if held:  # released step-up events: their entities are read, they count for nothing
-        mark = pl.col("type") + STEP_UP_SUFFIX
-        df = df.with_columns(pl.when(pl.col("idx").is_in(held)).then(mark).otherwise("type"))
-    return df
+    return pl.concat([pl.DataFrame(schema=empty), *parts], how="diagonal_relaxed").sort("idx")
 
 
 def frame_from_columns(df: pl.DataFrame, cat: dict[str, bool]) -> pl.DataFrame:
