@@ -48,15 +48,15 @@ class Ring:
 
     def _advance(self, b: int, n: int, prune: int) -> None:
         keys = self.keys
-        self.head = b
         if not keys:
+            self.head = b
             return
         edge, i = b - n, self.lo
         if keys[-1] <= edge:  # the whole window expires (sparse entities): no subtraction
-            if i < len(keys):
-                self.tot = [0.0] * len(self.tot)
-            i = len(keys)
-        elif keys[i] <= edge:  # some buckets leave the window: subtract them, oldest first
+            self.expire_all(b, prune)
+            return
+        self.head = b
+        if keys[i] <= edge:  # some buckets leave the window: subtract them, oldest first
             j = bisect_right(keys, edge, i)
             tot = self.tot
             for v in self.vals[i:j]:
@@ -69,10 +69,8 @@ class Ring:
         self.lo = i
 
     def expire_all(self, b: int, prune: int) -> None:
-        """Advance to bucket ``b`` when every bucket kept is outside its window (sparse entities).
-
-        Same result as advancing: totals zero, buckets ``<= prune`` forgotten.
-        """
+        """Advance to bucket ``b`` when every bucket kept is outside its window (sparse entities):
+        totals zero, buckets ``<= prune`` forgotten. The generated code calls it directly."""
         keys = self.keys
         self.head = b
         if keys and keys[0] <= prune:
