@@ -10,7 +10,6 @@ through the compiled online plan instead.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from typing import Any
 
 import numpy as np
@@ -231,11 +230,7 @@ class KindRows:
     def _distinct_replay(
         self, hot: B, rows: I64, field: str, res: int, n: int, counts: I64
     ) -> None:
-        """Entities near the cap: run the online value set itself (it forgets values).
-
-        The common cases of :meth:`Distinct.add` and :meth:`Distinct.count` are inline, as in
-        the generated online code; the rest goes through the set's methods.
-        """
+        """Entities near the cap: run the online value set itself (it forgets values)."""
         adds = np.zeros(self.size, dtype=bool)
         adds[rows] = True
         pick = np.nonzero(hot[self.kc])[0]
@@ -249,17 +244,6 @@ class KindRows:
             if kc[i] != key:
                 key, d = kc[i], Distinct(n)
             if add[i]:
-                x, b = xs[r], bs[i]
-                lst = d.seen.get(x)
-                if lst is None and b >= d.head:  # a new value in the newest bucket
-                    d.seen[x] = [b]
-                    d.lasts.append(b)
-                    d.head = b
-                    if len(d.seen) > SET_CAP:
-                        d.shrink(edges[i], SET_CAP)
-                elif lst is None or lst[-1] != b:
-                    d.add(x, b, edges[i], SET_CAP)
-            tb = tbs[i]
-            lasts = d.lasts
-            out.append(len(lasts) - bisect_right(lasts, tb - n) if tb >= d.head else d.count(tb))
+                d.add(xs[r], bs[i], edges[i], SET_CAP)
+            out.append(d.count(tbs[i]))
         counts[pick] = out
