@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right, insort
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from riskline.features.plan import INF, NAN, SET_CAP, KindPlan, Read, Source, Step, Update
@@ -119,31 +120,49 @@ class CodeBuilder:
         self.divs[local] = f"{name} // {res}"
         return local
 
-    def top(self) -> list[str]:
-        """The lines that start the body: field loads, then the bucket divisions."""
-        loads = [f"{local} = v.get({name!r})" for name, local in self.loaded.items()]
-        return [*loads, *(f"{local} = {expr}" for local, expr in self.divs.items())]
+    def top(self, first: Sequence[str] = (), exprs: Mapping[str, str] | None = None) -> list[str]:
+        """The lines that start the body: ``first``, the field loads, the bucket divisions.
+
+        Fields load from the view ``v`` unless ``exprs`` gives their expressions (the fused
+        functions read the event itself); a field ``exprs`` lacks reads ``None``.
+        """
+        loads = [
+            f"{local} = {f'v.get({name!r})' if exprs is None else exprs.get(name, 'None')}"
+            for name, local in self.loaded.items()
+        ]
+        return [*first, *loads, *(f"{local} = {expr}" for local, expr in self.divs.items())]
 
     def emit(self, indent: int, text: str) -> None:
         self.lines.append("    " * (indent + self.base) + text)
 
-    def text(self) -> str:
+    def text(self, first: Sequence[str] = (), exprs: Mapping[str, str] | None = None) -> str:
         """The function: its ``def`` line, :meth:`top`, the body."""
-        top = [f"    {line}" for line in self.top()]
+        top = [f"    {line}" for line in self.top(first, exprs)]
         return "\n".join([self.lines[0], *top, *self.lines[1:]]) + "\n"
 
-    def build(self, name: str, label: str) -> Any:
+    def build(
+        self,
+        name: str,
+        label: str,
+        first: Sequence[str] = (),
+        exprs: Mapping[str, str] | None = None,
+    ) -> Any:
         """Compile :meth:`text` and return the function ``name`` it defines."""
-        exec(compile(self.text(), label, "exec"), self.scope)
+        exec(compile(self.text(first, exprs), label, "exec"), self.scope)
         return self.scope[name]
 
 
 def update_source(plan: KindPlan, etype: str) -> tuple[str, dict[str, Any]]:
     """Python source (and scope) of ``update(st, v, ts, late, hz)`` for one event type."""
+    g = _updater(plan, etype)
+    return g.text(), g.scope
+
+
+def _updater(plan: KindPlan, etype: str) -> CodeBuilder:
     g = CodeBuilder()
     g.emit(0, "def update(st, v, ts, late, hz):")
     update_lines(g, plan, etype)
-    return g.text(), g.scope
+    return g
 
 
 def update_lines(g: CodeBuilder, plan: KindPlan, etype: str) -> None:
@@ -286,10 +305,7 @@ def read_lines(g: CodeBuilder, plan: KindPlan, locals_: bool = True) -> None:
 
 def build_update(plan: KindPlan, etype: str) -> Update:
     """Compile :func:`update_source`."""
-    g = CodeBuilder()
-    g.emit(0, "def update(st, v, ts, late, hz):")
-    update_lines(g, plan, etype)
-    fn: Update = g.build("update", f"<features:{plan.kind}:{etype}>")
+    fn: Update = _updater(plan, etype).build("update", f"<features:{plan.kind}:{etype}>")
     return fn
 
 
@@ -305,16 +321,17 @@ def build_step(plan: KindPlan, etype: str) -> Step:
 
 def reader_source(plan: KindPlan) -> str:
     """Python source of ``read(st, t, hz, out)`` for ``plan``."""
+    return _reader(plan).text()
+
+
+def _reader(plan: KindPlan) -> CodeBuilder:
     g = CodeBuilder()
     g.emit(0, "def read(st, t, hz, out):")
     read_lines(g, plan)
-    return g.text()
+    return g
 
 
 def build_reader(plan: KindPlan) -> Read:
     """Compile :func:`reader_source` for ``plan``."""
-    g = CodeBuilder()
-    g.emit(0, "def read(st, t, hz, out):")
-    read_lines(g, plan)
-    read: Read = g.build("read", f"<features:{plan.kind}>")
+    read: Read = _reader(plan).build("read", f"<features:{plan.kind}>")
     return read

@@ -106,12 +106,8 @@ def build_event(plans: Mapping[str, KindPlan], etype: str, update: bool = True) 
         g.base = 0
     # the fields the kinds read, straight from the event (absent fields are None)
     first, exprs = view_source(etype, list(g.loaded), g.scope)
-    loads = [*first, *(f"{local} = {exprs.get(name, 'None')}" for name, local in g.loaded.items())]
-    loads += [f"{local} = {expr}" for local, expr in g.divs.items()]
-    text = "\n".join([g.lines[0], *(f"    {x}" for x in loads), *g.lines[1:]]) + "\n"
     label = f"<features:{etype or '*'}{'' if update else ':read'}>"
-    exec(compile(text, label, "exec"), g.scope)
-    fn: EventFn = g.scope["process"]
+    fn: EventFn = g.build("process", label, first, exprs)
     return fn
 
 
