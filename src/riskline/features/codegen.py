@@ -19,7 +19,17 @@ from typing import Any
 
 from riskline.features.plan import INF, NAN, SET_CAP, KindPlan, Read, Source, Step, Update
 from riskline.features.readers import decay_update, decayed
-from riskline.features.windows import ADD, MIN, Distinct, Ring, shrink_seen
+from riskline.features.windows import (
+    ADD,
+    DROP,
+    MIN,
+    Distinct,
+    PyDistinct,
+    PyRing,
+    Ring,
+    native_calls,
+    shrink_seen,
+)
 
 __all__ = [
     "CodeBuilder",
@@ -55,16 +65,6 @@ def _default(x: float, default: float) -> float:
     return default if x != x else x
 
 
-class _Drop:
-    """Stands in for the running totals when a bucket is outside the head window."""
-
-    def __getitem__(self, i: int) -> float:
-        return 0.0
-
-    def __setitem__(self, i: int, x: float) -> None:
-        pass
-
-
 class CodeBuilder:
     """Accumulates generated lines and the constants they refer to.
 
@@ -79,9 +79,9 @@ class CodeBuilder:
             "INF": INF,
             "NAN": NAN,
             "CAP": SET_CAP,
-            "Ring": Ring,
-            "DROP": _Drop(),
-            "Distinct": Distinct,
+            "Ring": Ring if native_calls() else PyRing,
+            "DROP": DROP,
+            "Distinct": Distinct if native_calls() else PyDistinct,
             "bisect_left": bisect_left,
             "bisect_right": bisect_right,
             "insort": insort,
@@ -172,7 +172,12 @@ def update_lines(g: CodeBuilder, plan: KindPlan, etype: str) -> None:
     g.emit(1, "if not late:")
     header = len(g.lines)
     for i, (res, n, src, field) in enumerate(plan.sets):
-        if etype in src[0] and n:
+        if etype in src[0] and n and native_calls():
+            g.emit(2, f"if {g.cond(src, field)}:")
+            g.emit(3, f"s = S[{i}]")
+            g.emit(3, f"if s is None: s = S[{i}] = Distinct({n})")
+            g.emit(3, f"s.put({g.field(field)}, {g.div('ts', res)}, {g.div('hz', res)} - {n}, CAP)")
+        elif etype in src[0] and n:
             x = g.field(field)
             g.emit(2, f"if {g.cond(src, field)}:")
             g.emit(3, f"b = {g.div('ts', res)}; s = S[{i}]")
@@ -238,7 +243,7 @@ def _ring(g: CodeBuilder, plan: KindPlan, k: int, etype: str) -> None:
     for slot, kind, src, value, new in ops:
         cond = g.cond(src, None if new >= 0 else value)
         if new >= 0:
-            cond = f"f{new} and {cond}"
+            cond = f"f{new}" if cond == "True" else f"f{new} and {cond}"
         x = "1.0" if value is None or new >= 0 else g.field(value)
         conds.append((slot, kind, cond, x))
     any_op = (
@@ -247,6 +252,22 @@ def _ring(g: CodeBuilder, plan: KindPlan, k: int, etype: str) -> None:
         else " or ".join(f"({c})" for _, _, c, _ in conds)
     )
     zeros = g.const(f"Z{k}", [0.0] * len(template))
+    if native_calls():  # the core's fold, with one value (None: skip) per op
+        values = [
+            x if c in ("True", f"{x} is not None") else f"({x} if {c} else None)"
+            for _, _, c, x in conds
+        ]
+        spec = g.const(f"SP{k}", tuple((slot, kind) for slot, kind, _, _ in conds))
+        b = g.div("ts", res)
+        g.emit(2, f"r = R[{k}]")
+        make = f"r = R[{k}] = Ring({b}, [{b}], [{tpl}.copy()], {zeros}.copy(), 0)"
+        first = "r is None" if any_op == "True" else f"r is None and ({any_op})"
+        g.emit(2, f"if {first}: {make}")  # the first write: a ring of one bucket
+        prune = f"{g.div('hz', res)} - {n}"
+        g.emit(
+            2, f"if r is not None: r.fold({b}, {n}, {prune}, {tpl}, {spec}, {', '.join(values)})"
+        )
+        return
     g.emit(2, f"r = R[{k}]; b = {g.div('ts', res)}")
     g.emit(2, "if r is not None and b == r.head and r.keys and r.keys[-1] == b:")  # newest
     g.emit(3, "q = r.vals[-1]; T = r.tot")
@@ -289,6 +310,10 @@ def read_lines(g: CodeBuilder, plan: KindPlan, locals_: bool = True) -> None:
         if re.search(rf"\bT{k}\b", text):
             z = g.const(f"Z{k}", [0.0] * len(template))
             g.emit(1, f"r = R[{k}]; B{k} = {g.div('t', res)}")
+            if native_calls():
+                prune = f"{g.div('hz', res)} - {n}"
+                g.emit(1, f"T{k} = {z} if r is None else r.window(B{k}, {n}, {prune})")
+                continue
             g.emit(
                 1,
                 f"T{k} = {z} if r is None else r.tot if B{k} == r.head or (B{k} > r.head and "

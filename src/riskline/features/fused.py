@@ -24,6 +24,7 @@ from riskline.features.fields import entity_attrs
 from riskline.features.plan import KindPlan
 from riskline.features.state import EntityState
 from riskline.features.views import view_source
+from riskline.features.windows import native_calls, untrack_state_fn
 
 __all__ = ["EventFn", "build_event", "cached_event", "kind_order"]
 
@@ -81,6 +82,7 @@ def build_event(plans: Mapping[str, KindPlan], etype: str, update: bool = True) 
     """
     g = CodeBuilder()
     g.scope["EntityState"] = EntityState
+    untrack = g.scope["untrack_state"] = untrack_state_fn()
     g.emit(0, "def process(e, ts, late, hz, t, kinds, idents, out):")
     order = kind_order(plans, etype)
     _entities(g, etype, order)
@@ -94,6 +96,8 @@ def build_event(plans: Mapping[str, KindPlan], etype: str, update: bool = True) 
                 f"EntityState([None] * {len(plan.groups)}, {g.const('LIFE', plan.life)}.copy(), "
                 f"[None] * {len(plan.sets)})"
             )  # what plan.new_state() makes, without the call
+            if untrack is not None:  # acyclic: out of the cyclic collector (_native.c)
+                new = f"untrack_state({new})"
             g.emit(2, f"if st is None: st = D[k_{kind}] = {new}")
             g.base = 1
             update_lines(g, plan, etype)
@@ -111,7 +115,7 @@ def build_event(plans: Mapping[str, KindPlan], etype: str, update: bool = True) 
     return fn
 
 
-_BUILT: dict[tuple[str, str, int, bool], EventFn] = {}
+_BUILT: dict[tuple[str, str, int, bool, bool], EventFn] = {}
 
 
 def cached_event(
@@ -122,7 +126,8 @@ def cached_event(
     The functions keep no state (it lives in the store passed to each call), so engines on
     the same catalog share them; building all of them costs tens of milliseconds.
     """
-    key = (fingerprint, etype, codegen.set_cap(), update)  # the code depends on the cap too
+    # the code depends on the cap and on the cores too
+    key = (fingerprint, etype, codegen.set_cap(), native_calls(), update)
     fn = _BUILT.get(key)
     if fn is None:
         if len(_BUILT) > 1024:  # many catalogs in one process (tests): start over

@@ -10,7 +10,7 @@ from __future__ import annotations
 from riskline.features.definitions import Aggregate as A  # noqa: N817
 from riskline.features.definitions import FeatureDef
 from riskline.features.plan import KindPlan, post, scale_of, source_of
-from riskline.features.windows import ADD, MAX, MIN
+from riskline.features.windows import ADD, MAX, MIN, native_calls
 
 __all__ = ["add_feature", "decay_update", "decayed"]
 
@@ -40,6 +40,8 @@ def _windowed(plan: KindPlan, d: FeatureDef) -> str:
     n = d.buckets
     if agg is A.DISTINCT:
         vs = f"S[{plan.value_set(src, d.value or '', d.resolution or 1, n)}]"
+        if native_calls():
+            return f"(0.0 if (s := {vs}) is None else s.fcount(B{g}))"
         return (
             f"(0.0 if (s := {vs}) is None else "
             f"float(len(s.lasts) - bisect_right(s.lasts, B{g} - {n})) "

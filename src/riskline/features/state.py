@@ -32,9 +32,9 @@ class EntityState:
         sets = [
             None
             if s is None
-            else {"d": s.seen, "h": s.head, "n": s.n}
-            if isinstance(s, Distinct)
             else {"s": s}
+            if isinstance(s, dict)  # a lifetime set; else a windowed one on either core
+            else {"d": s.seen, "h": s.head, "n": s.n}
             for s in self.sets
         ]
         return [[None if r is None else r.dump() for r in self.rings], self.life, sets]

@@ -13,11 +13,31 @@ reads at older buckets (late events) scan the few retained buckets.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import warnings
 from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterator
+from contextlib import contextmanager
 from operator import add, itemgetter, sub
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["ADD", "MAX", "MIN", "Distinct", "Ring", "SlotOp", "shrink_seen"]
+__all__ = [
+    "ADD",
+    "DROP",
+    "MAX",
+    "MIN",
+    "NATIVE",
+    "Distinct",
+    "PyDistinct",
+    "PyRing",
+    "Ring",
+    "SlotOp",
+    "native_calls",
+    "python_cores",
+    "shrink_seen",
+]
 
 ADD, MIN, MAX = 0, 1, 2
 INF = float("inf")
@@ -27,8 +47,13 @@ SlotOp = tuple[int, int, float]
 """``(slot, ADD | MIN | MAX, value)``."""
 
 
-class Ring:
-    """Bucketed sliding window of several slots with running totals of the additive ones."""
+class PyRingCore:
+    """The per-event part of a ring, in Python (``_native.RingCore`` is the compiled twin).
+
+    Fields: ``head`` (newest bucket the window advanced to), ``keys`` (sorted buckets kept),
+    ``vals`` (slots per bucket), ``tot`` (running totals of the window ending at ``head``) and
+    ``lo`` (index of the oldest bucket in that window).
+    """
 
     __slots__ = ("head", "keys", "lo", "tot", "vals")
 
@@ -41,8 +66,220 @@ class Ring:
         self.tot = tot
         self.lo = lo
 
+    def expire_all(self, b: int, prune: int) -> None:
+        """Advance to bucket ``b`` when every bucket kept is outside its window (sparse entities):
+        totals zero, buckets ``<= prune`` forgotten."""
+        keys = self.keys
+        self.head = b
+        if keys and keys[0] <= prune:
+            j = bisect_right(keys, prune)
+            del keys[:j], self.vals[:j]
+        self.lo = len(keys)
+        self.tot = [0.0] * len(self.tot)
+
+    def fold(
+        self,
+        b: int,
+        n: int,
+        prune: int,
+        template: list[float],
+        spec: tuple[tuple[int, int], ...],
+        *values: float | None,
+    ) -> None:
+        """Fold one event into bucket ``b``: ``values[i]`` goes to op ``spec[i] = (slot, kind)``;
+        ``None`` skips its op, and when every value is ``None`` nothing is created or advanced.
+
+        The newest bucket, a first bucket after everything expired, and a newer bucket while
+        nothing leaves the window are handled here; the rest goes through :meth:`Ring.bucket`.
+        """
+        keys = self.keys
+        tot: Any
+        if keys and b == self.head and keys[-1] == b:
+            q, tot = self.vals[-1], self.tot
+        elif all(x is None for x in values):
+            return
+        elif b > self.head and (not keys or keys[-1] <= b - n):
+            self.expire_all(b, prune)
+            q = template.copy()
+            keys.append(b)
+            self.vals.append(q)
+            tot = self.tot
+        elif b > self.head and keys[self.lo] > b - n and keys[0] > prune:
+            self.head = b
+            q = template.copy()
+            keys.append(b)
+            self.vals.append(q)
+            tot = self.tot
+        else:
+            q = self.bucket(b, n, prune, template)  # type: ignore[attr-defined]
+            tot = self.tot if b > self.head - n else DROP
+        for (slot, kind), x in zip(spec, values, strict=True):
+            if x is None:
+                continue
+            if kind == ADD:
+                q[slot] += x
+                tot[slot] += x
+            elif (x < q[slot]) if kind == MIN else (x > q[slot]):
+                q[slot] = x
+
+    def window(self, b: int, n: int, prune: int) -> list[float]:
+        """The totals of the window ending at ``b``: ``tot`` itself when no bucket has left the
+        head window by ``b``, else :meth:`Ring.totals`."""
+        if b == self.head or (
+            b > self.head and (self.lo == len(self.keys) or self.keys[self.lo] > b - n)
+        ):
+            return self.tot
+        return self.totals(b, n, prune)  # type: ignore[attr-defined,no-any-return]
+
+
+class PyDistinctCore:
+    """The per-event part of a windowed value set, in Python (``_native.DistinctCore`` is the
+    compiled twin). Fields: ``n`` (window in buckets), ``head`` (newest bucket added), ``seen``
+    (value -> its sorted buckets) and ``lasts`` (every value's newest bucket, sorted)."""
+
+    __slots__ = ("head", "lasts", "n", "seen")
+
+    def __init__(self, n: int, seen: dict[str, list[int]] | None = None, head: int = NEVER) -> None:
+        self.n = n
+        self.head = head
+        self.seen: dict[str, list[int]] = seen or {}
+        self.lasts: list[int] = sorted(lst[-1] for lst in seen.values()) if seen else []
+
+    def put(self, value: str, b: int, prune: int, cap: int) -> None:
+        """Record ``value`` in bucket ``b`` (an online update: ``b > prune``).
+
+        A new value and a known value in a newer bucket are handled here; a known value in an
+        older bucket goes through :meth:`Distinct.add`. Buckets ``<= prune`` are forgotten
+        when the value moves to a newer bucket.
+        """
+        lst = self.seen.get(value)
+        if lst is not None and lst[-1] < b:
+            ls, old = self.lasts, lst[-1]
+            lst.append(b)
+            if ls[-1] == old:  # the newest value again: still sorted
+                ls[-1] = b
+            else:
+                del ls[bisect_left(ls, old)]
+                if b >= ls[-1]:
+                    ls.append(b)
+                else:
+                    insort(ls, b)
+            if b > self.head:
+                self.head = b
+            if lst[0] <= prune:
+                del lst[: bisect_right(lst, prune)]
+        elif lst is None:
+            self.seen[value] = [b]
+            ls = self.lasts
+            if not ls or b >= ls[-1]:
+                ls.append(b)
+            else:
+                insort(ls, b)
+            if b > self.head:
+                self.head = b
+            if len(self.seen) > cap:
+                self.shrink(prune, cap)  # type: ignore[attr-defined]
+        elif lst[-1] > b:
+            self.add(value, b, prune, cap)  # type: ignore[attr-defined]
+
+    def fcount(self, b: int) -> float:
+        """``float(count(b))``: the newest-bucket case is one binary search."""
+        if b >= self.head:
+            return float(len(self.lasts) - bisect_right(self.lasts, b - self.n))
+        return float(self.count(b))  # type: ignore[attr-defined]
+
+
+class _Drop:
+    """Stands in for the running totals when a bucket is outside the head window."""
+
+    def __getitem__(self, i: int) -> float:
+        return 0.0
+
+    def __setitem__(self, i: int, x: float) -> None:
+        pass
+
+
+DROP = _Drop()
+"""Taken for the running totals by code folding into a bucket outside the head window."""
+
+
+def _source_digest() -> str | None:
+    """SHA-256 of the C source next to this module (None when it is not shipped)."""
+    src = Path(__file__).with_name("_native.c")
+    return hashlib.sha256(src.read_bytes()).hexdigest() if src.exists() else None
+
+
+RingCore: type[PyRingCore] = PyRingCore
+DistinctCore: type[PyDistinctCore] = PyDistinctCore
+_native: Any = None
+if os.environ.get("RISKLINE_PURE_PYTHON", "") in ("", "0"):
+    try:
+        from riskline.features import _native  # type: ignore[attr-defined,no-redef]
+
+        if _source_digest() not in (None, _native.SOURCE):
+            warnings.warn(
+                "riskline.features._native was built from another _native.c: using the Python "
+                "windows (reinstall Riskline to rebuild it)",
+                RuntimeWarning,
+                stacklevel=1,
+            )
+            _native = None
+        else:
+            RingCore, DistinctCore = _native.RingCore, _native.DistinctCore
+    except ImportError:  # not compiled (no C compiler at install): the Python cores
+        pass
+NATIVE = RingCore is not PyRingCore
+"""The compiled cores are in use (built at install; ``RISKLINE_PURE_PYTHON=1`` turns them off)."""
+
+_CALLS = [NATIVE]
+
+
+def native_calls() -> bool:
+    """Generated code calls the cores' per-event methods (compiled cores), instead of inlining
+    their Python (the fastest pure-Python form). Read when a catalog is compiled."""
+    return _CALLS[0]
+
+
+def untrack_state_fn() -> Any:
+    """``_native.untrack_state`` when the generated code calls the compiled cores, else None."""
+    return _native.untrack_state if native_calls() else None
+
+
+@contextmanager
+def python_cores() -> Iterator[None]:
+    """Compile catalogs inside this block as if the compiled cores were absent (tests)."""
+    before = _CALLS[0]
+    _CALLS[0] = False
+    try:
+        yield
+    finally:
+        _CALLS[0] = before
+
+
+class _RingMethods:
+    """Bucketed sliding window of several slots with running totals of the additive ones.
+
+    The rare paths (late events, reads back in time, dumps); the per-event ones are the core's.
+    """
+
+    if not TYPE_CHECKING:  # the fields are the core's
+        __slots__ = ()
+    head: int
+    keys: list[int]
+    vals: list[list[float]]
+    tot: list[float]
+    lo: int
+
+    if TYPE_CHECKING:  # the core's
+
+        def __init__(
+            self, head: int, keys: list[int], vals: list[list[float]], tot: list[float], lo: int
+        ) -> None: ...
+
+        def expire_all(self, b: int, prune: int) -> None: ...
+
     @classmethod
-    def new(cls, template: list[float]) -> Ring:
+    def new(cls, template: list[float]) -> Any:
         """An empty window whose buckets start as copies of ``template``."""
         return cls(NEVER, [], [], [0.0] * len(template), 0)
 
@@ -67,17 +304,6 @@ class Ring:
             del keys[:j], self.vals[:j]
             i -= j
         self.lo = i
-
-    def expire_all(self, b: int, prune: int) -> None:
-        """Advance to bucket ``b`` when every bucket kept is outside its window (sparse entities):
-        totals zero, buckets ``<= prune`` forgotten. The generated code calls it directly."""
-        keys = self.keys
-        self.head = b
-        if keys and keys[0] <= prune:
-            j = bisect_right(keys, prune)
-            del keys[:j], self.vals[:j]
-        self.lo = len(keys)
-        self.tot = [0.0] * len(self.tot)
 
     def bucket(self, b: int, n: int, prune: int, template: list[float]) -> list[float]:
         """The slots of bucket ``b`` (created from ``template``), the window advanced to it.
@@ -150,7 +376,7 @@ class Ring:
         return [self.head, self.keys, self.vals, self.tot, self.lo]
 
     @classmethod
-    def load(cls, plain: list[Any]) -> Ring:
+    def load(cls, plain: list[Any]) -> Any:
         """Inverse of :meth:`dump`."""
         head, keys, vals, tot, lo = plain
         return cls(
@@ -162,7 +388,7 @@ class Ring:
         )
 
 
-class Distinct:
+class _DistinctMethods:
     """Distinct values per bucket: value -> sorted buckets it occurred in (bounded).
 
     ``lasts`` keeps every value's newest bucket, sorted, so a read at or after ``head`` (the
@@ -170,13 +396,18 @@ class Distinct:
     is still in the window. Reads further back (late events) scan the values.
     """
 
-    __slots__ = ("head", "lasts", "n", "seen")
+    if not TYPE_CHECKING:  # the fields are the core's
+        __slots__ = ()
+    n: int
+    head: int
+    seen: dict[str, list[int]]
+    lasts: list[int]
 
-    def __init__(self, n: int, seen: dict[str, list[int]] | None = None, head: int = NEVER) -> None:
-        self.n = n
-        self.head = head
-        self.seen: dict[str, list[int]] = seen or {}
-        self.lasts: list[int] = sorted(lst[-1] for lst in seen.values()) if seen else []
+    if TYPE_CHECKING:  # the core's
+
+        def __init__(
+            self, n: int, seen: dict[str, list[int]] | None = None, head: int = NEVER
+        ) -> None: ...
 
     def rebuild(self) -> None:
         """Recompute ``lasts`` from ``seen`` (after values were dropped)."""
@@ -234,6 +465,30 @@ class Distinct:
                 i = bisect_right(lst, b)
                 k += i > 0 and lst[i - 1] > lo
         return k
+
+
+class Ring(_RingMethods, RingCore):  # type: ignore[misc,valid-type]
+    """A ring on the compiled core when it is built (:data:`NATIVE`), else on the Python one."""
+
+    __slots__ = ()
+
+
+class Distinct(_DistinctMethods, DistinctCore):  # type: ignore[misc,valid-type]
+    """A value set on the compiled core when it is built (:data:`NATIVE`), else the Python one."""
+
+    __slots__ = ()
+
+
+class PyRing(_RingMethods, PyRingCore):
+    """A ring on the Python core whatever is built (tests hold both cores equal)."""
+
+    __slots__ = ()
+
+
+class PyDistinct(_DistinctMethods, PyDistinctCore):
+    """A value set on the Python core whatever is built."""
+
+    __slots__ = ()
 
 
 def shrink_seen(seen: dict[str, int], cap: int) -> None:

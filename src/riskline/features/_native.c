@@ -1,0 +1,783 @@
+/* Compiled hot paths of the online feature windows (riskline.features.windows).
+ *
+ * Two base types, RingCore and DistinctCore, hold the same Python-visible fields as the pure
+ * Python cores in windows.py (lists and dicts of plain ints and floats, so snapshots and every
+ * other reader see one layout) and implement the per-event methods in C:
+ *
+ *   RingCore.fold(b, n, prune, template, spec, *values)  fold one event into bucket b
+ *   RingCore.window(b, n, prune)                          the running totals of the window at b
+ *   RingCore.expire_all(b, prune)                         every kept bucket left the window
+ *   DistinctCore.put(value, b, prune, cap)                record value in bucket b
+ *   DistinctCore.fcount(b)                                distinct values in the window at b
+ *
+ * Each mirrors, statement for statement, the Python it replaces (windows.PyRingCore and
+ * windows.PyDistinctCore); rare paths (late events, shrinking a set over its cap) call back into
+ * the Python subclass (Ring.bucket, Ring.totals, Distinct.add, Distinct.shrink, Distinct.count).
+ * tests/features/test_native.py holds the two implementations equal on random histories.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#ifndef RISKLINE_NATIVE_SOURCE
+#define RISKLINE_NATIVE_SOURCE "" /* the build hook passes the SHA-256 of this file */
+#endif
+
+#define ADD 0
+#define MIN 1
+#define MAX 2
+#define NEVER (-(1LL << 62))
+
+static PyObject *s_bucket, *s_totals, *s_add, *s_shrink, *s_count;
+
+/* ---- sorted lists of Python ints ---------------------------------------------------------- */
+
+static int item_ll(PyObject *list, Py_ssize_t i, long long *out)
+{
+    long long v = PyLong_AsLongLong(PyList_GET_ITEM(list, i));
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* bisect_right(list, x, lo, hi); -1 on error */
+static Py_ssize_t bisect_right(PyObject *list, long long x, Py_ssize_t lo, Py_ssize_t hi)
+{
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        long long v;
+        if (item_ll(list, mid, &v) < 0)
+            return -1;
+        if (x < v)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static Py_ssize_t bisect_left(PyObject *list, long long x, Py_ssize_t lo, Py_ssize_t hi)
+{
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        long long v;
+        if (item_ll(list, mid, &v) < 0)
+            return -1;
+        if (v < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int append_ll(PyObject *list, long long x)
+{
+    PyObject *o = PyLong_FromLongLong(x);
+    if (o == NULL)
+        return -1;
+    int rc = PyList_Append(list, o);
+    Py_DECREF(o);
+    return rc;
+}
+
+/* insort(list, x) == insort_right */
+static int insort_ll(PyObject *list, long long x)
+{
+    Py_ssize_t i = bisect_right(list, x, 0, PyList_GET_SIZE(list));
+    if (i < 0)
+        return -1;
+    PyObject *o = PyLong_FromLongLong(x);
+    if (o == NULL)
+        return -1;
+    int rc = PyList_Insert(list, i, o);
+    Py_DECREF(o);
+    return rc;
+}
+
+/* if not list or x >= list[-1]: list.append(x)  else: insort(list, x) */
+static int push_sorted(PyObject *list, long long x)
+{
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    if (n > 0) {
+        long long last;
+        if (item_ll(list, n - 1, &last) < 0)
+            return -1;
+        if (x < last)
+            return insort_ll(list, x);
+    }
+    return append_ll(list, x);
+}
+
+/* State is acyclic by construction: rings and sets hold lists of numbers, and lists or dicts of
+ * those. Nothing in it can be part of a reference cycle, so the cyclic collector has no reason
+ * to scan it; untracking it spares every collection a pass over all the state of all entities
+ * (most of what the collector does in a feature worker). Reference counting frees it as usual. */
+static void untrack(PyObject *o)
+{
+    if (o != NULL && PyObject_IS_GC(o) && PyObject_GC_IsTracked(o))
+        PyObject_GC_UnTrack(o);
+}
+
+static void untrack_items(PyObject *list)
+{
+    untrack(list);
+    if (list != NULL && PyList_Check(list))
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++)
+            untrack(PyList_GET_ITEM(list, i));
+}
+
+static int get_list(PyObject *o, const char *what)
+{
+    if (!PyList_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a list", what);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- DistinctCore ------------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    long long n;
+    long long head;
+    PyObject *seen;  /* dict: value -> sorted list of buckets */
+    PyObject *lasts; /* sorted list: each value's newest bucket */
+} DistinctCore;
+
+static int Distinct_traverse(DistinctCore *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->seen);
+    Py_VISIT(self->lasts);
+    return 0;
+}
+
+static int Distinct_clear(DistinctCore *self)
+{
+    Py_CLEAR(self->seen);
+    Py_CLEAR(self->lasts);
+    return 0;
+}
+
+static void Distinct_dealloc(DistinctCore *self)
+{
+    PyObject_GC_UnTrack(self);
+    Distinct_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int sort_lasts(DistinctCore *self)
+{
+    /* lasts = sorted(lst[-1] for lst in seen.values()) */
+    PyObject *lasts = PyList_New(0);
+    if (lasts == NULL)
+        return -1;
+    Py_ssize_t pos = 0;
+    PyObject *key, *lst;
+    while (PyDict_Next(self->seen, &pos, &key, &lst)) {
+        if (!PyList_Check(lst) || PyList_GET_SIZE(lst) == 0) {
+            Py_DECREF(lasts);
+            PyErr_SetString(PyExc_ValueError, "a value set maps each value to its buckets");
+            return -1;
+        }
+        if (PyList_Append(lasts, PyList_GET_ITEM(lst, PyList_GET_SIZE(lst) - 1)) < 0) {
+            Py_DECREF(lasts);
+            return -1;
+        }
+    }
+    if (PyList_Sort(lasts) < 0) {
+        Py_DECREF(lasts);
+        return -1;
+    }
+    Py_XSETREF(self->lasts, lasts);
+    return 0;
+}
+
+/* __init__(self, n, seen=None, head=NEVER) */
+static int Distinct_init(DistinctCore *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"n", "seen", "head", NULL};
+    long long n, head = NEVER;
+    PyObject *seen = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "L|OL", kwlist, &n, &seen, &head))
+        return -1;
+    self->n = n;
+    self->head = head;
+    int filled = seen != Py_None && PyObject_IsTrue(seen);
+    if (filled < 0)
+        return -1;
+    if (filled) {
+        if (!PyDict_Check(seen)) {
+            PyErr_SetString(PyExc_TypeError, "seen must be a dict");
+            return -1;
+        }
+        Py_INCREF(seen);
+        Py_XSETREF(self->seen, seen);
+        if (sort_lasts(self) < 0)
+            return -1;
+        Py_ssize_t pos = 0;
+        PyObject *key, *lst;
+        while (PyDict_Next(self->seen, &pos, &key, &lst))
+            untrack(lst);
+    } else {
+        Py_XSETREF(self->seen, PyDict_New());
+        Py_XSETREF(self->lasts, PyList_New(0));
+        if (self->seen == NULL || self->lasts == NULL)
+            return -1;
+    }
+    untrack(self->seen);
+    untrack(self->lasts);
+    untrack((PyObject *)self);
+    return 0;
+}
+
+static PyObject *call_method(PyObject *self, PyObject *name, const char *fmt, ...)
+{
+    va_list va;
+    va_start(va, fmt);
+    PyObject *args = Py_VaBuildValue(fmt, va);
+    va_end(va);
+    if (args == NULL)
+        return NULL;
+    PyObject *meth = PyObject_GetAttr(self, name);
+    if (meth == NULL) {
+        Py_DECREF(args);
+        return NULL;
+    }
+    PyObject *r = PyObject_Call(meth, args, NULL);
+    Py_DECREF(meth);
+    Py_DECREF(args);
+    return r;
+}
+
+/* put(value, b, prune, cap): the online update of one event (see PyDistinctCore.put). */
+static PyObject *Distinct_put(DistinctCore *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "put(value, b, prune, cap)");
+        return NULL;
+    }
+    PyObject *value = args[0];
+    long long b = PyLong_AsLongLong(args[1]);
+    long long prune = PyLong_AsLongLong(args[2]);
+    Py_ssize_t cap = PyLong_AsSsize_t(args[3]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (get_list(self->lasts, "lasts") < 0)
+        return NULL;
+    PyObject *ls = self->lasts;
+    PyObject *lst = PyDict_GetItemWithError(self->seen, value); /* borrowed */
+    if (lst == NULL && PyErr_Occurred())
+        return NULL;
+    if (lst == NULL) { /* a new value */
+        PyObject *fresh = PyList_New(1);
+        PyObject *bo = PyLong_FromLongLong(b);
+        if (fresh == NULL || bo == NULL) {
+            Py_XDECREF(fresh);
+            Py_XDECREF(bo);
+            return NULL;
+        }
+        PyList_SET_ITEM(fresh, 0, bo);
+        untrack(fresh);
+        int rc = PyDict_SetItem(self->seen, value, fresh);
+        Py_DECREF(fresh);
+        untrack(self->seen); /* inserting a list tracks a dict again */
+        if (rc < 0 || push_sorted(ls, b) < 0)
+            return NULL;
+        if (b > self->head)
+            self->head = b;
+        if (PyDict_GET_SIZE(self->seen) > cap) {
+            PyObject *r = call_method((PyObject *)self, s_shrink, "(Ln)", prune, cap);
+            if (r == NULL)
+                return NULL;
+            Py_DECREF(r);
+            untrack(self->seen); /* shrink made a new dict and list (of the same value lists) */
+            untrack(self->lasts);
+        }
+        Py_RETURN_NONE;
+    }
+    if (get_list(lst, "a value's buckets") < 0)
+        return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(lst);
+    long long old;
+    if (k == 0 || item_ll(lst, k - 1, &old) < 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "a value without buckets");
+        return NULL;
+    }
+    if (old < b) { /* a known value in a newer bucket */
+        if (append_ll(lst, b) < 0)
+            return NULL;
+        Py_ssize_t m = PyList_GET_SIZE(ls);
+        long long top;
+        if (m == 0 || item_ll(ls, m - 1, &top) < 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "lasts out of step with seen");
+            return NULL;
+        }
+        if (top == old) {
+            PyObject *bo = PyLong_FromLongLong(b);
+            if (bo == NULL || PyList_SetItem(ls, m - 1, bo) < 0)
+                return NULL;
+        } else {
+            Py_ssize_t i = bisect_left(ls, old, 0, m);
+            if (i < 0 || PyList_SetSlice(ls, i, i + 1, NULL) < 0 || push_sorted(ls, b) < 0)
+                return NULL;
+        }
+        if (b > self->head)
+            self->head = b;
+        long long first;
+        if (item_ll(lst, 0, &first) < 0)
+            return NULL;
+        if (first <= prune) { /* b > prune: the newest bucket stays */
+            Py_ssize_t j = bisect_right(lst, prune, 0, PyList_GET_SIZE(lst));
+            if (j < 0 || PyList_SetSlice(lst, 0, j, NULL) < 0)
+                return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    if (old > b) /* an older bucket of a known value: the general path */
+        return call_method((PyObject *)self, s_add, "(OLLn)", value, b, prune, cap);
+    Py_RETURN_NONE;
+}
+
+/* untrack(obj): exclude obj from the cyclic collector (see above); returns obj. */
+static PyObject *native_untrack(PyObject *module, PyObject *obj)
+{
+    (void)module;
+    untrack(obj);
+    Py_INCREF(obj);
+    return obj;
+}
+
+/* untrack_state(st): an entity's state and its lists of rings, lifetime slots and sets. */
+static PyObject *native_untrack_state(PyObject *module, PyObject *st)
+{
+    (void)module;
+    static const char *names[] = {"rings", "life", "sets"};
+    for (int i = 0; i < 3; i++) {
+        PyObject *o = PyObject_GetAttrString(st, names[i]);
+        if (o == NULL)
+            return NULL;
+        untrack(o);
+        Py_DECREF(o);
+    }
+    untrack(st);
+    Py_INCREF(st);
+    return st;
+}
+
+/* fcount(b): float(count(b)); the newest-bucket case is one binary search. */
+static PyObject *Distinct_fcount(DistinctCore *self, PyObject *arg)
+{
+    long long b = PyLong_AsLongLong(arg);
+    if (b == -1 && PyErr_Occurred())
+        return NULL;
+    if (b >= self->head) {
+        if (get_list(self->lasts, "lasts") < 0)
+            return NULL;
+        Py_ssize_t m = PyList_GET_SIZE(self->lasts);
+        Py_ssize_t i = bisect_right(self->lasts, b - self->n, 0, m);
+        if (i < 0)
+            return NULL;
+        return PyFloat_FromDouble((double)(m - i));
+    }
+    PyObject *r = PyObject_CallMethodOneArg((PyObject *)self, s_count, arg);
+    if (r == NULL)
+        return NULL;
+    PyObject *f = PyNumber_Float(r);
+    Py_DECREF(r);
+    return f;
+}
+
+static PyMemberDef Distinct_members[] = {
+    {"n", T_LONGLONG, offsetof(DistinctCore, n), 0, "window length in buckets"},
+    {"head", T_LONGLONG, offsetof(DistinctCore, head), 0, "newest bucket added"},
+    {"seen", T_OBJECT_EX, offsetof(DistinctCore, seen), 0, "value -> sorted buckets"},
+    {"lasts", T_OBJECT_EX, offsetof(DistinctCore, lasts), 0, "sorted newest buckets"},
+    {NULL},
+};
+
+static PyMethodDef Distinct_methods[] = {
+    {"put", (PyCFunction)(void (*)(void))Distinct_put, METH_FASTCALL,
+     "put(value, b, prune, cap): record value in bucket b (the online update)."},
+    {"fcount", (PyCFunction)Distinct_fcount, METH_O,
+     "fcount(b): distinct values in buckets b-n+1 .. b, as a float."},
+    {NULL},
+};
+
+static PyTypeObject DistinctCoreType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "riskline.features._native.DistinctCore",
+    .tp_basicsize = sizeof(DistinctCore),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "Compiled core of a windowed value set.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Distinct_init,
+    .tp_dealloc = (destructor)Distinct_dealloc,
+    .tp_traverse = (traverseproc)Distinct_traverse,
+    .tp_clear = (inquiry)Distinct_clear,
+    .tp_members = Distinct_members,
+    .tp_methods = Distinct_methods,
+};
+
+/* ---- RingCore ----------------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    long long head;
+    Py_ssize_t lo;
+    PyObject *keys; /* sorted bucket numbers */
+    PyObject *vals; /* one list of slots per bucket */
+    PyObject *tot;  /* running totals of the head window */
+} RingCore;
+
+static int Ring_traverse(RingCore *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->keys);
+    Py_VISIT(self->vals);
+    Py_VISIT(self->tot);
+    return 0;
+}
+
+static int Ring_clear(RingCore *self)
+{
+    Py_CLEAR(self->keys);
+    Py_CLEAR(self->vals);
+    Py_CLEAR(self->tot);
+    return 0;
+}
+
+static void Ring_dealloc(RingCore *self)
+{
+    PyObject_GC_UnTrack(self);
+    Ring_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* __init__(self, head, keys, vals, tot, lo) */
+static int Ring_init(RingCore *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"head", "keys", "vals", "tot", "lo", NULL};
+    long long head;
+    Py_ssize_t lo;
+    PyObject *keys, *vals, *tot;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO!O!O!n", kwlist, &head, &PyList_Type, &keys,
+                                     &PyList_Type, &vals, &PyList_Type, &tot, &lo))
+        return -1;
+    self->head = head;
+    self->lo = lo;
+    Py_INCREF(keys);
+    Py_XSETREF(self->keys, keys);
+    Py_INCREF(vals);
+    Py_XSETREF(self->vals, vals);
+    Py_INCREF(tot);
+    Py_XSETREF(self->tot, tot);
+    untrack(keys);
+    untrack_items(vals);
+    untrack(tot);
+    untrack((PyObject *)self);
+    return 0;
+}
+
+static int ring_lists(RingCore *self)
+{
+    if (self->keys == NULL || self->vals == NULL || self->tot == NULL || !PyList_Check(self->keys)
+        || !PyList_Check(self->vals) || !PyList_Check(self->tot)) {
+        PyErr_SetString(PyExc_TypeError, "a ring's keys, vals and tot must be lists");
+        return -1;
+    }
+    return 0;
+}
+
+/* expire_all(b, prune), as PyRingCore.expire_all */
+static int ring_expire_all(RingCore *self, long long b, long long prune)
+{
+    PyObject *keys = self->keys;
+    self->head = b;
+    Py_ssize_t m = PyList_GET_SIZE(keys);
+    if (m > 0) {
+        long long first;
+        if (item_ll(keys, 0, &first) < 0)
+            return -1;
+        if (first <= prune) {
+            Py_ssize_t j = bisect_right(keys, prune, 0, m);
+            if (j < 0 || PyList_SetSlice(keys, 0, j, NULL) < 0
+                || PyList_SetSlice(self->vals, 0, j, NULL) < 0)
+                return -1;
+        }
+    }
+    self->lo = PyList_GET_SIZE(keys);
+    Py_ssize_t k = PyList_GET_SIZE(self->tot);
+    PyObject *zeros = PyList_New(k);
+    if (zeros == NULL)
+        return -1;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        PyObject *z = PyFloat_FromDouble(0.0);
+        if (z == NULL) {
+            Py_DECREF(zeros);
+            return -1;
+        }
+        PyList_SET_ITEM(zeros, i, z);
+    }
+    untrack(zeros);
+    Py_XSETREF(self->tot, zeros);
+    return 0;
+}
+
+static PyObject *Ring_expire_all(RingCore *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "expire_all(b, prune)");
+        return NULL;
+    }
+    long long b = PyLong_AsLongLong(args[0]);
+    long long prune = PyLong_AsLongLong(args[1]);
+    if (PyErr_Occurred() || ring_lists(self) < 0 || ring_expire_all(self, b, prune) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* a new bucket (a copy of template) appended at b; returns a borrowed reference */
+static PyObject *ring_push(RingCore *self, long long b, PyObject *template)
+{
+    PyObject *q = PyList_GetSlice(template, 0, PyList_GET_SIZE(template));
+    if (q == NULL)
+        return NULL;
+    untrack(q);
+    if (append_ll(self->keys, b) < 0 || PyList_Append(self->vals, q) < 0) {
+        Py_DECREF(q);
+        return NULL;
+    }
+    Py_DECREF(q); /* vals holds it */
+    return q;
+}
+
+static int slot_add(PyObject *list, Py_ssize_t slot, PyObject *x)
+{
+    PyObject *cur = PyList_GET_ITEM(list, slot);
+    PyObject *sum;
+    if (PyFloat_CheckExact(cur) && PyFloat_CheckExact(x))
+        sum = PyFloat_FromDouble(PyFloat_AS_DOUBLE(cur) + PyFloat_AS_DOUBLE(x));
+    else
+        sum = PyNumber_InPlaceAdd(cur, x);
+    if (sum == NULL)
+        return -1;
+    return PyList_SetItem(list, slot, sum); /* steals sum */
+}
+
+/* fold(b, n, prune, template, spec, *values): the online update of one event.
+ *
+ * spec is a tuple of (slot, kind) pairs, one per value; a value of None skips its op. Nothing
+ * is created or advanced when every value is None (see PyRingCore.fold). */
+static PyObject *Ring_fold(RingCore *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 5) {
+        PyErr_SetString(PyExc_TypeError, "fold(b, n, prune, template, spec, *values)");
+        return NULL;
+    }
+    long long b = PyLong_AsLongLong(args[0]);
+    long long n = PyLong_AsLongLong(args[1]);
+    long long prune = PyLong_AsLongLong(args[2]);
+    if (PyErr_Occurred())
+        return NULL;
+    PyObject *template = args[3], *spec = args[4];
+    PyObject *const *values = args + 5;
+    Py_ssize_t nv = nargs - 5;
+    if (!PyList_Check(template) || !PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != nv) {
+        PyErr_SetString(PyExc_TypeError, "fold: template is a list, spec a tuple of one op per value");
+        return NULL;
+    }
+    if (ring_lists(self) < 0)
+        return NULL;
+    PyObject *keys = self->keys;
+    Py_ssize_t m = PyList_GET_SIZE(keys);
+    long long last = NEVER;
+    if (m > 0 && item_ll(keys, m - 1, &last) < 0)
+        return NULL;
+    PyObject *q; /* borrowed */
+    int in_window = 1;
+    if (m > 0 && b == self->head && last == b) { /* the newest bucket */
+        q = PyList_GET_ITEM(self->vals, PyList_GET_SIZE(self->vals) - 1);
+    } else {
+        int any = 0;
+        for (Py_ssize_t i = 0; i < nv; i++)
+            any |= values[i] != Py_None;
+        if (!any)
+            Py_RETURN_NONE;
+        long long lo_key = 0, first = 0;
+        if (m > 0 && (item_ll(keys, 0, &first) < 0
+                      || (self->lo < m && item_ll(keys, self->lo, &lo_key) < 0)))
+            return NULL;
+        if (b > self->head && (m == 0 || last <= b - n)) { /* every bucket left the window */
+            if (ring_expire_all(self, b, prune) < 0 || (q = ring_push(self, b, template)) == NULL)
+                return NULL;
+        } else if (b > self->head && self->lo < m && lo_key > b - n && first > prune) {
+            /* a newer bucket while none leaves the window and none is old enough to forget */
+            self->head = b;
+            if ((q = ring_push(self, b, template)) == NULL)
+                return NULL;
+        } else {
+            PyObject *got = call_method((PyObject *)self, s_bucket, "(LLLO)", b, n, prune, template);
+            if (got == NULL)
+                return NULL;
+            if (!PyList_Check(got)) {
+                Py_DECREF(got);
+                PyErr_SetString(PyExc_TypeError, "Ring.bucket must return a list");
+                return NULL;
+            }
+            q = got;
+            Py_DECREF(got); /* vals holds it */
+            untrack(q);
+            in_window = b > self->head - n;
+            if (ring_lists(self) < 0)
+                return NULL;
+            untrack(self->tot); /* advancing made new totals */
+        }
+    }
+    PyObject *tot = self->tot;
+    for (Py_ssize_t i = 0; i < nv; i++) {
+        PyObject *x = values[i];
+        if (x == Py_None)
+            continue;
+        PyObject *op = PyTuple_GET_ITEM(spec, i);
+        Py_ssize_t slot;
+        long kind;
+        if (!PyTuple_Check(op) || PyTuple_GET_SIZE(op) != 2) {
+            PyErr_SetString(PyExc_TypeError, "fold: each op is (slot, kind)");
+            return NULL;
+        }
+        slot = PyLong_AsSsize_t(PyTuple_GET_ITEM(op, 0));
+        kind = PyLong_AsLong(PyTuple_GET_ITEM(op, 1));
+        if (PyErr_Occurred())
+            return NULL;
+        if (slot < 0 || slot >= PyList_GET_SIZE(q) || slot >= PyList_GET_SIZE(tot)) {
+            PyErr_SetString(PyExc_IndexError, "fold: slot out of range");
+            return NULL;
+        }
+        if (kind == ADD) {
+            if (slot_add(q, slot, x) < 0 || (in_window && slot_add(tot, slot, x) < 0))
+                return NULL;
+        } else {
+            int better = PyObject_RichCompareBool(x, PyList_GET_ITEM(q, slot), kind == MIN ? Py_LT : Py_GT);
+            if (better < 0)
+                return NULL;
+            if (better) {
+                Py_INCREF(x);
+                if (PyList_SetItem(q, slot, x) < 0)
+                    return NULL;
+            }
+        }
+    }
+    Py_RETURN_NONE;
+}
+
+/* window(b, n, prune): tot when no bucket has left the head window by b, else totals(b, ...) */
+static PyObject *Ring_window(RingCore *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "window(b, n, prune)");
+        return NULL;
+    }
+    long long b = PyLong_AsLongLong(args[0]);
+    long long n = PyLong_AsLongLong(args[1]);
+    if (PyErr_Occurred() || ring_lists(self) < 0)
+        return NULL;
+    if (b == self->head) {
+        Py_INCREF(self->tot);
+        return self->tot;
+    }
+    if (b > self->head) {
+        Py_ssize_t m = PyList_GET_SIZE(self->keys);
+        long long k = 0;
+        if (self->lo < m && item_ll(self->keys, self->lo, &k) < 0)
+            return NULL;
+        if (self->lo >= m || k > b - n) {
+            Py_INCREF(self->tot);
+            return self->tot;
+        }
+    }
+    PyObject *meth = PyObject_GetAttr((PyObject *)self, s_totals);
+    if (meth == NULL)
+        return NULL;
+    PyObject *r = PyObject_Vectorcall(meth, args, 3, NULL);
+    Py_DECREF(meth);
+    untrack(self->tot); /* advancing made new totals */
+    return r;
+}
+
+static PyMemberDef Ring_members[] = {
+    {"head", T_LONGLONG, offsetof(RingCore, head), 0, "newest bucket the window advanced to"},
+    {"lo", T_PYSSIZET, offsetof(RingCore, lo), 0, "index of the oldest bucket in the window"},
+    {"keys", T_OBJECT_EX, offsetof(RingCore, keys), 0, "sorted bucket numbers"},
+    {"vals", T_OBJECT_EX, offsetof(RingCore, vals), 0, "slots per bucket"},
+    {"tot", T_OBJECT_EX, offsetof(RingCore, tot), 0, "running totals of the head window"},
+    {NULL},
+};
+
+static PyMethodDef Ring_methods[] = {
+    {"fold", (PyCFunction)(void (*)(void))Ring_fold, METH_FASTCALL,
+     "fold(b, n, prune, template, spec, *values): fold one event into bucket b."},
+    {"window", (PyCFunction)(void (*)(void))Ring_window, METH_FASTCALL,
+     "window(b, n, prune): the totals of the window ending at b."},
+    {"expire_all", (PyCFunction)(void (*)(void))Ring_expire_all, METH_FASTCALL,
+     "expire_all(b, prune): advance to b when every kept bucket is outside its window."},
+    {NULL},
+};
+
+static PyTypeObject RingCoreType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "riskline.features._native.RingCore",
+    .tp_basicsize = sizeof(RingCore),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "Compiled core of a bucketed sliding window.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Ring_init,
+    .tp_dealloc = (destructor)Ring_dealloc,
+    .tp_traverse = (traverseproc)Ring_traverse,
+    .tp_clear = (inquiry)Ring_clear,
+    .tp_members = Ring_members,
+    .tp_methods = Ring_methods,
+};
+
+/* ---- module ------------------------------------------------------------------------------- */
+
+static PyMethodDef native_functions[] = {
+    {"untrack", native_untrack, METH_O, "untrack(obj): leave obj out of the cyclic collector."},
+    {"untrack_state", native_untrack_state, METH_O,
+     "untrack_state(st): leave an entity state and its lists out of the cyclic collector."},
+    {NULL},
+};
+
+static struct PyModuleDef native_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "riskline.features._native",
+    .m_doc = "Compiled hot paths of riskline.features.windows.",
+    .m_size = -1,
+    .m_methods = native_functions,
+};
+
+PyMODINIT_FUNC PyInit__native(void)
+{
+    if (PyType_Ready(&RingCoreType) < 0 || PyType_Ready(&DistinctCoreType) < 0)
+        return NULL;
+    s_bucket = PyUnicode_InternFromString("bucket");
+    s_totals = PyUnicode_InternFromString("totals");
+    s_add = PyUnicode_InternFromString("add");
+    s_shrink = PyUnicode_InternFromString("shrink");
+    s_count = PyUnicode_InternFromString("count");
+    if (!s_bucket || !s_totals || !s_add || !s_shrink || !s_count)
+        return NULL;
+    PyObject *m = PyModule_Create(&native_module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddStringConstant(m, "SOURCE", RISKLINE_NATIVE_SOURCE) < 0
+        || PyModule_AddObjectRef(m, "RingCore", (PyObject *)&RingCoreType) < 0
+        || PyModule_AddObjectRef(m, "DistinctCore", (PyObject *)&DistinctCoreType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
