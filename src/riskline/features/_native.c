@@ -18,6 +18,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include <math.h>
 
 #ifndef RISKLINE_NATIVE_SOURCE
 #define RISKLINE_NATIVE_SOURCE "" /* the build hook passes the SHA-256 of this file */
@@ -742,10 +743,478 @@ static PyTypeObject RingCoreType = {
     .tp_methods = Ring_methods,
 };
 
+
+/* ---- reads -------------------------------------------------------------------------------- */
+
+/* The read ops of riskline.features.readers, run in C. Each has the same arithmetic as the
+ * Python expression readers.render gives it, in doubles (the Python floats). */
+enum { R_TOT, R_MEAN, R_RATIO, R_DCOUNT, R_EXTREME, R_LEN, R_LIFE, R_LMEAN, R_SINCE_FIRST,
+       R_SINCE_LAST, R_DECAYED, R_BOUNDED };
+
+#define MAX_GROUPS 64
+#define MAX_READS 512
+
+static long long floordiv(long long a, long long b)
+{
+    long long q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* the totals of ring r at bucket b: tot, or the Python totals for a window further back */
+static PyObject *ring_window(RingCore *self, long long b, long long n, long long prune)
+{
+    if (ring_lists(self) < 0)
+        return NULL;
+    if (b == self->head) {
+        Py_INCREF(self->tot);
+        return self->tot;
+    }
+    if (b > self->head) {
+        Py_ssize_t m = PyList_GET_SIZE(self->keys);
+        long long k = 0;
+        if (self->lo < m && item_ll(self->keys, self->lo, &k) < 0)
+            return NULL;
+        if (self->lo >= m || k > b - n) {
+            Py_INCREF(self->tot);
+            return self->tot;
+        }
+    }
+    PyObject *r = call_method((PyObject *)self, s_totals, "(LLL)", b, n, prune);
+    untrack(self->tot); /* advancing made new totals */
+    return r;
+}
+
+static int as_double(PyObject *o, double *out)
+{
+    double v = PyFloat_CheckExact(o) ? PyFloat_AS_DOUBLE(o) : PyFloat_AsDouble(o);
+    if (v == -1.0 && PyErr_Occurred())
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int list_double(PyObject *list, Py_ssize_t i, double *out)
+{
+    if (!PyList_Check(list) || i < 0 || i >= PyList_GET_SIZE(list)) {
+        PyErr_SetString(PyExc_IndexError, "read_kind: slot out of range");
+        return -1;
+    }
+    return as_double(PyList_GET_ITEM(list, i), out);
+}
+
+
+
+
+/* extreme(b, n, slot, kind) of a RingCore, as Ring.extreme: min or max of slot over the window
+ * ending at b, NaN when empty or never set. -1 on error. */
+static int ring_extreme(RingCore *self, long long b, long long n, long long slot, long long kind,
+                        double *out)
+{
+    if (ring_lists(self) < 0)
+        return -1;
+    PyObject *keys = self->keys, *vals = self->vals;
+    Py_ssize_t m = PyList_GET_SIZE(vals), i, j;
+    if (PyList_GET_SIZE(keys) != m) {
+        PyErr_SetString(PyExc_ValueError, "a ring's keys and vals differ in length");
+        return -1;
+    }
+    long long k = 0;
+    if (self->lo < m && item_ll(keys, self->lo, &k) < 0)
+        return -1;
+    if (b >= self->head && (self->lo >= m || k > b - n)) {
+        i = self->lo; /* the head window, and no bucket has left it since */
+        j = m;
+    } else {
+        i = bisect_right(keys, b - n, 0, m);
+        j = i < 0 ? -1 : bisect_right(keys, b, 0, m);
+        if (i < 0 || j < 0)
+            return -1;
+    }
+    if (i >= j) {
+        *out = Py_NAN;
+        return 0;
+    }
+    double best = 0.0;
+    for (Py_ssize_t r = i; r < j; r++) {
+        double x;
+        if (list_double(PyList_GET_ITEM(vals, r), (Py_ssize_t)slot, &x) < 0)
+            return -1;
+        if (r == i || (kind == MIN ? x < best : x > best))
+            best = x;
+    }
+    *out = (best == Py_HUGE_VAL || best == -Py_HUGE_VAL) ? Py_NAN : best;
+    return 0;
+}
+
+/* Float objects for the values reads give most often: whole numbers 0..255 and NaN. */
+#define SMALL_FLOATS 256
+static PyObject *small_floats[SMALL_FLOATS];
+static PyObject *nan_float;
+
+static PyObject *float_of(double v)
+{
+    if (v != v) {
+        Py_INCREF(nan_float);
+        return nan_float;
+    }
+    if (v >= 0.0 && v < SMALL_FLOATS && !signbit(v)) {
+        int i = (int)v;
+        if ((double)i == v) {
+            Py_INCREF(small_floats[i]);
+            return small_floats[i];
+        }
+    }
+    return PyFloat_FromDouble(v);
+}
+
+typedef struct {
+    int code, post;
+    long long a, b, c, d;
+    double sc, dflt;
+} ReadOpC;
+
+/* ReadSpec(names, ops, groups): the read ops of one entity kind, parsed once. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *names; /* tuple of feature names, in op order */
+    Py_ssize_t nops, ng;
+    ReadOpC *ops;
+    long long *res, *ns;
+} ReadSpec;
+
+static void ReadSpec_dealloc(ReadSpec *self)
+{
+    Py_XDECREF(self->names);
+    PyMem_Free(self->ops);
+    PyMem_Free(self->res);
+    PyMem_Free(self->ns);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int ReadSpec_init(ReadSpec *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *names, *ops, *groups;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "ReadSpec takes no keyword arguments");
+        return -1;
+    }
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyTuple_Type, &names, &PyTuple_Type, &ops,
+                          &PyTuple_Type, &groups))
+        return -1;
+    Py_ssize_t nops = PyTuple_GET_SIZE(ops), ng = PyTuple_GET_SIZE(groups);
+    if (PyTuple_GET_SIZE(names) != nops || nops > MAX_READS || ng > MAX_GROUPS) {
+        PyErr_SetString(PyExc_ValueError, "ReadSpec: one name per op, at most 512 ops, 64 rings");
+        return -1;
+    }
+    ReadOpC *cops = PyMem_Calloc(nops ? nops : 1, sizeof(ReadOpC));
+    long long *res = PyMem_Calloc(ng ? ng : 1, sizeof(long long));
+    long long *ns = PyMem_Calloc(ng ? ng : 1, sizeof(long long));
+    if (cops == NULL || res == NULL || ns == NULL) {
+        PyMem_Free(cops);
+        PyMem_Free(res);
+        PyMem_Free(ns);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < nops; k++) {
+        PyObject *op = PyTuple_GET_ITEM(ops, k);
+        if (!PyTuple_Check(op) || PyTuple_GET_SIZE(op) != 8) {
+            PyErr_SetString(PyExc_ValueError, "ReadSpec: each op is (code, a, b, c, d, scale, post, default)");
+            goto fail;
+        }
+        ReadOpC *o = &cops[k];
+        o->code = (int)PyLong_AsLong(PyTuple_GET_ITEM(op, 0));
+        o->a = PyLong_AsLongLong(PyTuple_GET_ITEM(op, 1));
+        o->b = PyLong_AsLongLong(PyTuple_GET_ITEM(op, 2));
+        o->c = PyLong_AsLongLong(PyTuple_GET_ITEM(op, 3));
+        o->d = PyLong_AsLongLong(PyTuple_GET_ITEM(op, 4));
+        o->sc = PyFloat_AsDouble(PyTuple_GET_ITEM(op, 5));
+        o->post = (int)PyLong_AsLong(PyTuple_GET_ITEM(op, 6));
+        o->dflt = PyFloat_AsDouble(PyTuple_GET_ITEM(op, 7));
+        if (PyErr_Occurred())
+            goto fail;
+        int ring = o->code == R_TOT || o->code == R_MEAN || o->code == R_EXTREME;
+        if (o->code < R_TOT || o->code > R_BOUNDED || (ring && (o->a < 0 || o->a >= ng))
+            || (o->code == R_DCOUNT && (o->b < 0 || o->b >= ng))
+            || (o->code == R_RATIO && (o->a < 0 || o->b < 0 || o->a >= k || o->b >= k))
+            || ((o->code == R_SINCE_FIRST || o->code == R_SINCE_LAST || o->code == R_DECAYED)
+                && o->b <= 0)) {
+            PyErr_Format(PyExc_ValueError, "ReadSpec: op %zd is not valid", k);
+            goto fail;
+        }
+    }
+    for (Py_ssize_t g = 0; g < ng; g++) {
+        PyObject *grp = PyTuple_GET_ITEM(groups, g);
+        if (!PyTuple_Check(grp) || PyTuple_GET_SIZE(grp) != 2) {
+            PyErr_SetString(PyExc_ValueError, "ReadSpec: each ring is (resolution, buckets)");
+            goto fail;
+        }
+        res[g] = PyLong_AsLongLong(PyTuple_GET_ITEM(grp, 0));
+        ns[g] = PyLong_AsLongLong(PyTuple_GET_ITEM(grp, 1));
+        if (PyErr_Occurred())
+            goto fail;
+        if (res[g] <= 0)
+            res[g] = 1;
+    }
+    Py_INCREF(names);
+    Py_XSETREF(self->names, names);
+    PyMem_Free(self->ops);
+    PyMem_Free(self->res);
+    PyMem_Free(self->ns);
+    self->ops = cops;
+    self->res = res;
+    self->ns = ns;
+    self->nops = nops;
+    self->ng = ng;
+    return 0;
+fail:
+    PyMem_Free(cops);
+    PyMem_Free(res);
+    PyMem_Free(ns);
+    return -1;
+}
+
+static PyTypeObject ReadSpecType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "riskline.features._native.ReadSpec",
+    .tp_basicsize = sizeof(ReadSpec),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "ReadSpec(names, ops, groups): the read ops of one entity kind, parsed once.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)ReadSpec_init,
+    .tp_dealloc = (destructor)ReadSpec_dealloc,
+};
+
+/* read_kind(out, spec, t, hz, L, S, R): every feature of one entity into out.
+ * spec = (names, ops, groups): names and ops in dependency order, groups the (resolution,
+ * buckets) of each ring. */
+static PyObject *native_read_kind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "read_kind(out, spec, t, hz, L, S, R)");
+        return NULL;
+    }
+    PyObject *out = args[0], *L = args[4], *S = args[5], *R = args[6];
+    long long t = PyLong_AsLongLong(args[2]);
+    long long hz = PyLong_AsLongLong(args[3]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (!PyDict_Check(out) || !PyObject_TypeCheck(args[1], &ReadSpecType) || !PyList_Check(L)
+        || !PyList_Check(S) || !PyList_Check(R)) {
+        PyErr_SetString(PyExc_TypeError, "read_kind: out is a dict, spec a ReadSpec, "
+                                         "L, S and R lists");
+        return NULL;
+    }
+    ReadSpec *spec = (ReadSpec *)args[1];
+    Py_ssize_t nops = spec->nops, ng = spec->ng;
+    if (PyList_GET_SIZE(R) < ng) {
+        PyErr_SetString(PyExc_ValueError, "read_kind: spec does not fit this state");
+        return NULL;
+    }
+    double vals[MAX_READS];
+    PyObject *tots[MAX_GROUPS] = {NULL};
+    long long bs[MAX_GROUPS], prunes[MAX_GROUPS];
+    const long long *ns = spec->ns;
+    for (Py_ssize_t g = 0; g < ng; g++) {
+        bs[g] = floordiv(t, spec->res[g]);
+        prunes[g] = floordiv(hz, spec->res[g]) - ns[g];
+    }
+    PyObject *result = NULL;
+    for (Py_ssize_t k = 0; k < nops; k++) {
+        const ReadOpC *op = &spec->ops[k];
+        int code = op->code, post = op->post;
+        long long a = op->a, b = op->b, c = op->c, d = op->d;
+        double sc = op->sc, dflt = op->dflt;
+        double v = 0.0, x, y;
+        PyObject *T = NULL;
+        if (code == R_TOT || code == R_MEAN) {
+            if (a < 0 || a >= ng) {
+                PyErr_SetString(PyExc_IndexError, "read_kind: ring out of range");
+                goto done;
+            }
+            if (tots[a] == NULL) {
+                PyObject *r = PyList_GET_ITEM(R, a);
+                if (r == Py_None) {
+                    tots[a] = Py_None;
+                    Py_INCREF(Py_None);
+                } else if (PyObject_TypeCheck(r, &RingCoreType)) {
+                    tots[a] = ring_window((RingCore *)r, bs[a], ns[a], prunes[a]);
+                } else {
+                    tots[a] = PyObject_CallMethod(r, "window", "LLL", bs[a], ns[a], prunes[a]);
+                }
+                if (tots[a] == NULL)
+                    goto done;
+            }
+            T = tots[a];
+        }
+        switch (code) {
+        case R_TOT:
+            if (T == Py_None)
+                v = 0.0;
+            else if (list_double(T, b, &x) < 0)
+                goto done;
+            else
+                v = c ? x / sc : x;
+            break;
+        case R_MEAN:
+            if (T == Py_None)
+                v = Py_NAN;
+            else if (list_double(T, b, &x) < 0 || list_double(T, c, &y) < 0)
+                goto done;
+            else
+                v = y != 0.0 ? x / y / sc : Py_NAN;
+            break;
+        case R_RATIO:
+            if (a < 0 || b < 0 || a >= k || b >= k) {
+                PyErr_SetString(PyExc_IndexError, "read_kind: a ratio of a later feature");
+                goto done;
+            }
+            v = vals[b] != 0.0 ? vals[a] / vals[b] : Py_NAN;
+            break;
+        case R_DCOUNT: {
+            if (a < 0 || a >= PyList_GET_SIZE(S) || b < 0 || b >= ng) {
+                PyErr_SetString(PyExc_IndexError, "read_kind: set out of range");
+                goto done;
+            }
+            PyObject *set = PyList_GET_ITEM(S, a);
+            if (set == Py_None) {
+                v = 0.0;
+                break;
+            }
+            PyObject *bo = PyLong_FromLongLong(bs[b]);
+            if (bo == NULL)
+                goto done;
+            PyObject *cnt = PyObject_TypeCheck(set, &DistinctCoreType)
+                                ? Distinct_fcount((DistinctCore *)set, bo)
+                                : PyObject_CallMethod(set, "fcount", "O", bo);
+            Py_DECREF(bo);
+            if (cnt == NULL)
+                goto done;
+            int rc = as_double(cnt, &v);
+            Py_DECREF(cnt);
+            if (rc < 0)
+                goto done;
+            break;
+        }
+        case R_EXTREME: {
+            if (a < 0 || a >= ng) {
+                PyErr_SetString(PyExc_IndexError, "read_kind: ring out of range");
+                goto done;
+            }
+            PyObject *r = PyList_GET_ITEM(R, a);
+            if (r == Py_None) {
+                v = Py_NAN;
+                break;
+            }
+            if (PyObject_TypeCheck(r, &RingCoreType)) {
+                if (ring_extreme((RingCore *)r, bs[a], b, c, d, &x) < 0)
+                    goto done;
+            } else {
+                PyObject *e = PyObject_CallMethod(r, "extreme", "LLLL", bs[a], b, c, d);
+                if (e == NULL)
+                    goto done;
+                int rc = as_double(e, &x);
+                Py_DECREF(e);
+                if (rc < 0)
+                    goto done;
+            }
+            v = x / sc;
+            break;
+        }
+        case R_LEN: {
+            if (a < 0 || a >= PyList_GET_SIZE(S)) {
+                PyErr_SetString(PyExc_IndexError, "read_kind: set out of range");
+                goto done;
+            }
+            PyObject *set = PyList_GET_ITEM(S, a);
+            if (set == Py_None) {
+                v = 0.0;
+                break;
+            }
+            Py_ssize_t len = PyObject_Length(set);
+            if (len < 0)
+                goto done;
+            v = (double)len;
+            break;
+        }
+        case R_LIFE:
+            if (list_double(L, a, &x) < 0)
+                goto done;
+            v = c ? x / sc : x;
+            break;
+        case R_LMEAN:
+            if (list_double(L, a, &x) < 0 || list_double(L, b, &y) < 0)
+                goto done;
+            v = y != 0.0 ? x / y / sc : Py_NAN;
+            break;
+        case R_SINCE_FIRST:
+        case R_SINCE_LAST:
+            if (list_double(L, a, &x) < 0)
+                goto done;
+            if (code == R_SINCE_FIRST ? x < Py_HUGE_VAL : x > -Py_HUGE_VAL) {
+                double since = (double)t - x;
+                v = (since > 0.0 ? since : 0.0) / (double)b;
+            } else {
+                v = Py_NAN;
+            }
+            break;
+        case R_DECAYED:
+            if (list_double(L, a, &x) < 0 || list_double(L, a + 1, &y) < 0)
+                goto done;
+            if (y == -Py_HUGE_VAL)
+                v = 0.0;
+            else
+                v = (double)t > y ? x * pow(2.0, (y - (double)t) / (double)b) : x;
+            v = v / sc;
+            break;
+        case R_BOUNDED:
+            if (list_double(L, a, &x) < 0)
+                goto done;
+            v = (-Py_HUGE_VAL < x && x < Py_HUGE_VAL) ? x / sc : Py_NAN;
+            break;
+        default:
+            PyErr_Format(PyExc_ValueError, "read_kind: unknown op %d", code);
+            goto done;
+        }
+        if (post == 1)
+            v = v > 0.0 ? 1.0 : 0.0;
+        else if (post == 2 && v != v)
+            v = dflt;
+        vals[k] = v;
+        PyObject *fv = float_of(v);
+        if (fv == NULL)
+            goto done;
+        int rc = PyDict_SetItem(out, PyTuple_GET_ITEM(spec->names, k), fv);
+        Py_DECREF(fv);
+        if (rc < 0)
+            goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    for (Py_ssize_t g = 0; g < ng; g++)
+        Py_XDECREF(tots[g]);
+    return result;
+}
+
 /* ---- module ------------------------------------------------------------------------------- */
 
+/* new_out(n): an empty dict sized for n features (no resizing while a read fills it). */
+static PyObject *native_new_out(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    Py_ssize_t n = PyLong_AsSsize_t(arg);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    return _PyDict_NewPresized(n < 0 ? 0 : n);
+}
+
 static PyMethodDef native_functions[] = {
+    {"new_out", native_new_out, METH_O, "new_out(n): an empty dict sized for n features."},
     {"untrack", native_untrack, METH_O, "untrack(obj): leave obj out of the cyclic collector."},
+    {"read_kind", (PyCFunction)(void (*)(void))native_read_kind, METH_FASTCALL,
+     "read_kind(out, spec, t, hz, L, S, R): every feature of one entity into out (spec: ReadSpec)."},
     {"untrack_state", native_untrack_state, METH_O,
      "untrack_state(st): leave an entity state and its lists out of the cyclic collector."},
     {NULL},
@@ -761,7 +1230,13 @@ static struct PyModuleDef native_module = {
 
 PyMODINIT_FUNC PyInit__native(void)
 {
-    if (PyType_Ready(&RingCoreType) < 0 || PyType_Ready(&DistinctCoreType) < 0)
+    if (PyType_Ready(&RingCoreType) < 0 || PyType_Ready(&DistinctCoreType) < 0
+        || PyType_Ready(&ReadSpecType) < 0)
+        return NULL;
+    for (int i = 0; i < SMALL_FLOATS; i++)
+        if ((small_floats[i] = PyFloat_FromDouble((double)i)) == NULL)
+            return NULL;
+    if ((nan_float = PyFloat_FromDouble(Py_NAN)) == NULL)
         return NULL;
     s_bucket = PyUnicode_InternFromString("bucket");
     s_totals = PyUnicode_InternFromString("totals");
@@ -775,7 +1250,8 @@ PyMODINIT_FUNC PyInit__native(void)
         return NULL;
     if (PyModule_AddStringConstant(m, "SOURCE", RISKLINE_NATIVE_SOURCE) < 0
         || PyModule_AddObjectRef(m, "RingCore", (PyObject *)&RingCoreType) < 0
-        || PyModule_AddObjectRef(m, "DistinctCore", (PyObject *)&DistinctCoreType) < 0) {
+        || PyModule_AddObjectRef(m, "DistinctCore", (PyObject *)&DistinctCoreType) < 0
+        || PyModule_AddObjectRef(m, "ReadSpec", (PyObject *)&ReadSpecType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

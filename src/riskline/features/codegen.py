@@ -28,6 +28,7 @@ from riskline.features.windows import (
     PyRing,
     Ring,
     native_calls,
+    native_module,
     shrink_seen,
 )
 
@@ -90,6 +91,10 @@ class CodeBuilder:
             "decay_update": decay_update,
             "shrink_seen": shrink_seen,
         }
+        native = native_module()
+        if native is not None:
+            self.scope["read_kind"] = native.read_kind
+            self.scope["untrack_state"] = native.untrack_state
         self.loaded: dict[str, str] = {}
         self.divs: dict[str, str] = {}
         self.ns = ""
@@ -305,15 +310,19 @@ def read_lines(g: CodeBuilder, plan: KindPlan, locals_: bool = True) -> None:
     """
     if locals_:
         g.emit(1, "L = st.life; S = st.sets; R = st.rings")
+    if native_calls():  # every read op of the kind in one call (riskline.features._native)
+        spec = native_module().ReadSpec(
+            tuple(name for name, _ in plan.readers),
+            tuple(plan.read_ops),
+            tuple((res, n) for res, n, _ in plan.groups),
+        )
+        g.emit(1, f"read_kind(out, {g.const('READ', spec)}, t, hz, L, S, R)")
+        return
     text = " ".join(expr for _, expr in plan.readers)
     for k, (res, n, template) in enumerate(plan.groups):
         if re.search(rf"\bT{k}\b", text):
             z = g.const(f"Z{k}", [0.0] * len(template))
             g.emit(1, f"r = R[{k}]; B{k} = {g.div('t', res)}")
-            if native_calls():
-                prune = f"{g.div('hz', res)} - {n}"
-                g.emit(1, f"T{k} = {z} if r is None else r.window(B{k}, {n}, {prune})")
-                continue
             g.emit(
                 1,
                 f"T{k} = {z} if r is None else r.tot if B{k} == r.head or (B{k} > r.head and "

@@ -24,7 +24,7 @@ from riskline.features.fields import entity_attrs
 from riskline.features.plan import KindPlan
 from riskline.features.state import EntityState
 from riskline.features.views import view_source
-from riskline.features.windows import native_calls, untrack_state_fn
+from riskline.features.windows import native_calls
 
 __all__ = ["EventFn", "build_event", "cached_event", "kind_order"]
 
@@ -82,7 +82,6 @@ def build_event(plans: Mapping[str, KindPlan], etype: str, update: bool = True) 
     """
     g = CodeBuilder()
     g.scope["EntityState"] = EntityState
-    untrack = g.scope["untrack_state"] = untrack_state_fn()
     g.emit(0, "def process(e, ts, late, hz, t, kinds, idents, out):")
     order = kind_order(plans, etype)
     _entities(g, etype, order)
@@ -96,7 +95,7 @@ def build_event(plans: Mapping[str, KindPlan], etype: str, update: bool = True) 
                 f"EntityState([None] * {len(plan.groups)}, {g.const('LIFE', plan.life)}.copy(), "
                 f"[None] * {len(plan.sets)})"
             )  # what plan.new_state() makes, without the call
-            if untrack is not None:  # acyclic: out of the cyclic collector (_native.c)
+            if native_calls():  # acyclic: out of the cyclic collector (_native.c)
                 new = f"untrack_state({new})"
             g.emit(2, f"if st is None: st = D[k_{kind}] = {new}")
             g.base = 1

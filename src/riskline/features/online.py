@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from riskline.errors import InvalidConfig
@@ -44,7 +45,7 @@ from riskline.features.plan import KindPlan, Read, Step, View, compile_catalog
 from riskline.features.state import EntityState
 from riskline.features.stores import MemoryStore, StateStore
 from riskline.features.views import build_entities, build_views
-from riskline.features.windows import NEVER, Distinct
+from riskline.features.windows import NEVER, Distinct, native_module
 
 __all__ = ["OnlineFeatures", "resolve_entities", "view_getters"]
 
@@ -142,6 +143,10 @@ class OnlineFeatures:
         self._entities = build_entities()
         self._routes = _routes(self.plans_)
         self._fused: dict[str, EventFn] = {}
+        native = native_module()  # a dict sized for every feature: no resizing while filled
+        self._new_out: Callable[[], dict[str, float]] = (
+            dict if native is None else partial(native.new_out, len(catalog))
+        )
         self._lat = int(lateness.total_seconds())
         meta = self.store.meta()
         fp = self._fp = catalog.fingerprint()
@@ -169,7 +174,7 @@ class OnlineFeatures:
         late = ts < horizon
         if etype in _LINKS:
             link_identity(event, self.store)
-        out: dict[str, float] = {}
+        out: dict[str, float] = self._new_out()
         held = event.step_up is not None  # released after a step-up: counted when it arrived
         if mem is not None:
             fused = None if held else self._fused.get(etype)

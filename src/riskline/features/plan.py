@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from riskline.features.catalog import Catalog
-from riskline.features.definitions import FeatureDef, FeatureType
+from riskline.features.definitions import FeatureDef
 from riskline.features.fields import Value, field_getter
 from riskline.features.state import EntityState
 from riskline.features.windows import ADD, MAX, MIN
@@ -28,7 +28,6 @@ __all__ = [
     "Update",
     "View",
     "compile_catalog",
-    "post",
     "scale_of",
     "source_of",
 ]
@@ -65,6 +64,7 @@ class KindPlan:
         self.life_ops: list[LifeOp] = []
         self.sets: list[tuple[int, int, Source, str]] = []  # (res, n, source, field); n=0: lifetime
         self.readers: list[tuple[str, str]] = []  # (feature, expression) in dependency order
+        self.read_ops: list[tuple[int, int, int, int, int, float, int, float]] = []  # the same
         self.updates: dict[str, Update] = {}
         self.steps: dict[str, Step] = {}  # update then read, per event type
         self.read: Read = _unfinished
@@ -147,15 +147,6 @@ def compile_catalog(catalog: Catalog) -> dict[str, KindPlan]:
         plan.read = build_reader(plan)
         plan.read(plan.new_state(), 0, 0, plan.empty)
     return plans
-
-
-def post(d: FeatureDef, expr: str) -> str:
-    """Apply the definition's type (bool) and NaN default to a reader expression."""
-    if d.type is FeatureType.BOOL:
-        return f"(1.0 if {expr} > 0 else 0.0)"
-    if d.default is not None:
-        return f"_default({expr}, {d.default!r})"
-    return expr
 
 
 def scale_of(d: FeatureDef) -> float:

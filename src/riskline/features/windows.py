@@ -240,9 +240,9 @@ def native_calls() -> bool:
     return _CALLS[0]
 
 
-def untrack_state_fn() -> Any:
-    """``_native.untrack_state`` when the generated code calls the compiled cores, else None."""
-    return _native.untrack_state if native_calls() else None
+def native_module() -> Any:
+    """``riskline.features._native`` when generated code calls the compiled cores, else None."""
+    return _native if native_calls() else None
 
 
 @contextmanager
