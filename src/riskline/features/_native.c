@@ -121,13 +121,6 @@ static void untrack(PyObject *o)
         PyObject_GC_UnTrack(o);
 }
 
-static void untrack_items(PyObject *list)
-{
-    untrack(list);
-    if (list != NULL && PyList_Check(list))
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++)
-            untrack(PyList_GET_ITEM(list, i));
-}
 
 static int get_list(PyObject *o, const char *what)
 {
@@ -426,36 +419,66 @@ static PyTypeObject DistinctCoreType = {
 
 /* ---- RingCore ----------------------------------------------------------------------------- */
 
+/* A bucketed sliding window of several slots, stored flat: keys[nb] sorted bucket numbers,
+ * vals[nb * ns] their slots, tot[ns] the running totals of the window ending at head, and lo the
+ * index of the oldest bucket in that window. Every method is windows.PyRingCore's, in C; the
+ * Python-visible keys, vals and tot are copies (lists), so state reads the same on both. */
 typedef struct {
     PyObject_HEAD
     long long head;
     Py_ssize_t lo;
-    PyObject *keys; /* sorted bucket numbers */
-    PyObject *vals; /* one list of slots per bucket */
-    PyObject *tot;  /* running totals of the head window */
+    Py_ssize_t ns, nb, cap;
+    long long *keys;
+    double *vals;
+    double *tot;
 } RingCore;
-
-static int Ring_traverse(RingCore *self, visitproc visit, void *arg)
-{
-    Py_VISIT(self->keys);
-    Py_VISIT(self->vals);
-    Py_VISIT(self->tot);
-    return 0;
-}
-
-static int Ring_clear(RingCore *self)
-{
-    Py_CLEAR(self->keys);
-    Py_CLEAR(self->vals);
-    Py_CLEAR(self->tot);
-    return 0;
-}
 
 static void Ring_dealloc(RingCore *self)
 {
-    PyObject_GC_UnTrack(self);
-    Ring_clear(self);
+    PyMem_Free(self->keys);
+    PyMem_Free(self->vals);
+    PyMem_Free(self->tot);
     Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int ring_reserve(RingCore *self, Py_ssize_t need)
+{
+    if (need <= self->cap)
+        return 0;
+    Py_ssize_t cap = self->cap ? self->cap : 4;
+    while (cap < need)
+        cap *= 2;
+    long long *keys = PyMem_Realloc(self->keys, cap * sizeof(long long));
+    if (keys == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->keys = keys;
+    Py_ssize_t cells = cap * self->ns;
+    double *vals = PyMem_Realloc(self->vals, (cells > 0 ? cells : 1) * sizeof(double));
+    if (vals == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->vals = vals;
+    self->cap = cap;
+    return 0;
+}
+
+static int doubles_of(PyObject *list, double *out, Py_ssize_t n, const char *what)
+{
+    if (!PyList_Check(list) || PyList_GET_SIZE(list) != n) {
+        PyErr_Format(PyExc_ValueError, "%s must be a list of %zd numbers", what, n);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *o = PyList_GET_ITEM(list, i);
+        double v = PyFloat_CheckExact(o) ? PyFloat_AS_DOUBLE(o) : PyFloat_AsDouble(o);
+        if (v == -1.0 && PyErr_Occurred())
+            return -1;
+        out[i] = v;
+    }
+    return 0;
 }
 
 /* __init__(self, head, keys, vals, tot, lo) */
@@ -468,105 +491,222 @@ static int Ring_init(RingCore *self, PyObject *args, PyObject *kwds)
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "LO!O!O!n", kwlist, &head, &PyList_Type, &keys,
                                      &PyList_Type, &vals, &PyList_Type, &tot, &lo))
         return -1;
+    Py_ssize_t nb = PyList_GET_SIZE(keys), ns = PyList_GET_SIZE(tot);
+    if (PyList_GET_SIZE(vals) != nb || lo < 0 || lo > nb) {
+        PyErr_SetString(PyExc_ValueError, "a ring has one slot list per key and 0 <= lo <= keys");
+        return -1;
+    }
+    PyMem_Free(self->keys);
+    PyMem_Free(self->vals);
+    PyMem_Free(self->tot);
+    self->keys = NULL;
+    self->vals = NULL;
+    self->cap = self->nb = 0;
+    self->ns = ns;
+    self->tot = PyMem_Calloc(ns ? ns : 1, sizeof(double));
+    if (self->tot == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (ring_reserve(self, nb) < 0 || doubles_of(tot, self->tot, ns, "tot") < 0)
+        return -1;
+    for (Py_ssize_t i = 0; i < nb; i++) {
+        long long k = PyLong_AsLongLong(PyList_GET_ITEM(keys, i));
+        if (k == -1 && PyErr_Occurred())
+            return -1;
+        if (i > 0 && k <= self->keys[i - 1]) {
+            PyErr_SetString(PyExc_ValueError, "a ring's keys must be increasing");
+            return -1;
+        }
+        self->keys[i] = k;
+        if (doubles_of(PyList_GET_ITEM(vals, i), self->vals + i * ns, ns, "a bucket") < 0)
+            return -1;
+    }
+    self->nb = nb;
     self->head = head;
     self->lo = lo;
-    Py_INCREF(keys);
-    Py_XSETREF(self->keys, keys);
-    Py_INCREF(vals);
-    Py_XSETREF(self->vals, vals);
-    Py_INCREF(tot);
-    Py_XSETREF(self->tot, tot);
-    untrack(keys);
-    untrack_items(vals);
-    untrack(tot);
-    untrack((PyObject *)self);
+    untrack((PyObject *)self); /* a Python subclass is collectable; the ring holds no objects */
     return 0;
 }
 
-static int ring_lists(RingCore *self)
+static Py_ssize_t keys_bisect_right(const long long *keys, long long x, Py_ssize_t lo, Py_ssize_t hi)
 {
-    if (self->keys == NULL || self->vals == NULL || self->tot == NULL || !PyList_Check(self->keys)
-        || !PyList_Check(self->vals) || !PyList_Check(self->tot)) {
-        PyErr_SetString(PyExc_TypeError, "a ring's keys, vals and tot must be lists");
-        return -1;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (x < keys[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
     }
-    return 0;
+    return lo;
 }
 
-/* expire_all(b, prune), as PyRingCore.expire_all */
-static int ring_expire_all(RingCore *self, long long b, long long prune)
+static Py_ssize_t keys_bisect_left(const long long *keys, long long x, Py_ssize_t lo, Py_ssize_t hi)
 {
-    PyObject *keys = self->keys;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (keys[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void ring_drop_front(RingCore *self, Py_ssize_t j)
+{
+    if (j <= 0)
+        return;
+    Py_ssize_t ns = self->ns, rest = self->nb - j;
+    memmove(self->keys, self->keys + j, rest * sizeof(long long));
+    memmove(self->vals, self->vals + j * ns, rest * ns * sizeof(double));
+    self->nb = rest;
+}
+
+/* expire_all(b, prune): every kept bucket is outside its window (sparse entities) */
+static void ring_expire_all(RingCore *self, long long b, long long prune)
+{
     self->head = b;
-    Py_ssize_t m = PyList_GET_SIZE(keys);
-    if (m > 0) {
-        long long first;
-        if (item_ll(keys, 0, &first) < 0)
-            return -1;
-        if (first <= prune) {
-            Py_ssize_t j = bisect_right(keys, prune, 0, m);
-            if (j < 0 || PyList_SetSlice(keys, 0, j, NULL) < 0
-                || PyList_SetSlice(self->vals, 0, j, NULL) < 0)
-                return -1;
-        }
+    if (self->nb > 0 && self->keys[0] <= prune)
+        ring_drop_front(self, keys_bisect_right(self->keys, prune, 0, self->nb));
+    self->lo = self->nb;
+    for (Py_ssize_t s = 0; s < self->ns; s++)
+        self->tot[s] = 0.0;
+}
+
+/* _advance(b, n, prune): the window moves to end at b > head */
+static void ring_advance(RingCore *self, long long b, long long n, long long prune)
+{
+    Py_ssize_t nb = self->nb, ns = self->ns;
+    if (nb == 0) {
+        self->head = b;
+        return;
     }
-    self->lo = PyList_GET_SIZE(keys);
-    Py_ssize_t k = PyList_GET_SIZE(self->tot);
-    PyObject *zeros = PyList_New(k);
-    if (zeros == NULL)
+    long long edge = b - n;
+    Py_ssize_t i = self->lo;
+    if (self->keys[nb - 1] <= edge) {
+        ring_expire_all(self, b, prune);
+        return;
+    }
+    self->head = b;
+    if (i < nb && self->keys[i] <= edge) { /* buckets leave the window: subtract, oldest first */
+        Py_ssize_t j = keys_bisect_right(self->keys, edge, i, nb);
+        for (Py_ssize_t r = i; r < j; r++)
+            for (Py_ssize_t s = 0; s < ns; s++)
+                self->tot[s] -= self->vals[r * ns + s];
+        i = j;
+    }
+    if (self->keys[0] <= prune) {
+        Py_ssize_t j = keys_bisect_right(self->keys, prune, 0, i);
+        ring_drop_front(self, j);
+        i -= j;
+    }
+    self->lo = i;
+}
+
+static int template_ok(RingCore *self, PyObject *template)
+{
+    if (!PyList_Check(template) || PyList_GET_SIZE(template) != self->ns) {
+        PyErr_Format(PyExc_ValueError, "a bucket template must be a list of %zd numbers", self->ns);
         return -1;
-    for (Py_ssize_t i = 0; i < k; i++) {
-        PyObject *z = PyFloat_FromDouble(0.0);
-        if (z == NULL) {
-            Py_DECREF(zeros);
-            return -1;
-        }
-        PyList_SET_ITEM(zeros, i, z);
     }
-    untrack(zeros);
-    Py_XSETREF(self->tot, zeros);
+    return 0;
+}
+
+/* insert a bucket at pos (a copy of template); -1 on error */
+static int ring_insert(RingCore *self, Py_ssize_t pos, long long b, PyObject *template)
+{
+    Py_ssize_t ns = self->ns;
+    if (ring_reserve(self, self->nb + 1) < 0)
+        return -1;
+    memmove(self->keys + pos + 1, self->keys + pos, (self->nb - pos) * sizeof(long long));
+    memmove(self->vals + (pos + 1) * ns, self->vals + pos * ns, (self->nb - pos) * ns * sizeof(double));
+    if (doubles_of(template, self->vals + pos * ns, ns, "a bucket template") < 0) {
+        memmove(self->keys + pos, self->keys + pos + 1, (self->nb - pos) * sizeof(long long));
+        memmove(self->vals + pos * ns, self->vals + (pos + 1) * ns, (self->nb - pos) * ns * sizeof(double));
+        return -1;
+    }
+    self->keys[pos] = b;
+    self->nb += 1;
+    return 0;
+}
+
+/* bucket(b, n, prune, template): index of bucket b (created), the window advanced to it */
+static Py_ssize_t ring_bucket(RingCore *self, long long b, long long n, long long prune,
+                              PyObject *template)
+{
+    if (b > self->head)
+        ring_advance(self, b, n, prune);
+    Py_ssize_t nb = self->nb;
+    if (nb && self->keys[nb - 1] == b)
+        return nb - 1;
+    if (!nb || self->keys[nb - 1] < b)
+        return ring_insert(self, nb, b, template) < 0 ? -1 : nb;
+    Py_ssize_t pos = keys_bisect_left(self->keys, b, 0, nb);
+    if (self->keys[pos] == b)
+        return pos;
+    if (ring_insert(self, pos, b, template) < 0)
+        return -1;
+    if (b <= self->head - n)
+        self->lo += 1;
+    return pos;
+}
+
+static int read_lls(PyObject *const *args, long long *out, int n)
+{
+    for (int i = 0; i < n; i++) {
+        out[i] = PyLong_AsLongLong(args[i]);
+        if (out[i] == -1 && PyErr_Occurred())
+            return -1;
+    }
     return 0;
 }
 
 static PyObject *Ring_expire_all(RingCore *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    long long v[2];
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "expire_all(b, prune)");
         return NULL;
     }
-    long long b = PyLong_AsLongLong(args[0]);
-    long long prune = PyLong_AsLongLong(args[1]);
-    if (PyErr_Occurred() || ring_lists(self) < 0 || ring_expire_all(self, b, prune) < 0)
+    if (read_lls(args, v, 2) < 0)
         return NULL;
+    ring_expire_all(self, v[0], v[1]);
     Py_RETURN_NONE;
 }
 
-/* a new bucket (a copy of template) appended at b; returns a borrowed reference */
-static PyObject *ring_push(RingCore *self, long long b, PyObject *template)
+static PyObject *Ring_advance(RingCore *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *q = PyList_GetSlice(template, 0, PyList_GET_SIZE(template));
-    if (q == NULL)
-        return NULL;
-    untrack(q);
-    if (append_ll(self->keys, b) < 0 || PyList_Append(self->vals, q) < 0) {
-        Py_DECREF(q);
+    long long v[3];
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "_advance(b, n, prune)");
         return NULL;
     }
-    Py_DECREF(q); /* vals holds it */
-    return q;
+    if (read_lls(args, v, 3) < 0)
+        return NULL;
+    if (v[0] > self->head)
+        ring_advance(self, v[0], v[1], v[2]);
+    Py_RETURN_NONE;
 }
 
-static int slot_add(PyObject *list, Py_ssize_t slot, PyObject *x)
+/* fold one value into slot of bucket row (and into tot when in_window) */
+static int fold_one(RingCore *self, double *q, int in_window, Py_ssize_t slot, long kind, PyObject *x)
 {
-    PyObject *cur = PyList_GET_ITEM(list, slot);
-    PyObject *sum;
-    if (PyFloat_CheckExact(cur) && PyFloat_CheckExact(x))
-        sum = PyFloat_FromDouble(PyFloat_AS_DOUBLE(cur) + PyFloat_AS_DOUBLE(x));
-    else
-        sum = PyNumber_InPlaceAdd(cur, x);
-    if (sum == NULL)
+    double v = PyFloat_CheckExact(x) ? PyFloat_AS_DOUBLE(x) : PyFloat_AsDouble(x);
+    if (v == -1.0 && PyErr_Occurred())
         return -1;
-    return PyList_SetItem(list, slot, sum); /* steals sum */
+    if (slot < 0 || slot >= self->ns) {
+        PyErr_SetString(PyExc_IndexError, "fold: slot out of range");
+        return -1;
+    }
+    if (kind == ADD) {
+        q[slot] += v;
+        if (in_window)
+            self->tot[slot] += v;
+    } else if (kind == MIN ? v < q[slot] : v > q[slot]) {
+        q[slot] = v;
+    }
+    return 0;
 }
 
 /* fold(b, n, prune, template, spec, *values): the online update of one event.
@@ -575,156 +715,273 @@ static int slot_add(PyObject *list, Py_ssize_t slot, PyObject *x)
  * is created or advanced when every value is None (see PyRingCore.fold). */
 static PyObject *Ring_fold(RingCore *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    long long v[3];
     if (nargs < 5) {
         PyErr_SetString(PyExc_TypeError, "fold(b, n, prune, template, spec, *values)");
         return NULL;
     }
-    long long b = PyLong_AsLongLong(args[0]);
-    long long n = PyLong_AsLongLong(args[1]);
-    long long prune = PyLong_AsLongLong(args[2]);
-    if (PyErr_Occurred())
+    if (read_lls(args, v, 3) < 0)
         return NULL;
+    long long b = v[0], n = v[1], prune = v[2];
     PyObject *template = args[3], *spec = args[4];
     PyObject *const *values = args + 5;
     Py_ssize_t nv = nargs - 5;
-    if (!PyList_Check(template) || !PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != nv) {
-        PyErr_SetString(PyExc_TypeError, "fold: template is a list, spec a tuple of one op per value");
+    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != nv) {
+        PyErr_SetString(PyExc_TypeError, "fold: spec is a tuple of one (slot, kind) per value");
         return NULL;
     }
-    if (ring_lists(self) < 0)
+    if (template_ok(self, template) < 0)
         return NULL;
-    PyObject *keys = self->keys;
-    Py_ssize_t m = PyList_GET_SIZE(keys);
-    long long last = NEVER;
-    if (m > 0 && item_ll(keys, m - 1, &last) < 0)
-        return NULL;
-    PyObject *q; /* borrowed */
+    Py_ssize_t nb = self->nb, row;
     int in_window = 1;
-    if (m > 0 && b == self->head && last == b) { /* the newest bucket */
-        q = PyList_GET_ITEM(self->vals, PyList_GET_SIZE(self->vals) - 1);
+    if (nb > 0 && b == self->head && self->keys[nb - 1] == b) { /* the newest bucket */
+        row = nb - 1;
     } else {
         int any = 0;
         for (Py_ssize_t i = 0; i < nv; i++)
             any |= values[i] != Py_None;
         if (!any)
             Py_RETURN_NONE;
-        long long lo_key = 0, first = 0;
-        if (m > 0 && (item_ll(keys, 0, &first) < 0
-                      || (self->lo < m && item_ll(keys, self->lo, &lo_key) < 0)))
-            return NULL;
-        if (b > self->head && (m == 0 || last <= b - n)) { /* every bucket left the window */
-            if (ring_expire_all(self, b, prune) < 0 || (q = ring_push(self, b, template)) == NULL)
+        if (b > self->head && (nb == 0 || self->keys[nb - 1] <= b - n)) {
+            ring_expire_all(self, b, prune); /* every bucket left the window */
+            if (ring_insert(self, self->nb, b, template) < 0)
                 return NULL;
-        } else if (b > self->head && self->lo < m && lo_key > b - n && first > prune) {
-            /* a newer bucket while none leaves the window and none is old enough to forget */
-            self->head = b;
-            if ((q = ring_push(self, b, template)) == NULL)
+            row = self->nb - 1;
+        } else if (b > self->head && self->lo < nb && self->keys[self->lo] > b - n
+                   && self->keys[0] > prune) {
+            self->head = b; /* a newer bucket; none leaves the window, none to forget */
+            if (ring_insert(self, nb, b, template) < 0)
                 return NULL;
+            row = nb;
         } else {
-            PyObject *got = call_method((PyObject *)self, s_bucket, "(LLLO)", b, n, prune, template);
-            if (got == NULL)
+            row = ring_bucket(self, b, n, prune, template);
+            if (row < 0)
                 return NULL;
-            if (!PyList_Check(got)) {
-                Py_DECREF(got);
-                PyErr_SetString(PyExc_TypeError, "Ring.bucket must return a list");
-                return NULL;
-            }
-            q = got;
-            Py_DECREF(got); /* vals holds it */
-            untrack(q);
             in_window = b > self->head - n;
-            if (ring_lists(self) < 0)
-                return NULL;
-            untrack(self->tot); /* advancing made new totals */
         }
     }
-    PyObject *tot = self->tot;
+    double *q = self->vals + row * self->ns;
     for (Py_ssize_t i = 0; i < nv; i++) {
-        PyObject *x = values[i];
-        if (x == Py_None)
+        if (values[i] == Py_None)
             continue;
         PyObject *op = PyTuple_GET_ITEM(spec, i);
-        Py_ssize_t slot;
-        long kind;
         if (!PyTuple_Check(op) || PyTuple_GET_SIZE(op) != 2) {
             PyErr_SetString(PyExc_TypeError, "fold: each op is (slot, kind)");
             return NULL;
         }
-        slot = PyLong_AsSsize_t(PyTuple_GET_ITEM(op, 0));
-        kind = PyLong_AsLong(PyTuple_GET_ITEM(op, 1));
-        if (PyErr_Occurred())
+        Py_ssize_t slot = PyLong_AsSsize_t(PyTuple_GET_ITEM(op, 0));
+        long kind = PyLong_AsLong(PyTuple_GET_ITEM(op, 1));
+        if (PyErr_Occurred() || fold_one(self, q, in_window, slot, kind, values[i]) < 0)
             return NULL;
-        if (slot < 0 || slot >= PyList_GET_SIZE(q) || slot >= PyList_GET_SIZE(tot)) {
-            PyErr_SetString(PyExc_IndexError, "fold: slot out of range");
-            return NULL;
-        }
-        if (kind == ADD) {
-            if (slot_add(q, slot, x) < 0 || (in_window && slot_add(tot, slot, x) < 0))
-                return NULL;
-        } else {
-            int better = PyObject_RichCompareBool(x, PyList_GET_ITEM(q, slot), kind == MIN ? Py_LT : Py_GT);
-            if (better < 0)
-                return NULL;
-            if (better) {
-                Py_INCREF(x);
-                if (PyList_SetItem(q, slot, x) < 0)
-                    return NULL;
-            }
-        }
     }
     Py_RETURN_NONE;
 }
 
-/* window(b, n, prune): tot when no bucket has left the head window by b, else totals(b, ...) */
-static PyObject *Ring_window(RingCore *self, PyObject *const *args, Py_ssize_t nargs)
+/* add(b, n, prune, template, ops): fold ops [(slot, kind, value)] into bucket b */
+static PyObject *Ring_add(RingCore *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "window(b, n, prune)");
+    long long v[3];
+    if (nargs != 5 || !PyList_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "add(b, n, prune, template, ops)");
         return NULL;
     }
-    long long b = PyLong_AsLongLong(args[0]);
-    long long n = PyLong_AsLongLong(args[1]);
-    if (PyErr_Occurred() || ring_lists(self) < 0)
+    if (read_lls(args, v, 3) < 0 || template_ok(self, args[3]) < 0)
         return NULL;
-    if (b == self->head) {
-        Py_INCREF(self->tot);
-        return self->tot;
-    }
-    if (b > self->head) {
-        Py_ssize_t m = PyList_GET_SIZE(self->keys);
-        long long k = 0;
-        if (self->lo < m && item_ll(self->keys, self->lo, &k) < 0)
+    Py_ssize_t row = ring_bucket(self, v[0], v[1], v[2], args[3]);
+    if (row < 0)
+        return NULL;
+    int in_window = v[0] > self->head - v[1];
+    PyObject *ops = args[4];
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(ops); i++) {
+        PyObject *op = PyList_GET_ITEM(ops, i);
+        if (!PyTuple_Check(op) || PyTuple_GET_SIZE(op) != 3) {
+            PyErr_SetString(PyExc_TypeError, "add: each op is (slot, kind, value)");
             return NULL;
-        if (self->lo >= m || k > b - n) {
-            Py_INCREF(self->tot);
-            return self->tot;
         }
+        Py_ssize_t slot = PyLong_AsSsize_t(PyTuple_GET_ITEM(op, 0));
+        long kind = PyLong_AsLong(PyTuple_GET_ITEM(op, 1));
+        if (PyErr_Occurred()
+            || fold_one(self, self->vals + row * self->ns, in_window, slot, kind,
+                        PyTuple_GET_ITEM(op, 2)) < 0)
+            return NULL;
     }
-    PyObject *meth = PyObject_GetAttr((PyObject *)self, s_totals);
-    if (meth == NULL)
-        return NULL;
-    PyObject *r = PyObject_Vectorcall(meth, args, 3, NULL);
-    Py_DECREF(meth);
-    untrack(self->tot); /* advancing made new totals */
-    return r;
+    Py_RETURN_NONE;
 }
 
+/* The totals of the window ending at b: the running totals (advancing to b when b > head), or
+ * sums into buf (ns doubles) for a window further back. Returns the doubles to read. */
+static const double *ring_totals_at(RingCore *self, long long b, long long n, long long prune,
+                                    double *buf)
+{
+    if (b >= self->head) {
+        if (b > self->head && !(self->lo >= self->nb || self->keys[self->lo] > b - n))
+            ring_advance(self, b, n, prune);
+        return self->tot;
+    }
+    Py_ssize_t ns = self->ns;
+    for (Py_ssize_t s = 0; s < ns; s++)
+        buf[s] = 0.0;
+    Py_ssize_t i = keys_bisect_right(self->keys, b - n, 0, self->nb);
+    Py_ssize_t j = keys_bisect_right(self->keys, b, 0, self->nb);
+    for (Py_ssize_t r = i; r < j; r++)
+        for (Py_ssize_t s = 0; s < ns; s++)
+            buf[s] += self->vals[r * ns + s];
+    return buf;
+}
+
+static PyObject *list_of_doubles(const double *v, Py_ssize_t n)
+{
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *f = PyFloat_FromDouble(v[i]);
+        if (f == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, f);
+    }
+    return out;
+}
+
+static PyObject *ring_totals_list(RingCore *self, PyObject *const *args, Py_ssize_t nargs, int advance_always)
+{
+    long long v[3];
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "(b, n, prune)");
+        return NULL;
+    }
+    if (read_lls(args, v, 3) < 0)
+        return NULL;
+    if (advance_always && v[0] > self->head)
+        ring_advance(self, v[0], v[1], v[2]);
+    double *buf = PyMem_Calloc(self->ns ? self->ns : 1, sizeof(double));
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    PyObject *out = list_of_doubles(ring_totals_at(self, v[0], v[1], v[2], buf), self->ns);
+    PyMem_Free(buf);
+    return out;
+}
+
+/* totals(b, n, prune): the sums of the window ending at b (advancing to b when b > head) */
+static PyObject *Ring_totals(RingCore *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return ring_totals_list(self, args, nargs, 1);
+}
+
+/* window(b, n, prune): as PyRingCore.window */
+static PyObject *Ring_window(RingCore *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return ring_totals_list(self, args, nargs, 0);
+}
+
+/* extreme(b, n, slot, kind): min or max of slot over the window ending at b (NaN if none) */
+static double ring_extreme(RingCore *self, long long b, long long n, Py_ssize_t slot, long long kind)
+{
+    Py_ssize_t nb = self->nb, i, j, ns = self->ns;
+    if (b >= self->head && (self->lo >= nb || self->keys[self->lo] > b - n)) {
+        i = self->lo; /* the head window, and no bucket has left it since */
+        j = nb;
+    } else {
+        i = keys_bisect_right(self->keys, b - n, 0, nb);
+        j = keys_bisect_right(self->keys, b, 0, nb);
+    }
+    if (i >= j)
+        return Py_NAN;
+    double best = self->vals[i * ns + slot];
+    for (Py_ssize_t r = i + 1; r < j; r++) {
+        double x = self->vals[r * ns + slot];
+        if (kind == MIN ? x < best : x > best)
+            best = x;
+    }
+    return (best == Py_HUGE_VAL || best == -Py_HUGE_VAL) ? Py_NAN : best;
+}
+
+static PyObject *Ring_extreme(RingCore *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    long long v[4];
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "extreme(b, n, slot, kind)");
+        return NULL;
+    }
+    if (read_lls(args, v, 4) < 0)
+        return NULL;
+    if (v[2] < 0 || v[2] >= self->ns) {
+        PyErr_SetString(PyExc_IndexError, "extreme: slot out of range");
+        return NULL;
+    }
+    return PyFloat_FromDouble(ring_extreme(self, v[0], v[1], (Py_ssize_t)v[2], v[3]));
+}
+
+static PyObject *Ring_get_keys(RingCore *self, void *closure)
+{
+    (void)closure;
+    PyObject *out = PyList_New(self->nb);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < self->nb; i++) {
+        PyObject *k = PyLong_FromLongLong(self->keys[i]);
+        if (k == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, k);
+    }
+    return out;
+}
+
+static PyObject *Ring_get_vals(RingCore *self, void *closure)
+{
+    (void)closure;
+    PyObject *out = PyList_New(self->nb);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < self->nb; i++) {
+        PyObject *row = list_of_doubles(self->vals + i * self->ns, self->ns);
+        if (row == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, row);
+    }
+    return out;
+}
+
+static PyObject *Ring_get_tot(RingCore *self, void *closure)
+{
+    (void)closure;
+    return list_of_doubles(self->tot, self->ns);
+}
+
+static PyGetSetDef Ring_getset[] = {
+    {"keys", (getter)Ring_get_keys, NULL, "sorted bucket numbers (a copy)", NULL},
+    {"vals", (getter)Ring_get_vals, NULL, "slots per bucket (a copy)", NULL},
+    {"tot", (getter)Ring_get_tot, NULL, "running totals of the head window (a copy)", NULL},
+    {NULL},
+};
+
 static PyMemberDef Ring_members[] = {
-    {"head", T_LONGLONG, offsetof(RingCore, head), 0, "newest bucket the window advanced to"},
-    {"lo", T_PYSSIZET, offsetof(RingCore, lo), 0, "index of the oldest bucket in the window"},
-    {"keys", T_OBJECT_EX, offsetof(RingCore, keys), 0, "sorted bucket numbers"},
-    {"vals", T_OBJECT_EX, offsetof(RingCore, vals), 0, "slots per bucket"},
-    {"tot", T_OBJECT_EX, offsetof(RingCore, tot), 0, "running totals of the head window"},
+    {"head", T_LONGLONG, offsetof(RingCore, head), READONLY, "newest bucket the window advanced to"},
+    {"lo", T_PYSSIZET, offsetof(RingCore, lo), READONLY, "index of the oldest bucket in the window"},
     {NULL},
 };
 
 static PyMethodDef Ring_methods[] = {
     {"fold", (PyCFunction)(void (*)(void))Ring_fold, METH_FASTCALL,
      "fold(b, n, prune, template, spec, *values): fold one event into bucket b."},
+    {"add", (PyCFunction)(void (*)(void))Ring_add, METH_FASTCALL,
+     "add(b, n, prune, template, ops): fold [(slot, kind, value)] into bucket b."},
     {"window", (PyCFunction)(void (*)(void))Ring_window, METH_FASTCALL,
      "window(b, n, prune): the totals of the window ending at b."},
+    {"totals", (PyCFunction)(void (*)(void))Ring_totals, METH_FASTCALL,
+     "totals(b, n, prune): the sums of the window ending at b (advancing to b after head)."},
+    {"extreme", (PyCFunction)(void (*)(void))Ring_extreme, METH_FASTCALL,
+     "extreme(b, n, slot, kind): min or max of slot over the window ending at b."},
     {"expire_all", (PyCFunction)(void (*)(void))Ring_expire_all, METH_FASTCALL,
      "expire_all(b, prune): advance to b when every kept bucket is outside its window."},
+    {"_advance", (PyCFunction)(void (*)(void))Ring_advance, METH_FASTCALL,
+     "_advance(b, n, prune): move the window to end at b."},
     {NULL},
 };
 
@@ -732,17 +989,15 @@ static PyTypeObject RingCoreType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "riskline.features._native.RingCore",
     .tp_basicsize = sizeof(RingCore),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "Compiled core of a bucketed sliding window.",
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "A bucketed sliding window stored flat (numbers only: no collector tracking).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Ring_init,
     .tp_dealloc = (destructor)Ring_dealloc,
-    .tp_traverse = (traverseproc)Ring_traverse,
-    .tp_clear = (inquiry)Ring_clear,
     .tp_members = Ring_members,
+    .tp_getset = Ring_getset,
     .tp_methods = Ring_methods,
 };
-
 
 /* ---- reads -------------------------------------------------------------------------------- */
 
@@ -758,30 +1013,6 @@ static long long floordiv(long long a, long long b)
 {
     long long q = a / b;
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-/* the totals of ring r at bucket b: tot, or the Python totals for a window further back */
-static PyObject *ring_window(RingCore *self, long long b, long long n, long long prune)
-{
-    if (ring_lists(self) < 0)
-        return NULL;
-    if (b == self->head) {
-        Py_INCREF(self->tot);
-        return self->tot;
-    }
-    if (b > self->head) {
-        Py_ssize_t m = PyList_GET_SIZE(self->keys);
-        long long k = 0;
-        if (self->lo < m && item_ll(self->keys, self->lo, &k) < 0)
-            return NULL;
-        if (self->lo >= m || k > b - n) {
-            Py_INCREF(self->tot);
-            return self->tot;
-        }
-    }
-    PyObject *r = call_method((PyObject *)self, s_totals, "(LLL)", b, n, prune);
-    untrack(self->tot); /* advancing made new totals */
-    return r;
 }
 
 static int as_double(PyObject *o, double *out)
@@ -804,47 +1035,6 @@ static int list_double(PyObject *list, Py_ssize_t i, double *out)
 
 
 
-
-/* extreme(b, n, slot, kind) of a RingCore, as Ring.extreme: min or max of slot over the window
- * ending at b, NaN when empty or never set. -1 on error. */
-static int ring_extreme(RingCore *self, long long b, long long n, long long slot, long long kind,
-                        double *out)
-{
-    if (ring_lists(self) < 0)
-        return -1;
-    PyObject *keys = self->keys, *vals = self->vals;
-    Py_ssize_t m = PyList_GET_SIZE(vals), i, j;
-    if (PyList_GET_SIZE(keys) != m) {
-        PyErr_SetString(PyExc_ValueError, "a ring's keys and vals differ in length");
-        return -1;
-    }
-    long long k = 0;
-    if (self->lo < m && item_ll(keys, self->lo, &k) < 0)
-        return -1;
-    if (b >= self->head && (self->lo >= m || k > b - n)) {
-        i = self->lo; /* the head window, and no bucket has left it since */
-        j = m;
-    } else {
-        i = bisect_right(keys, b - n, 0, m);
-        j = i < 0 ? -1 : bisect_right(keys, b, 0, m);
-        if (i < 0 || j < 0)
-            return -1;
-    }
-    if (i >= j) {
-        *out = Py_NAN;
-        return 0;
-    }
-    double best = 0.0;
-    for (Py_ssize_t r = i; r < j; r++) {
-        double x;
-        if (list_double(PyList_GET_ITEM(vals, r), (Py_ssize_t)slot, &x) < 0)
-            return -1;
-        if (r == i || (kind == MIN ? x < best : x > best))
-            best = x;
-    }
-    *out = (best == Py_HUGE_VAL || best == -Py_HUGE_VAL) ? Py_NAN : best;
-    return 0;
-}
 
 /* Float objects for the values reads give most often: whole numbers 0..255 and NaN. */
 #define SMALL_FLOATS 256
@@ -1013,7 +1203,10 @@ static PyObject *native_read_kind(PyObject *module, PyObject *const *args, Py_ss
         return NULL;
     }
     double vals[MAX_READS];
-    PyObject *tots[MAX_GROUPS] = {NULL};
+    const double *tp[MAX_GROUPS];
+    Py_ssize_t tn[MAX_GROUPS];
+    char got[MAX_GROUPS] = {0};
+    double *owned[MAX_GROUPS] = {NULL};
     long long bs[MAX_GROUPS], prunes[MAX_GROUPS];
     const long long *ns = spec->ns;
     for (Py_ssize_t g = 0; g < ng; g++) {
@@ -1027,43 +1220,55 @@ static PyObject *native_read_kind(PyObject *module, PyObject *const *args, Py_ss
         long long a = op->a, b = op->b, c = op->c, d = op->d;
         double sc = op->sc, dflt = op->dflt;
         double v = 0.0, x, y;
-        PyObject *T = NULL;
+        const double *T = NULL; /* NULL: no ring, all zeros */
         if (code == R_TOT || code == R_MEAN) {
             if (a < 0 || a >= ng) {
                 PyErr_SetString(PyExc_IndexError, "read_kind: ring out of range");
                 goto done;
             }
-            if (tots[a] == NULL) {
+            if (!got[a]) {
                 PyObject *r = PyList_GET_ITEM(R, a);
-                if (r == Py_None) {
-                    tots[a] = Py_None;
-                    Py_INCREF(Py_None);
-                } else if (PyObject_TypeCheck(r, &RingCoreType)) {
-                    tots[a] = ring_window((RingCore *)r, bs[a], ns[a], prunes[a]);
-                } else {
-                    tots[a] = PyObject_CallMethod(r, "window", "LLL", bs[a], ns[a], prunes[a]);
+                tp[a] = NULL;
+                tn[a] = 0;
+                if (r != Py_None && PyObject_TypeCheck(r, &RingCoreType)) {
+                    RingCore *ring = (RingCore *)r;
+                    if (bs[a] < ring->head
+                        && (owned[a] = PyMem_Calloc(ring->ns ? ring->ns : 1, sizeof(double))) == NULL) {
+                        PyErr_NoMemory();
+                        goto done;
+                    }
+                    tp[a] = ring_totals_at(ring, bs[a], ns[a], prunes[a], owned[a]);
+                    tn[a] = ring->ns;
+                } else if (r != Py_None) { /* a ring on the Python core */
+                    PyObject *lst = PyObject_CallMethod(r, "window", "LLL", bs[a], ns[a], prunes[a]);
+                    if (lst == NULL)
+                        goto done;
+                    Py_ssize_t m = PyList_Check(lst) ? PyList_GET_SIZE(lst) : -1;
+                    owned[a] = m < 0 ? NULL : PyMem_Calloc(m ? m : 1, sizeof(double));
+                    int rc = owned[a] == NULL ? -1 : doubles_of(lst, owned[a], m, "totals");
+                    Py_DECREF(lst);
+                    if (rc < 0) {
+                        if (!PyErr_Occurred())
+                            PyErr_SetString(PyExc_TypeError, "window must return a list");
+                        goto done;
+                    }
+                    tp[a] = owned[a];
+                    tn[a] = m;
                 }
-                if (tots[a] == NULL)
-                    goto done;
+                got[a] = 1;
             }
-            T = tots[a];
+            T = tp[a];
+            if (T != NULL && (b < 0 || b >= tn[a] || (code == R_MEAN && (c < 0 || c >= tn[a])))) {
+                PyErr_SetString(PyExc_IndexError, "read_kind: slot out of range");
+                goto done;
+            }
         }
         switch (code) {
         case R_TOT:
-            if (T == Py_None)
-                v = 0.0;
-            else if (list_double(T, b, &x) < 0)
-                goto done;
-            else
-                v = c ? x / sc : x;
+            v = T == NULL ? 0.0 : c ? T[b] / sc : T[b];
             break;
         case R_MEAN:
-            if (T == Py_None)
-                v = Py_NAN;
-            else if (list_double(T, b, &x) < 0 || list_double(T, c, &y) < 0)
-                goto done;
-            else
-                v = y != 0.0 ? x / y / sc : Py_NAN;
+            v = T == NULL ? Py_NAN : T[c] != 0.0 ? T[b] / T[c] / sc : Py_NAN;
             break;
         case R_RATIO:
             if (a < 0 || b < 0 || a >= k || b >= k) {
@@ -1108,8 +1313,11 @@ static PyObject *native_read_kind(PyObject *module, PyObject *const *args, Py_ss
                 break;
             }
             if (PyObject_TypeCheck(r, &RingCoreType)) {
-                if (ring_extreme((RingCore *)r, bs[a], b, c, d, &x) < 0)
+                if (c < 0 || c >= ((RingCore *)r)->ns) {
+                    PyErr_SetString(PyExc_IndexError, "read_kind: slot out of range");
                     goto done;
+                }
+                x = ring_extreme((RingCore *)r, bs[a], b, (Py_ssize_t)c, d);
             } else {
                 PyObject *e = PyObject_CallMethod(r, "extreme", "LLLL", bs[a], b, c, d);
                 if (e == NULL)
@@ -1194,7 +1402,7 @@ static PyObject *native_read_kind(PyObject *module, PyObject *const *args, Py_ss
     Py_INCREF(result);
 done:
     for (Py_ssize_t g = 0; g < ng; g++)
-        Py_XDECREF(tots[g]);
+        PyMem_Free(owned[g]);
     return result;
 }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskline.features.windows import Distinct, Ring
+from riskline.features.windows import Distinct, Ring, distinct_class, ring_class  # noqa: F401 (doctest)
 
 __all__ = ["EntityState"]
 
@@ -44,7 +44,7 @@ class EntityState:
         """Inverse of :meth:`dump`."""
         rings, life, sets = plain
         return cls(
-            [None if r is None else Ring.load(r) for r in rings],
+            [None if r is None else ring_class().load(r) for r in rings],
             [float(x) for x in life],
             [_load_set(s) for s in sets],
         )
@@ -54,5 +54,5 @@ def _load_set(s: Any) -> Any:
     if s is None:
         return None
     if "d" in s:
-        return Distinct(int(s["n"]), s["d"], int(s["h"]))
+        return distinct_class()(int(s["n"]), s["d"], int(s["h"]))
     return dict(s["s"])

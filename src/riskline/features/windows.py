@@ -34,8 +34,10 @@ __all__ = [
     "PyRing",
     "Ring",
     "SlotOp",
+    "distinct_class",
     "native_calls",
     "python_cores",
+    "ring_class",
     "shrink_seen",
 ]
 
@@ -209,7 +211,6 @@ def _source_digest() -> str | None:
     return hashlib.sha256(src.read_bytes()).hexdigest() if src.exists() else None
 
 
-RingCore: type[PyRingCore] = PyRingCore
 DistinctCore: type[PyDistinctCore] = PyDistinctCore
 _native: Any = None
 if os.environ.get("RISKLINE_PURE_PYTHON", "") in ("", "0"):
@@ -225,10 +226,10 @@ if os.environ.get("RISKLINE_PURE_PYTHON", "") in ("", "0"):
             )
             _native = None
         else:
-            RingCore, DistinctCore = _native.RingCore, _native.DistinctCore
+            DistinctCore = _native.DistinctCore
     except ImportError:  # not compiled (no C compiler at install): the Python cores
         pass
-NATIVE = RingCore is not PyRingCore
+NATIVE = _native is not None
 """The compiled cores are in use (built at install; ``RISKLINE_PURE_PYTHON=1`` turns them off)."""
 
 _CALLS = [NATIVE]
@@ -256,11 +257,8 @@ def python_cores() -> Iterator[None]:
         _CALLS[0] = before
 
 
-class _RingMethods:
-    """Bucketed sliding window of several slots with running totals of the additive ones.
-
-    The rare paths (late events, reads back in time, dumps); the per-event ones are the core's.
-    """
+class _RingIO:
+    """Creating, dumping and loading a ring, on either core."""
 
     if not TYPE_CHECKING:  # the fields are the core's
         __slots__ = ()
@@ -276,12 +274,39 @@ class _RingMethods:
             self, head: int, keys: list[int], vals: list[list[float]], tot: list[float], lo: int
         ) -> None: ...
 
-        def expire_all(self, b: int, prune: int) -> None: ...
-
     @classmethod
     def new(cls, template: list[float]) -> Any:
         """An empty window whose buckets start as copies of ``template``."""
         return cls(NEVER, [], [], [0.0] * len(template), 0)
+
+    def dump(self) -> list[Any]:
+        """Plain JSON-able form."""
+        return [self.head, self.keys, self.vals, self.tot, self.lo]
+
+    @classmethod
+    def load(cls, plain: list[Any]) -> Any:
+        """Inverse of :meth:`dump`."""
+        head, keys, vals, tot, lo = plain
+        return cls(
+            int(head),
+            [int(k) for k in keys],
+            [[float(x) for x in v] for v in vals],
+            [float(x) for x in tot],
+            int(lo),
+        )
+
+
+class _RingMethods(_RingIO):
+    """Bucketed sliding window of several slots with running totals of the additive ones: the
+    rest of the Python core (late events, reads back in time). The compiled ring has all of it.
+    """
+
+    if not TYPE_CHECKING:
+        __slots__ = ()
+
+    if TYPE_CHECKING:  # the core's
+
+        def expire_all(self, b: int, prune: int) -> None: ...
 
     def _advance(self, b: int, n: int, prune: int) -> None:
         keys = self.keys
@@ -371,22 +396,6 @@ class _RingMethods:
             best = min(xs) if kind == MIN else max(xs)
         return best if best not in (INF, -INF) else NAN
 
-    def dump(self) -> list[Any]:
-        """Plain JSON-able form."""
-        return [self.head, self.keys, self.vals, self.tot, self.lo]
-
-    @classmethod
-    def load(cls, plain: list[Any]) -> Any:
-        """Inverse of :meth:`dump`."""
-        head, keys, vals, tot, lo = plain
-        return cls(
-            int(head),
-            [int(k) for k in keys],
-            [[float(x) for x in v] for v in vals],
-            [float(x) for x in tot],
-            int(lo),
-        )
-
 
 class _DistinctMethods:
     """Distinct values per bucket: value -> sorted buckets it occurred in (bounded).
@@ -467,12 +476,6 @@ class _DistinctMethods:
         return k
 
 
-class Ring(_RingMethods, RingCore):  # type: ignore[misc,valid-type]
-    """A ring on the compiled core when it is built (:data:`NATIVE`), else on the Python one."""
-
-    __slots__ = ()
-
-
 class Distinct(_DistinctMethods, DistinctCore):  # type: ignore[misc,valid-type]
     """A value set on the compiled core when it is built (:data:`NATIVE`), else the Python one."""
 
@@ -489,6 +492,30 @@ class PyDistinct(_DistinctMethods, PyDistinctCore):
     """A value set on the Python core whatever is built."""
 
     __slots__ = ()
+
+
+if TYPE_CHECKING:
+    Ring = PyRing
+elif _native is not None:
+
+    class Ring(_RingIO, _native.RingCore):
+        """A ring on the compiled core (flat arrays of numbers): :data:`NATIVE`."""
+
+        __slots__ = ()
+
+else:
+    Ring = PyRing
+
+
+def ring_class() -> type[PyRing]:
+    """The ring type compiled catalogs use: :class:`Ring`, or :class:`PyRing` in
+    :func:`python_cores`."""
+    return Ring if native_calls() else PyRing
+
+
+def distinct_class() -> type[PyDistinct]:
+    """The value-set type compiled catalogs use (see :func:`ring_class`)."""
+    return Distinct if native_calls() else PyDistinct
 
 
 def shrink_seen(seen: dict[str, int], cap: int) -> None:
