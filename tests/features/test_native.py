@@ -5,6 +5,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,7 +34,7 @@ def sim_events(request: pytest.FixtureRequest) -> list[Event]:
     return [parse_event(d, PiiHasher(b"test-secret")) for d in wire]
 
 
-pytestmark = pytest.mark.skipif(
+needs_native = pytest.mark.skipif(
     not windows.NATIVE, reason="the C core is not built (no compiler, or RISKLINE_PURE_PYTHON=1)"
 )
 
@@ -56,6 +59,7 @@ def _ring_state(r: Ring | PyRing) -> tuple[object, ...]:
     return (r.head, list(r.keys), [list(v) for v in r.vals], list(r.tot), r.lo)
 
 
+@needs_native
 @settings(max_examples=150, deadline=None)
 @given(ring_ops, st.integers(1, 8), st.integers(0, 4))
 def test_fold_and_window_equal_the_python_core(
@@ -93,6 +97,7 @@ def test_fold_and_window_equal_the_python_core(
             assert a == p or (a != a and p != p), i
 
 
+@needs_native
 def test_fold_creates_nothing_when_no_op_applies() -> None:
     for r in (Ring(windows.NEVER, [], [], [0.0], 0), PyRing(windows.NEVER, [], [], [0.0], 0)):
         r.fold(10, 3, 0, [0.0], ((0, ADD),), None)
@@ -102,6 +107,7 @@ def test_fold_creates_nothing_when_no_op_applies() -> None:
         assert (r.keys, r.vals, r.tot) == ([10], [[2.5]], [2.5])
 
 
+@needs_native
 def test_bad_arguments_are_refused_and_change_nothing() -> None:
     r = Ring(5, [5], [[1.0]], [1.0], 0)
     with pytest.raises(TypeError):
@@ -131,6 +137,7 @@ set_ops = st.lists(
 )
 
 
+@needs_native
 @settings(max_examples=150, deadline=None)
 @given(set_ops, st.integers(1, 6), st.integers(2, 12))
 def test_put_and_fcount_equal_the_python_core(
@@ -148,6 +155,7 @@ def test_put_and_fcount_equal_the_python_core(
         assert native.fcount(at) == python.fcount(at) == float(python.count(at)), i
 
 
+@needs_native
 def test_a_reloaded_set_and_ring_equal_their_originals() -> None:
     d = Distinct(4)
     for i in range(30):
@@ -162,6 +170,7 @@ def test_a_reloaded_set_and_ring_equal_their_originals() -> None:
     assert _ring_state(Ring.load(r.dump())) == _ring_state(r)
 
 
+@needs_native
 def test_the_engine_gives_the_same_features_and_state_on_both_cores(
     sim_events: list[Event],
 ) -> None:
@@ -186,6 +195,7 @@ def test_the_engine_gives_the_same_features_and_state_on_both_cores(
     assert all(sa.states[k].dump() == sb.states[k].dump() for k in sa.states)
 
 
+@needs_native
 def test_feature_state_is_left_out_of_the_cyclic_collector(sim_events: list[Event]) -> None:
     online = OnlineFeatures(default_catalog(), MemoryStore(), sweep_every=0)
     for e in sim_events[:3000]:
@@ -209,6 +219,32 @@ def test_feature_state_is_left_out_of_the_cyclic_collector(sim_events: list[Even
     assert not any(id(x) in kinds for o in objs for x in gc.get_referents(o))
 
 
+@needs_native
 def test_the_build_matches_its_source() -> None:
     src = Path(windows.__file__).with_name("_native.c")
     assert hashlib.sha256(src.read_bytes()).hexdigest() == windows._native.SOURCE
+
+
+def test_without_the_c_core_the_python_windows_give_the_same_features() -> None:
+    """RISKLINE_PURE_PYTHON=1 (or a machine without a C compiler): the Python cores, same values."""
+    script = (
+        "import hashlib, json, sys\n"
+        "from riskline.features import windows\n"
+        "from riskline.features.default import default_catalog\n"
+        "from riskline.features.online import OnlineFeatures\n"
+        "from riskline.features.synth import generate_history\n"
+        "o = OnlineFeatures(default_catalog(), sweep_every=0)\n"
+        "h = hashlib.sha256()\n"
+        "for e in generate_history(1500, seed=3, n_accounts=40, disorder=0.1):\n"
+        "    h.update(json.dumps(list(o.process(e).items())).encode())\n"
+        "print(windows.NATIVE, h.hexdigest())\n"
+    )
+    env = {**os.environ, "RISKLINE_PURE_PYTHON": "1"}
+    pure = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    here = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert pure[0] == "False" and here[0] == str(windows.NATIVE)
+    assert pure[1] == here[1]

@@ -1,19 +1,18 @@
-/* Compiled hot paths of the online feature windows (riskline.features.windows).
+/* Compiled hot paths of the online feature engine (riskline.features.windows, .readers).
  *
- * Two base types, RingCore and DistinctCore, hold the same Python-visible fields as the pure
- * Python cores in windows.py (lists and dicts of plain ints and floats, so snapshots and every
- * other reader see one layout) and implement the per-event methods in C:
+ * RingCore: a bucketed sliding window stored flat (bucket keys, slots and running totals as C
+ *   arrays of numbers). Every method of windows.PyRingCore / PyRing is here: fold (the online
+ *   update of one event), add, window, totals, extreme, expire_all, _advance. keys, vals and tot
+ *   read as lists (copies), so dumps and every other reader see the Python core's layout.
+ * DistinctCore: a windowed value set on the Python core's dict and lists, with the online
+ *   update (put) and the count at the head (fcount) in C; the rare paths (a known value in an
+ *   older bucket, shrinking past the cap, counts back in time) call the Python subclass.
+ * read_kind: every read op of one entity kind (riskline.features.readers) into the output dict.
+ * untrack / untrack_state: feature state is acyclic (numbers, and lists or dicts of numbers), so
+ *   it is left out of the cyclic collector.
  *
- *   RingCore.fold(b, n, prune, template, spec, *values)  fold one event into bucket b
- *   RingCore.window(b, n, prune)                          the running totals of the window at b
- *   RingCore.expire_all(b, prune)                         every kept bucket left the window
- *   DistinctCore.put(value, b, prune, cap)                record value in bucket b
- *   DistinctCore.fcount(b)                                distinct values in the window at b
- *
- * Each mirrors, statement for statement, the Python it replaces (windows.PyRingCore and
- * windows.PyDistinctCore); rare paths (late events, shrinking a set over its cap) call back into
- * the Python subclass (Ring.bucket, Ring.totals, Distinct.add, Distinct.shrink, Distinct.count).
- * tests/features/test_native.py holds the two implementations equal on random histories.
+ * Each mirrors the Python it replaces; tests/features/test_native.py holds the two equal on
+ * random histories (states and values) and on simulated worlds (every feature, every event).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -39,6 +39,7 @@ from riskline.features.naive import NaiveSqlFeatures
 from riskline.features.online import OnlineFeatures
 from riskline.features.stores import MemoryStore
 from riskline.features.synth import generate_history
+from riskline.features.windows import NATIVE, python_cores
 
 __all__ = ["calibrate", "jit_start", "load_events", "run"]
 
@@ -267,6 +268,13 @@ def _same(a: float | None, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
+def _python_windows(catalog: Catalog, events: list[Event]) -> dict[str, Any]:
+    """The baseline: the same engine on the Python window cores (what runs without a C
+    compiler), built and timed the same way in the same process."""
+    with python_cores():
+        return _online(catalog, events)
+
+
 def calibrate() -> float:
     """CPU seconds this machine needs for 10 million additions in a Python loop."""
     t0, x = time.process_time(), 0
@@ -284,7 +292,9 @@ def run(
     return {
         "source": source,
         "python_loop_10M_cpu_s": calibrate(),
+        "windows": "compiled" if NATIVE else "python (no C core built)",
         "online": _online(catalog, events),
+        "online_python_windows": _python_windows(catalog, events),
         "online_default_gc": _online(catalog, events, gc_mode="default", repeats=1),
         "memory": _memory(catalog, events[: min(len(events), 50_000)]),
         "machine": {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)},
