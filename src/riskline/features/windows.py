@@ -4,6 +4,12 @@ Time is integer seconds; a bucket is ``ts // resolution``. A window of ``n`` buc
 bucket ``b`` covers buckets ``b-n+1 .. b``. Running totals make reads at the newest bucket O(1);
 reads at older buckets (late events) scan the few retained buckets.
 
+Two implementations hold the same state: the C core (``riskline.features._native``, built at
+install when a compiler is present: rings stored flat, value-set updates and head counts in C)
+and the Python cores :class:`PyRing` and :class:`PyDistinct`. :class:`Ring` and
+:class:`Distinct` are the compiled ones when built (:data:`NATIVE`); catalogs compiled inside
+:func:`python_cores` use the Python ones, and tests hold the two equal.
+
 >>> r = Ring.new([0.0])
 >>> r.add(10, 3, 0, [0.0], [(0, ADD, 2.0)])
 >>> r.add(12, 3, 0, [0.0], [(0, ADD, 5.0)])
@@ -36,6 +42,7 @@ __all__ = [
     "SlotOp",
     "distinct_class",
     "native_calls",
+    "native_module",
     "python_cores",
     "ring_class",
     "shrink_seen",
