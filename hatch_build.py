@@ -29,7 +29,7 @@ class NativeBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         src = Path(self.root, "src", "riskline", "features", "_native.c")
         out = src.with_name("_native" + str(sysconfig.get_config_var("EXT_SUFFIX")))
         digest = hashlib.sha256(src.read_bytes()).hexdigest()
-        cc = shlex.split(str(sysconfig.get_config_var("CC") or "cc"))
+        cc = shlex.split(os.environ.get("CC") or str(sysconfig.get_config_var("CC") or "cc"))
         link = (
             ["-bundle", "-undefined", "dynamic_lookup"] if sys.platform == "darwin" else ["-shared"]
         )
