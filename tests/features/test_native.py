@@ -210,7 +210,7 @@ def test_feature_state_is_left_out_of_the_cyclic_collector(sim_events: list[Even
                 objs.append(r)  # flat arrays of numbers inside: keys, vals, tot read as copies
         for s in st_.sets:
             if isinstance(s, Distinct):
-                objs += [s, s.seen, s.lasts, *s.seen.values()]
+                objs += [s, s.seen, *s.seen.values()]  # lasts: a C array, read as a copy
     assert len(objs) > 10_000
     tracked = [o for o in objs if gc.is_tracked(o)]
     assert not tracked, tracked[:5]

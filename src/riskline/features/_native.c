@@ -57,21 +57,6 @@ static Py_ssize_t bisect_right(PyObject *list, long long x, Py_ssize_t lo, Py_ss
     return lo;
 }
 
-static Py_ssize_t bisect_left(PyObject *list, long long x, Py_ssize_t lo, Py_ssize_t hi)
-{
-    while (lo < hi) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        long long v;
-        if (item_ll(list, mid, &v) < 0)
-            return -1;
-        if (v < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 static int append_ll(PyObject *list, long long x)
 {
     PyObject *o = PyLong_FromLongLong(x);
@@ -80,34 +65,6 @@ static int append_ll(PyObject *list, long long x)
     int rc = PyList_Append(list, o);
     Py_DECREF(o);
     return rc;
-}
-
-/* insort(list, x) == insort_right */
-static int insort_ll(PyObject *list, long long x)
-{
-    Py_ssize_t i = bisect_right(list, x, 0, PyList_GET_SIZE(list));
-    if (i < 0)
-        return -1;
-    PyObject *o = PyLong_FromLongLong(x);
-    if (o == NULL)
-        return -1;
-    int rc = PyList_Insert(list, i, o);
-    Py_DECREF(o);
-    return rc;
-}
-
-/* if not list or x >= list[-1]: list.append(x)  else: insort(list, x) */
-static int push_sorted(PyObject *list, long long x)
-{
-    Py_ssize_t n = PyList_GET_SIZE(list);
-    if (n > 0) {
-        long long last;
-        if (item_ll(list, n - 1, &last) < 0)
-            return -1;
-        if (x < last)
-            return insort_ll(list, x);
-    }
-    return append_ll(list, x);
 }
 
 /* State is acyclic by construction: rings and sets hold lists of numbers, and lists or dicts of
@@ -132,25 +89,27 @@ static int get_list(PyObject *o, const char *what)
 
 /* ---- DistinctCore ------------------------------------------------------------------------- */
 
+/* A windowed value set: seen (dict: value -> sorted list of its buckets) as in the Python core,
+ * and lasts (every value's newest bucket, sorted) as a C array, so counts at the head and the
+ * online update search a few cache lines. lasts reads as a list (a copy) and is set from one. */
 typedef struct {
     PyObject_HEAD
     long long n;
     long long head;
-    PyObject *seen;  /* dict: value -> sorted list of buckets */
-    PyObject *lasts; /* sorted list: each value's newest bucket */
+    PyObject *seen;
+    long long *lasts;
+    Py_ssize_t nl, lcap;
 } DistinctCore;
 
 static int Distinct_traverse(DistinctCore *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->seen);
-    Py_VISIT(self->lasts);
     return 0;
 }
 
 static int Distinct_clear(DistinctCore *self)
 {
     Py_CLEAR(self->seen);
-    Py_CLEAR(self->lasts);
     return 0;
 }
 
@@ -158,33 +117,51 @@ static void Distinct_dealloc(DistinctCore *self)
 {
     PyObject_GC_UnTrack(self);
     Distinct_clear(self);
+    PyMem_Free(self->lasts);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+static int lasts_reserve(DistinctCore *self, Py_ssize_t need)
+{
+    if (need <= self->lcap)
+        return 0;
+    Py_ssize_t cap = self->lcap ? self->lcap : 4;
+    while (cap < need)
+        cap *= 2;
+    long long *p = PyMem_Realloc(self->lasts, cap * sizeof(long long));
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->lasts = p;
+    self->lcap = cap;
+    return 0;
+}
+
+static int cmp_ll(const void *x, const void *y)
+{
+    long long a = *(const long long *)x, b = *(const long long *)y;
+    return (a > b) - (a < b);
+}
+
+/* lasts = sorted(lst[-1] for lst in seen.values()) */
 static int sort_lasts(DistinctCore *self)
 {
-    /* lasts = sorted(lst[-1] for lst in seen.values()) */
-    PyObject *lasts = PyList_New(0);
-    if (lasts == NULL)
+    Py_ssize_t m = PyDict_GET_SIZE(self->seen), pos = 0, k = 0;
+    if (lasts_reserve(self, m) < 0)
         return -1;
-    Py_ssize_t pos = 0;
     PyObject *key, *lst;
     while (PyDict_Next(self->seen, &pos, &key, &lst)) {
         if (!PyList_Check(lst) || PyList_GET_SIZE(lst) == 0) {
-            Py_DECREF(lasts);
             PyErr_SetString(PyExc_ValueError, "a value set maps each value to its buckets");
             return -1;
         }
-        if (PyList_Append(lasts, PyList_GET_ITEM(lst, PyList_GET_SIZE(lst) - 1)) < 0) {
-            Py_DECREF(lasts);
+        if (item_ll(lst, PyList_GET_SIZE(lst) - 1, &self->lasts[k]) < 0)
             return -1;
-        }
+        k++;
     }
-    if (PyList_Sort(lasts) < 0) {
-        Py_DECREF(lasts);
-        return -1;
-    }
-    Py_XSETREF(self->lasts, lasts);
+    qsort(self->lasts, k, sizeof(long long), cmp_ll);
+    self->nl = k;
     return 0;
 }
 
@@ -198,6 +175,7 @@ static int Distinct_init(DistinctCore *self, PyObject *args, PyObject *kwds)
         return -1;
     self->n = n;
     self->head = head;
+    self->nl = 0;
     int filled = seen != Py_None && PyObject_IsTrue(seen);
     if (filled < 0)
         return -1;
@@ -216,13 +194,50 @@ static int Distinct_init(DistinctCore *self, PyObject *args, PyObject *kwds)
             untrack(lst);
     } else {
         Py_XSETREF(self->seen, PyDict_New());
-        Py_XSETREF(self->lasts, PyList_New(0));
-        if (self->seen == NULL || self->lasts == NULL)
+        if (self->seen == NULL)
             return -1;
     }
     untrack(self->seen);
-    untrack(self->lasts);
     untrack((PyObject *)self);
+    return 0;
+}
+
+static Py_ssize_t ll_bisect_right(const long long *v, long long x, Py_ssize_t lo, Py_ssize_t hi)
+{
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (x < v[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static Py_ssize_t ll_bisect_left(const long long *v, long long x, Py_ssize_t lo, Py_ssize_t hi)
+{
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* if not lasts or b >= lasts[-1]: lasts.append(b)  else: insort(lasts, b) */
+static int lasts_push(DistinctCore *self, long long b)
+{
+    if (lasts_reserve(self, self->nl + 1) < 0)
+        return -1;
+    Py_ssize_t i = self->nl;
+    if (i > 0 && b < self->lasts[i - 1]) {
+        i = ll_bisect_right(self->lasts, b, 0, self->nl);
+        memmove(self->lasts + i + 1, self->lasts + i, (self->nl - i) * sizeof(long long));
+    }
+    self->lasts[i] = b;
+    self->nl += 1;
     return 0;
 }
 
@@ -258,9 +273,10 @@ static PyObject *Distinct_put(DistinctCore *self, PyObject *const *args, Py_ssiz
     Py_ssize_t cap = PyLong_AsSsize_t(args[3]);
     if (PyErr_Occurred())
         return NULL;
-    if (get_list(self->lasts, "lasts") < 0)
+    if (self->seen == NULL || !PyDict_Check(self->seen)) {
+        PyErr_SetString(PyExc_TypeError, "seen must be a dict");
         return NULL;
-    PyObject *ls = self->lasts;
+    }
     PyObject *lst = PyDict_GetItemWithError(self->seen, value); /* borrowed */
     if (lst == NULL && PyErr_Occurred())
         return NULL;
@@ -274,10 +290,14 @@ static PyObject *Distinct_put(DistinctCore *self, PyObject *const *args, Py_ssiz
         }
         PyList_SET_ITEM(fresh, 0, bo);
         untrack(fresh);
+        if (lasts_reserve(self, self->nl + 1) < 0) {
+            Py_DECREF(fresh);
+            return NULL;
+        }
         int rc = PyDict_SetItem(self->seen, value, fresh);
         Py_DECREF(fresh);
         untrack(self->seen); /* inserting a list tracks a dict again */
-        if (rc < 0 || push_sorted(ls, b) < 0)
+        if (rc < 0 || lasts_push(self, b) < 0)
             return NULL;
         if (b > self->head)
             self->head = b;
@@ -286,8 +306,7 @@ static PyObject *Distinct_put(DistinctCore *self, PyObject *const *args, Py_ssiz
             if (r == NULL)
                 return NULL;
             Py_DECREF(r);
-            untrack(self->seen); /* shrink made a new dict and list (of the same value lists) */
-            untrack(self->lasts);
+            untrack(self->seen); /* shrink made a new dict (of the same value lists) */
         }
         Py_RETURN_NONE;
     }
@@ -301,22 +320,20 @@ static PyObject *Distinct_put(DistinctCore *self, PyObject *const *args, Py_ssiz
         return NULL;
     }
     if (old < b) { /* a known value in a newer bucket */
-        if (append_ll(lst, b) < 0)
-            return NULL;
-        Py_ssize_t m = PyList_GET_SIZE(ls);
-        long long top;
-        if (m == 0 || item_ll(ls, m - 1, &top) < 0) {
-            if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_ValueError, "lasts out of step with seen");
+        Py_ssize_t m = self->nl;
+        if (m == 0) {
+            PyErr_SetString(PyExc_ValueError, "lasts out of step with seen");
             return NULL;
         }
-        if (top == old) {
-            PyObject *bo = PyLong_FromLongLong(b);
-            if (bo == NULL || PyList_SetItem(ls, m - 1, bo) < 0)
-                return NULL;
+        if (append_ll(lst, b) < 0)
+            return NULL;
+        if (self->lasts[m - 1] == old) {
+            self->lasts[m - 1] = b; /* the newest value again: still sorted */
         } else {
-            Py_ssize_t i = bisect_left(ls, old, 0, m);
-            if (i < 0 || PyList_SetSlice(ls, i, i + 1, NULL) < 0 || push_sorted(ls, b) < 0)
+            Py_ssize_t i = ll_bisect_left(self->lasts, old, 0, m);
+            memmove(self->lasts + i, self->lasts + i + 1, (m - i - 1) * sizeof(long long));
+            self->nl -= 1;
+            if (lasts_push(self, b) < 0)
                 return NULL;
         }
         if (b > self->head)
@@ -362,21 +379,20 @@ static PyObject *native_untrack_state(PyObject *module, PyObject *st)
     return st;
 }
 
+/* the count at b >= head: the values whose newest bucket is in the window */
+static Py_ssize_t distinct_head_count(DistinctCore *self, long long b)
+{
+    return self->nl - ll_bisect_right(self->lasts, b - self->n, 0, self->nl);
+}
+
 /* fcount(b): float(count(b)); the newest-bucket case is one binary search. */
 static PyObject *Distinct_fcount(DistinctCore *self, PyObject *arg)
 {
     long long b = PyLong_AsLongLong(arg);
     if (b == -1 && PyErr_Occurred())
         return NULL;
-    if (b >= self->head) {
-        if (get_list(self->lasts, "lasts") < 0)
-            return NULL;
-        Py_ssize_t m = PyList_GET_SIZE(self->lasts);
-        Py_ssize_t i = bisect_right(self->lasts, b - self->n, 0, m);
-        if (i < 0)
-            return NULL;
-        return PyFloat_FromDouble((double)(m - i));
-    }
+    if (b >= self->head)
+        return PyFloat_FromDouble((double)distinct_head_count(self, b));
     PyObject *r = PyObject_CallMethodOneArg((PyObject *)self, s_count, arg);
     if (r == NULL)
         return NULL;
@@ -385,11 +401,61 @@ static PyObject *Distinct_fcount(DistinctCore *self, PyObject *arg)
     return f;
 }
 
+static PyObject *Distinct_get_lasts(DistinctCore *self, void *closure)
+{
+    (void)closure;
+    PyObject *out = PyList_New(self->nl);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < self->nl; i++) {
+        PyObject *k = PyLong_FromLongLong(self->lasts[i]);
+        if (k == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, k);
+    }
+    return out;
+}
+
+static int Distinct_set_lasts(DistinctCore *self, PyObject *value, void *closure)
+{
+    (void)closure;
+    if (value == NULL || !PyList_Check(value)) {
+        PyErr_SetString(PyExc_TypeError, "lasts must be a list of bucket numbers");
+        return -1;
+    }
+    Py_ssize_t m = PyList_GET_SIZE(value);
+    long long *v = PyMem_Malloc((m ? m : 1) * sizeof(long long));
+    if (v == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < m; i++) {
+        if (item_ll(value, i, &v[i]) < 0 || (i > 0 && v[i] < v[i - 1])) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "lasts must be sorted");
+            PyMem_Free(v);
+            return -1;
+        }
+    }
+    PyMem_Free(self->lasts);
+    self->lasts = v;
+    self->lcap = m ? m : 1;
+    self->nl = m;
+    return 0;
+}
+
+static PyGetSetDef Distinct_getset[] = {
+    {"lasts", (getter)Distinct_get_lasts, (setter)Distinct_set_lasts,
+     "every value's newest bucket, sorted (read and set as a list)", NULL},
+    {NULL},
+};
+
 static PyMemberDef Distinct_members[] = {
     {"n", T_LONGLONG, offsetof(DistinctCore, n), 0, "window length in buckets"},
     {"head", T_LONGLONG, offsetof(DistinctCore, head), 0, "newest bucket added"},
     {"seen", T_OBJECT_EX, offsetof(DistinctCore, seen), 0, "value -> sorted buckets"},
-    {"lasts", T_OBJECT_EX, offsetof(DistinctCore, lasts), 0, "sorted newest buckets"},
     {NULL},
 };
 
@@ -413,6 +479,7 @@ static PyTypeObject DistinctCoreType = {
     .tp_traverse = (traverseproc)Distinct_traverse,
     .tp_clear = (inquiry)Distinct_clear,
     .tp_members = Distinct_members,
+    .tp_getset = Distinct_getset,
     .tp_methods = Distinct_methods,
 };
 

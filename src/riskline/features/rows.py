@@ -26,7 +26,7 @@ from riskline.features.kernels import (
     window_start,
 )
 from riskline.features.plan import SET_CAP, Source
-from riskline.features.windows import Distinct, shrink_seen
+from riskline.features.windows import PyDistinct, shrink_seen
 
 __all__ = ["Columns", "KindRows"]
 
@@ -239,10 +239,10 @@ class KindRows:
         bs, tbs = (self.ts[pick] // res).tolist(), (self.t[pick] // res).tolist()
         edges = (self.hz[pick] // res - n).tolist()
         out: list[int] = []
-        key, d = -1, Distinct(n)
+        key, d = -1, PyDistinct(n)
         for i, r in enumerate(pick.tolist()):
             if kc[i] != key:
-                key, d = kc[i], Distinct(n)
+                key, d = kc[i], PyDistinct(n)
             if add[i]:
                 d.add(xs[r], bs[i], edges[i], SET_CAP)
             out.append(d.count(tbs[i]))

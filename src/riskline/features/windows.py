@@ -433,25 +433,28 @@ class _DistinctMethods:
         """Record ``value`` in bucket ``b``; forget buckets ``<= prune``; keep ``<= cap`` values."""
         if b > self.head:
             self.head = b
-        lasts = self.lasts
         lst = self.seen.get(value)
         if lst is None:
             self.seen[value] = [b]
+            lasts = self.lasts  # a copy on the compiled core: set back below
             if not lasts or b >= lasts[-1]:
                 lasts.append(b)
             else:
                 insort(lasts, b)
+            self.lasts = lasts
             if len(self.seen) > cap:
                 self.shrink(prune, cap)
             return
         old = lst[-1]
         if old < b:
             lst.append(b)
+            lasts = self.lasts
             del lasts[bisect_left(lasts, old)]
             if not lasts or b >= lasts[-1]:
                 lasts.append(b)
             else:
                 insort(lasts, b)
+            self.lasts = lasts
         elif old > b and b not in lst:
             insort(lst, b)
         if lst[0] <= prune:
@@ -471,7 +474,8 @@ class _DistinctMethods:
     def count(self, b: int) -> int:
         """Distinct values with an occurrence in buckets ``b-n+1 .. b``."""
         if b >= self.head:
-            return len(self.lasts) - bisect_right(self.lasts, b - self.n)
+            lasts = self.lasts
+            return len(lasts) - bisect_right(lasts, b - self.n)
         lo, k = b - self.n, 0
         for lst in self.seen.values():
             last = lst[-1]
