@@ -4,9 +4,10 @@
  *   arrays of numbers). Every method of windows.PyRingCore / PyRing is here: fold (the online
  *   update of one event), add, window, totals, extreme, expire_all, _advance. keys, vals and tot
  *   read as lists (copies), so dumps and every other reader see the Python core's layout.
- * DistinctCore: a windowed value set on the Python core's dict and lists, with the online
- *   update (put) and the count at the head (fcount) in C; the rare paths (a known value in an
- *   older bucket, shrinking past the cap, counts back in time) call the Python subclass.
+ * DistinctCore: a windowed value set: the Python core's dict of values and their bucket lists,
+ *   the sorted newest buckets as a C array (read and set as a list), the online update (put)
+ *   and the count at the head (fcount) in C; the rare paths (a known value in an older bucket,
+ *   shrinking past the cap, counts back in time) are the Python subclass's.
  * read_kind: every read op of one entity kind (riskline.features.readers) into the output dict.
  * untrack / untrack_state: feature state is acyclic (numbers, and lists or dicts of numbers), so
  *   it is left out of the cyclic collector.
