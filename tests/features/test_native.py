@@ -235,8 +235,12 @@ def test_without_the_c_core_the_python_windows_give_the_same_features() -> None:
         "from riskline.features.synth import generate_history\n"
         "o = OnlineFeatures(default_catalog(), sweep_every=0)\n"
         "h = hashlib.sha256()\n"
-        "for e in generate_history(1500, seed=3, n_accounts=40, disorder=0.1):\n"
+        "for i, e in enumerate(generate_history(1500, seed=3, n_accounts=40, disorder=0.1)):\n"
         "    h.update(json.dumps(list(o.process(e).items())).encode())\n"
+        "    if i == 999:  # a sweep far past the watermark: what expiry keeps must agree too\n"
+        "        o.watermark += 90 * 86400\n"
+        "        h.update(str((o.expire(), len(o.store))).encode())\n"
+        "        o.watermark -= 90 * 86400\n"
         "print(windows.NATIVE, h.hexdigest())\n"
     )
     env = {**os.environ, "RISKLINE_PURE_PYTHON": "1"}

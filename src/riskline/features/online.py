@@ -45,7 +45,7 @@ from riskline.features.plan import KindPlan, Read, Step, View, compile_catalog
 from riskline.features.state import EntityState
 from riskline.features.stores import MemoryStore, StateStore
 from riskline.features.views import build_entities, build_views
-from riskline.features.windows import NEVER, Distinct, native_module
+from riskline.features.windows import NEVER, native_module
 
 __all__ = ["OnlineFeatures", "resolve_entities", "view_getters"]
 
@@ -263,7 +263,7 @@ def _compact(plan: KindPlan, st: EntityState, horizon: int) -> bool:
             empty = empty and not ring.keys
     for i, (res, n, _, _) in enumerate(plan.sets):
         s = st.sets[i]
-        if isinstance(s, Distinct):
+        if n and s is not None:  # a windowed set (n buckets), on either core
             edge = horizon // res - n
             s.seen = {v: b for v, b in s.seen.items() if b[-1] > edge}
             s.rebuild()

@@ -56,91 +56,6 @@ SlotOp = tuple[int, int, float]
 """``(slot, ADD | MIN | MAX, value)``."""
 
 
-class PyRingCore:
-    """The per-event part of a ring, in Python (``_native.RingCore`` is the compiled twin).
-
-    Fields: ``head`` (newest bucket the window advanced to), ``keys`` (sorted buckets kept),
-    ``vals`` (slots per bucket), ``tot`` (running totals of the window ending at ``head``) and
-    ``lo`` (index of the oldest bucket in that window).
-    """
-
-    __slots__ = ("head", "keys", "lo", "tot", "vals")
-
-    def __init__(
-        self, head: int, keys: list[int], vals: list[list[float]], tot: list[float], lo: int
-    ) -> None:
-        self.head = head
-        self.keys = keys
-        self.vals = vals
-        self.tot = tot
-        self.lo = lo
-
-    def expire_all(self, b: int, prune: int) -> None:
-        """Advance to bucket ``b`` when every bucket kept is outside its window (sparse entities):
-        totals zero, buckets ``<= prune`` forgotten."""
-        keys = self.keys
-        self.head = b
-        if keys and keys[0] <= prune:
-            j = bisect_right(keys, prune)
-            del keys[:j], self.vals[:j]
-        self.lo = len(keys)
-        self.tot = [0.0] * len(self.tot)
-
-    def fold(
-        self,
-        b: int,
-        n: int,
-        prune: int,
-        template: list[float],
-        spec: tuple[tuple[int, int], ...],
-        *values: float | None,
-    ) -> None:
-        """Fold one event into bucket ``b``: ``values[i]`` goes to op ``spec[i] = (slot, kind)``;
-        ``None`` skips its op, and when every value is ``None`` nothing is created or advanced.
-
-        The newest bucket, a first bucket after everything expired, and a newer bucket while
-        nothing leaves the window are handled here; the rest goes through :meth:`Ring.bucket`.
-        """
-        keys = self.keys
-        tot: Any
-        if keys and b == self.head and keys[-1] == b:
-            q, tot = self.vals[-1], self.tot
-        elif all(x is None for x in values):
-            return
-        elif b > self.head and (not keys or keys[-1] <= b - n):
-            self.expire_all(b, prune)
-            q = template.copy()
-            keys.append(b)
-            self.vals.append(q)
-            tot = self.tot
-        elif b > self.head and keys[self.lo] > b - n and keys[0] > prune:
-            self.head = b
-            q = template.copy()
-            keys.append(b)
-            self.vals.append(q)
-            tot = self.tot
-        else:
-            q = self.bucket(b, n, prune, template)  # type: ignore[attr-defined]
-            tot = self.tot if b > self.head - n else DROP
-        for (slot, kind), x in zip(spec, values, strict=True):
-            if x is None:
-                continue
-            if kind == ADD:
-                q[slot] += x
-                tot[slot] += x
-            elif (x < q[slot]) if kind == MIN else (x > q[slot]):
-                q[slot] = x
-
-    def window(self, b: int, n: int, prune: int) -> list[float]:
-        """The totals of the window ending at ``b``: ``tot`` itself when no bucket has left the
-        head window by ``b``, else :meth:`Ring.totals`."""
-        if b == self.head or (
-            b > self.head and (self.lo == len(self.keys) or self.keys[self.lo] > b - n)
-        ):
-            return self.tot
-        return self.totals(b, n, prune)  # type: ignore[attr-defined,no-any-return]
-
-
 class PyDistinctCore:
     """The per-event part of a windowed value set, in Python (``_native.DistinctCore`` is the
     compiled twin). Fields: ``n`` (window in buckets), ``head`` (newest bucket added), ``seen``
@@ -218,7 +133,6 @@ def _source_digest() -> str | None:
     return hashlib.sha256(src.read_bytes()).hexdigest() if src.exists() else None
 
 
-DistinctCore: type[PyDistinctCore] = PyDistinctCore
 _native: Any = None
 if os.environ.get("RISKLINE_PURE_PYTHON", "") in ("", "0"):
     try:
@@ -232,8 +146,6 @@ if os.environ.get("RISKLINE_PURE_PYTHON", "") in ("", "0"):
                 stacklevel=1,
             )
             _native = None
-        else:
-            DistinctCore = _native.DistinctCore
     except ImportError:  # not compiled (no C compiler at install): the Python cores
         pass
 NATIVE = _native is not None
@@ -303,17 +215,90 @@ class _RingIO:
         )
 
 
-class _RingMethods(_RingIO):
-    """Bucketed sliding window of several slots with running totals of the additive ones: the
-    rest of the Python core (late events, reads back in time). The compiled ring has all of it.
+class PyRing(_RingIO):
+    """Bucketed sliding window of several slots with running totals of the additive ones, in
+    Python (``_native.RingCore`` is the compiled twin; tests hold the two equal).
+
+    Fields: ``head`` (newest bucket the window advanced to), ``keys`` (sorted buckets kept),
+    ``vals`` (slots per bucket), ``tot`` (running totals of the window ending at ``head``) and
+    ``lo`` (index of the oldest bucket in that window).
     """
 
-    if not TYPE_CHECKING:
-        __slots__ = ()
+    __slots__ = ("head", "keys", "lo", "tot", "vals")
 
-    if TYPE_CHECKING:  # the core's
+    def __init__(
+        self, head: int, keys: list[int], vals: list[list[float]], tot: list[float], lo: int
+    ) -> None:
+        self.head = head
+        self.keys = keys
+        self.vals = vals
+        self.tot = tot
+        self.lo = lo
 
-        def expire_all(self, b: int, prune: int) -> None: ...
+    def expire_all(self, b: int, prune: int) -> None:
+        """Advance to bucket ``b`` when every bucket kept is outside its window (sparse entities):
+        totals zero, buckets ``<= prune`` forgotten."""
+        keys = self.keys
+        self.head = b
+        if keys and keys[0] <= prune:
+            j = bisect_right(keys, prune)
+            del keys[:j], self.vals[:j]
+        self.lo = len(keys)
+        self.tot = [0.0] * len(self.tot)
+
+    def fold(
+        self,
+        b: int,
+        n: int,
+        prune: int,
+        template: list[float],
+        spec: tuple[tuple[int, int], ...],
+        *values: float | None,
+    ) -> None:
+        """Fold one event into bucket ``b``: ``values[i]`` goes to op ``spec[i] = (slot, kind)``;
+        ``None`` skips its op, and when every value is ``None`` nothing is created or advanced.
+
+        The newest bucket, a first bucket after everything expired, and a newer bucket while
+        nothing leaves the window are handled here; the rest goes through :meth:`bucket`.
+        """
+        keys = self.keys
+        tot: Any
+        if keys and b == self.head and keys[-1] == b:
+            q, tot = self.vals[-1], self.tot
+        elif all(x is None for x in values):
+            return
+        elif b > self.head and (not keys or keys[-1] <= b - n):
+            self.expire_all(b, prune)
+            q = template.copy()
+            keys.append(b)
+            self.vals.append(q)
+            tot = self.tot
+        elif b > self.head and keys[self.lo] > b - n and keys[0] > prune:
+            self.head = b
+            q = template.copy()
+            keys.append(b)
+            self.vals.append(q)
+            tot = self.tot
+        else:
+            q = self.bucket(b, n, prune, template)
+            tot = self.tot if b > self.head - n else DROP
+        for (slot, kind), x in zip(spec, values, strict=True):
+            if x is None:
+                continue
+            if kind == ADD:
+                q[slot] += x
+                tot[slot] += x
+            elif (x < q[slot]) if kind == MIN else (x > q[slot]):
+                q[slot] = x
+
+    def window(self, b: int, n: int, prune: int) -> list[float]:
+        """The totals of the window ending at ``b``: ``tot`` itself when no bucket has left the
+        head window by ``b``, else :meth:`totals`."""
+        if b == self.head or (
+            b > self.head and (self.lo == len(self.keys) or self.keys[self.lo] > b - n)
+        ):
+            return self.tot
+        return self.totals(b, n, prune)
 
     def _advance(self, b: int, n: int, prune: int) -> None:
         keys = self.keys
@@ -487,18 +472,6 @@ class _DistinctMethods:
         return k
 
 
-class Distinct(_DistinctMethods, DistinctCore):  # type: ignore[misc,valid-type]
-    """A value set on the compiled core when it is built (:data:`NATIVE`), else the Python one."""
-
-    __slots__ = ()
-
-
-class PyRing(_RingMethods, PyRingCore):
-    """A ring on the Python core whatever is built (tests hold both cores equal)."""
-
-    __slots__ = ()
-
-
 class PyDistinct(_DistinctMethods, PyDistinctCore):
     """A value set on the Python core whatever is built."""
 
@@ -507,6 +480,7 @@ class PyDistinct(_DistinctMethods, PyDistinctCore):
 
 if TYPE_CHECKING:
     Ring = PyRing
+    Distinct = PyDistinct
 elif _native is not None:
 
     class Ring(_RingIO, _native.RingCore):
@@ -514,8 +488,14 @@ elif _native is not None:
 
         __slots__ = ()
 
-else:
+    class Distinct(_DistinctMethods, _native.DistinctCore):
+        """A value set on the compiled core: :data:`NATIVE`."""
+
+        __slots__ = ()
+
+else:  # one class per primitive without the C core
     Ring = PyRing
+    Distinct = PyDistinct
 
 
 def ring_class() -> type[PyRing]:
