@@ -29,14 +29,23 @@
 #define MAX 2
 #define NEVER (-(1LL << 62))
 
-static PyObject *s_bucket, *s_totals, *s_add, *s_shrink, *s_count;
+static PyObject *s_add, *s_shrink, *s_count;
 
-/* ---- sorted lists of Python ints ---------------------------------------------------------- */
+/* ---- sorted ints: Python lists and C arrays -------------------------------------------------------- */
 
 static int item_ll(PyObject *list, Py_ssize_t i, long long *out)
 {
     long long v = PyLong_AsLongLong(PyList_GET_ITEM(list, i));
     if (v == -1 && PyErr_Occurred())
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int as_double(PyObject *o, double *out)
+{
+    double v = PyFloat_CheckExact(o) ? PyFloat_AS_DOUBLE(o) : PyFloat_AsDouble(o);
+    if (v == -1.0 && PyErr_Occurred())
         return -1;
     *out = v;
     return 0;
@@ -56,6 +65,48 @@ static Py_ssize_t bisect_right(PyObject *list, long long x, Py_ssize_t lo, Py_ss
             lo = mid + 1;
     }
     return lo;
+}
+
+/* bisect_right / bisect_left over a sorted C array */
+static Py_ssize_t ll_bisect_right(const long long *v, long long x, Py_ssize_t lo, Py_ssize_t hi)
+{
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (x < v[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static Py_ssize_t ll_bisect_left(const long long *v, long long x, Py_ssize_t lo, Py_ssize_t hi)
+{
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* a new list of the ints v[0 .. n-1] */
+static PyObject *list_of_lls(const long long *v, Py_ssize_t n)
+{
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *k = PyLong_FromLongLong(v[i]);
+        if (k == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, k);
+    }
+    return out;
 }
 
 static int append_ll(PyObject *list, long long x)
@@ -203,30 +254,6 @@ static int Distinct_init(DistinctCore *self, PyObject *args, PyObject *kwds)
     return 0;
 }
 
-static Py_ssize_t ll_bisect_right(const long long *v, long long x, Py_ssize_t lo, Py_ssize_t hi)
-{
-    while (lo < hi) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        if (x < v[mid])
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
-static Py_ssize_t ll_bisect_left(const long long *v, long long x, Py_ssize_t lo, Py_ssize_t hi)
-{
-    while (lo < hi) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* if not lasts or b >= lasts[-1]: lasts.append(b)  else: insort(lasts, b) */
 static int lasts_push(DistinctCore *self, long long b)
 {
@@ -354,15 +381,6 @@ static PyObject *Distinct_put(DistinctCore *self, PyObject *const *args, Py_ssiz
     Py_RETURN_NONE;
 }
 
-/* untrack(obj): exclude obj from the cyclic collector (see above); returns obj. */
-static PyObject *native_untrack(PyObject *module, PyObject *obj)
-{
-    (void)module;
-    untrack(obj);
-    Py_INCREF(obj);
-    return obj;
-}
-
 /* untrack_state(st): an entity's state and its lists of rings, lifetime slots and sets. */
 static PyObject *native_untrack_state(PyObject *module, PyObject *st)
 {
@@ -405,18 +423,7 @@ static PyObject *Distinct_fcount(DistinctCore *self, PyObject *arg)
 static PyObject *Distinct_get_lasts(DistinctCore *self, void *closure)
 {
     (void)closure;
-    PyObject *out = PyList_New(self->nl);
-    if (out == NULL)
-        return NULL;
-    for (Py_ssize_t i = 0; i < self->nl; i++) {
-        PyObject *k = PyLong_FromLongLong(self->lasts[i]);
-        if (k == NULL) {
-            Py_DECREF(out);
-            return NULL;
-        }
-        PyList_SET_ITEM(out, i, k);
-    }
-    return out;
+    return list_of_lls(self->lasts, self->nl);
 }
 
 static int Distinct_set_lasts(DistinctCore *self, PyObject *value, void *closure)
@@ -538,13 +545,9 @@ static int doubles_of(PyObject *list, double *out, Py_ssize_t n, const char *wha
         PyErr_Format(PyExc_ValueError, "%s must be a list of %zd numbers", what, n);
         return -1;
     }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *o = PyList_GET_ITEM(list, i);
-        double v = PyFloat_CheckExact(o) ? PyFloat_AS_DOUBLE(o) : PyFloat_AsDouble(o);
-        if (v == -1.0 && PyErr_Occurred())
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (as_double(PyList_GET_ITEM(list, i), &out[i]) < 0)
             return -1;
-        out[i] = v;
-    }
     return 0;
 }
 
@@ -596,30 +599,6 @@ static int Ring_init(RingCore *self, PyObject *args, PyObject *kwds)
     return 0;
 }
 
-static Py_ssize_t keys_bisect_right(const long long *keys, long long x, Py_ssize_t lo, Py_ssize_t hi)
-{
-    while (lo < hi) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        if (x < keys[mid])
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
-static Py_ssize_t keys_bisect_left(const long long *keys, long long x, Py_ssize_t lo, Py_ssize_t hi)
-{
-    while (lo < hi) {
-        Py_ssize_t mid = lo + (hi - lo) / 2;
-        if (keys[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 static void ring_drop_front(RingCore *self, Py_ssize_t j)
 {
     if (j <= 0)
@@ -635,7 +614,7 @@ static void ring_expire_all(RingCore *self, long long b, long long prune)
 {
     self->head = b;
     if (self->nb > 0 && self->keys[0] <= prune)
-        ring_drop_front(self, keys_bisect_right(self->keys, prune, 0, self->nb));
+        ring_drop_front(self, ll_bisect_right(self->keys, prune, 0, self->nb));
     self->lo = self->nb;
     for (Py_ssize_t s = 0; s < self->ns; s++)
         self->tot[s] = 0.0;
@@ -657,14 +636,14 @@ static void ring_advance(RingCore *self, long long b, long long n, long long pru
     }
     self->head = b;
     if (i < nb && self->keys[i] <= edge) { /* buckets leave the window: subtract, oldest first */
-        Py_ssize_t j = keys_bisect_right(self->keys, edge, i, nb);
+        Py_ssize_t j = ll_bisect_right(self->keys, edge, i, nb);
         for (Py_ssize_t r = i; r < j; r++)
             for (Py_ssize_t s = 0; s < ns; s++)
                 self->tot[s] -= self->vals[r * ns + s];
         i = j;
     }
     if (self->keys[0] <= prune) {
-        Py_ssize_t j = keys_bisect_right(self->keys, prune, 0, i);
+        Py_ssize_t j = ll_bisect_right(self->keys, prune, 0, i);
         ring_drop_front(self, j);
         i -= j;
     }
@@ -709,7 +688,7 @@ static Py_ssize_t ring_bucket(RingCore *self, long long b, long long n, long lon
         return nb - 1;
     if (!nb || self->keys[nb - 1] < b)
         return ring_insert(self, nb, b, template) < 0 ? -1 : nb;
-    Py_ssize_t pos = keys_bisect_left(self->keys, b, 0, nb);
+    Py_ssize_t pos = ll_bisect_left(self->keys, b, 0, nb);
     if (self->keys[pos] == b)
         return pos;
     if (ring_insert(self, pos, b, template) < 0)
@@ -759,8 +738,8 @@ static PyObject *Ring_advance(RingCore *self, PyObject *const *args, Py_ssize_t 
 /* fold one value into slot of bucket row (and into tot when in_window) */
 static int fold_one(RingCore *self, double *q, int in_window, Py_ssize_t slot, long kind, PyObject *x)
 {
-    double v = PyFloat_CheckExact(x) ? PyFloat_AS_DOUBLE(x) : PyFloat_AsDouble(x);
-    if (v == -1.0 && PyErr_Occurred())
+    double v;
+    if (as_double(x, &v) < 0)
         return -1;
     if (slot < 0 || slot >= self->ns) {
         PyErr_SetString(PyExc_IndexError, "fold: slot out of range");
@@ -888,8 +867,8 @@ static const double *ring_totals_at(RingCore *self, long long b, long long n, lo
     Py_ssize_t ns = self->ns;
     for (Py_ssize_t s = 0; s < ns; s++)
         buf[s] = 0.0;
-    Py_ssize_t i = keys_bisect_right(self->keys, b - n, 0, self->nb);
-    Py_ssize_t j = keys_bisect_right(self->keys, b, 0, self->nb);
+    Py_ssize_t i = ll_bisect_right(self->keys, b - n, 0, self->nb);
+    Py_ssize_t j = ll_bisect_right(self->keys, b, 0, self->nb);
     for (Py_ssize_t r = i; r < j; r++)
         for (Py_ssize_t s = 0; s < ns; s++)
             buf[s] += self->vals[r * ns + s];
@@ -951,8 +930,8 @@ static double ring_extreme(RingCore *self, long long b, long long n, Py_ssize_t 
         i = self->lo; /* the head window, and no bucket has left it since */
         j = nb;
     } else {
-        i = keys_bisect_right(self->keys, b - n, 0, nb);
-        j = keys_bisect_right(self->keys, b, 0, nb);
+        i = ll_bisect_right(self->keys, b - n, 0, nb);
+        j = ll_bisect_right(self->keys, b, 0, nb);
     }
     if (i >= j)
         return Py_NAN;
@@ -984,18 +963,7 @@ static PyObject *Ring_extreme(RingCore *self, PyObject *const *args, Py_ssize_t 
 static PyObject *Ring_get_keys(RingCore *self, void *closure)
 {
     (void)closure;
-    PyObject *out = PyList_New(self->nb);
-    if (out == NULL)
-        return NULL;
-    for (Py_ssize_t i = 0; i < self->nb; i++) {
-        PyObject *k = PyLong_FromLongLong(self->keys[i]);
-        if (k == NULL) {
-            Py_DECREF(out);
-            return NULL;
-        }
-        PyList_SET_ITEM(out, i, k);
-    }
-    return out;
+    return list_of_lls(self->keys, self->nb);
 }
 
 static PyObject *Ring_get_vals(RingCore *self, void *closure)
@@ -1080,15 +1048,6 @@ static long long floordiv(long long a, long long b)
 {
     long long q = a / b;
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-static int as_double(PyObject *o, double *out)
-{
-    double v = PyFloat_CheckExact(o) ? PyFloat_AS_DOUBLE(o) : PyFloat_AsDouble(o);
-    if (v == -1.0 && PyErr_Occurred())
-        return -1;
-    *out = v;
-    return 0;
 }
 
 static int list_double(PyObject *list, Py_ssize_t i, double *out)
@@ -1288,11 +1247,9 @@ static PyObject *native_read_kind(PyObject *module, PyObject *const *args, Py_ss
         double sc = op->sc, dflt = op->dflt;
         double v = 0.0, x, y;
         const double *T = NULL; /* NULL: no ring, all zeros */
+        /* ReadSpec_init checked every ring and ratio index against the spec; only slots and
+         * sets depend on the state read */
         if (code == R_TOT || code == R_MEAN) {
-            if (a < 0 || a >= ng) {
-                PyErr_SetString(PyExc_IndexError, "read_kind: ring out of range");
-                goto done;
-            }
             if (!got[a]) {
                 PyObject *r = PyList_GET_ITEM(R, a);
                 tp[a] = NULL;
@@ -1338,14 +1295,10 @@ static PyObject *native_read_kind(PyObject *module, PyObject *const *args, Py_ss
             v = T == NULL ? Py_NAN : T[c] != 0.0 ? T[b] / T[c] / sc : Py_NAN;
             break;
         case R_RATIO:
-            if (a < 0 || b < 0 || a >= k || b >= k) {
-                PyErr_SetString(PyExc_IndexError, "read_kind: a ratio of a later feature");
-                goto done;
-            }
             v = vals[b] != 0.0 ? vals[a] / vals[b] : Py_NAN;
             break;
         case R_DCOUNT: {
-            if (a < 0 || a >= PyList_GET_SIZE(S) || b < 0 || b >= ng) {
+            if (a < 0 || a >= PyList_GET_SIZE(S)) {
                 PyErr_SetString(PyExc_IndexError, "read_kind: set out of range");
                 goto done;
             }
@@ -1370,10 +1323,6 @@ static PyObject *native_read_kind(PyObject *module, PyObject *const *args, Py_ss
             break;
         }
         case R_EXTREME: {
-            if (a < 0 || a >= ng) {
-                PyErr_SetString(PyExc_IndexError, "read_kind: ring out of range");
-                goto done;
-            }
             PyObject *r = PyList_GET_ITEM(R, a);
             if (r == Py_None) {
                 v = Py_NAN;
@@ -1487,7 +1436,6 @@ static PyObject *native_new_out(PyObject *module, PyObject *arg)
 
 static PyMethodDef native_functions[] = {
     {"new_out", native_new_out, METH_O, "new_out(n): an empty dict sized for n features."},
-    {"untrack", native_untrack, METH_O, "untrack(obj): leave obj out of the cyclic collector."},
     {"read_kind", (PyCFunction)(void (*)(void))native_read_kind, METH_FASTCALL,
      "read_kind(out, spec, t, hz, L, S, R): every feature of one entity into out (spec: ReadSpec)."},
     {"untrack_state", native_untrack_state, METH_O,
@@ -1513,12 +1461,10 @@ PyMODINIT_FUNC PyInit__native(void)
             return NULL;
     if ((nan_float = PyFloat_FromDouble(Py_NAN)) == NULL)
         return NULL;
-    s_bucket = PyUnicode_InternFromString("bucket");
-    s_totals = PyUnicode_InternFromString("totals");
     s_add = PyUnicode_InternFromString("add");
     s_shrink = PyUnicode_InternFromString("shrink");
     s_count = PyUnicode_InternFromString("count");
-    if (!s_bucket || !s_totals || !s_add || !s_shrink || !s_count)
+    if (!s_add || !s_shrink || !s_count)
         return NULL;
     PyObject *m = PyModule_Create(&native_module);
     if (m == NULL)

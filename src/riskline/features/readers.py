@@ -56,8 +56,9 @@ def _index(plan: KindPlan, name: str) -> int:
     return [n for n, _ in plan.readers].index(name)
 
 
-def render(op: ReadOp, native: bool | None = None) -> str:
-    """The Python expression of a read op (``native``: value sets count through ``fcount``)."""
+def render(op: ReadOp) -> str:
+    """The Python expression of a read op (value sets count through ``fcount`` when generated
+    code calls the compiled cores)."""
     code, a, b, c, d, sc, post, default = op
     if code == TOT:
         expr = f"T{a}[{b}] / {sc!r}" if c else f"T{a}[{b}]"
@@ -66,7 +67,7 @@ def render(op: ReadOp, native: bool | None = None) -> str:
     elif code == RATIO:
         expr = f"(v{a} / v{b} if v{b} else NAN)"
     elif code == DCOUNT:
-        if native_calls() if native is None else native:
+        if native_calls():
             expr = f"(0.0 if (s := S[{a}]) is None else s.fcount(B{b}))"
         else:
             expr = (
