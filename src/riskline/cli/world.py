@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -67,27 +70,48 @@ def evaluate(
         Path | None, typer.Option(help="Write evaluation.json and evaluation.html here")
     ] = None,
     database: Annotated[
-        str, typer.Option(help="Engine database (default: in memory)")
-    ] = "sqlite://",
+        str | None,
+        typer.Option(help="Engine database, kept (default: a temporary SQLite file, removed)"),
+    ] = None,
     models: Annotated[bool, typer.Option(help="Score with the registry's active models")] = True,
 ) -> None:
     """Stream a world through the engine in time order and score it against the labels."""
+    from riskline.sim import print_report, write_report
+
+    with handle_errors(), _engine_database(database) as url:
+        report = _score_world(world, url, models)
+    print_report(report, console)
+    if out is not None:
+        paths = write_report(report, out)
+        console.print(f"wrote {paths[0]} and {paths[1]}")
+
+
+@contextmanager
+def _engine_database(database: str | None) -> Iterator[str]:
+    """``database`` as given, or a SQLite file in a temporary folder removed afterwards.
+
+    An in-memory SQLite database is not shared between connections (the writer thread and
+    the projections would each see an empty one), so the default is a file.
+    """
+    if database is not None:
+        yield database
+        return
+    with tempfile.TemporaryDirectory(prefix="riskline-evaluate-") as folder:
+        yield f"sqlite:///{Path(folder) / 'evaluate.db'}"
+
+
+def _score_world(world: Path, url: str, models: bool) -> Any:
+    from riskline.decisioning import ModelSignals
     from riskline.lookahead import LookaheadDecider
     from riskline.runtime import build_runtime
     from riskline.sim import evaluate as score
-    from riskline.sim import load_world, print_report, write_report
+    from riskline.sim import load_world
 
-    with handle_errors():
-        from riskline.decisioning import ModelSignals
-
-        signals = None if models else ModelSignals()
-        runtime = build_runtime(load_settings(database_url=database), models=signals)
-        try:
-            ahead = LookaheadDecider(runtime.engine, runtime.hasher, load_world(world).events())
-            report = score(world, ahead)
-        finally:
-            runtime.close()
-        print_report(report, console)
-        if out is not None:
-            paths = write_report(report, out)
-            console.print(f"wrote {paths[0]} and {paths[1]}")
+    signals = None if models else ModelSignals()
+    settings = load_settings(database_url=url)
+    runtime = build_runtime(settings, models=signals)
+    try:
+        ahead = LookaheadDecider(runtime.engine, runtime.hasher, load_world(world).events())
+        return score(world, ahead)
+    finally:
+        runtime.close()
