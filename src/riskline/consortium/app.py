@@ -24,7 +24,7 @@ from riskline.consortium.auth import H_NONCE, H_SIGNATURE
 from riskline.consortium.limits import RateLimited
 from riskline.consortium.node import Node
 from riskline.consortium.ops import Ops
-from riskline.errors import Unauthenticated
+from riskline.errors import PayloadTooLarge, Unauthenticated
 
 __all__ = ["create_node_app"]
 
@@ -116,13 +116,29 @@ async def _maintain_loop(node: Node) -> None:
 
 
 async def _signed(request: Request, node: Node) -> tuple[str, bytes]:
-    body = await request.body()
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    """Headers checked first, then at most ``node.max_body_bytes`` read, then the signature."""
     headers = {k.lower(): v for k, v in request.headers.items()}
-    member = node.verifier.verify(
-        request.method, path, body, headers, now=node.clock.now().timestamp()
-    )
+    now = node.clock.now().timestamp()
+    node.verifier.precheck(headers, now=now)
+    body = await _capped_body(request, node.max_body_bytes)
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    member = node.verifier.verify(request.method, path, body, headers, now=now)
     return member, body
+
+
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it is known to exceed ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _reply(node: Node, request: Request, member: str, body: bytes, media: str) -> Response:

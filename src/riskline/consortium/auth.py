@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+import re
 import secrets
 import threading
 from collections.abc import Mapping
@@ -31,6 +33,7 @@ H_MEMBER = "x-consortium-member"
 H_TIMESTAMP = "x-consortium-timestamp"
 H_NONCE = "x-consortium-nonce"
 H_SIGNATURE = "x-consortium-signature"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def _mac(secret: bytes, *parts: str) -> str:
@@ -75,23 +78,35 @@ class Verifier:
         self._seen: dict[str, float] = {}
         self._lock = threading.Lock()
 
+    def precheck(self, headers: Mapping[str, str], *, now: float) -> bytes:
+        """The sender's secret if the headers alone can be right (member, fresh finite time).
+
+        Called before the body is read, so an unknown sender never gets a byte buffered.
+        """
+        secret = self._secrets.get(headers.get(H_MEMBER, ""))
+        if secret is None:
+            raise Unauthenticated("unknown consortium member (sign requests with your member id)")
+        try:
+            sent = float(headers.get(H_TIMESTAMP, ""))
+        except ValueError:
+            raise Unauthenticated("missing or malformed request timestamp") from None
+        if not math.isfinite(sent):
+            raise Unauthenticated("the request timestamp must be a finite number of seconds")
+        if abs(now - sent) > self.skew:
+            raise Unauthenticated(f"request timestamp is more than {self.skew:.0f} s off")
+        if not _HEX64.fullmatch(headers.get(H_SIGNATURE, "")):
+            raise Unauthenticated("missing or malformed request signature")
+        return secret
+
     def verify(
         self, method: str, path: str, body: bytes, headers: Mapping[str, str], *, now: float
     ) -> str:
         """The authenticated member id, or :class:`Unauthenticated`."""
-        member = headers.get(H_MEMBER, "")
-        secret = self._secrets.get(member)
-        if secret is None:
-            raise Unauthenticated("unknown consortium member (sign requests with your member id)")
-        ts, nonce = headers.get(H_TIMESTAMP, ""), headers.get(H_NONCE, "")
-        try:
-            sent = float(ts)
-        except ValueError:
-            raise Unauthenticated("missing or malformed request timestamp") from None
-        if abs(now - sent) > self.skew:
-            raise Unauthenticated(f"request timestamp is more than {self.skew:.0f} s off")
+        secret = self.precheck(headers, now=now)
+        member = headers[H_MEMBER]
+        ts, nonce = headers[H_TIMESTAMP], headers.get(H_NONCE, "")
         want = _mac(secret, "req", method, path, member, self.me, ts, nonce, _digest(body))
-        if not hmac.compare_digest(want, headers.get(H_SIGNATURE, "")):
+        if not hmac.compare_digest(want, headers[H_SIGNATURE]):
             raise Unauthenticated("bad request signature")
         self._remember(f"{member}:{nonce}", now)
         return member

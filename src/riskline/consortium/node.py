@@ -140,6 +140,8 @@ class Node:
     operator_token: str
     clock: Clock
     republish_seconds: float = 60.0
+    max_body_bytes: int = 1 << 20
+    """Largest signed request body read (a full query batch fits; more is refused with 413)."""
     dirty: set[str] = field(default_factory=set)
 
     def close(self) -> None:
@@ -209,4 +211,14 @@ def build_node(settings: NodeSettings, *, clock: Clock | None = None) -> Node:
         operator_token=settings.operator_token.get_secret_value(),
         clock=clock,
         republish_seconds=settings.republish_seconds,
+        max_body_bytes=_query_body_bytes(settings.max_batch),
     )
+
+
+def _query_body_bytes(max_batch: int) -> int:
+    """Room for a blinded query of ``max_batch`` items (a point is 33 bytes, framed) and more.
+
+    >>> _query_body_bytes(10_000)
+    1048576
+    """
+    return max(1 << 20, 64 * max_batch + 4096)
