@@ -17,7 +17,7 @@ from riskline.cli.base import app, console, handle_errors, load_settings
 
 __all__ = ["app", "spark_app"]
 
-spark_app = typer.Typer(help="Batch jobs on Apache Spark (pip install 'riskline[spark]').")
+spark_app = typer.Typer(help="Batch jobs on Apache Spark (pip install 'riskline\\[spark]').")
 app.add_typer(spark_app, name="spark")
 
 Master = Annotated[str, typer.Option(help="Spark master: local[N] or spark://host:7077.")]
