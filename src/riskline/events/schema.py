@@ -34,11 +34,20 @@ from riskline.errors import InvalidEvent
 from riskline.events import types as t
 from riskline.events.pii import PiiHasher
 
-__all__ = ["EVENT_ADAPTER", "WireEvent", "event_json_schema", "parse_event", "validation_details"]
+__all__ = [
+    "EVENT_ADAPTER",
+    "ID_PATTERN",
+    "WireEvent",
+    "event_json_schema",
+    "parse_event",
+    "validation_details",
+]
 
 MAX_AMOUNT = Decimal("1000000000")
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@-]+$")]
+ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,128}$"
+"""Entity ids (accounts, persons, devices, merchants, ...): ASCII letters, digits and ``_.:@-``."""
+Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ID_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Ip = Annotated[str, StringConstraints(min_length=2, max_length=64, pattern=r"^[0-9A-Fa-f.:]+$")]

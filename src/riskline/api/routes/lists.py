@@ -1,7 +1,15 @@
-"""Block, allow and watch lists: add, remove, read (phone, ID and card values are hashed)."""
+"""Block, allow and watch lists: add, remove, read (phone, ID and card values are hashed).
+
+A value is checked by its kind before it is stored: an ``ip`` must be an IPv4 or IPv6 address
+(kept as written, like the ``ip`` of an event), the other unhashed kinds an entity id as events
+carry it (``riskline.events.schema.ID_PATTERN``: ASCII letters, digits and ``_.:@-``, 1 to 128
+characters), so every entry can be matched by an event and removed by its URL.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -10,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from riskline.api.auth import require
 from riskline.errors import InvalidInput, NotFound
+from riskline.events.schema import ID_PATTERN
 from riskline.rules import ListEntry
 from riskline.storage import ApiKey, Role
 
@@ -19,6 +28,7 @@ router = APIRouter(tags=["lists"])
 ListName = Literal["block", "allow", "watch"]
 Kind = Literal["account", "person", "device", "phone", "id", "ip", "card", "merchant", "enterprise"]
 _HASHED = {"phone": "phone", "id": "id_number", "card": "card"}
+_ENTITY_ID = re.compile(ID_PATTERN)
 
 
 class ListEntryIn(BaseModel):
@@ -31,6 +41,22 @@ class ListEntryIn(BaseModel):
     source: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     ttl_days: int | None = Field(default=None, ge=1, le=3650)
     note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+def _checked(kind: str, value: str) -> str:
+    """``value`` if it is a well-formed ``kind`` value, else a 422 saying what is expected."""
+    if kind in _HASHED:
+        return value  # the hasher checks phone, ID and card numbers
+    if kind == "ip":
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise InvalidInput(f"value: {value!r} is not an IPv4 or IPv6 address") from None
+    elif not _ENTITY_ID.fullmatch(value):
+        raise InvalidInput(
+            f"value: a {kind} id is 1 to 128 ASCII letters, digits or any of _ . : @ -"
+        )
+    return value
 
 
 def _key(request: Request, kind: str, value: str) -> str:
@@ -68,7 +94,7 @@ async def add_entry(
     runtime = request.app.state.runtime
     now = runtime.engine.clock.now()
     expires = now + timedelta(days=body.ttl_days) if body.ttl_days else None
-    value = _key(request, body.kind, body.value)
+    value = _key(request, body.kind, _checked(body.kind, body.value))
     entry = ListEntry(list_name, body.kind, value, body.source, now, expires, body.note)
 
     def add() -> dict[str, Any]:
@@ -81,7 +107,9 @@ async def add_entry(
     return result
 
 
-@router.delete("/v1/lists/{list_name}/entries/{kind}/{value}", summary="Take an entity off a list")
+@router.delete(
+    "/v1/lists/{list_name}/entries/{kind}/{value:path}", summary="Take an entity off a list"
+)
 async def remove_entry(
     request: Request,
     list_name: ListName = Path(),
@@ -89,7 +117,7 @@ async def remove_entry(
     value: str = Path(min_length=1, max_length=128),
     key: ApiKey = Depends(require(Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)),
 ) -> dict[str, Any]:
-    """404 when the entity is not on the list."""
+    """404 when the entity is not on the list (values are not checked: any stored one goes)."""
     runtime = request.app.state.runtime
     stored = _key(request, kind, value)
     removed = await runtime.ingestor.call_async(
