@@ -7,6 +7,7 @@ implementations together.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import Mapping, Sequence
@@ -235,6 +236,12 @@ def _replay(engine: Engine, resumable: Any) -> None:
         engine.rebuild()
 
 
+@functools.cache
+def _warn_dev_secret() -> None:
+    """The development-secret warning, logged once per process however many runtimes start."""
+    log.warning("RISKLINE_PII_SECRET is not set: using the development secret")
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -247,10 +254,15 @@ def build_runtime(
     analyst_rules: bool = True,
     scorer: ScoreProvider | None = None,
     projections: bool = True,
+    pii_warning: bool = True,
 ) -> Runtime:
-    """Connect, migrate, load policy, replay the ledger into feature state, start the writer."""
-    if settings.pii_secret.get_secret_value() == DEV_PII_SECRET:
-        log.warning("RISKLINE_PII_SECRET is not set: using the development secret")
+    """Connect, migrate, load policy, replay the ledger into feature state, start the writer.
+
+    ``pii_warning``: warn (once per process) when identifiers would be hashed with the
+    development secret; commands whose database is thrown away pass False.
+    """
+    if pii_warning and settings.pii_secret.get_secret_value() == DEV_PII_SECRET:
+        _warn_dev_secret()
     shared = shared_sources_for(settings)  # None unless a store is redis; Unavailable if down
     if features is None and shared is not None and shared.features is not None:
         features = shared.features

@@ -79,7 +79,7 @@ def evaluate(
     from riskline.sim import print_report, write_report
 
     with handle_errors(), _engine_database(database) as url:
-        report = _score_world(world, url, models)
+        report = _score_world(world, url, models, pii_warning=database is not None)
     print_report(report, console)
     if out is not None:
         paths = write_report(report, out)
@@ -100,7 +100,7 @@ def _engine_database(database: str | None) -> Iterator[str]:
         yield f"sqlite:///{Path(folder) / 'evaluate.db'}"
 
 
-def _score_world(world: Path, url: str, models: bool) -> Any:
+def _score_world(world: Path, url: str, models: bool, *, pii_warning: bool) -> Any:
     from riskline.decisioning import ModelSignals
     from riskline.lookahead import LookaheadDecider
     from riskline.runtime import build_runtime
@@ -109,7 +109,7 @@ def _score_world(world: Path, url: str, models: bool) -> Any:
 
     signals = None if models else ModelSignals()
     settings = load_settings(database_url=url)
-    runtime = build_runtime(settings, models=signals)
+    runtime = build_runtime(settings, models=signals, pii_warning=pii_warning)
     try:
         ahead = LookaheadDecider(runtime.engine, runtime.hasher, load_world(world).events())
         return score(world, ahead)
