@@ -13,6 +13,8 @@ False
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import threading
 from pathlib import Path
@@ -23,6 +25,16 @@ from riskline.rules.ruleset import RuleSet
 from riskline.rules.types import FeatureSchema
 
 __all__ = ["RuleSetHolder"]
+
+log = logging.getLogger(__name__)
+
+
+def _content(path: Path) -> str:
+    """A digest of the file's bytes (empty when it cannot be read)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -37,7 +49,8 @@ class RuleSetHolder:
     """Holds the rule set loaded from ``path``; swaps it only for a valid newer file.
 
     The first load must succeed (``RuleSetError`` otherwise). Later failures are kept in
-    ``last_error`` while ``current`` keeps serving the previous good set.
+    ``last_error`` while ``current`` keeps serving the previous good set, and logged as a
+    warning naming the file and the error, once per distinct rejected content.
     """
 
     def __init__(self, path: str | Path, schema: FeatureSchema) -> None:
@@ -47,6 +60,7 @@ class RuleSetHolder:
         self._stamp = _stamp(self.path)
         self._current = load_ruleset(self.path, schema)
         self.last_error: RuleSetError | None = None
+        self._rejected = ""
 
     @property
     def current(self) -> RuleSet:
@@ -62,9 +76,22 @@ class RuleSetHolder:
             except RuleSetError as err:
                 self.last_error = err
                 self._stamp = stamp
+                self._report(err)
                 return False
             self._current, self._stamp, self.last_error = fresh, stamp, None
+            self._rejected = ""
             return True
+
+    def _report(self, err: RuleSetError) -> None:
+        content = _content(self.path)
+        if content != self._rejected:
+            self._rejected = content
+            log.warning(
+                "rule set %s rejected, still serving version %s: %s",
+                self.path,
+                self._current.version,
+                err,
+            )
 
     def maybe_reload(self) -> bool:
         """Reload only if the file's mtime or size changed; True if ``current`` changed."""
