@@ -1,8 +1,19 @@
-"""``riskline demo``: a simulated world through the engine on SQLite, a summary, then the API."""
+"""``riskline demo``: a first hour with Riskline.
+
+A simulated world with fraud rings is decided event by event into a fresh SQLite database;
+the demo then shows the decisions, the frozen lines, how well the engine did on the world's
+labels (the same decisions, scored by :func:`riskline.sim.evaluate`), and the way into the
+console (users with one-time passwords) and the API, which it serves.
+"""
 
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
+import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,8 +22,13 @@ from rich.table import Table
 
 from riskline.cli.base import app, console, handle_errors, load_settings, progress
 from riskline.credit import LineStatus
+from riskline.errors import InvalidInput
 
 __all__ = ["demo"]
+
+DEMO_USERS = (("demo-analyst", "analyst"), ("demo-supervisor", "supervisor"))
+"""The console users the demo creates, each with a random password printed once."""
+PASSWORD_ENV = "RISKLINE_CONSOLE_PASSWORD"
 
 
 @app.command()
@@ -21,55 +37,109 @@ def demo(
     persons: Annotated[int, typer.Option(min=50, max=200_000, help="Simulated persons")] = 2000,
     days: Annotated[int, typer.Option(min=7, max=365, help="Simulated days")] = 45,
     seed: Annotated[int, typer.Option(help="World seed")] = 7,
-    serve: Annotated[bool, typer.Option(help="Serve the API afterwards")] = True,
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    world: Annotated[
+        Path, typer.Option(help="Folder for the simulated world (events and labels)")
+    ] = Path("riskline-demo-world"),
+    report: Annotated[
+        Path, typer.Option(help="Folder for evaluation.html and evaluation.json")
+    ] = Path("riskline-demo-report"),
+    console_user: Annotated[
+        str | None,
+        typer.Option(help=f"Create this admin instead (password: ${PASSWORD_ENV} or a prompt)"),
+    ] = None,
+    serve: Annotated[bool, typer.Option(help="Serve the API and the console afterwards")] = True,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (default: RISKLINE_PORT, 8000)")
+    ] = None,
 ) -> None:
-    """Simulate a world with fraud rings, decide every event, show frozen lines, serve the API."""
+    """Simulate a world with fraud rings, decide it, score it on its labels, serve the console."""
     from riskline.runtime import build_runtime
 
     with handle_errors():
+        password = _own_password() if console_user else None
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         settings = load_settings(database_url=f"sqlite:///{db}", port=port)
         runtime = build_runtime(settings)
         try:
-            counts = _run_world(runtime, persons, days, seed)
+            evaluation, counts = _decide_world(runtime, world, persons, days, seed)
             _summary(runtime, counts)
-            _key_hint(runtime, settings.port)
+            _evaluation(evaluation, report)
+            base = f"http://{settings.host}:{settings.port}"
+            _console_users(runtime, base, console_user, password)
+            _key_hint(runtime, base)
             if serve:
                 _serve(runtime, settings.host, settings.port)
         finally:
             runtime.close()
 
 
-def _run_world(runtime: Any, persons: int, days: int, seed: int) -> Counter[str]:
-    from riskline.events import parse_event
-    from riskline.sim import WorldConfig, iter_events
+class _WriterDecider:
+    """Decides a world through the engine's writer in batches, ahead of the evaluator.
 
-    config = WorldConfig.small(persons=persons, days=days, seed=seed)
-    counts: Counter[str] = Counter()
-    batch = []
+    The evaluator asks for one event's decision at a time, in file order; this reads the same
+    events from a second iterator, decides them ``batch`` at a time (one commit each, with
+    the review-case projections after it), and counts the engine's own outcomes.
+    """
+
+    def __init__(self, runtime: Any, stream: Iterator[dict[str, Any]], batch: int = 512) -> None:
+        self.runtime = runtime
+        self.stream = stream
+        self.batch = batch
+        self.counts: Counter[str] = Counter()
+        self.decided = 0
+        self._ready: dict[str, Any] = {}
+
+    def __call__(self, wire: dict[str, Any]) -> Any:
+        """The decision on ``wire`` as the evaluator reads it (credit-limit declines approved)."""
+        if wire["event_id"] not in self._ready:
+            self._fill()
+        return self._ready.pop(wire["event_id"])
+
+    def _fill(self) -> None:
+        from riskline.decisioning import risk_view
+        from riskline.events import parse_event
+
+        events = [
+            parse_event(w, self.runtime.hasher)
+            for _, w in zip(range(self.batch), self.stream, strict=False)
+        ]
+        for decision in self.runtime.ingestor.process(events).decisions:
+            self.counts[decision.outcome.value] += 1
+            self._ready[decision.event_id] = risk_view(decision)
+        self.decided += len(events)
+
+
+def _decide_world(
+    runtime: Any, folder: Path, persons: int, days: int, seed: int
+) -> tuple[Any, Counter[str]]:
+    """Simulate the world into ``folder``, decide every event once, score the decisions."""
+    from riskline.sim import WorldConfig, evaluate, load_world, simulate
+
+    shutil.rmtree(folder, ignore_errors=True)
+    simulate(WorldConfig.small(persons=persons, days=days, seed=seed), folder)
+    loaded = load_world(folder)
+    decider = _WriterDecider(runtime, loaded.events())
     with progress("deciding events") as advance:
-        for n, wire in enumerate(iter_events(config), start=1):
-            batch.append(parse_event(wire, runtime.hasher))
-            if len(batch) >= 512:
-                counts.update(d.outcome.value for d in runtime.ingestor.process(batch).decisions)
-                batch = []
-            advance(n)
-        if batch:
-            counts.update(d.outcome.value for d in runtime.ingestor.process(batch).decisions)
-    return counts
+
+        def decide(wire: dict[str, Any]) -> Any:
+            view = decider(wire)
+            advance(decider.decided)
+            return view
+
+        evaluation = evaluate(loaded, decide)
+    return evaluation, decider.counts
 
 
 def _summary(runtime: Any, counts: Counter[str]) -> None:
-    table = Table("outcome", "decisions", title=f"{sum(counts.values())} events decided")
+    table = Table("outcome", "decisions", title=f"{sum(counts.values()):,} events decided")
     for outcome in ("approve", "challenge", "review", "decline"):
-        table.add_row(outcome, str(counts.get(outcome, 0)))
+        table.add_row(outcome, f"{counts.get(outcome, 0):,}")
     console.print(table)
     store = runtime.store
     frozen = store.lines_by_status(LineStatus.FROZEN, limit=100_000)
     limited = store.lines_by_status(LineStatus.LIMITED, limit=100_000)
-    console.print(f"credit lines frozen: {len(frozen)}, limited: {len(limited)}")
+    console.print(f"credit lines frozen: {len(frozen):,}, limited: {len(limited):,}")
     lines = Table(
         "line", "owner", "product", "frozen until", "reasons", title="frozen lines (first 8)"
     )
@@ -82,10 +152,59 @@ def _summary(runtime: Any, counts: Counter[str]) -> None:
     console.print(lines)
 
 
-def _key_hint(runtime: Any, port: int) -> None:
+def _evaluation(report: Any, folder: Path) -> None:
+    """The world's labels against the decisions: recall per typology, false positives, money."""
+    from riskline.sim import report_table, write_report
+
+    table = report_table(report)
+    table.title = "how the engine did on this world's labels"
+    console.print(table)
+    flagged = round(report.fpr_good * report.good_persons)
+    console.print(
+        f"good customers flagged: {flagged:,} of {report.good_persons:,} "
+        f"({100 * report.fpr_good:.1f}%)"
+    )
+    at_risk = sum(r.credit_at_risk for r in report.typologies)
+    stopped = sum(r.credit_stopped for r in report.typologies)
+    share = stopped / at_risk if at_risk else 0.0
+    console.print(
+        f"credit stopped: {stopped:,.0f} of {at_risk:,.0f} at risk in fraud ({100 * share:.1f}%)"
+    )
+    _, page = write_report(report, folder)
+    console.print(f"report with charts: {page}")
+
+
+def _own_password() -> str:
+    """The password of ``--console-user``: from the environment, else typed twice."""
+    value = os.environ.get(PASSWORD_ENV)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"--console-user: set {PASSWORD_ENV} or run in a terminal")
+    typed: str = typer.prompt("Console password", hide_input=True, confirmation_prompt=True)
+    return typed
+
+
+def _console_users(runtime: Any, base: str, own: str | None, password: str | None) -> None:
+    """Create the demo's console users and print how to sign in."""
+    from riskline.ui import ConsoleSettings, UserStore
+
+    users = UserStore(runtime.db, work=ConsoleSettings().password_work)
+    console.print(f"console: {base}/console/")
+    if own is not None and password is not None:
+        users.add(own, "admin", password)
+        console.print(f"  sign in as {own} (admin) with your password")
+        return
+    for name, role in DEMO_USERS:
+        secret = secrets.token_urlsafe(12)
+        users.add(name, role, secret)
+        console.print(f"  {name:<16} {role:<11} password {secret}  (shown once)")
+
+
+def _key_hint(runtime: Any, base: str) -> None:
     _, token = runtime.keys.create("demo-admin", "admin")
-    console.print(f"admin API key: {token}")
-    console.print(f'try: curl -H "Authorization: Bearer {token}" http://127.0.0.1:{port}/metrics')
+    console.print(f"admin API key: {token}", soft_wrap=True)
+    console.print(f'try: curl -H "Authorization: Bearer {token}" {base}/metrics', soft_wrap=True)
 
 
 def _serve(runtime: Any, host: str, port: int) -> None:
