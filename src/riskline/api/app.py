@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,6 +15,7 @@ from riskline.api.auth import KeyCache, RateLimiter
 from riskline.api.errors import install_error_handlers
 from riskline.api.limits import BodyLimit
 from riskline.api.metrics import Metrics
+from riskline.api.periodic import RELEASE_RETRY_SECONDS, retry_releases
 from riskline.api.routes import (
     cases,
     consortium,
@@ -30,9 +34,24 @@ from riskline.ui import mount_console
 __all__ = ["create_app"]
 
 
-def create_app(runtime: Runtime) -> FastAPI:
-    """An app serving ``runtime``; the caller owns the runtime's lifetime."""
+def create_app(runtime: Runtime, *, retry_every: float = RELEASE_RETRY_SECONDS) -> FastAPI:
+    """An app serving ``runtime``; the caller owns the runtime's lifetime.
+
+    While served, failed step-up releases are retried every ``retry_every`` seconds.
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(
+            retry_releases(lambda: stepup.stepup_service_for(app), retry_every)
+        )
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Riskline",
         version=__version__,
         description=(

@@ -3,7 +3,8 @@
 Every check result is applied to the stored challenge optimistically (a concurrent update is a
 :class:`~riskline.errors.Conflict`); when the last required check passes, the device becomes
 trusted for the subject and the held action is released. A release that failed (the writer
-was down, the process died) is retried by :meth:`StepUp.release_due`.
+was down, the process died) is retried by :meth:`StepUp.release_due`, which the API process
+runs every few seconds (``riskline.api.periodic``) next to the writer a release needs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from riskline.clock import Clock
-from riskline.errors import InvalidInput, NotFound
+from riskline.errors import Conflict, InvalidInput, NotFound
 from riskline.identity.challenges import Challenge, ChallengeStatus, Check
 from riskline.identity.devices import DeviceMatch, DeviceRegistry, DeviceStore
 from riskline.identity.face import FaceResult, FaceVerifier, SqlFaceStore, vendor_result
@@ -130,12 +131,12 @@ class StepUp:
         self.faces.enrol(person_id, embedding, self.verifier.model, self.clock.now())
 
     def release_due(self) -> int:
-        """Follow the ledger and release every passed challenge not released yet; how many."""
+        """Follow the ledger and release every passed challenge not released yet; how many
+        were released (a release that fails again stays due for the next call)."""
         self.follower.catch_up()
         done = 0
         for challenge in self.challenges.awaiting_release():
-            self._release(challenge)
-            done += 1
+            done += self._release(challenge).release_decision_id is not None
         return done
 
     def _face(self, challenge: Challenge, result: FaceResult) -> Challenge:
@@ -162,4 +163,7 @@ class StepUp:
         done = challenge.with_release(
             released.event_id, released.decision_id, released.outcome, self.clock.now()
         )
-        return self.challenges.save(challenge, done)
+        try:
+            return self.challenges.save(challenge, done)
+        except Conflict:  # released meanwhile by the other path (request or retry): same result
+            return self.challenges.get(challenge.challenge_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -33,7 +33,14 @@ from riskline.identity import (
 )
 from riskline.storage import ApiKey, Role
 
-__all__ = ["ComponentsIn", "DeviceIn", "VendorIn", "router", "stepup_service"]
+__all__ = [
+    "ComponentsIn",
+    "DeviceIn",
+    "VendorIn",
+    "router",
+    "stepup_service",
+    "stepup_service_for",
+]
 
 router = APIRouter(tags=["stepup"])
 COLLECTOR = Path(__file__).resolve().parents[2] / "identity" / "static" / "collector.js"
@@ -120,10 +127,15 @@ class VendorIn(BaseModel):
 
 def stepup_service(request: Request) -> StepUp:
     """The app's :class:`StepUp`, built on first use from the runtime (tests may preset it)."""
-    found: StepUp | None = getattr(request.app.state, "stepup", None)
+    return stepup_service_for(request.app)
+
+
+def stepup_service_for(app: FastAPI) -> StepUp:
+    """:func:`stepup_service` for code that holds the app, not a request (periodic work)."""
+    found: StepUp | None = getattr(app.state, "stepup", None)
     if found is not None:
         return found
-    runtime = request.app.state.runtime
+    runtime = app.state.runtime
     from riskline.identity.face_dlib import DlibFaceMatcher, face_extra_available
 
     challenges = SqlChallengeStore(runtime.db)
@@ -140,7 +152,7 @@ def stepup_service(request: Request) -> StepUp:
         clock=clock,
         key=runtime.settings.pii_key,
     )
-    request.app.state.stepup = service
+    app.state.stepup = service
     return service
 
 
