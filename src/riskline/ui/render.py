@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-__all__ = ["STATIC_DIR", "TEMPLATES", "render"]
+__all__ = ["STATIC_DIR", "TEMPLATES", "money", "number", "render"]
 
 _HERE = Path(__file__).parent
 STATIC_DIR = _HERE / "static"
@@ -27,21 +28,40 @@ def _when(value: datetime | str | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _num(value: Any, digits: int = 3) -> str:
-    """A feature or score value, short: integers plainly, floats to ``digits`` significant."""
+def number(value: Any, digits: int = 3) -> str:
+    """A feature, score or amount for people: thousands separated, never ``5e+04``.
+
+    >>> number(50000.0), number(51234.56, 4), number(0.123456), number(1234), number(None)
+    ('50,000', '51,235', '0.123', '1,234', '–')
+    """
+    if value is None or isinstance(value, bool):
+        return "–" if value is None else str(value)
+    if isinstance(value, int | Decimal):
+        value = float(value)
+    if not isinstance(value, float):
+        return str(value)
+    if value != value:
+        return "–"
+    if abs(value) >= 1000 or (value.is_integer() and abs(value) < 1e15):
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
+
+
+def money(value: Any) -> str:
+    """An amount: ``12,500`` or ``12,500.50``.
+
+    >>> money(Decimal("12500.00")), money(Decimal("12500.5")), money(None)
+    ('12,500', '12,500.50', '–')
+    """
     if value is None:
         return "–"
-    if isinstance(value, float):
-        if value != value:
-            return "–"
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return f"{value:.{digits}g}"
-    return str(value)
+    text = f"{Decimal(value):,.2f}"
+    return text.removesuffix(".00")
 
 
 TEMPLATES.env.filters["when"] = _when
-TEMPLATES.env.filters["num"] = _num
+TEMPLATES.env.filters["num"] = number
+TEMPLATES.env.filters["money"] = money
 
 
 def render(

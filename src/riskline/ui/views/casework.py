@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from riskline.cases import (
+    CaseDetail,
     CaseService,
     CaseStatus,
     Clear,
@@ -20,6 +21,7 @@ from riskline.cases import (
 )
 from riskline.errors import NotFound
 from riskline.ui.casebridge import reviewer
+from riskline.ui.casesummary import case_summary
 from riskline.ui.render import render
 from riskline.ui.security import require_role
 from riskline.ui.sessions import Session
@@ -33,6 +35,8 @@ _ANALYST = Depends(require_role(ConsoleRole.ANALYST))
 _SUPERVISOR = Depends(require_role(ConsoleRole.SUPERVISOR))
 _CASE = Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 Why = Annotated[str, Form(min_length=1, max_length=1000)]
+AUDIT_PAGE = 50
+"""Audit entries per page of the case page."""
 SCOPES = ("open", "mine", "unassigned", "overdue", "pending", "closed")
 
 
@@ -86,7 +90,7 @@ async def queue_rows(
     return render(request, "_queue_rows.html", await _queue(request, scope, session))
 
 
-def _case_context(request: Request, case_id: str) -> dict[str, Any]:
+def _case_context(request: Request, case_id: str, audit_page: int = 1) -> dict[str, Any]:
     console = request.app.state.console
     detail = _cases(request).detail(case_id)
     q = console.queries
@@ -95,16 +99,28 @@ def _case_context(request: Request, case_id: str) -> dict[str, Any]:
     others = [m.id for m in detail.members if m.kind not in ("account", "person")]
     for p in persons:
         accounts += [a["account_id"] for a in q.accounts_of(p) if a["account_id"] not in accounts]
+    lines = q.lines_of([*accounts, *others])
     return {
         "detail": detail,
         "case": detail.case,
-        "lines": q.lines_of([*accounts, *others]),
+        "summary": case_summary(detail, lines, console.runtime.store),
+        "audit": _audit_page(detail, audit_page),
+        "lines": lines,
         "timeline": q.timeline([*accounts, *persons, *others]),
         "center": _centre(detail.case.ring_id is not None, accounts, persons, others),
         "users": [u.username for u in console.users.list() if u.disabled_at is None],
         "now": _cases(request).clock.now(),
         "nav": "queue",
     }
+
+
+def _audit_page(detail: CaseDetail, page: int) -> dict[str, Any]:
+    """One page of the audit trail, newest first."""
+    entries = list(reversed(detail.events))
+    pages = max(1, -(-len(entries) // AUDIT_PAGE))
+    page = min(page, pages)
+    rows = entries[(page - 1) * AUDIT_PAGE : page * AUDIT_PAGE]
+    return {"rows": rows, "page": page, "pages": pages, "total": len(entries)}
 
 
 def _centre(ring: bool, accounts: list[str], persons: list[str], others: list[str]) -> str | None:
@@ -128,12 +144,17 @@ async def _members_rings(request: Request, ctx: dict[str, Any]) -> list[dict[str
 
 @router.get("/cases/{case_id}")
 async def case_page(
-    request: Request, case_id: str = _CASE, session: Session = _ANALYST
+    request: Request,
+    case_id: str = _CASE,
+    audit: int = Query(default=1, ge=1, le=100_000),
+    session: Session = _ANALYST,
 ) -> Response:
-    """A case: parties, lines and history, decisions with reasons and features, timeline,
-    graph, ring members, audit trail, and the actions the user's role allows."""
-    ctx = await run_in_threadpool(_case_context, request, case_id)
+    """A case: first why it is here (top reasons with evidence, parties, money, line states,
+    the ring), then the timeline and the graph, decisions with reasons and features, the
+    actions the user's role allows, lines and history, the audit trail (paged, collapsed)."""
+    ctx = await run_in_threadpool(_case_context, request, case_id, audit)
     ctx["rings"] = await _members_rings(request, ctx)
+    ctx["audit_open"] = "audit" in request.query_params
     return render(request, "case.html", ctx)
 
 
@@ -141,6 +162,7 @@ async def _after(request: Request, case_id: str, message: str) -> Response:
     """The refreshed case body for HTMX, a redirect to the case page otherwise."""
     if request.headers.get("hx-request") == "true":
         ctx = await run_in_threadpool(_case_context, request, case_id)
+        ctx["rings"] = await _members_rings(request, ctx)
         return render(request, "_case_body.html", {**ctx, "message": message})
     base = request.scope.get("root_path", "")
     return RedirectResponse(f"{base}/cases/{case_id}", status_code=303)
