@@ -8,6 +8,8 @@ enterprise / hard_negative / event, each with typology, ring id and start time) 
 scores it against the labels; the decision function never sees them.
 """
 
+from riskline.sim.audit import AuditReport, GroupAuc, TypeAudit, audit_world
+from riskline.sim.audit_fields import FIELD_GROUPS, FieldGroup
 from riskline.sim.baseline import NaiveRules
 from riskline.sim.bench import bench_simulator
 from riskline.sim.config import TYPOLOGIES, TypologySpec, WorldConfig
@@ -30,17 +32,23 @@ from riskline.sim.simulate import (
 )
 
 __all__ = [
+    "FIELD_GROUPS",
     "TYPOLOGIES",
     "ActionLike",
+    "AuditReport",
     "DecisionLike",
     "EvaluationReport",
+    "FieldGroup",
+    "GroupAuc",
     "Labels",
     "LoadedWorld",
     "NaiveRules",
+    "TypeAudit",
     "TypologyResult",
     "TypologySpec",
     "WorldConfig",
     "WorldSummary",
+    "audit_world",
     "bench_simulator",
     "evaluate",
     "iter_events",
