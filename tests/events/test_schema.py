@@ -56,10 +56,11 @@ def test_missing_event_id_is_rejected(kind: str, hasher: PiiHasher) -> None:
     [
         ("-1", "greater than zero"),
         ("0", "greater than zero"),
-        ("NaN", "finite"),
-        ("Infinity", "finite"),
+        ("NaN", "plain decimal"),
+        ("Infinity", "plain decimal"),
         ("1.234", "two decimal places"),
-        ("1e12", "must not exceed"),
+        ("1e12", "plain decimal"),
+        ("1000000000.01", "must not exceed"),
         ("abc", "decimal"),
     ],
 )

@@ -3,6 +3,13 @@
 Only this module turns outside data into :mod:`riskline.events.types`. Phone, ID and
 card numbers are hashed here and nowhere else.
 
+Parsing is strict where lax parsing would silently change a value: amounts are plain ASCII
+decimals (``"12.50"`` or a JSON number; not ``"1_000"``, ``" 12.50 "``, fullwidth or
+Arabic-Indic digits), timestamps are ISO 8601 text with a timezone (not epoch numbers) between
+:data:`EARLIEST` and :data:`LATEST` (the engine also refuses events more than
+``max_future_skew`` ahead of its clock), and JSON text with a repeated key is refused
+(:func:`loads_strict`) instead of keeping the last value.
+
 >>> from riskline.events.pii import PiiHasher
 >>> ev = parse_event({"type": "payment", "event_id": "e1",
 ...     "occurred_at": "2026-01-01T10:00:00Z", "account_id": "a1",
@@ -13,7 +20,9 @@ card numbers are hashed here and nowhere else.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,6 +32,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -44,6 +54,11 @@ __all__ = [
 ]
 
 MAX_AMOUNT = Decimal("1000000000")
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+"""No event, payment or due date before this is accepted."""
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+"""Nor on or after this (the engine's clock check is the tighter bound for event times)."""
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,128}$"
 """Entity ids (accounts, persons, devices, merchants, ...): ASCII letters, digits and ``_.:@-``."""
@@ -53,13 +68,46 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Ip = Annotated[str, StringConstraints(min_length=2, max_length=64, pattern=r"^[0-9A-Fa-f.:]+$")]
 
 
+def _ascii_decimal(value: object) -> object:
+    """Let a JSON number through; a string only if it is a plain ASCII decimal."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+        raise ValueError(
+            "must be a plain decimal such as 12.50: ASCII digits and one point, "
+            "no spaces, signs other than a leading minus, separators or other digits"
+        )
+    return value
+
+
+def _timestamp_text(value: object) -> object:
+    if isinstance(value, int | float):
+        raise ValueError("timestamp must be ISO 8601 text with a timezone, not a number")
+    return value
+
+
+def _in_range(day: date) -> None:
+    if not EARLIEST.date() <= day < LATEST.date():
+        raise ValueError(
+            f"must be from {EARLIEST.date().isoformat()} up to (not including) "
+            f"{LATEST.date().isoformat()}"
+        )
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamp must carry a timezone (e.g. 2026-01-01T10:00:00Z)")
     try:
-        return value.astimezone(UTC)
+        value = value.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00:00+00:01 is before year 1 in UTC
         raise ValueError("timestamp is out of range once converted to UTC") from None
+    _in_range(value.date())
+    return value
+
+
+def _day(value: date) -> date:
+    _in_range(value)
+    return value
 
 
 def _money(value: Decimal) -> Decimal:
@@ -80,8 +128,11 @@ def _finite(value: float) -> float:
     return value
 
 
-Timestamp = Annotated[datetime, AfterValidator(_aware)]
-Money = Annotated[Decimal, AfterValidator(_money)]
+AsciiDecimal = Annotated[Decimal, BeforeValidator(_ascii_decimal)]
+"""A Decimal from a JSON number or a plain ASCII decimal string (``"12.50"``), nothing laxer."""
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp_text), AfterValidator(_aware)]
+Day = Annotated[date, AfterValidator(_day)]
+Money = Annotated[AsciiDecimal, AfterValidator(_money)]
 Score = Annotated[float, Field(ge=0.0, le=1.0), AfterValidator(_finite)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 Fingerprint = Annotated[
@@ -317,7 +368,7 @@ class RepaymentIn(_Base):
     account_id: Id
     product: t.Product
     amount: Money
-    due_date: date
+    due_date: Day
     paid_at: Timestamp
 
     def to_domain(self, hasher: PiiHasher) -> t.Event:
@@ -331,7 +382,7 @@ class BillOverdueIn(_Base):
     account_id: Id
     product: t.Product
     amount_due: Money
-    due_date: date
+    due_date: Day
     days_overdue: Annotated[int, Field(ge=1, le=3650)]
 
     def to_domain(self, hasher: PiiHasher) -> t.Event:
@@ -346,7 +397,7 @@ class EnterpriseRoleIn(BaseModel):
     party_id: Id
     role: t.RoleKind
     party_kind: Literal["person", "enterprise"] = "person"
-    share: Annotated[Decimal, Field(gt=0, le=1)] | None = None
+    share: Annotated[AsciiDecimal, Field(gt=0, le=1)] | None = None
 
 
 class EnterpriseRegisteredIn(_Base):
@@ -402,7 +453,9 @@ class BureauReportIn(_Base):
     inquiries_30d: Count
     inquiries_90d: Count
     overdue_accounts: Count = 0
-    overdue_amount: Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)] = Decimal(0)
+    overdue_amount: Annotated[AsciiDecimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)] = (
+        Decimal(0)
+    )
     source: Id = "bureau"
 
     def to_domain(self, hasher: PiiHasher) -> t.Event:
@@ -444,6 +497,30 @@ def validation_details(err: PydanticValidationError) -> list[dict[str, Any]]:
     ]
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key!r} appears more than once in one object")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON input")
+
+
+def loads_strict(raw: bytes | str) -> Any:
+    """JSON text as Python values; ``ValueError`` for a repeated key, NaN or Infinity.
+
+    >>> loads_strict('{"a": 1, "a": 2}')
+    Traceback (most recent call last):
+    ValueError: the key 'a' appears more than once in one object
+    """
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+
+
 def parse_event(data: Mapping[str, Any] | bytes | str, hasher: PiiHasher) -> t.Event:
     """Validate one event from a mapping or JSON text and return its domain form.
 
@@ -451,9 +528,10 @@ def parse_event(data: Mapping[str, Any] | bytes | str, hasher: PiiHasher) -> t.E
     """
     try:
         if isinstance(data, bytes | str):
-            wire = EVENT_ADAPTER.validate_json(data)
-        else:
-            wire = EVENT_ADAPTER.validate_python(data)
+            data = loads_strict(data)
+        if not isinstance(data, Mapping):
+            raise ValueError("an event must be a JSON object")
+        wire = EVENT_ADAPTER.validate_python(data)
         return wire.to_domain(hasher)
     except PydanticValidationError as err:
         details = validation_details(err)

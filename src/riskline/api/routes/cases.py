@@ -15,6 +15,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
 from riskline.api.auth import require
+from riskline.api.strictjson import StrictJsonRoute
 from riskline.cases import (
     Case,
     CaseCommand,
@@ -34,7 +35,7 @@ from riskline.storage import ApiKey, Role
 
 __all__ = ["case_to_dict", "reviewer_of", "router"]
 
-router = APIRouter(tags=["cases"])
+router = APIRouter(tags=["cases"], route_class=StrictJsonRoute)
 _ID = r"^[A-Za-z0-9_.:@-]+$"
 Why = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
 _REVIEWERS = require(Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)

@@ -17,12 +17,13 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from riskline.api.auth import require
+from riskline.api.strictjson import StrictJsonRoute
 from riskline.errors import NotFound
 from riskline.storage import ApiKey, Role
 
 __all__ = ["ApplicantIn", "router"]
 
-router = APIRouter(tags=["consortium"])
+router = APIRouter(tags=["consortium"], route_class=StrictJsonRoute)
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True)]
 

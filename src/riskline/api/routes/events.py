@@ -8,24 +8,22 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from riskline.api.auth import require
+from riskline.api.strictjson import StrictJsonRoute
 from riskline.errors import InvalidEvent, InvalidInput, PayloadTooLarge
 from riskline.events import Event, event_json_schema, parse_event
+from riskline.events.schema import loads_strict
 from riskline.storage import ApiKey, Role
 from riskline.storage.serde import decision_to_dict
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["events"])
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in JSON input")
+router = APIRouter(tags=["events"], route_class=StrictJsonRoute)
 
 
 def parse_body(raw: bytes) -> Any:
-    """Strict JSON: UTF-8, no NaN/Infinity, bounded nesting."""
+    """Strict JSON: UTF-8, no NaN/Infinity, no repeated key, bounded nesting."""
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        return loads_strict(raw)
     except UnicodeDecodeError:
         raise InvalidInput("request body is not valid UTF-8") from None
     except RecursionError:

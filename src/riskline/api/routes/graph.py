@@ -7,13 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from riskline.api.auth import require
+from riskline.api.strictjson import StrictJsonRoute
 from riskline.errors import InvalidInput, NotFound
 from riskline.events.codec import to_plain
 from riskline.storage import ApiKey, Role
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["graph"])
+router = APIRouter(tags=["graph"], route_class=StrictJsonRoute)
 KINDS = ("account", "person", "device", "phone", "id", "ip", "card", "merchant", "enterprise")
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from riskline.api.auth import require
 from riskline.api.routes.read import line_to_dict
+from riskline.api.strictjson import StrictJsonRoute
 from riskline.credit import (
     Actor,
     Close,
@@ -22,11 +23,12 @@ from riskline.credit import (
     apply,
 )
 from riskline.errors import InvalidInput
+from riskline.events.schema import AsciiDecimal
 from riskline.storage import ApiKey, Role
 
 __all__ = ["LineActionIn", "router"]
 
-router = APIRouter(tags=["lines"])
+router = APIRouter(tags=["lines"], route_class=StrictJsonRoute)
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
 
 
@@ -40,7 +42,10 @@ class LineActionIn(BaseModel):
     note: Annotated[str, StringConstraints(max_length=500)] = ""
     days: int | None = Field(default=None, ge=1, le=3650)
     review_days: int = Field(default=7, ge=0, le=365)
-    limit: Decimal | None = Field(default=None, ge=0, le=Decimal("1000000000"), allow_inf_nan=False)
+    limit: Annotated[AsciiDecimal, Field(decimal_places=2)] | None = Field(
+        default=None, ge=0, le=Decimal("1000000000"), allow_inf_nan=False
+    )
+    """A money amount: a plain decimal with at most two decimal places (``"5000.00"``)."""
 
     def command(self) -> LineCommand:
         """The state-machine command this asks for."""

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from riskline.api.auth import require
+from riskline.api.strictjson import StrictJsonRoute
 from riskline.errors import InvalidInput, NotFound
 from riskline.events.schema import ID_PATTERN
 from riskline.rules import ListEntry
@@ -24,7 +25,7 @@ from riskline.storage import ApiKey, Role
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["lists"])
+router = APIRouter(tags=["lists"], route_class=StrictJsonRoute)
 ListName = Literal["block", "allow", "watch"]
 Kind = Literal["account", "person", "device", "phone", "id", "ip", "card", "merchant", "enterprise"]
 _HASHED = {"phone": "phone", "id": "id_number", "card": "card"}

@@ -12,12 +12,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from riskline.api.auth import require
+from riskline.api.strictjson import StrictJsonRoute
 from riskline.notices import NoticeService, RenderedNotice
 from riskline.storage import ApiKey, Role
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["notices"])
+router = APIRouter(tags=["notices"], route_class=StrictJsonRoute)
 _ID = r"^[A-Za-z0-9_.:@-]+$"
 Lang = Literal["zh-CN", "en"]
 _ANY = require(Role.INGEST, Role.ANALYST, Role.SUPERVISOR, Role.ADMIN)

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import text
 
 from riskline.api.auth import require
+from riskline.api.strictjson import StrictJsonRoute
 from riskline.errors import Unavailable
 from riskline.storage import ApiKey, Role, current_revision
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["ops"])
+router = APIRouter(tags=["ops"], route_class=StrictJsonRoute)
 
 
 @router.get("/healthz", summary="Liveness and database reachability (no key needed)")

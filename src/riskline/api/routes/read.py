@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Request
 
 from riskline.api.auth import require
+from riskline.api.strictjson import StrictJsonRoute
 from riskline.credit import CreditLine, LineChange
 from riskline.errors import NotFound
 from riskline.storage import ApiKey, Role
@@ -14,7 +15,7 @@ from riskline.storage.serde import decision_to_dict
 
 __all__ = ["line_to_dict", "router"]
 
-router = APIRouter(tags=["read"])
+router = APIRouter(tags=["read"], route_class=StrictJsonRoute)
 _ID = r"^[A-Za-z0-9_.:@-]+$"
 
 

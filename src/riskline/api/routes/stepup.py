@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from riskline.api.auth import require
+from riskline.api.strictjson import StrictJsonRoute
 from riskline.errors import InvalidInput
 from riskline.identity import (
     Challenge,
@@ -42,7 +43,7 @@ __all__ = [
     "stepup_service_for",
 ]
 
-router = APIRouter(tags=["stepup"])
+router = APIRouter(tags=["stepup"], route_class=StrictJsonRoute)
 COLLECTOR = Path(__file__).resolve().parents[2] / "identity" / "static" / "collector.js"
 Short = Annotated[str, StringConstraints(max_length=512)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@-]+$")]
