@@ -22,7 +22,7 @@ from riskline.cases import tables as case_tables
 from riskline.clock import Clock, SystemClock
 from riskline.config import DEV_PII_SECRET, Settings
 from riskline.consortium.screening import ConsortiumFeatures, SignalBook
-from riskline.credit import BandTable, FixedScore, ScoreProvider
+from riskline.credit import BandTable, BureauScore, ScoreProvider
 from riskline.decisioning import Engine, FeatureSource, GraphSource, ModelSignals, Policy
 from riskline.errors import Conflict, InvalidConfig
 from riskline.events import Event, PiiHasher
@@ -201,16 +201,16 @@ class _ScorecardScore:
 
 
 def load_scorer(settings: Settings) -> ScoreProvider:
-    """The active scorecard from the registry, or the placeholder score."""
+    """The active scorecard from the registry, or the documented bureau points model."""
     from riskline.scoring import ModelNotFound, ModelRegistry
 
     if not settings.model_dir.is_dir():
-        return FixedScore()
+        return BureauScore()
     registry = ModelRegistry(settings.model_dir)
     try:
         card, meta = registry.load("scorecard")
     except ModelNotFound:
-        return FixedScore()
+        return BureauScore()
     return _ScorecardScore(card, meta.version)
 
 

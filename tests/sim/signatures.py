@@ -16,7 +16,10 @@ def ts(event: dict[str, Any]) -> float:
 
 
 def cashout_merchants(events: Events) -> set[str]:
-    """Merchants paying out, within 6h of a credit sale, to a card the buyer used before."""
+    """Merchants paying out, within 30h of a credit sale, to a card the buyer used before.
+
+    (Instant merchants withdraw within hours, the others are paid in the next night's batch.)
+    """
     own_cards: dict[str, set[str]] = defaultdict(set)
     registered: dict[str, str] = {}
     sales: dict[str, list[tuple[float, str]]] = defaultdict(list)
@@ -32,7 +35,7 @@ def cashout_merchants(events: Events) -> set[str]:
         elif kind == "merchant_payout" and e["card"] != registered.get(e["merchant_id"]):
             now = ts(e)
             for when, account in reversed(sales[e["merchant_id"]]):
-                if now - when > 6 * HOUR:
+                if now - when > 30 * HOUR:
                     break
                 if e["card"] in own_cards[account]:
                     found.add(e["merchant_id"])
@@ -107,14 +110,14 @@ def application_bursts(events: Events, least: int = 4, window: float = 10 * 24 *
 
 
 def switch_then_drawdown(events: Events) -> set[str]:
-    """Accounts re-verifying by SMS on a new device, then drawing to an unseen card in 4 days."""
+    """Accounts re-verifying on a new device, then drawing to an unseen card within 4 days."""
     cards: dict[str, set[str]] = defaultdict(set)
     switched: dict[str, float] = {}
     found = set()
     fresh = {a: {d for _, d in logins} for a, logins in new_devices(events).items()}
     for e in events:
         account = e.get("account_id")
-        if e["type"] == "identity_verified" and e["method"] == "sms":
+        if e["type"] == "identity_verified":
             if e.get("device_id") in fresh.get(account, set()):
                 switched.setdefault(account, ts(e))
         elif e["type"] in ("loan_drawdown", "transfer") and e.get("card", e.get("to_card")):

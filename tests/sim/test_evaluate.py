@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from riskline.sim import Labels, evaluate, load_world, render_html, report_table, write_report
+from riskline.sim import (
+    Labels,
+    WorldConfig,
+    evaluate,
+    load_world,
+    render_html,
+    report_table,
+    write_report,
+)
 
 Events = list[dict[str, Any]]
 
@@ -111,7 +119,19 @@ def test_freeze_on_first_fraud_credit_stops_only_later_credit(
 
 
 def test_a_flag_on_the_person_counts_for_their_accounts(events: Events, labels: Labels) -> None:
-    report = evaluate((events, labels), decider(lambda e: e["type"] == "bureau_report"))
+    # bureau reports pulled on loan applications inside the window (not at account opening)
+    applied = {e["account_id"] for e in events if e["type"] == "loan_application"}
+    persons = {
+        e["person_id"] for e in events if e.get("account_id") in applied and "person_id" in e
+    }
+    start = f"{WorldConfig.small().start.isoformat()}T00:00:00Z"
+
+    def pulled(e: dict[str, Any]) -> bool:
+        return (
+            e["type"] == "bureau_report" and e["occurred_at"] >= start and e["person_id"] in persons
+        )
+
+    report = evaluate((events, labels), decider(pulled))
     rows = {r.typology: r for r in report.typologies}
     assert rows["multilend"].recall == 1.0
     assert rows["multilend"].median_hours_to_detection is not None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -30,25 +29,13 @@ def shared_opening_device(events: Events) -> set[str]:
     return {a for accs in by_device.values() if len(accs) > 1 for a in accs}
 
 
-def night_credit_payment(events: Events) -> set[str]:
-    """Accounts with a revolving payment between midnight and 5am."""
-    return {
-        e["account_id"]
-        for e in events
-        if e["type"] == "payment"
-        and e["funding"] == "revolving"
-        and datetime.fromisoformat(e["occurred_at"]).hour < 5
-    }
-
-
-def new_device_sms(events: Events) -> set[str]:
-    """Accounts verified by SMS on a device new to them."""
+def new_device_reverified(events: Events) -> set[str]:
+    """Accounts re-verified (any method) on a device new to them."""
     fresh = {a: {d for _, d in logins} for a, logins in sig.new_devices(events).items()}
     return {
         e["account_id"]
         for e in events
         if e["type"] == "identity_verified"
-        and e["method"] == "sms"
         and e.get("device_id") in fresh.get(e["account_id"], set())
     }
 
@@ -70,10 +57,10 @@ def overdue(events: Events) -> set[str]:
 
 RULES: list[tuple[str, Callable[[Events], set[str]], str]] = [
     ("farm", shared_opening_device, "shared_device_household"),
-    ("cashout", night_credit_payment, "night_owl"),
-    ("bustout", new_device_sms, "new_phone"),
+    # (a night-time credit payment no longer marks cash-out: fraud keeps everybody's hours)
+    ("bustout", new_device_reverified, "new_phone"),
     ("multilend", external_applications, "heavy_borrower"),
-    ("bustout", overdue, "hardship_default"),
+    ("multilend", overdue, "hardship_default"),
     ("takeover", sig.multi_device_takeovers, "traveller_multi_device"),
     ("inflation", sig.pass_through_accounts, "transfer_circle"),
     ("farm", sig.burst_accounts, "assisted_signup"),
@@ -124,5 +111,5 @@ def test_naive_thresholds_buy_recall_with_hard_negative_false_positives(
     recalls = [r.recall for r in report.typologies]
     assert sum(r >= 0.5 for r in recalls) >= 6
     assert report.fpr_hard_negative > 0.2
-    assert report.fpr_hard_negative > 5 * report.fpr_good
+    assert report.fpr_hard_negative > 3 * report.fpr_good
     assert report.precision < 0.5

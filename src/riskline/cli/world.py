@@ -17,7 +17,9 @@ from riskline.errors import InvalidConfig
 __all__ = ["evaluate", "simulate"]
 
 
-def _world_config(config: Path | None, preset: str, overrides: dict[str, Any]) -> Any:
+def _world_config(
+    config: Path | None, preset: str, overrides: dict[str, Any], size: str = "full"
+) -> Any:
     from riskline.sim import WorldConfig
 
     raw: dict[str, Any] = {}
@@ -30,18 +32,25 @@ def _world_config(config: Path | None, preset: str, overrides: dict[str, Any]) -
             raise InvalidConfig(f"{config}: a world config is a mapping of parameters")
         raw.update(loaded)
     raw.update({k: v for k, v in overrides.items() if v is not None})
-    if preset == "small":
-        return WorldConfig.small(**raw)
-    if preset != "default":
-        raise InvalidConfig(f"unknown preset {preset!r} (small or default)")
-    return WorldConfig.from_mapping(raw)
+    if preset == "small":  # kept for older scripts: the small size at the default difficulty
+        preset, size = "default", "small"
+    if size not in ("small", "full"):
+        raise InvalidConfig(f"unknown size {size!r} (small or full)")
+    if size == "small":
+        return WorldConfig.small(preset, **raw)
+    return WorldConfig.preset(preset, **raw)
 
 
 @app.command()
 def simulate(
     out: Annotated[Path, typer.Argument(help="Folder to write the world into")],
     config: Annotated[Path | None, typer.Option(help="YAML of WorldConfig parameters")] = None,
-    preset: Annotated[str, typer.Option(help="small | default")] = "default",
+    preset: Annotated[
+        str, typer.Option(help="Difficulty: easy | default | hard (docs/simulator.md)")
+    ] = "default",
+    size: Annotated[
+        str, typer.Option(help="full (20,000 persons x 90 days) | small (2,000 x 45)")
+    ] = "full",
     persons: Annotated[int | None, typer.Option(min=10)] = None,
     days: Annotated[int | None, typer.Option(min=1)] = None,
     seed: Annotated[int | None, typer.Option()] = None,
@@ -52,7 +61,8 @@ def simulate(
     from riskline.sim import simulate as run
 
     with handle_errors():
-        cfg = _world_config(config, preset, {"persons": persons, "days": days, "seed": seed})
+        overrides = {"persons": persons, "days": days, "seed": seed}
+        cfg = _world_config(config, preset, overrides, size)
         with Progress(console=err_console, transient=True) as bar:
             task = bar.add_task("simulating", total=cfg.days)
             summary = run(

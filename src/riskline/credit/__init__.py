@@ -1,6 +1,13 @@
 """Credit: products, lines and their state machine, limit bands."""
 
-from riskline.credit.limits import PLACEHOLDER_SCORE, Band, BandTable, FixedScore, ScoreProvider
+from riskline.credit.limits import (
+    PLACEHOLDER_SCORE,
+    Band,
+    BandTable,
+    BureauScore,
+    FixedScore,
+    ScoreProvider,
+)
 from riskline.credit.lines import (
     Actor,
     Close,
@@ -22,6 +29,7 @@ __all__ = [
     "Actor",
     "Band",
     "BandTable",
+    "BureauScore",
     "Close",
     "CreditLine",
     "CutLimit",

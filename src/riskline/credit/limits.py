@@ -20,7 +20,14 @@ import yaml
 from riskline.errors import InvalidConfig
 from riskline.events.types import Product
 
-__all__ = ["PLACEHOLDER_SCORE", "Band", "BandTable", "FixedScore", "ScoreProvider"]
+__all__ = [
+    "PLACEHOLDER_SCORE",
+    "Band",
+    "BandTable",
+    "BureauScore",
+    "FixedScore",
+    "ScoreProvider",
+]
 
 PLACEHOLDER_SCORE = 600.0
 """The score every applicant gets until a real credit scorecard is configured."""
@@ -132,3 +139,42 @@ class FixedScore:
     def score(self, owner_id: str, features: Mapping[str, float]) -> float:
         """Always :attr:`value`."""
         return self.value
+
+
+class BureauScore:
+    """The default credit score when no scorecard is active: a documented bureau points model.
+
+    ``base`` points, less ``per_overdue`` for each account overdue elsewhere (at most four
+    counted), less ``per_inquiry`` for each bureau inquiry in 90 days beyond ``free_inquiries``;
+    clipped to 300..850. Without a bureau report the placeholder score stands (a thin file).
+
+    >>> s = BureauScore()
+    >>> s.score("p1", {"person.bureau_overdue_accounts": 0.0, "person.bureau_inquiries_90d": 2.0})
+    720.0
+    >>> s.score("p1", {"person.bureau_overdue_accounts": 2.0, "person.bureau_inquiries_90d": 6.0})
+    612.0
+    >>> s.score("p1", {})
+    600.0
+    """
+
+    def __init__(
+        self,
+        base: float = 720.0,
+        per_overdue: float = 45.0,
+        per_inquiry: float = 6.0,
+        free_inquiries: int = 3,
+    ) -> None:
+        self.base = base
+        self.per_overdue = per_overdue
+        self.per_inquiry = per_inquiry
+        self.free_inquiries = free_inquiries
+
+    def score(self, owner_id: str, features: Mapping[str, float]) -> float:
+        """Points from the latest bureau report's overdue accounts and 90-day inquiries."""
+        overdue = features.get("person.bureau_overdue_accounts")
+        inquiries = features.get("person.bureau_inquiries_90d")
+        if overdue is None or inquiries is None or overdue != overdue or inquiries != inquiries:
+            return PLACEHOLDER_SCORE
+        points = self.base - self.per_overdue * min(float(overdue), 4.0)
+        points -= self.per_inquiry * max(float(inquiries) - self.free_inquiries, 0.0)
+        return float(min(max(points, 300.0), 850.0))

@@ -145,10 +145,7 @@ def _precision(name: str, value: Any, event: Mapping[str, Any]) -> Iterator[tupl
     yuan, cents = int(yuan_text), int(cents_text)
     yield f"{name}.cents", float(cents)
     yield f"{name}.whole", float(cents == 0)
-    for mod in (10, 100, 1000):
-        yield f"{name}.mod{mod}", float(yuan % mod)
-    zeros = len(yuan_text) - len(yuan_text.rstrip("0")) if yuan else 0
-    yield f"{name}.trailing_zeros", float(zeros)
+    yield f"{name}.last_digit", float(yuan % 10)
 
 
 def _log_amount(name: str, value: Any, event: Mapping[str, Any]) -> Iterator[tuple[str, Value]]:
@@ -198,13 +195,15 @@ FIELD_GROUPS: Mapping[str, FieldGroup] = MappingProxyType(
         ),
         "device": FieldGroup(
             True,
-            {"fingerprint": _object, "device_id": _present},
-            "every fingerprint key as a category; device_id present",
+            {"fingerprint": _object},
+            "every fingerprint key as a category (whether a device is named follows the"
+            " channel, which is behaviour)",
         ),
         "amount_precision": FieldGroup(
             True,
             {MONEY: _precision},
-            "per money field: cents, whole yuan, yuan mod 10/100/1000, trailing zeros of yuan",
+            "per money field: cents, whole yuan, last digit of the yuan (how precise, not how"
+            " large: a round 1,000 is only possible for large amounts, and size is behaviour)",
         ),
         "verification_bureau": FieldGroup(
             True,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 
-from riskline.sim.typologies.base import DAY, HOUR, Actor, Ring, iso
+from riskline.sim import looks
+from riskline.sim.typologies.base import DAY, Actor, Ring, iso
 from riskline.sim.world import World
 
 __all__ = ["add_enterprises"]
@@ -58,14 +59,13 @@ def _register(ring: Ring, enterprise: str, owner: Actor, rep: Actor, guarantor: 
         enterprise_id=enterprise,
         name=f"Trading Co {enterprise[-4:]}",
         roles=json.dumps(roles, separators=(",", ":")),
-        spv=False,
+        spv=bool(ring.rng.random() < ring.world.config.spv_rate),
     )
 
 
 def _borrow(ring: Ring, enterprise: str, card: str) -> None:
     rng = ring.rng
-    ts = ring.at(0.0, 0.7)
-    ts = ts - ts % DAY + int(rng.integers(9, 17)) * HOUR
+    ts = ring.daytime(ring.at(0.0, 0.7))
     amount = int(rng.integers(20, 300)) * 1_000_000
     ring.emit(
         "enterprise_loan_application",
@@ -76,7 +76,7 @@ def _borrow(ring: Ring, enterprise: str, card: str) -> None:
         purpose="working_capital",
     )
     draw = ring.later(ts, 24.0, 24.0 * 10)
-    drawn = int(amount * rng.uniform(0.3, 1.0)) // 100 * 100
+    drawn = int(amount * rng.uniform(0.3, 1.0)) // 10_000 * 10_000
     ring.emit(
         "loan_drawdown",
         draw,
@@ -88,14 +88,14 @@ def _borrow(ring: Ring, enterprise: str, card: str) -> None:
     )
     for month in (1, 2):
         due = draw - draw % DAY + 30 * month * DAY
-        paid = due - int(rng.integers(0, 6)) * DAY + 11 * HOUR
+        paid = ring.daytime(due - int(rng.integers(0, 6)) * DAY)
         ring.emit(
             "repayment",
             paid,
             fraud=False,
             account_id=enterprise,
             product="enterprise_credit",
-            amount=drawn // 12,
+            amount=looks.loan_due_cents(rng, drawn // 12, float(month)),
             due_date=iso(due)[:10],
             paid_at=paid,
         )

@@ -18,7 +18,7 @@ from typing import Any
 
 from riskline.errors import InvalidConfig
 
-__all__ = ["TYPOLOGIES", "TypologySpec", "WorldConfig"]
+__all__ = ["PRESETS", "TYPOLOGIES", "TypologySpec", "WorldConfig"]
 
 TYPOLOGIES: tuple[str, ...] = (
     "cashout",
@@ -88,6 +88,18 @@ class WorldConfig:
     camouflage_rate: float = 0.5
     fraud_speed: float = 1.0
     fraud_amount_scale: float = 1.0
+    vpn_rate: float = 0.03
+    gig_worker_rate: float = 0.01
+    multi_device_rate: float = 0.08
+    rooted_rate: float = 0.01
+    emulator_rate: float = 0.001
+    farm_emulator_rate: float = 0.3
+    proxy_rate: float = 0.06
+    takeover_face_fail_rate: float = 0.2
+    reverify_rate: float = 0.008
+    spv_rate: float = 0.1
+    drift: float = 1.0
+    variant_day: int = 45
     typologies: Mapping[str, TypologySpec] = field(default_factory=lambda: _DEFAULT_SPECS)
 
     def __post_init__(self) -> None:
@@ -97,6 +109,8 @@ class WorldConfig:
             raise InvalidConfig("persons must be at least 200")
         if self.history_days < 0:
             raise InvalidConfig("history_days must not be negative")
+        if self.variant_day < 0:
+            raise InvalidConfig("variant_day must not be negative")
         for name in _RATES:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -118,19 +132,38 @@ class WorldConfig:
         return self.typologies.get(typology, TypologySpec(0.0, 1, 1))
 
     @classmethod
-    def small(cls, **overrides: Any) -> WorldConfig:
-        """A quick world for demos and tests: 2,000 persons, 45 days, every typology present."""
-        specs = {
+    def small(cls, preset: str = "default", **overrides: Any) -> WorldConfig:
+        """A quick world for demos and tests: 2,000 persons, 45 days, every typology present.
+
+        ``preset`` (easy, default, hard) sets the difficulty; ring sizes follow it while every
+        typology keeps at least 15 rings per 10,000 persons so that each one shows up.
+        """
+        if preset not in PRESETS:
+            raise InvalidConfig(f"unknown preset {preset!r}; known: {sorted(PRESETS)}")
+        params = {**PRESETS[preset], **overrides}
+        specs = _coerce_specs(params.pop("typologies", {}))
+        dense = {
             k: dataclasses.replace(v, rings_per_10k=max(v.rings_per_10k, 15.0))
-            for k, v in _DEFAULT_SPECS.items()
+            for k, v in specs.items()
         }
         base: dict[str, Any] = {
             "persons": 2000,
             "days": 45,
             "history_days": 120,
-            "typologies": MappingProxyType(specs),
+            "typologies": MappingProxyType(dense),
         }
-        return cls.from_mapping({**base, **overrides})
+        return cls.from_mapping({**base, **params})
+
+    @classmethod
+    def preset(cls, name: str, **overrides: Any) -> WorldConfig:
+        """A named difficulty (easy, default, hard) with any parameters overridden.
+
+        >>> WorldConfig.preset("hard").camouflage_rate
+        0.9
+        """
+        if name not in PRESETS:
+            raise InvalidConfig(f"unknown preset {name!r}; known: {sorted(PRESETS)}")
+        return cls.from_mapping({**PRESETS[name], **overrides})
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> WorldConfig:
@@ -173,6 +206,17 @@ _RATES = (
     "late_payment_rate",
     "night_owl_rate",
     "camouflage_rate",
+    "vpn_rate",
+    "gig_worker_rate",
+    "multi_device_rate",
+    "rooted_rate",
+    "emulator_rate",
+    "farm_emulator_rate",
+    "proxy_rate",
+    "takeover_face_fail_rate",
+    "reverify_rate",
+    "spv_rate",
+    "drift",
 )
 
 
@@ -227,3 +271,37 @@ def _coerce_specs(value: Any) -> Mapping[str, TypologySpec]:
 
 
 _DEFAULTS = WorldConfig()
+
+PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {
+        "easy": MappingProxyType(
+            {
+                "camouflage_rate": 0.2,
+                "fraud_speed": 1.5,
+                "fraud_amount_scale": 1.2,
+                "proxy_rate": 0.3,
+                "farm_emulator_rate": 0.5,
+                "takeover_face_fail_rate": 0.4,
+                "drift": 0.0,
+            }
+        ),
+        "default": MappingProxyType({}),
+        "hard": MappingProxyType(
+            {
+                "camouflage_rate": 0.9,
+                "fraud_speed": 0.6,
+                "fraud_amount_scale": 0.6,
+                "proxy_rate": 0.03,
+                "farm_emulator_rate": 0.1,
+                "takeover_face_fail_rate": 0.1,
+                "drift": 1.0,
+                "typologies": {
+                    "cashout": {"rings_per_10k": 3.0, "size_min": 6, "size_max": 20},
+                    "farm": {"rings_per_10k": 2.0, "size_min": 8, "size_max": 30},
+                    "multilend": {"rings_per_10k": 3.0, "size_min": 4, "size_max": 12},
+                },
+            }
+        ),
+    }
+)
+"""Difficulty presets: parameters that differ from the defaults (docs/simulator.md)."""

@@ -31,6 +31,10 @@ __all__ = [
 STOPPING = frozenset({"freeze", "cut_limit", "close"})
 """Action kinds that stop further use of a line."""
 
+CREDIT_GATES = frozenset({"NO_CREDIT_LINE", "LINE_NOT_USABLE", "INSUFFICIENT_LIMIT"})
+"""Reason codes of a credit decline (no line, line not usable, not enough credit left): the
+credit product saying no, not a risk finding. Kept apart from risk flags in every rate."""
+
 
 class ActionLike(Protocol):
     """An action the engine took on a credit line."""
@@ -97,6 +101,9 @@ class EvaluationReport:
     events: int
     seconds: float
     notes: tuple[str, ...] = field(default=())
+    credit_declined_good: float = 0.0
+    credit_declined_hard_negative: float = 0.0
+    credit_declines: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -113,6 +120,7 @@ class _Tracker:
         self.person_of: dict[str, str] = {}
         self.flagged: dict[str, datetime] = {}
         self.frozen: dict[str, datetime] = {}
+        self.credit_declined: set[str] = set()
         self.outcomes: Counter[str] = Counter()
         self.stopped: Counter[str] = Counter()
         self.events = 0
@@ -128,16 +136,20 @@ class _Tracker:
         self.events += 1
         self.outcomes[decision.outcome] += 1
         kinds = {a.kind for a in decision.actions}
-        if decision.outcome != "approve" or kinds & STOPPING:
+        credit_only = _credit_decline(decision)
+        if credit_only:
+            self.credit_declined.add(decision.subject)
+        elif decision.outcome != "approve" or kinds & STOPPING:
             self.flagged.setdefault(decision.subject, when)
         if kinds & STOPPING:
             self.frozen.setdefault(decision.subject, when)
         label = self.labels.events.get(event["event_id"])
-        stopped = decision.outcome == "decline" or was_frozen
+        stopped = (decision.outcome == "decline" and not credit_only) or was_frozen
         if label is not None and "credit_cents" in label and stopped:
             self.stopped[label["typology"]] += int(label["credit_cents"])
 
     def _frozen_before(self, subject: str, when: datetime) -> bool:
+        """Whether the subject or its person had a line stopped before ``when``."""
         for key in (subject, self.person_of.get(subject)):
             if key is not None and key in self.frozen and self.frozen[key] < when:
                 return True
@@ -149,6 +161,14 @@ class _Tracker:
             self.flagged[k] for k in (subject, self.person_of.get(subject)) if k in self.flagged
         ]
         return min(times) if times else None
+
+
+def _credit_decline(decision: DecisionLike) -> bool:
+    """A decline whose every reason is a credit gate (see :data:`CREDIT_GATES`)."""
+    if decision.outcome != "decline":
+        return False
+    codes = {getattr(r, "code", None) for r in getattr(decision, "reasons", ())}
+    return bool(codes) and codes <= CREDIT_GATES and not decision.actions
 
 
 def evaluate(
@@ -173,6 +193,7 @@ NOTES = (
     "recall: labeled accounts/enterprises flagged before their ring's last fraud event",
     "precision per typology: its flagged actors / (those + flagged non-fraud subjects)",
     "money stopped: labeled credit events declined or made after a freeze/cut/close",
+    "credit declines (no line, not usable, not enough credit) are counted apart, never as flags",
 )
 
 
@@ -194,6 +215,9 @@ def _report(tracker: _Tracker, labels: Labels, seconds: float) -> EvaluationRepo
         events=tracker.events,
         seconds=round(seconds, 2),
         notes=NOTES,
+        credit_declined_good=fpr.rate(fpr.good, tracker.credit_declined),
+        credit_declined_hard_negative=fpr.rate(list(fpr.hard), tracker.credit_declined),
+        credit_declines=len(tracker.credit_declined),
     )
 
 
@@ -208,13 +232,14 @@ class _PersonRates:
         self.hard = {p: r for p, r in labels.hard_negatives.items() if p in self.accounts_of}
         self.good = [p for p in self.accounts_of if p not in fraud and p not in self.hard]
 
-    def is_flagged(self, person: str) -> bool:
-        """Whether the person or one of their accounts was flagged."""
-        return person in self.flagged or any(a in self.flagged for a in self.accounts_of[person])
+    def is_flagged(self, person: str, within: Iterable[str] | None = None) -> bool:
+        """Whether the person or one of their accounts is in ``within`` (default: flagged)."""
+        marks = self.flagged if within is None else within
+        return person in marks or any(a in marks for a in self.accounts_of[person])
 
-    def rate(self, persons: list[str]) -> float:
-        """Share of ``persons`` flagged."""
-        return _ratio(sum(map(self.is_flagged, persons)), len(persons))
+    def rate(self, persons: list[str], within: set[str] | None = None) -> float:
+        """Share of ``persons`` flagged (or in ``within``)."""
+        return _ratio(sum(self.is_flagged(p, within) for p in persons), len(persons))
 
     def by_kind(self) -> dict[str, float]:
         """Rate per hard-negative kind."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskline.sim.typologies.acts import apply_external, apply_loan, draw
-from riskline.sim.typologies.base import DAY, HOUR, Actor, Ring, iso
+from riskline.sim import looks
+from riskline.sim.typologies.acts import apply_external, apply_loan, draw, verify
+from riskline.sim.typologies.base import DAY, Actor, Ring, iso
 from riskline.sim.world import NEVER, World
 
-__all__ = ["add_negatives"]
+__all__ = ["add_negatives", "settling_households"]
 
 
 def add_negatives(world: World) -> None:
@@ -35,50 +36,84 @@ def add_negatives(world: World) -> None:
     _structural(world, ring)
 
 
+def settling_households(world: World) -> np.ndarray:
+    """Persons of the households (one in five with two or more people) that send money back
+    and forth all the time: rent, groceries, pocket money, in both directions."""
+    pop = world.pop
+    size = np.bincount(pop.p_household)[pop.p_household]
+    return np.asarray((size > 1) & (pop.p_household % 5 == 0))
+
+
 def _mark(world: World, person: int, kind: str) -> None:
     world.hard_negatives.setdefault(person, set()).add(kind)
 
 
 def _borrow(ring: Ring, world: World, person: int, platforms: int) -> None:
+    """A cash loan within the line granted: bureau report, application, drawdown, instalments.
+
+    Late payers pay a month late after an overdue notice; hardship defaulters stop paying.
+    """
     rng = ring.rng
     who = ring.existing(person)
+    if who.cash_limit <= 0:
+        return
     ts = ring.at(0.0, 0.8)
     for k in range(platforms):
-        when = ts + int(rng.uniform(0, 40) * DAY)
-        apply_external(
-            ring, who, when, int(rng.integers(2, 20)) * 100_000, person + 7 * k, fraud=False
-        )
-    amount = int(rng.integers(2, 30)) * 100_000
-    ts = ts - ts % DAY + int(rng.integers(9, 22)) * HOUR
-    apply_loan(ring, who, ts, amount, fraud=False)
-    seen = platforms + int(rng.integers(0, 4))
-    ring.emit(
-        "bureau_report",
-        ts + int(rng.integers(5, 60)),
+        when = ring.daytime(ts + int(rng.uniform(0, 40) * DAY), who)
+        amount = ring.loan(float(rng.uniform(2000, 20000)))
+        apply_external(ring, who, when, amount, person + 7 * k, fraud=False)
+    amount = min(ring.loan(who.cash_limit / 100 * rng.uniform(0.2, 1.0)), who.cash_limit)
+    ts = ring.daytime(ts, who)
+    seen = platforms + int(rng.poisson(float(world.pop.p_inquiry[person])))
+    inquiries = (seen + 1, seen + 1 + int(rng.poisson(2.0)))
+    ring.bureau(
+        ts - int(rng.integers(5, 60)),
+        who.person_id,
+        inquiries,
+        int(world.pop.p_overdue[person]),
         fraud=False,
-        person_id=who.person_id,
-        inquiries_30d=seen,
-        inquiries_90d=seen + int(rng.integers(0, 5)),
-        overdue_accounts=0,
-        overdue_amount=0,
-        source="bureau",
     )
+    apply_loan(ring, who, ts, amount, fraud=False)
     when = ring.later(ts, 0.1, 48.0)
     draw(ring, who, when, amount, who.card, fraud=False)
-    _repay(ring, who, when, amount)
+    _repay(ring, world, who, when, amount)
 
 
-def _repay(ring: Ring, who: Actor, drawn: int, amount: int) -> None:
+def _repay(ring: Ring, world: World, who: Actor, drawn: int, amount: int) -> None:
+    rng = ring.rng
+    hardship = rng.random() < world.config.hardship_default_rate * 3
+    late = rng.random() < world.config.late_payment_rate
     for month in (1, 2, 3):
         due = drawn - drawn % DAY + 30 * month * DAY
-        paid = due - int(ring.rng.integers(0, 5)) * DAY + 10 * HOUR
+        owed = looks.loan_due_cents(rng, amount // 3, 1.0)
+        if (hardship and month >= 2) or (late and month == 1):
+            for step in (1, 7, 30) if hardship else (1,):
+                ring.emit(
+                    "bill_overdue",
+                    due + step * DAY + int(rng.integers(6 * 3600, 9 * 3600)),
+                    fraud=False,
+                    account_id=who.account_id,
+                    product="cash_loan",
+                    amount_due=owed,
+                    due_date=iso(due)[:10],
+                    days_overdue=step,
+                )
+            if hardship:
+                _mark(world, who.index or 0, "hardship_default")
+                return
+            _mark(world, who.index or 0, "late_payer")
+        paid = ring.daytime(
+            due
+            + (int(rng.integers(2, 12)) if late and month == 1 else -int(rng.integers(0, 5))) * DAY,
+            who,
+        )
         ring.emit(
             "repayment",
             paid,
             fraud=False,
             account_id=who.account_id,
             product="cash_loan",
-            amount=amount // 3 + 100 * month,
+            amount=owed,
             due_date=iso(due)[:10],
             paid_at=paid,
         )
@@ -88,9 +123,9 @@ def _circle(ring: Ring, world: World, persons: list[int]) -> None:
     """Friends who settle shared costs around a circle every week or two."""
     rng = ring.rng
     members = [ring.existing(p) for p in persons]
-    ts = ring.at(0.0, 0.2)
+    ts = ring.daytime(ring.at(0.0, 0.2))
     while ts < world.end_ts:
-        amount = int(rng.integers(200, 3000)) * 100
+        amount = ring.transfer(float(rng.integers(200, 3000)))
         quick = rng.random() < 0.5
         hop = ts
         for k, m in enumerate(members):
@@ -115,10 +150,13 @@ def _traveller(ring: Ring, world: World, person: int) -> None:
     """A trip: logins from a hotel computer and a borrowed phone within hours, new IPs."""
     rng = ring.rng
     who = ring.existing(person)
-    ts = ring.at(0.1, 0.9)
-    geo = str(rng.choice(["CN-35", "CN-45", "CN-53", "CN-46"]))
+    ts = ring.daytime(ring.at(0.1, 0.9), who)
+    geo = ring.new_geo()
     for _ in range(int(rng.integers(2, 4))):
-        ring.login(who, ts, ring.new_device(), ring.new_ip(), fraud=False, geo=geo)
+        device = ring.new_device()
+        ring.login(who, ts, device, ring.new_ip(hosting=0.02), fraud=False, geo=geo)
+        if rng.random() < 0.5:
+            verify(ring, who, ts + int(rng.integers(20, 300)), device, fraud=False)
         ts += int(rng.integers(600, 5 * 3600))
     _mark(world, person, "traveller_multi_device")
 
@@ -154,6 +192,18 @@ def _structural(world: World, ring: Ring) -> None:
         _mark(world, int(p), "night_owl")
     for p in pop.m_owner[pop.m_personal]:
         _mark(world, int(p), "merchant_personal_payout")
+    for p in pop.m_owner[np.isin(pop.m_cat, (3, 5))]:
+        _mark(world, int(p), "high_credit_merchant")
+    for kind, mask in (
+        ("gig_worker", pop.p_gig),
+        ("multi_device", pop.p_dev3 != ""),
+        ("vpn_user", pop.p_vpn),
+        ("rooted_device", (pop.p_fp1 % 3 > 0) | (pop.p_fp2 % 3 > 0)),
+        ("household_transfers", settling_households(world)),
+        ("bureau_delinquent", pop.p_overdue >= 2),
+    ):
+        for p in np.flatnonzero(mask):
+            _mark(world, int(p), kind)
     for a in np.flatnonzero(pop.a_default_ts < NEVER):
         _mark(world, int(pop.a_person[a]), "hardship_default")
     for p in np.flatnonzero(pop.p_change_ts < NEVER):
@@ -163,13 +213,4 @@ def _structural(world: World, ring: Ring) -> None:
         _mark(world, int(p), "new_phone")
         acc = ring.existing(int(p))
         ring.login(acc, ts, str(pop.p_dev2[p]), acc.ip, fraud=False, geo=str(pop.p_geo[p]))
-        ring.emit(
-            "identity_verified",
-            ts + 120,
-            fraud=False,
-            account_id=acc.account_id,
-            method="sms",
-            score=1000,
-            passed=True,
-            device_id=str(pop.p_dev2[p]),
-        )
+        verify(ring, acc, ts + int(ring.rng.integers(30, 600)), str(pop.p_dev2[p]), fraud=False)

@@ -51,7 +51,9 @@ def report_table(report: EvaluationReport) -> Table:
     table.caption = (
         f"overall precision {_pct(report.precision)} · FPR good persons {_pct(report.fpr_good)} "
         f"({report.good_persons}) · FPR hard negatives {_pct(report.fpr_hard_negative)} "
-        f"({report.hard_negative_persons}) · outcomes {report.outcomes}"
+        f"({report.hard_negative_persons}) · credit declines (not flags): good "
+        f"{_pct(report.credit_declined_good)}, hard negatives "
+        f"{_pct(report.credit_declined_hard_negative)} · outcomes {report.outcomes}"
     )
     return table
 

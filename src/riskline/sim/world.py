@@ -13,26 +13,49 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from riskline.credit import BandTable, BureauScore
 from riskline.errors import InvalidConfig
+from riskline.events.types import Product
+from riskline.sim import looks
 from riskline.sim.config import WorldConfig
-from riskline.sim.ids import IdSpace, card_numbers, id_numbers, ip_strings, phones
+from riskline.sim.ids import IdSpace, card_numbers, id_numbers, phones
 
-__all__ = ["CATEGORIES", "NEVER", "Population", "World", "build_world"]
+__all__ = [
+    "CATEGORIES",
+    "NEVER",
+    "SEGMENTS",
+    "Population",
+    "World",
+    "build_world",
+    "granted_limits",
+]
 
 NEVER = np.iinfo(np.int64).max // 4
 DAY = 86_400
 
-# name, log-mean of yuan amount, log-sd, share of round amounts, popularity
+# name, log-mean of yuan amount, log-sd, share of amounts rounded to 10 yuan, popularity.
+# The rounded share is the same everywhere: what a price looks like must not say who pays,
+# and a category's share would (fraud buys electronics more often than groceries).
+ROUND_SHARE = 0.2
 CATEGORIES: tuple[tuple[str, float, float, float, float], ...] = (
-    ("grocery", 3.6, 0.7, 0.05, 0.30),
-    ("restaurant", 4.0, 0.6, 0.05, 0.25),
-    ("apparel", 5.2, 0.7, 0.15, 0.12),
-    ("electronics", 7.0, 0.9, 0.45, 0.08),
-    ("travel", 6.6, 0.8, 0.20, 0.07),
-    ("education", 7.4, 0.6, 0.60, 0.04),
-    ("jewelry", 7.6, 0.9, 0.55, 0.03),
-    ("services", 5.5, 0.9, 0.40, 0.11),
+    ("grocery", 3.6, 0.7, ROUND_SHARE, 0.30),
+    ("restaurant", 4.0, 0.6, ROUND_SHARE, 0.25),
+    ("apparel", 5.2, 0.7, ROUND_SHARE, 0.12),
+    ("electronics", 7.0, 0.9, ROUND_SHARE, 0.08),
+    ("travel", 6.6, 0.8, ROUND_SHARE, 0.07),
+    ("education", 7.4, 0.6, ROUND_SHARE, 0.04),
+    ("jewelry", 7.6, 0.9, ROUND_SHARE, 0.03),
+    ("services", 5.5, 0.9, ROUND_SHARE, 0.11),
 )
+
+# name, share of persons, median monthly card spend (yuan), mean bureau overdue accounts,
+# mean bureau inquiries a month
+SEGMENTS: tuple[tuple[str, float, float, float, float], ...] = (
+    ("prime", 0.50, 6000.0, 0.03, 0.3),
+    ("near_prime", 0.35, 4000.0, 0.25, 0.6),
+    ("subprime", 0.15, 2500.0, 0.9, 1.2),
+)
+"""Income and credit segments of the population (see docs/simulator.md for the sources)."""
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -56,6 +79,16 @@ class Population:
     p_hh_dev: S
     p_night: B
     p_geo: S
+    p_segment: I64
+    p_spend: F64
+    p_overdue: I64
+    p_inquiry: F64
+    p_fp1: I64
+    p_fp2: I64
+    p_hh_fp: I64
+    p_vpn: B
+    p_gig: B
+    p_dev3: S
     a_id: S
     a_person: I64
     a_open_ts: I64
@@ -64,6 +97,10 @@ class Population:
     a_default_ts: I64
     a_late: B
     a_open_dev: S
+    a_cash_limit: I64
+    a_bill_day: I64
+    a_inq30: I64
+    a_inq90: I64
     m_id: S
     m_owner: I64
     m_cat: I64
@@ -88,24 +125,56 @@ class World:
     labels: list[dict[str, Any]] = field(default_factory=list)
     hard_negatives: dict[int, set[str]] = field(default_factory=dict)
     fraud_persons: list[tuple[str, str]] = field(default_factory=list)
+    device_fp: dict[str, int] = field(default_factory=dict)
+
+    def fingerprint(self, device: str) -> int:
+        """The fingerprint code of any device of the world (population or made by a ring)."""
+        if not self.device_fp:
+            pop = self.pop
+            for devs, codes in ((pop.p_dev1, pop.p_fp1), (pop.p_dev2, pop.p_fp2)):
+                self.device_fp.update(zip(devs.tolist(), codes.tolist(), strict=True))
+            self.device_fp.update(zip(pop.p_dev3.tolist(), pop.p_fp1.tolist(), strict=True))
+            hh = pop.p_hh_dev != ""
+            self.device_fp.update(
+                zip(pop.p_hh_dev[hh].tolist(), pop.p_hh_fp[hh].tolist(), strict=True)
+            )
+        code = self.device_fp.get(device)
+        if code is None:
+            code = int(self.new_devices(1, seed=len(self.device_fp))[0])
+            self.device_fp[device] = code
+        return code
+
+    def new_devices(self, count: int, *, seed: int, emulator: float | None = None) -> I64:
+        """Fingerprint codes of new devices drawn like everybody's (a farm passes its rate)."""
+        cfg = self.config
+        rng = self.rng(50, seed)
+        rate = cfg.emulator_rate if emulator is None else emulator
+        return looks.device_codes(rng, count, rooted=cfg.rooted_rate, emulator=rate)
 
     def rng(self, *key: int) -> np.random.Generator:
         """A generator seeded by the world seed and a stream key."""
         return np.random.default_rng([self.config.seed, *key])
 
-    def reserve(self, count: int) -> list[int]:
-        """Take ``count`` established persons (accounts opened before the window) for a role."""
-        if count > len(self.pool):
+    def reserve(self, count: int, *, credit: bool = True) -> list[int]:
+        """Take ``count`` established persons (accounts opened before the window) for a role.
+
+        With ``credit`` only persons the platform granted a revolving line qualify: a ring
+        cannot cash out, and an honest borrower cannot borrow, without one.
+        """
+        limits, i = self.pop.a_limit, 0
+        fits: list[int] = []
+        skipped: list[int] = []
+        while len(fits) < count and i < len(self.pool):
+            person = self.pool[i]
+            (fits if not credit or limits[person] > 0 else skipped).append(person)
+            i += 1
+        if len(fits) < count:
             raise InvalidConfig(
                 "population too small for the configured rings and roles: "
                 "raise persons or history_days, or lower typology ring rates"
             )
-        taken, self.pool = self.pool[:count], self.pool[count:]
-        return taken
-
-    def account_of(self, person: int) -> int:
-        """Index of a person's primary account (equal to the person index)."""
-        return person
+        self.pool = skipped + self.pool[i:]
+        return fits
 
     def emit(self, event_type: str, ts: int, **fields: Any) -> dict[str, Any]:
         """Add a Python-side event (fields in native form: money in cents)."""
@@ -152,15 +221,17 @@ def _population(
     n_hh = int(households.max()) + 1
     hh_dev = sp["device"].take(n_hh)
     shared = rng.random(n_hh) < cfg.shared_device_rate
-    hh_ip = ip_strings(_public_ips(sp["ip"].numbers(n_hh)))
+    hh_ip = looks.ip_from(rng, np.full(n_hh, looks.BROADBAND, dtype=np.int64))
     change = np.where(
         rng.random(n) < cfg.new_phone_rate, start + rng.integers(2 * DAY, cfg.days * DAY, n), NEVER
     )
     hh_dev_of = np.where(
         shared[households] & (np.bincount(households)[households] > 1), hh_dev[households], ""
     )
-    accounts = _accounts(cfg, rng, sp, n, start)
+    persons = _persons(cfg, rng, n)
+    accounts = _accounts(cfg, rng, sp, n, start, persons)
     merchants = _merchants(cfg, rng, sp, n, start)
+    codes = looks.device_codes(rng, 3 * n, rooted=cfg.rooted_rate, emulator=cfg.emulator_rate)
     return Population(
         p_id=sp["person"].take(n),
         p_phone=phones(sp["phone"].numbers(n)),
@@ -172,11 +243,57 @@ def _population(
         p_change_ts=change.astype(np.int64),
         p_household=households,
         p_hh_dev=hh_dev_of,
-        p_night=rng.random(n) < cfg.night_owl_rate,
-        p_geo=np.char.add("CN-", rng.choice([11, 31, 44, 33, 32, 51, 42, 61], n).astype(str)),
+        p_geo=np.char.add("CN-", rng.choice(PROVINCES, n, p=PROVINCE_P).astype(str)),
+        p_fp1=codes[:n],
+        p_fp2=codes[n : 2 * n],
+        p_hh_fp=codes[2 * n :][households],
+        p_dev3=np.where(persons.pop("multi"), sp["device"].take(n), ""),
+        **persons,
         **accounts,
         **merchants,
     )
+
+
+INSTANT_SHARE = 0.5
+"""Share of merchants who withdraw their takings during the day (the rest: nightly batch)."""
+
+PROVINCES = np.array([11, 31, 44, 33, 32, 51, 42, 61, 35, 45, 53, 46, 37, 41, 43, 50])
+"""Province codes persons live in (and log in from when they travel)."""
+PROVINCE_P = np.array([6, 6, 12, 8, 9, 7, 5, 4, 5, 4, 3, 1, 8, 8, 5, 3.0]) / 94.0
+
+
+def _persons(cfg: WorldConfig, rng: np.random.Generator, n: int) -> dict[str, Any]:
+    """Segment, spending, bureau history, VPN habit, gig work, a third device."""
+    shares = np.array([s[1] for s in SEGMENTS])
+    segment = rng.choice(len(SEGMENTS), n, p=shares / shares.sum())
+    spend = np.array([s[2] for s in SEGMENTS])[segment] * rng.lognormal(0.0, 0.5, n)
+    overdue = rng.poisson(np.array([s[3] for s in SEGMENTS])[segment])
+    inquiry = np.array([s[4] for s in SEGMENTS])[segment] * rng.lognormal(0.0, 0.4, n)
+    return {
+        "p_segment": segment.astype(np.int64),
+        "p_spend": spend,
+        "p_overdue": overdue.astype(np.int64),
+        "p_inquiry": inquiry,
+        "p_vpn": rng.random(n) < cfg.vpn_rate,
+        "p_gig": rng.random(n) < cfg.gig_worker_rate,
+        "p_night": rng.random(n) < cfg.night_owl_rate,
+        "multi": rng.random(n) < cfg.multi_device_rate,
+    }
+
+
+_BANDS = BandTable.default()
+_SCORE = BureauScore()
+
+
+def granted_limits(overdue: I64, inquiries_90d: I64) -> tuple[I64, I64]:
+    """Revolving and cash-loan limits (cents) the default policy grants on a bureau report."""
+    rev, cash = [], []
+    for o, q in zip(overdue.tolist(), inquiries_90d.tolist(), strict=True):
+        features = {"person.bureau_overdue_accounts": float(o), "person.bureau_inquiries_90d": q}
+        score = _SCORE.score("", features)
+        rev.append(int(_BANDS.limit_for(score, Product.REVOLVING)) * 100)
+        cash.append(int(_BANDS.limit_for(score, Product.CASH_LOAN)) * 100)
+    return np.array(rev, dtype=np.int64), np.array(cash, dtype=np.int64)
 
 
 def _households(cfg: WorldConfig, rng: np.random.Generator, n: int) -> I64:
@@ -185,21 +302,25 @@ def _households(cfg: WorldConfig, rng: np.random.Generator, n: int) -> I64:
     return np.asarray(ids[rng.permutation(n)], dtype=np.int64)
 
 
-def _public_ips(nums: I64) -> I64:
-    return np.asarray((nums % (200 << 24)) + (14 << 24), dtype=np.int64)
-
-
 def _accounts(
-    cfg: WorldConfig, rng: np.random.Generator, sp: dict[str, IdSpace], n: int, start: int
+    cfg: WorldConfig,
+    rng: np.random.Generator,
+    sp: dict[str, IdSpace],
+    n: int,
+    start: int,
+    persons: dict[str, Any],
 ) -> dict[str, Any]:
     second = np.flatnonzero(rng.random(n) < cfg.second_account_rate)
     owner = np.concatenate([np.arange(n), second]).astype(np.int64)
     k = owner.size
-    hist = start - rng.integers(DAY, max(cfg.history_days, 2) * DAY, k)
-    fresh = start + rng.integers(0, cfg.days * DAY, k)
-    open_ts = np.where(rng.random(k) < cfg.new_account_share, fresh, hist)
-    open_ts[n:] = np.maximum(open_ts[n:], open_ts[owner[n:]] + rng.integers(DAY, 60 * DAY, k - n))
-    limit = np.round(np.exp(rng.normal(np.log(8000), 0.7, k)), -2).clip(1000, 80_000) * 100
+    hist = start - rng.integers(1, max(cfg.history_days, 2), k) * DAY
+    fresh = start + rng.integers(0, cfg.days, k) * DAY
+    day0 = np.where(rng.random(k) < cfg.new_account_share, fresh, hist)
+    open_ts = looks.day_times(rng, 0, persons["p_night"][owner]) + day0
+    open_ts[n:] = np.maximum(open_ts[n:], open_ts[owner[n:]] + rng.integers(1, 60, k - n) * DAY)
+    inq30 = rng.poisson(persons["p_inquiry"][owner]) + 1
+    inq90 = inq30 + rng.poisson(2 * persons["p_inquiry"][owner])
+    limit, cash = granted_limits(persons["p_overdue"][owner], inq90)
     rate = rng.lognormal(0.0, 0.6, k) / np.exp(0.18)
     rate[n:] *= 0.3
     default = np.where(
@@ -216,6 +337,10 @@ def _accounts(
         "a_default_ts": default.astype(np.int64),
         "a_late": rng.random(k) < cfg.late_payment_rate,
         "a_open_dev": np.full(k, "", dtype="<U12"),
+        "a_cash_limit": cash,
+        "a_bill_day": rng.integers(1, 29, k).astype(np.int64),
+        "a_inq30": inq30.astype(np.int64),
+        "a_inq90": inq90.astype(np.int64),
     }
 
 
@@ -239,6 +364,6 @@ def _merchants(
         "m_weight": weight,
         "m_card": card_numbers(sp["card"].numbers(m)),
         "m_open_ts": open_ts.astype(np.int64),
-        "m_instant": rng.random(m) < 0.2,
+        "m_instant": rng.random(m) < INSTANT_SHARE,
         "m_personal": rng.random(m) < 0.1,
     }

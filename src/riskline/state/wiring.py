@@ -84,13 +84,13 @@ def shared_sources_for(settings: Settings) -> SharedSources | None:
 
 def rebuild_from_settings(settings: Settings, namespace: str, grace: float = 2.0) -> RebuildReport:
     """Rebuild ``namespace`` from the ledger of ``settings.database_url``."""
-    from riskline.credit import FixedScore
+    from riskline.credit import BureauScore
     from riskline.decisioning import ModelSignals
     from riskline.runtime import build_runtime
 
     shared = SharedState.connect(settings.redis_url, namespace)
     features, graph = shared_sources(settings, shared)
-    kwargs: dict[str, Any] = {"models": ModelSignals(), "scorer": FixedScore()}
+    kwargs: dict[str, Any] = {"models": ModelSignals(), "scorer": BureauScore()}
     runtime = build_runtime(
         settings, features=features, graph=graph, replay=False, analyst_rules=False, **kwargs
     )

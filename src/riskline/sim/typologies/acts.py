@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from riskline.sim import looks
 from riskline.sim.typologies.base import PLATFORMS, Actor, Ring
 
 __all__ = ["apply_external", "apply_loan", "draw", "pay", "verify"]
@@ -13,12 +14,18 @@ def verify(
     ts: int,
     device: str,
     *,
-    method: str = "sms",
+    method: str | None = None,
     score: int = 1000,
     passed: bool = True,
     fraud: bool = True,
 ) -> None:
-    """An identity check of an actor's account on a device."""
+    """An identity check of an actor's account on a device (a re-verification like anyone's).
+
+    Without ``method`` the method, score and result are drawn as for every re-verification.
+    """
+    if method is None:
+        methods, scores, results = looks.verifications(ring.rng, 1, looks.REVERIFY)
+        method, score, passed = str(methods[0]), int(scores[0]), bool(results[0])
     ring.emit(
         "identity_verified",
         ts,

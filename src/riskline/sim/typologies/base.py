@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
+from riskline.sim import looks
 from riskline.sim.ids import card_numbers, id_numbers, phones
-from riskline.sim.world import CATEGORIES, DAY, World
+from riskline.sim.world import (
+    CATEGORIES,
+    DAY,
+    PROVINCE_P,
+    PROVINCES,
+    SEGMENTS,
+    World,
+    granted_limits,
+)
 
 __all__ = ["DAY", "HOUR", "PLATFORMS", "Actor", "Ring", "iso"]
 
@@ -23,7 +31,11 @@ def iso(ts: int) -> str:
 
 
 class Actor:
-    """One account a ring controls, with its person, card, device and IP."""
+    """One account a ring controls, with its person, card, device and IP.
+
+    A person of the population is online like everybody: from home broadband (60 %) or a
+    mobile carrier's shared address; an address set by a ring (a proxy) is used as it is.
+    """
 
     def __init__(
         self,
@@ -34,14 +46,34 @@ class Actor:
         ip: str,
         limit: int,
         index: int | None = None,
+        *,
+        night: bool = False,
+        cash_limit: int = 0,
+        geo: str = "CN-44",
     ) -> None:
         self.person_id = person_id
         self.account_id = account_id
         self.card = card
         self.device = device
-        self.ip = ip
+        self.home = ip
+        self.roaming: np.random.Generator | None = None
         self.limit = limit
         self.index = index
+        self.night = night
+        self.cash_limit = cash_limit
+        self.geo = geo
+
+    @property
+    def ip(self) -> str:
+        """The address of the actor's next event (home or carrier when roaming is set)."""
+        if self.roaming is None or self.roaming.random() < 0.6:
+            return self.home
+        kinds = np.full(1, looks.CARRIER, dtype=np.int64)
+        return str(looks.ip_from(self.roaming, kinds)[0])
+
+    @ip.setter
+    def ip(self, value: str) -> None:
+        self.home, self.roaming = value, None
 
 
 class Ring:
@@ -69,16 +101,28 @@ class Ring:
         """A time after ``ts`` by a delay in hours scaled by the fraud speed."""
         return int(ts + self.rng.uniform(lo_hours, hi_hours) * HOUR / self.speed)
 
-    def odd_hour(self, ts: int) -> int:
-        """Move ``ts`` to between midnight and 5am of its day."""
-        return ts - ts % DAY + int(self.rng.integers(0, 5 * HOUR))
+    def daytime(self, ts: int, actor: Actor | None = None) -> int:
+        """A time on the day of ``ts`` drawn from the actor's own daily rhythm (as everybody's)."""
+        return looks.daytime(self.rng, ts, night=actor.night if actor is not None else False)
 
-    def money(self, yuan: float, round_to: int = 0) -> int:
-        """Cents of a yuan amount scaled by the configured fraud amount scale."""
-        value = max(yuan * self.scale, 1.0)
-        if round_to:
-            value = max(round(value / round_to) * round_to, round_to)
-        return round(value * 100)
+    def payout_time(self, ts: int, instant: bool) -> int:
+        """Instant merchants withdraw within hours of a sale; others wait for the night batch."""
+        if instant:
+            return self.later(ts, 0.2, 6.0)
+        return int(looks.batch_times(self.rng, ts - ts % DAY + DAY, 1)[0])
+
+    def price(self, yuan: float, category: int) -> int:
+        """Cents of a purchase of ``yuan`` (scaled) priced like the category's goods."""
+        share = CATEGORIES[category][3]
+        return looks.price_cents(self.rng, max(yuan * self.scale, 1.0), round_share=share)
+
+    def loan(self, yuan: float) -> int:
+        """Cents of a loan amount of ``yuan`` (scaled), asked for as people ask."""
+        return looks.loan_cents(self.rng, yuan * self.scale)
+
+    def transfer(self, yuan: float) -> int:
+        """Cents of a person-to-person transfer of ``yuan`` (scaled)."""
+        return looks.transfer_cents(self.rng, max(yuan * self.scale, 1.0))
 
     # events -----------------------------------------------------------------
     def emit(
@@ -132,7 +176,7 @@ class Ring:
     def existing(self, person: int) -> Actor:
         """An actor from the population (primary account), as seen before the window."""
         pop = self.world.pop
-        return Actor(
+        actor = Actor(
             str(pop.p_id[person]),
             str(pop.a_id[person]),
             str(pop.p_card[person]),
@@ -140,7 +184,12 @@ class Ring:
             str(pop.p_ip[person]),
             int(pop.a_limit[person]),
             person,
+            night=bool(pop.p_night[person]),
+            cash_limit=int(pop.a_cash_limit[person]),
+            geo=str(pop.p_geo[person]),
         )
+        actor.roaming = self.rng
+        return actor
 
     def merchant_of(self, category: int) -> str:
         """A random merchant of a category that existed before the window."""
@@ -153,14 +202,49 @@ class Ring:
         """A fresh card number."""
         return str(card_numbers(self.world.spaces["card"].numbers(1))[0])
 
-    def new_device(self) -> str:
-        """A fresh device id."""
-        return self.world.spaces["device"].one()
+    def new_device(self, emulator: float | None = None) -> str:
+        """A fresh device, its model drawn like everybody's (``emulator``: a farm's rate)."""
+        device = self.world.spaces["device"].one()
+        seed = int(self.rng.integers(0, 1 << 62))
+        self.world.device_fp[device] = int(
+            self.world.new_devices(1, seed=seed, emulator=emulator)[0]
+        )
+        return device
 
-    def new_ip(self) -> str:
-        """A fresh IP address in a hosting range."""
-        n = int(self.world.spaces["ip"].numbers(1)[0])
-        return f"{45 + n % 60}.{(n >> 8) % 256}.{(n >> 16) % 256}.{n % 250 + 2}"
+    def new_ip(self, *, hosting: float | None = None) -> str:
+        """A fresh address: a carrier's or a broadband one, a proxy at the configured rate."""
+        rate = self.world.config.proxy_rate if hosting is None else hosting
+        kinds = looks.ip_kinds(self.rng, 1, carrier=0.45, hosting=rate)
+        return str(looks.ip_from(self.rng, kinds)[0])
+
+    def new_geo(self) -> str:
+        """A province drawn like where people live."""
+        return f"CN-{int(self.rng.choice(PROVINCES, p=PROVINCE_P))}"
+
+    def new_identity(self) -> tuple[int, int, int]:
+        """A bought or made-up identity's bureau file: segment, overdue accounts, inquiries."""
+        shares = np.array([s[1] for s in SEGMENTS])
+        segment = int(self.rng.choice(len(SEGMENTS), p=shares / shares.sum()))
+        overdue = int(self.rng.poisson(SEGMENTS[segment][3]))
+        inquiries = int(self.rng.poisson(SEGMENTS[segment][4] * 3)) + 1
+        return segment, overdue, inquiries
+
+    def bureau(
+        self, ts: int, person_id: str, inquiries: tuple[int, int], overdue: int, *, fraud: bool
+    ) -> None:
+        """A bureau report on a person, pulled by a lender at ``ts``."""
+        amount = int(looks.bureau_overdue_cents(self.rng, np.array([overdue]))[0])
+        self.emit(
+            "bureau_report",
+            ts,
+            fraud=fraud,
+            person_id=person_id,
+            inquiries_30d=inquiries[0],
+            inquiries_90d=max(inquiries),
+            overdue_accounts=overdue,
+            overdue_amount=amount,
+            source="bureau",
+        )
 
     def open_account(
         self,
@@ -171,11 +255,22 @@ class Ring:
         device: str,
         ip: str,
         *,
-        limit: int,
         fraud: bool = True,
-        score: int = 900,
     ) -> Actor:
-        """Open a new account (with identity check) for a new or given person."""
+        """Open a new account for a new identity: bureau report, opening, identity check.
+
+        The limit is what the platform grants on the identity's bureau file, as for anyone.
+        """
+        _, overdue, inquiries = self.new_identity()
+        inq90 = inquiries + int(self.rng.poisson(1.0))
+        self.bureau(
+            ts - int(self.rng.integers(20, 900)),
+            person_id,
+            (inquiries, inq90),
+            overdue,
+            fraud=fraud,
+        )
+        limit, cash = granted_limits(np.array([overdue]), np.array([inq90]))
         account = self.world.spaces["account"].one()
         self.emit(
             "account_opened",
@@ -188,27 +283,34 @@ class Ring:
             device_id=device,
             ip=ip,
         )
+        method, score, passed = looks.verifications(self.rng, 1, looks.ONBOARDING)
         self.emit(
             "identity_verified",
-            ts + int(self.rng.integers(40, 400)),
+            ts + int(self.rng.integers(30, 600)),
             fraud=fraud,
             account_id=account,
-            method="face",
-            score=score,
-            passed=True,
+            method=str(method[0]),
+            score=int(score[0]),
+            passed=bool(passed[0]),
             device_id=device,
         )
-        return Actor(person_id, account, self.new_card(), device, ip, limit)
+        night = bool(self.rng.random() < self.world.config.night_owl_rate)
+        return Actor(
+            person_id,
+            account,
+            self.new_card(),
+            device,
+            ip,
+            int(limit[0]),
+            night=night,
+            cash_limit=int(cash[0]),
+            geo=self.new_geo(),
+        )
 
     def login(
-        self, actor: Actor, ts: int, device: str, ip: str, *, fraud: bool = True, geo: str = "CN-44"
+        self, actor: Actor, ts: int, device: str, ip: str, *, fraud: bool = True, geo: str = ""
     ) -> None:
-        """A login of an actor's account from a device."""
-        fp = {
-            "os": str(self.rng.choice(["android-14", "ios-17", "android-12"])),
-            "screen": "1080x2400",
-            "tz": "+08:00",
-        }
+        """A login of an actor's account from a device (its fingerprint is the device's)."""
         self.emit(
             "login",
             ts,
@@ -216,8 +318,8 @@ class Ring:
             account_id=actor.account_id,
             device_id=device,
             ip=ip,
-            geo=geo,
-            fingerprint=json.dumps(fp, separators=(",", ":")),
+            geo=geo or actor.geo,
+            fingerprint=looks.fingerprint_text(self.world.fingerprint(device)),
         )
 
     def camouflage(self, actor: Actor, t0: int, t1: int, count: int) -> None:
@@ -229,16 +331,18 @@ class Ring:
             ts = int(self.rng.integers(t0, max(t1, t0 + 1)))
             if ts < int(pop.m_open_ts[m]):
                 continue
-            mu, sd = CATEGORIES[int(pop.m_cat[m])][1:3]
-            cents = round(float(np.exp(self.rng.normal(mu, sd))) * 100) + 100
+            cat = int(pop.m_cat[m])
+            mu, sd = CATEGORIES[cat][1:3]
+            yuan = float(np.exp(self.rng.normal(mu, sd)))
+            cents = looks.price_cents(self.rng, yuan, round_share=CATEGORIES[cat][3])
             self.emit(
                 "payment",
-                ts - ts % DAY + int(self.rng.integers(9, 22)) * HOUR,
+                self.daytime(ts, actor),
                 fraud=False,
                 account_id=actor.account_id,
                 merchant_id=str(pop.m_id[m]),
                 amount=cents,
-                funding="revolving",
+                funding=str(self.rng.choice(["revolving", "bank_card"], p=[0.65, 0.35])),
                 device_id=actor.device,
                 ip=actor.ip,
             )
@@ -246,13 +350,14 @@ class Ring:
     def default_loan(self, actor: Actor, ts: int, amount: int, product: str = "cash_loan") -> None:
         """Overdue notices for a loan drawn at ``ts`` and never repaid (due 30 days later)."""
         due = ts - ts % DAY + 30 * DAY
+        owed = looks.loan_due_cents(self.rng, amount, 1.0)
         for step in (1, 7, 30):
             self.emit(
                 "bill_overdue",
-                due + step * DAY + 7 * HOUR,
+                due + step * DAY + int(self.rng.integers(6 * HOUR, 9 * HOUR)),
                 account_id=actor.account_id,
                 product=product,
-                amount_due=amount,
+                amount_due=owed,
                 due_date=iso(due)[:10],
                 days_overdue=step,
             )

@@ -1,14 +1,14 @@
 """Bust-out and repayment evasion.
 
 Established customers behave well, then ramp their revolving use towards the limit,
-switch to a new device (re-verifying by SMS), max out on credit purchases and a
-cash loan to a new card within a day or two, and stop repaying.
+switch to a new device (re-verifying, as anyone with a new phone does), max out on
+credit purchases and a cash loan to a new card within a day or two, and stop repaying.
 """
 
 from __future__ import annotations
 
 from riskline.sim.typologies.acts import apply_loan, draw, pay, verify
-from riskline.sim.typologies.base import DAY, HOUR, Actor, Ring
+from riskline.sim.typologies.base import DAY, Actor, Ring
 from riskline.sim.world import World
 
 __all__ = ["generate"]
@@ -25,10 +25,9 @@ def generate(world: World, ring: Ring, size: int) -> None:
         ring.label("account", member.account_id, "buster", ramp_start, person_id=member.person_id)
         ring.label("person", member.person_id, "buster", ramp_start)
         used = _ramp(ring, member, ramp_start, bust)
-        when = bust + int(rng.uniform(0, 2) * DAY)
-        _switch(
-            ring, member, when - int(rng.uniform(0.5, 4) * DAY / ring.speed), new_device, new_ip
-        )
+        when = ring.daytime(bust + int(rng.uniform(0, 2) * DAY), member)
+        switch = ring.daytime(when - int(rng.uniform(0.5, 4) * DAY / ring.speed), member)
+        _switch(ring, member, min(switch, when - 600), new_device, new_ip)
         member.device, member.ip = new_device, new_ip
         _pay_out(ring, member, when, used)
 
@@ -39,10 +38,11 @@ def _ramp(ring: Ring, member: Actor, t0: int, t1: int) -> int:
     steps = int(rng.integers(3, 8))
     used = 0
     for k in range(steps):
-        ts = t0 + (t1 - t0) * k // steps
-        ts = ts - ts % DAY + int(rng.integers(10, 21)) * HOUR
+        ts = ring.daytime(t0 + (t1 - t0) * k // steps, member)
         share = 0.08 + 0.5 * (k + 1) / steps * rng.uniform(0.5, 1.0)
-        amount = max(int(member.limit * share / steps * 2) // 100 * 100, 100)
+        amount = ring.price(member.limit / 100 * share / steps * 2 / ring.scale, 2)
+        if used + amount > member.limit * 0.9:
+            break
         ring.emit(
             "payment",
             ts,
@@ -64,12 +64,17 @@ def _switch(ring: Ring, member: Actor, ts: int, device: str, ip: str) -> None:
 
 def _pay_out(ring: Ring, member: Actor, ts: int, used: int) -> None:
     rng = ring.rng
-    room = max(member.limit - used, 20_000)
+    room = member.limit - used
     for category in (3, 6):
-        amount = max(int(room * rng.uniform(0.3, 0.5)) // 100 * 100, 100)
+        amount = ring.price(room / 100 * rng.uniform(0.3, 0.5) / ring.scale, category)
+        if amount > room or room < 20_000:
+            break
         pay(ring, member, ts, ring.merchant_of(category), amount)
+        room -= amount
         ts = ring.later(ts, 0.2, 8.0)
-    loan = ring.money(member.limit / 100 * rng.uniform(0.8, 2.0), 500)
+    if member.cash_limit <= 0:
+        return
+    loan = min(ring.loan(member.cash_limit / 100 * rng.uniform(0.6, 1.0)), member.cash_limit)
     apply_loan(ring, member, ts, loan)
     when = ring.later(ts, 0.1, 6.0)
     draw(ring, member, when, loan, ring.new_card())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from riskline.sim import looks
 from riskline.sim.typologies.base import DAY, Ring, iso
 from riskline.sim.world import World
 
@@ -38,14 +39,14 @@ def generate(world: World, ring: Ring, size: int) -> None:
             {"party_id": controller, "role": "shareholder", "share": "0.6"},
             {"party_id": guarantor, "role": "guarantor", "party_kind": "enterprise"},
         ]
-        ts = registered + int(rng.uniform(0, 10)) * DAY
+        ts = ring.daytime(registered + int(rng.uniform(0, 10)) * DAY)
         ring.emit(
             "enterprise_registered",
             ts,
             enterprise_id=enterprise,
             name=f"Trading Co {enterprise[-4:]}",
             roles=json.dumps(roles, separators=(",", ":")),
-            spv=bool(rng.random() < 0.2),
+            spv=bool(rng.random() < ring.world.config.spv_rate),
         )
         ring.label("enterprise", enterprise, "circle_member", ts)
         _borrow(ring, enterprise, card, max(ts + DAY, ring.at(0.2, 0.8)))
@@ -53,10 +54,10 @@ def generate(world: World, ring: Ring, size: int) -> None:
 
 def _borrow(ring: Ring, enterprise: str, card: str, ts: int) -> None:
     rng = ring.rng
-    amount = ring.money(rng.uniform(200_000, 3_000_000), 10_000)
+    amount = int(rng.integers(20, 300)) * 1_000_000
     ring.emit(
         "enterprise_loan_application",
-        ts,
+        ring.daytime(ts),
         enterprise_id=enterprise,
         amount=amount,
         purpose="working_capital",
@@ -68,17 +69,17 @@ def _borrow(ring: Ring, enterprise: str, card: str, ts: int) -> None:
         credit=True,
         account_id=enterprise,
         product="enterprise_credit",
-        amount=int(amount * rng.uniform(0.6, 1.0)),
+        amount=int(amount * rng.uniform(0.6, 1.0)) // 10_000 * 10_000,
         card=card,
     )
     due = draw - draw % DAY + 30 * DAY
     for step in (1, 7, 30):
         ring.emit(
             "bill_overdue",
-            due + step * DAY + 8 * 3600,
+            due + step * DAY + int(rng.integers(6 * 3600, 9 * 3600)),
             account_id=enterprise,
             product="enterprise_credit",
-            amount_due=amount // 10,
+            amount_due=looks.loan_due_cents(rng, amount // 12, 1.0),
             due_date=iso(due)[:10],
             days_overdue=step,
         )

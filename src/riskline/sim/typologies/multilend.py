@@ -1,8 +1,9 @@
 """Multi-lending (多头借贷): bursts of applications here and elsewhere, then default.
 
-Members, coached by one intermediary (whose device and IP show up at application
+Members, coached by one intermediary (whose device and address show up at application
 time), apply at many external platforms within days; bureau reports pulled on their
-internal applications show the inquiries. They draw the loan and never repay.
+internal applications show the inquiries (their own bureau history is what it was).
+They draw the loan and never repay.
 """
 
 from __future__ import annotations
@@ -33,37 +34,41 @@ def generate(world: World, ring: Ring, size: int) -> None:
             agent_ip if coached else member.ip,
             member.limit,
             member.index,
+            night=member.night,
+            cash_limit=member.cash_limit,
+            geo=member.geo,
         )
-        _burst(ring, member, ts, agent)
+        _burst(world, ring, member, ts, agent)
 
 
-def _burst(ring: Ring, member: Actor, ts: int, agent: Actor) -> None:
+def _burst(world: World, ring: Ring, member: Actor, ts: int, agent: Actor) -> None:
     rng = ring.rng
     span = rng.uniform(2, 10) * DAY / ring.speed
     n_ext = int(rng.integers(4, 16))
-    times = sorted(int(ts + rng.uniform(0, span)) for _ in range(n_ext))
+    times = sorted(ring.daytime(int(ts + rng.uniform(0, span)), member) for _ in range(n_ext))
     for k, when in enumerate(times):
-        amount = ring.money(rng.uniform(2000, 20000), 1000)
+        amount = ring.loan(rng.uniform(2000, 20000))
         apply_external(ring, member, when, amount, int(rng.integers(0, 1000)))
         if k == n_ext // 2 or k == n_ext - 1:
-            _internal(ring, member, when + int(rng.integers(600, 7200)), k + 1, agent)
+            later = when + int(rng.integers(600, 7200))
+            _internal(world, ring, member, later, k + 1, agent)
 
 
-def _internal(ring: Ring, member: Actor, ts: int, seen: int, agent: Actor) -> None:
+def _internal(world: World, ring: Ring, member: Actor, ts: int, seen: int, agent: Actor) -> None:
     rng = ring.rng
-    amount = ring.money(rng.uniform(3000, 20000), 1000)
-    apply_loan(ring, agent, ts, amount)
-    noise = int(rng.integers(0, 3))
-    ring.emit(
-        "bureau_report",
-        ts + int(rng.integers(5, 60)),
-        person_id=member.person_id,
-        inquiries_30d=seen + noise,
-        inquiries_90d=seen + noise + int(rng.integers(0, 4)),
-        overdue_accounts=int(rng.random() < 0.3),
-        overdue_amount=0,
-        source="bureau",
+    if member.cash_limit <= 0:
+        return
+    amount = min(ring.loan(rng.uniform(3000, 20000)), member.cash_limit)
+    base = int(rng.poisson(float(world.pop.p_inquiry[member.index or 0])))
+    overdue = int(world.pop.p_overdue[member.index or 0])
+    ring.bureau(
+        ts - int(rng.integers(5, 60)),
+        member.person_id,
+        (seen + base, seen + base + int(rng.poisson(2.0))),
+        overdue,
+        fraud=True,
     )
+    apply_loan(ring, agent, ts, amount)
     when = ring.later(ts, 0.2, 30.0)
     draw(ring, member, when, amount, member.card)
     ring.default_loan(member, when, amount)
