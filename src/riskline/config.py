@@ -49,9 +49,11 @@ class Settings(BaseSettings):
     max_batch_events: int = Field(default=500, ge=1, le=10_000)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     commit_batch: int = Field(default=256, ge=1, le=10_000)
-    rate_limit_per_s: float = Field(default=500.0, ge=0)
-    """Requests per second admitted per API key in each API process (0: no limit)."""
-    rate_limit_burst: int = Field(default=1000, ge=1)
+    rate_limit_per_s: float = Field(default=50.0, ge=0)
+    """Requests per second admitted per API key in each API process (0: no limit). Kept well
+    below what one process serves (a key at 500/s never met the old limit and slowed every
+    other key); an ingest request carries up to ``max_batch_events`` events."""
+    rate_limit_burst: int = Field(default=100, ge=1)
     """How many requests a key may send at once above its steady rate."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -7,6 +7,8 @@
 0.5
 >>> buckets.take("k", 1, now=0.5) is None
 True
+>>> buckets.peek("k", 1, now=0.5), buckets.peek("other", 1, now=0.5)
+(0.5, None)
 """
 
 from __future__ import annotations
@@ -40,17 +42,33 @@ class TokenBuckets:
     def take(self, key: str, amount: float, now: float) -> float | None:
         """Take ``amount`` tokens: None when taken, else seconds until they would be there."""
         with self._lock:
-            b = self._buckets.get(key)
-            if b is None:
-                if self.max_keys is not None and len(self._buckets) >= self.max_keys:
-                    self._buckets.clear()
-                b = self._buckets[key] = _Bucket(self.capacity, now)
-            b.level = min(self.capacity, b.level + max(0.0, now - b.at) * self.rate)
-            b.at = now
+            b = self._refilled(key, now)
             if b.level >= amount:
                 b.level -= amount
                 return None
-            return (amount - b.level) / self.rate if self.rate > 0 else float("inf")
+            return self._wait(b, amount)
+
+    def peek(self, key: str, amount: float, now: float) -> float | None:
+        """Like :meth:`take` but takes nothing: None when ``amount`` tokens are there."""
+        with self._lock:
+            b = self._buckets.get(key)
+            if b is None:
+                return None if amount <= self.capacity else self._wait(_Bucket(0.0, now), amount)
+            level = min(self.capacity, b.level + max(0.0, now - b.at) * self.rate)
+            return None if level >= amount else self._wait(_Bucket(level, now), amount)
+
+    def _refilled(self, key: str, now: float) -> _Bucket:
+        b = self._buckets.get(key)
+        if b is None:
+            if self.max_keys is not None and len(self._buckets) >= self.max_keys:
+                self._buckets.clear()
+            b = self._buckets[key] = _Bucket(self.capacity, now)
+        b.level = min(self.capacity, b.level + max(0.0, now - b.at) * self.rate)
+        b.at = now
+        return b
+
+    def _wait(self, b: _Bucket, amount: float) -> float:
+        return (amount - b.level) / self.rate if self.rate > 0 else float("inf")
 
     def refund(self, key: str, amount: float) -> None:
         """Give back tokens taken for something that was then refused elsewhere."""

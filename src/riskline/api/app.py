@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from riskline import __version__
-from riskline.api.auth import KeyCache, RateLimiter
+from riskline.api.auth import AuthFailures, KeyCache, RateLimiter
 from riskline.api.errors import install_error_handlers
 from riskline.api.limits import BodyLimit
 from riskline.api.metrics import Metrics
@@ -62,6 +62,7 @@ def create_app(runtime: Runtime, *, retry_every: float = RELEASE_RETRY_SECONDS) 
     app.state.runtime = runtime
     app.state.metrics = Metrics()
     app.state.keys = KeyCache(runtime.keys)
+    app.state.auth_failures = AuthFailures()
     app.state.limiter = RateLimiter(
         runtime.settings.rate_limit_per_s, runtime.settings.rate_limit_burst
     )

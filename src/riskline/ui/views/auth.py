@@ -9,9 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from riskline.errors import InvalidInput, Unauthenticated
+from riskline.errors import InvalidInput, RateLimited, Unauthenticated
 from riskline.ui.render import render
 from riskline.ui.security import LOGIN_COOKIE, SESSION_COOKIE, current_session, set_cookie
+from riskline.ui.throttle import LoginThrottle
 
 __all__ = ["router"]
 
@@ -40,6 +41,14 @@ def _login_page(
     return response
 
 
+def _throttle(request: Request) -> LoginThrottle:
+    """The console's sign-in throttle (one per console app, made on first use)."""
+    found: LoginThrottle | None = getattr(request.app.state, "login_throttle", None)
+    if found is None:
+        found = request.app.state.login_throttle = LoginThrottle()
+    return found
+
+
 @router.get("/login")
 async def login_form(request: Request, next: str = "") -> Response:
     """The sign-in form (a signed-in user goes straight on)."""
@@ -57,11 +66,22 @@ async def login(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    """Check the password (scrypt, off the event loop), start a session, go on to ``next``."""
+    """Check the password (scrypt, off the event loop), start a session, go on to ``next``.
+
+    An address or user name with too many failed sign-ins gets 429 before any hashing.
+    """
     console = request.app.state.console
+    throttle, address = _throttle(request), request.client.host if request.client else "unknown"
+    try:
+        throttle.admit(address, username)
+    except RateLimited as err:
+        page = _login_page(request, err.message, _safe_next(request, next), status=429)
+        page.headers["Retry-After"] = str(max(1, round(err.retry_after)))
+        return page
     try:
         user = await run_in_threadpool(console.users.authenticate, username, password)
     except (Unauthenticated, InvalidInput) as err:
+        throttle.failed(address, username)
         return _login_page(request, err.message, _safe_next(request, next), status=401)
     session_id, _ = await run_in_threadpool(console.sessions.create, user)
     response = RedirectResponse(_safe_next(request, next), status_code=303)
