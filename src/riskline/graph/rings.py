@@ -84,11 +84,13 @@ def account_farm(g: LinkGraph, account: Node) -> Ring | None:
 def cycle_ring(path: list[Step]) -> Ring:
     """Classify a fund cycle: through a merchant it is collusive, else credit inflation."""
     members = tuple(sorted({n for n, _ in path}))
-    links = {id(link): link for _, via in path for link in via}
-    evidence = tuple(sorted((edge_view(x) for x in links.values()), key=lambda e: (e.src, e.dst)))
+    # one piece of evidence per link, however the graph hands links out (the shared graph
+    # builds a new object on every read: identity would count a link crossed twice twice)
+    views = {edge_view(link): None for _, via in path for link in via}
+    evidence = tuple(sorted(views, key=lambda e: (e.src, e.dst)))
     via_merchant = any(n[0] == "merchant" for n in members)
     kind = RingKind.COLLUSIVE_MERCHANT if via_merchant else RingKind.CREDIT_INFLATION
-    money = [x.amount for x in links.values() if x.amount > 0]
+    money = [x.amount for x in evidence if x.amount > 0]
     returned = min(money) / max(money) if money else 0.0
     score = min(1.0, 0.6 + 0.4 * returned)
     return Ring(ring_id(kind, members), kind, members, evidence, round(score, 6))
