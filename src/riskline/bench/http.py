@@ -56,6 +56,7 @@ def _serve(settings: Settings, port: int, module: str) -> subprocess.Popen[bytes
         "RISKLINE_DATABASE_URL": settings.database_url,
         "RISKLINE_PII_SECRET": settings.pii_secret.get_secret_value(),
         "RISKLINE_PORT": str(port),
+        "RISKLINE_RATE_LIMIT_PER_S": "0",  # one key measures capacity: no per-key limit
     }
     args = ["serve"] if module == "riskline" else []
     server = subprocess.Popen([sys.executable, "-m", module, *args], env=env)
