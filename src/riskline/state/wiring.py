@@ -91,6 +91,7 @@ def rebuild_from_settings(settings: Settings, namespace: str, grace: float = 2.0
     shared = SharedState.connect(settings.redis_url, namespace)
     features, graph = shared_sources(settings, shared)
     kwargs: dict[str, Any] = {"models": ModelSignals(), "scorer": BureauScore()}
+    kwargs["pii_warning"] = False  # a rebuild replays stored (already hashed) events only
     runtime = build_runtime(
         settings, features=features, graph=graph, replay=False, analyst_rules=False, **kwargs
     )
