@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import statistics
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
@@ -169,3 +170,13 @@ def test_world_dir_has_summary_matching_files(world_dir: Path, events: Events) -
     body = json.loads((world_dir / "summary.json").read_text())
     assert body["summary"]["events"] == len(events)
     assert body["config"] == WorldConfig.small().to_dict()
+
+
+def test_every_device_shows_one_fingerprint(events: Events) -> None:
+    """A phone is one model: its logins from bulk days and from scenarios show the same print."""
+    prints: dict[str, set[str]] = defaultdict(set)
+    for e in events:
+        if e["type"] == "login":
+            prints[e["device_id"]].add(json.dumps(e["fingerprint"], sort_keys=True))
+    assert len(prints) > 1000
+    assert {d: p for d, p in prints.items() if len(p) > 1} == {}

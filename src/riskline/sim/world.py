@@ -126,30 +126,36 @@ class World:
     hard_negatives: dict[int, set[str]] = field(default_factory=dict)
     fraud_persons: list[tuple[str, str]] = field(default_factory=list)
     device_fp: dict[str, int] = field(default_factory=dict)
+    population_fp: dict[str, int] | None = field(default=None, repr=False)
 
     def fingerprint(self, device: str) -> int:
-        """The fingerprint code of any device of the world (population or made by a ring)."""
-        if not self.device_fp:
-            pop = self.pop
-            for devs, codes in ((pop.p_dev1, pop.p_fp1), (pop.p_dev2, pop.p_fp2)):
-                self.device_fp.update(zip(devs.tolist(), codes.tolist(), strict=True))
-            self.device_fp.update(zip(pop.p_dev3.tolist(), pop.p_fp1.tolist(), strict=True))
-            hh = pop.p_hh_dev != ""
-            self.device_fp.update(
-                zip(pop.p_hh_dev[hh].tolist(), pop.p_hh_fp[hh].tolist(), strict=True)
-            )
+        """The fingerprint code of any device of the world (made by a ring or a person's own)."""
         code = self.device_fp.get(device)
-        if code is None:
-            code = int(self.new_devices(1, seed=len(self.device_fp))[0])
-            self.device_fp[device] = code
-        return code
+        return code if code is not None else self._population_codes()[device]
 
-    def new_devices(self, count: int, *, seed: int, emulator: float | None = None) -> I64:
-        """Fingerprint codes of new devices drawn like everybody's (a farm passes its rate)."""
+    def _population_codes(self) -> dict[str, int]:
+        """Device -> fingerprint code of the population's phones and household devices (lazy)."""
+        if self.population_fp is None:
+            pop = self.pop
+            hh, third = pop.p_hh_dev != "", pop.p_dev3 != ""
+            pairs = (
+                (pop.p_dev1, pop.p_fp1),
+                (pop.p_dev2, pop.p_fp2),
+                (pop.p_dev3[third], pop.p_fp1[third]),
+                (pop.p_hh_dev[hh], pop.p_hh_fp[hh]),
+            )
+            self.population_fp = {
+                d: c
+                for devs, codes in pairs
+                for d, c in zip(devs.tolist(), codes.tolist(), strict=True)
+            }
+        return self.population_fp
+
+    def new_device_code(self, rng: np.random.Generator, emulator: float | None = None) -> int:
+        """The fingerprint code of a new device, drawn like everybody's (a farm passes its rate)."""
         cfg = self.config
-        rng = self.rng(50, seed)
         rate = cfg.emulator_rate if emulator is None else emulator
-        return looks.device_codes(rng, count, rooted=cfg.rooted_rate, emulator=rate)
+        return int(looks.device_codes(rng, 1, rooted=cfg.rooted_rate, emulator=rate)[0])
 
     def rng(self, *key: int) -> np.random.Generator:
         """A generator seeded by the world seed and a stream key."""

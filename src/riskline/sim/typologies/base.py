@@ -205,10 +205,7 @@ class Ring:
     def new_device(self, emulator: float | None = None) -> str:
         """A fresh device, its model drawn like everybody's (``emulator``: a farm's rate)."""
         device = self.world.spaces["device"].one()
-        seed = int(self.rng.integers(0, 1 << 62))
-        self.world.device_fp[device] = int(
-            self.world.new_devices(1, seed=seed, emulator=emulator)[0]
-        )
+        self.world.device_fp[device] = self.world.new_device_code(self.rng, emulator)
         return device
 
     def new_ip(self, *, hosting: float | None = None) -> str:
