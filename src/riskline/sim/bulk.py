@@ -16,14 +16,14 @@ from riskline.sim.world import CATEGORIES, DAY, F64, I64, World
 
 __all__ = ["BulkState", "day_factor", "day_frames", "onboarding_frames"]
 
-HOUR_P = looks.HOUR_P
-NIGHT_P = looks.NIGHT_P
 _MU = np.array([c[1] for c in CATEGORIES])
 _SD = np.array([c[2] for c in CATEGORIES])
 _ROUND = np.array([c[3] for c in CATEGORIES])
 # share of revolving credit per category (electronics, education, jewelry, travel: mostly credit)
 _CREDIT = np.array([0.55, 0.5, 0.62, 0.85, 0.7, 0.85, 0.8, 0.6])
 FUNDING = np.array(["revolving", "bank_card", "cash_balance"])
+_VPN_USE = 0.3
+"""Share of a VPN user's events that go through the VPN."""
 _HOLIDAYS = {
     (2, 5): 1.3, (2, 6): 1.35, (2, 7): 1.4, (2, 8): 1.4, (2, 9): 1.45, (2, 10): 1.5,
     (2, 11): 1.5, (2, 12): 1.5, (2, 13): 1.3, (2, 14): 1.3, (2, 15): 0.9, (2, 16): 0.8,
@@ -47,7 +47,7 @@ class BulkState:
     """What the daily generator carries over: balances, merchant revenue, shared tables."""
 
     def __init__(self, world: World) -> None:
-        pop, cfg = world.pop, world.config
+        pop = world.pop
         n = pop.p_id.size
         self.cycle_spend: F64 = np.zeros(pop.a_id.size)
         self.balance: F64 = np.zeros(pop.a_id.size)
@@ -80,12 +80,8 @@ class BulkState:
         self.cards = pl.Series(pop.p_card)
         self.fingerprints = pl.Series(looks.FINGERPRINTS)
         self.funding = pl.Series(FUNDING)
-        self.credit_share = _CREDIT.copy()
-        self.vpn_use = 0.3 if cfg.vpn_rate > 0 else 0.0
-
-
-def _times(rng: np.random.Generator, d0: int, night: np.ndarray) -> I64:
-    return looks.day_times(rng, d0, night)
+        # richer people shop more often: activity grows with the square root of spend
+        self.spend_rate: F64 = pop.a_rate * np.sqrt(pop.p_spend[pop.a_person] / 4800.0)
 
 
 def _device_ip(
@@ -108,7 +104,7 @@ def _device_ip(
     wifi = p1 + rng.integers(0, p2 - p1, size)
     vpn = p2 + rng.integers(0, p3 - p2, size)
     ip = np.where(u < 0.6, person, np.where(u < 0.96, carrier, wifi))
-    ip = np.where(pop.p_vpn[person] & (rng.random(size) < state.vpn_use), vpn, ip)
+    ip = np.where(pop.p_vpn[person] & (rng.random(size) < _VPN_USE), vpn, ip)
     return state.devices.gather(dev), state.ips.gather(ip), state.codes[dev]
 
 
@@ -117,12 +113,6 @@ def _actors(world: World, rng: np.random.Generator, rate: F64, d0: int) -> I64:
     live = (pop.a_open_ts < d0 + DAY).astype(float)
     counts = rng.poisson(rate * live)
     return np.repeat(np.arange(pop.a_id.size, dtype=np.int64), counts)
-
-
-def _spend_rate(world: World) -> F64:
-    pop = world.pop
-    spend = pop.p_spend[pop.a_person] / 4800.0
-    return np.asarray(pop.a_rate * np.sqrt(spend), dtype=np.float64)
 
 
 def _fund(
@@ -140,7 +130,7 @@ def _fund(
     """
     pop = world.pop
     u = rng.random(acc.size)
-    credit = state.credit_share[cat]
+    credit = _CREDIT[cat]
     funding = np.where(u < credit, 0, np.where(u < credit + (1 - credit) * 0.75, 1, 2))
     order = np.lexsort((ts, acc))
     rev = (funding[order] == 0).astype(np.float64) * cents[order]
@@ -158,9 +148,9 @@ def _payments(
     world: World, rng: np.random.Generator, d0: int, factor: float, state: BulkState
 ) -> tuple[pl.DataFrame, F64]:
     pop, cfg = world.pop, world.config
-    acc = _actors(world, rng, _spend_rate(world) * cfg.payment_rate * factor, d0)
+    acc = _actors(world, rng, state.spend_rate * cfg.payment_rate * factor, d0)
     person = pop.a_person[acc]
-    ts = _times(rng, d0, pop.p_night[person])
+    ts = looks.day_times(rng, d0, pop.p_night[person])
     keep = ts >= pop.a_open_ts[acc]
     acc, person, ts = acc[keep], person[keep], ts[keep]
     weights = np.where(pop.m_open_ts <= d0, pop.m_weight, 0.0)
@@ -168,8 +158,7 @@ def _payments(
     merch = np.minimum(np.searchsorted(cum, rng.random(acc.size)), cum.size - 1)
     cat = pop.m_cat[merch]
     yuan = np.exp(_MU[cat] + _SD[cat] * rng.standard_normal(acc.size))
-    yuan = np.where(rng.random(acc.size) < _ROUND[cat], np.maximum(np.round(yuan, -1), 10), yuan)
-    cents = np.clip(np.round(yuan * 100), 100, 5_000_000).astype(np.int64)
+    cents = np.minimum(looks.price_shape(rng, yuan, _ROUND[cat]), 5_000_000)
     funding = _fund(world, rng, acc, ts, cents, cat, state)
     revolving = funding == 0
     spent = np.bincount(acc[revolving], cents[revolving], pop.a_id.size)
@@ -220,7 +209,7 @@ def _logins(world: World, rng: np.random.Generator, d0: int, state: BulkState) -
     pop = world.pop
     acc = _actors(world, rng, np.full(pop.a_id.size, world.config.login_rate), d0)
     person = pop.a_person[acc]
-    ts = _times(rng, d0, pop.p_night[person])
+    ts = looks.day_times(rng, d0, pop.p_night[person])
     keep = ts >= pop.a_open_ts[acc]
     acc, person, ts = acc[keep], person[keep], ts[keep]
     dev, ip, codes = _device_ip(world, rng, person, ts, state)
@@ -284,7 +273,7 @@ def _transfers(world: World, rng: np.random.Generator, d0: int, state: BulkState
     rate[:n] *= np.where(state.settling, 6.0, 1.0)
     acc = _actors(world, rng, rate, d0)
     person = pop.a_person[acc]
-    ts = _times(rng, d0, pop.p_night[person])
+    ts = looks.day_times(rng, d0, pop.p_night[person])
     keep = ts >= pop.a_open_ts[acc]
     acc, person, ts = acc[keep], person[keep], ts[keep]
     mate = state.hh_order[
@@ -300,7 +289,7 @@ def _transfers(world: World, rng: np.random.Generator, d0: int, state: BulkState
         payers = rng.integers(0, n, workers.size)
         live = pop.a_open_ts[payers] < d0
         workers, payers = workers[live], payers[live]
-        when = _times(rng, d0, pop.p_night[payers])
+        when = looks.day_times(rng, d0, pop.p_night[payers])
         small = np.round(rng.lognormal(4.0, 0.7, workers.size) * 100).astype(np.int64)
         frames.append(_transfer_frame(world, rng, state, payers, when, workers, small))
     return pl.concat(frames)
@@ -313,7 +302,7 @@ def _reverifications(
     pop = world.pop
     acc = _actors(world, rng, np.full(pop.a_id.size, world.config.reverify_rate), d0)
     person = pop.a_person[acc]
-    ts = _times(rng, d0, pop.p_night[person])
+    ts = looks.day_times(rng, d0, pop.p_night[person])
     keep = ts >= pop.a_open_ts[acc]
     acc, person, ts = acc[keep], person[keep], ts[keep]
     method, score, passed = looks.verifications(rng, acc.size, looks.REVERIFY)

@@ -43,6 +43,7 @@ __all__ = [
     "loan_cents",
     "loan_due_cents",
     "price_cents",
+    "price_shape",
     "transfer_cents",
     "transfer_shape",
     "verifications",
@@ -187,11 +188,16 @@ def ip_kinds(rng: np.random.Generator, size: int, *, carrier: float, hosting: fl
 # amounts: how precise a price, a transfer or a loan is does not depend on who pays
 
 
+def price_shape(rng: np.random.Generator, yuan: F64, round_share: F64 | float) -> I64:
+    """Cents of prices: rounded to 10 yuan with the category's share, else to the cent."""
+    rounded = rng.random(yuan.size) < round_share
+    value = np.where(rounded, np.maximum(np.round(yuan, -1), 10), yuan)
+    return np.maximum(np.round(value * 100), 100).astype(np.int64)
+
+
 def price_cents(rng: np.random.Generator, yuan: float, *, round_share: float) -> int:
-    """Cents of a price: rounded to 10 yuan with the category's share, else to the cent."""
-    if rng.random() < round_share:
-        return int(max(round(yuan, -1), 10) * 100)
-    return int(max(round(yuan * 100), 100))
+    """One price shaped like :func:`price_shape`."""
+    return int(price_shape(rng, np.array([yuan]), round_share)[0])
 
 
 def transfer_shape(rng: np.random.Generator, cents: I64) -> I64:

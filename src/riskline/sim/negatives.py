@@ -87,17 +87,8 @@ def _repay(ring: Ring, world: World, who: Actor, drawn: int, amount: int) -> Non
         due = drawn - drawn % DAY + 30 * month * DAY
         owed = looks.loan_due_cents(rng, amount // 3, 1.0)
         if (hardship and month >= 2) or (late and month == 1):
-            for step in (1, 7, 30) if hardship else (1,):
-                ring.emit(
-                    "bill_overdue",
-                    due + step * DAY + int(rng.integers(6 * 3600, 9 * 3600)),
-                    fraud=False,
-                    account_id=who.account_id,
-                    product="cash_loan",
-                    amount_due=owed,
-                    due_date=iso(due)[:10],
-                    days_overdue=step,
-                )
+            steps = (1, 7, 30) if hardship else (1,)
+            ring.overdue(who.account_id, "cash_loan", due, owed, steps, fraud=False)
             if hardship:
                 _mark(world, who.index or 0, "hardship_default")
                 return

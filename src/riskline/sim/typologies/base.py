@@ -344,20 +344,34 @@ class Ring:
                 ip=actor.ip,
             )
 
-    def default_loan(self, actor: Actor, ts: int, amount: int, product: str = "cash_loan") -> None:
-        """Overdue notices for a loan drawn at ``ts`` and never repaid (due 30 days later)."""
-        due = ts - ts % DAY + 30 * DAY
-        owed = looks.loan_due_cents(self.rng, amount, 1.0)
-        for step in (1, 7, 30):
+    def overdue(
+        self,
+        account_id: str,
+        product: str,
+        due: int,
+        owed: int,
+        steps: tuple[int, ...] = (1, 7, 30),
+        *,
+        fraud: bool = True,
+    ) -> None:
+        """Overdue notices on the mornings ``steps`` days after ``due`` (as the billing run)."""
+        for step in steps:
             self.emit(
                 "bill_overdue",
                 due + step * DAY + int(self.rng.integers(6 * HOUR, 9 * HOUR)),
-                account_id=actor.account_id,
+                fraud=fraud,
+                account_id=account_id,
                 product=product,
                 amount_due=owed,
                 due_date=iso(due)[:10],
                 days_overdue=step,
             )
+
+    def default_loan(self, actor: Actor, ts: int, amount: int, product: str = "cash_loan") -> None:
+        """Overdue notices for a loan drawn at ``ts`` and never repaid (due 30 days later)."""
+        due = ts - ts % DAY + 30 * DAY
+        owed = looks.loan_due_cents(self.rng, amount, 1.0)
+        self.overdue(actor.account_id, product, due, owed)
         if actor.index is not None:
             pop = self.world.pop
             pop.a_default_ts[actor.index] = min(int(pop.a_default_ts[actor.index]), ts)

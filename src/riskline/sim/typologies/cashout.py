@@ -12,7 +12,7 @@ window registers a second merchant and moves its later buyers there.
 from __future__ import annotations
 
 from riskline.sim.typologies.base import DAY, Actor, Ring
-from riskline.sim.world import INSTANT_SHARE, World
+from riskline.sim.world import CATEGORIES, INSTANT_SHARE, World
 
 __all__ = ["generate"]
 
@@ -57,7 +57,7 @@ def _register(world: World, ring: Ring, organiser: Actor, category: int, ts: int
         ring.daytime(ts, organiser),
         merchant_id=merchant,
         owner_person_id=organiser.person_id,
-        category=("electronics", "jewelry", "services", "education")[_CATEGORIES.index(category)],
+        category=CATEGORIES[category][0],
         card=organiser.card,
         device_id=organiser.device,
         ip=organiser.ip,

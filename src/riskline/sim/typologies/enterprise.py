@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from riskline.sim import looks
-from riskline.sim.typologies.base import DAY, Ring, iso
+from riskline.sim.typologies.base import DAY, Ring
 from riskline.sim.world import World
 
 __all__ = ["generate"]
@@ -73,13 +73,4 @@ def _borrow(ring: Ring, enterprise: str, card: str, ts: int) -> None:
         card=card,
     )
     due = draw - draw % DAY + 30 * DAY
-    for step in (1, 7, 30):
-        ring.emit(
-            "bill_overdue",
-            due + step * DAY + int(rng.integers(6 * 3600, 9 * 3600)),
-            account_id=enterprise,
-            product="enterprise_credit",
-            amount_due=looks.loan_due_cents(rng, amount // 12, 1.0),
-            due_date=iso(due)[:10],
-            days_overdue=step,
-        )
+    ring.overdue(enterprise, "enterprise_credit", due, looks.loan_due_cents(rng, amount // 12, 1.0))
