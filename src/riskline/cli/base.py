@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,9 +13,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
 from riskline.config import Settings
-from riskline.errors import RisklineError
+from riskline.errors import InvalidInput, RisklineError
 
 __all__ = [
+    "PASSWORD_ENV",
     "app",
     "console",
     "db_app",
@@ -22,6 +24,7 @@ __all__ = [
     "handle_errors",
     "keys_app",
     "load_settings",
+    "password_from",
     "progress",
 ]
 
@@ -33,6 +36,22 @@ app.add_typer(keys_app, name="keys")
 console = Console()
 err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+PASSWORD_ENV = "RISKLINE_CONSOLE_PASSWORD"
+"""Where console commands read a password from when it is not typed at a prompt."""
+
+
+def password_from(env: str, *, missing: str, prompt: str = "Password") -> str:
+    """A password from ``env`` when set, else typed twice at a prompt (never an argument,
+    so it stays out of shell history and process lists); ``missing`` starts the error."""
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"{missing}: set {env} or run in a terminal to be prompted")
+    typed: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    return typed
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from riskline.cli.base import app, handle_errors, load_settings
+from riskline.cli.base import PASSWORD_ENV, app, handle_errors, load_settings, password_from
 from riskline.cli.base import console as out
-from riskline.errors import InvalidInput
 
 __all__ = [
     "app",
@@ -26,7 +23,6 @@ __all__ = [
 console_app = typer.Typer(help="Analyst console users.", no_args_is_help=True)
 app.add_typer(console_app, name="console")
 
-PASSWORD_ENV = "RISKLINE_CONSOLE_PASSWORD"
 _ENV_HELP = f"Environment variable holding the password (else you are prompted); {PASSWORD_ENV}"
 
 
@@ -39,18 +35,6 @@ def _users() -> Any:
     return UserStore(engine, work=ConsoleSettings().password_work)
 
 
-def _password(env: str) -> str:
-    """The password from ``env`` when set, else typed twice at a prompt (never an argument,
-    so it stays out of shell history and process lists)."""
-    value = os.environ.get(env)
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        raise InvalidInput(f"no password: set {env} or run in a terminal to be prompted")
-    typed: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return typed
-
-
 @console_app.command("add-user")
 def console_add_user(
     name: Annotated[str, typer.Argument(help="User name (letters, digits, . _ -)")],
@@ -59,7 +43,7 @@ def console_add_user(
 ) -> None:
     """Create a console user with a salted scrypt password hash."""
     with handle_errors():
-        password = _password(password_env)
+        password = password_from(password_env, missing="no password")
         user = _users().add(name, role, password)
     out.print(f"added console user {user.username} ({user.role.value})")
 
@@ -83,7 +67,7 @@ def console_set_password(
 ) -> None:
     """Replace a user's password (their sessions end)."""
     with handle_errors():
-        _users().set_password(name, _password(password_env))
+        _users().set_password(name, password_from(password_env, missing="no password"))
     out.print(f"password of {name} changed; their sessions were ended")
 
 

@@ -8,10 +8,8 @@ console (users with one-time passwords) and the API, which it serves.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,15 +18,21 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from riskline.cli.base import app, console, handle_errors, load_settings, progress
+from riskline.cli.base import (
+    PASSWORD_ENV,
+    app,
+    console,
+    handle_errors,
+    load_settings,
+    password_from,
+    progress,
+)
 from riskline.credit import LineStatus
-from riskline.errors import InvalidInput
 
 __all__ = ["demo"]
 
 DEMO_USERS = (("demo-analyst", "analyst"), ("demo-supervisor", "supervisor"))
 """The console users the demo creates, each with a random password printed once."""
-PASSWORD_ENV = "RISKLINE_CONSOLE_PASSWORD"
 
 
 @app.command()
@@ -56,7 +60,11 @@ def demo(
     from riskline.runtime import build_runtime
 
     with handle_errors():
-        password = _own_password() if console_user else None
+        password = (
+            password_from(PASSWORD_ENV, missing="--console-user", prompt="Console password")
+            if console_user
+            else None
+        )
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         settings = load_settings(database_url=f"sqlite:///{db}", port=port)
@@ -172,17 +180,6 @@ def _evaluation(report: Any, folder: Path) -> None:
     )
     _, page = write_report(report, folder)
     console.print(f"report with charts: {page}")
-
-
-def _own_password() -> str:
-    """The password of ``--console-user``: from the environment, else typed twice."""
-    value = os.environ.get(PASSWORD_ENV)
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        raise InvalidInput(f"--console-user: set {PASSWORD_ENV} or run in a terminal")
-    typed: str = typer.prompt("Console password", hide_input=True, confirmation_prompt=True)
-    return typed
 
 
 def _console_users(runtime: Any, base: str, own: str | None, password: str | None) -> None:
