@@ -4,16 +4,19 @@
 each alone costs a transaction per event; this reads ahead up to ``batch`` events from a
 second iterator over the same stream, decides them in one engine batch (the engine decides
 a batch strictly in order, so decisions are the same) and serves them from a bounded cache.
+``process`` is the engine's ``process_batch`` or, to commit through the single writer with
+the projections after each batch (the demo), the service's ``ingestor.process``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from riskline.decisioning import Engine, RiskView, risk_view
+from riskline.decisioning import BatchResult, RiskView, risk_view
 from riskline.errors import InvalidInput
-from riskline.events import PiiHasher, parse_event
+from riskline.events import Event, PiiHasher, parse_event
 
 __all__ = ["LookaheadDecider"]
 
@@ -22,12 +25,18 @@ class LookaheadDecider:
     """A ``decide(wire) -> RiskView`` callable that decides ahead in batches."""
 
     def __init__(
-        self, engine: Engine, hasher: PiiHasher, stream: Iterator[dict[str, Any]], batch: int = 512
+        self,
+        process: Callable[[Sequence[Event]], BatchResult],
+        hasher: PiiHasher,
+        stream: Iterator[dict[str, Any]],
+        batch: int = 512,
     ) -> None:
-        self.engine = engine
+        self.process = process
         self.hasher = hasher
         self.stream = stream
         self.batch = batch
+        self.counts: Counter[str] = Counter()
+        self.decided = 0
         self._ready: dict[str, RiskView] = {}
 
     def __call__(self, wire: dict[str, Any]) -> RiskView:
@@ -46,6 +55,7 @@ class LookaheadDecider:
             events.append(parse_event(wire, self.hasher))
             if len(events) >= self.batch:
                 break
-        result = self.engine.process_batch(events)
-        for d in result.decisions:
+        for d in self.process(events).decisions:
+            self.counts[d.outcome.value] += 1
             self._ready[d.event_id] = risk_view(d)
+        self.decided += len(events)

@@ -25,7 +25,7 @@ def _run(
     rt = build_runtime(settings, clock=clock)
     try:
         if batched:
-            ahead = LookaheadDecider(rt.engine, rt.hasher, iter(wires), batch=64)
+            ahead = LookaheadDecider(rt.engine.process_batch, rt.hasher, iter(wires), batch=64)
             return [ahead(w) for w in wires]
         return [risk_view(rt.engine.process(parse_event(w, rt.hasher))) for w in wires]
     finally:
@@ -46,7 +46,7 @@ def test_out_of_order_request_is_refused(tmp_path: Path, clock: FixedClock) -> N
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'c'}.db", pii_secret=SECRET)
     rt = build_runtime(settings, clock=clock)
     try:
-        ahead = LookaheadDecider(rt.engine, rt.hasher, iter(wires), batch=4)
+        ahead = LookaheadDecider(rt.engine.process_batch, rt.hasher, iter(wires), batch=4)
         with pytest.raises(InvalidInput, match="not the next event"):
             ahead(wires[7])
     finally:

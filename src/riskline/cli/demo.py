@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 import shutil
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -82,52 +81,17 @@ def demo(
             runtime.close()
 
 
-class _WriterDecider:
-    """Decides a world through the engine's writer in batches, ahead of the evaluator.
-
-    The evaluator asks for one event's decision at a time, in file order; this reads the same
-    events from a second iterator, decides them ``batch`` at a time (one commit each, with
-    the review-case projections after it), and counts the engine's own outcomes.
-    """
-
-    def __init__(self, runtime: Any, stream: Iterator[dict[str, Any]], batch: int = 512) -> None:
-        self.runtime = runtime
-        self.stream = stream
-        self.batch = batch
-        self.counts: Counter[str] = Counter()
-        self.decided = 0
-        self._ready: dict[str, Any] = {}
-
-    def __call__(self, wire: dict[str, Any]) -> Any:
-        """The decision on ``wire`` as the evaluator reads it (credit-limit declines approved)."""
-        if wire["event_id"] not in self._ready:
-            self._fill()
-        return self._ready.pop(wire["event_id"])
-
-    def _fill(self) -> None:
-        from riskline.decisioning import risk_view
-        from riskline.events import parse_event
-
-        events = [
-            parse_event(w, self.runtime.hasher)
-            for _, w in zip(range(self.batch), self.stream, strict=False)
-        ]
-        for decision in self.runtime.ingestor.process(events).decisions:
-            self.counts[decision.outcome.value] += 1
-            self._ready[decision.event_id] = risk_view(decision)
-        self.decided += len(events)
-
-
 def _decide_world(
     runtime: Any, folder: Path, persons: int, days: int, seed: int
 ) -> tuple[Any, Counter[str]]:
     """Simulate the world into ``folder``, decide every event once, score the decisions."""
+    from riskline.lookahead import LookaheadDecider
     from riskline.sim import WorldConfig, evaluate, load_world, simulate
 
     shutil.rmtree(folder, ignore_errors=True)
     simulate(WorldConfig.small(persons=persons, days=days, seed=seed), folder)
     loaded = load_world(folder)
-    decider = _WriterDecider(runtime, loaded.events())
+    decider = LookaheadDecider(runtime.ingestor.process, runtime.hasher, loaded.events())
     with progress("deciding events") as advance:
 
         def decide(wire: dict[str, Any]) -> Any:

@@ -121,7 +121,9 @@ def _score_world(world: Path, url: str, models: bool, *, pii_warning: bool) -> A
     settings = load_settings(database_url=url)
     runtime = build_runtime(settings, models=signals, pii_warning=pii_warning)
     try:
-        ahead = LookaheadDecider(runtime.engine, runtime.hasher, load_world(world).events())
+        ahead = LookaheadDecider(
+            runtime.engine.process_batch, runtime.hasher, load_world(world).events()
+        )
         return score(world, ahead)
     finally:
         runtime.close()
