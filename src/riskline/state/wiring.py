@@ -9,7 +9,6 @@ Fields not yet declared on :class:`~riskline.config.Settings` read as ``memory``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
 
@@ -90,10 +89,15 @@ def rebuild_from_settings(settings: Settings, namespace: str, grace: float = 2.0
 
     shared = SharedState.connect(settings.redis_url, namespace)
     features, graph = shared_sources(settings, shared)
-    kwargs: dict[str, Any] = {"models": ModelSignals(), "scorer": BureauScore()}
-    kwargs["pii_warning"] = False  # a rebuild replays stored (already hashed) events only
     runtime = build_runtime(
-        settings, features=features, graph=graph, replay=False, analyst_rules=False, **kwargs
+        settings,
+        features=features,
+        graph=graph,
+        replay=False,
+        analyst_rules=False,
+        models=ModelSignals(),
+        scorer=BureauScore(),
+        pii_warning=False,  # a rebuild replays stored (already hashed) events only
     )
     try:
         return rebuild(runtime.engine, shared, grace=grace)
