@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from riskline.sim import looks
-from riskline.sim.world import CATEGORIES, DAY, F64, I64, World
+from riskline.sim.world import CATEGORIES, DAY, F64, I64, World, settling_households
 
 __all__ = ["BulkState", "day_factor", "day_frames", "onboarding_frames"]
 
@@ -58,7 +58,7 @@ class BulkState:
         self.hh_order: I64 = order.astype(np.int64)
         self.hh_first: I64 = np.searchsorted(hh, pop.p_household).astype(np.int64)
         self.hh_size: I64 = np.bincount(pop.p_household)[pop.p_household].astype(np.int64)
-        self.settling = (self.hh_size > 1) & (pop.p_household % 5 == 0)
+        self.settling = settling_households(pop)
         rng = world.rng(4)
         shared = [
             looks.ip_from(rng, np.full(size, kind, dtype=np.int64))

@@ -13,9 +13,9 @@ import numpy as np
 from riskline.sim import looks
 from riskline.sim.typologies.acts import apply_external, apply_loan, draw, verify
 from riskline.sim.typologies.base import DAY, Actor, Ring, iso
-from riskline.sim.world import NEVER, World
+from riskline.sim.world import NEVER, World, settling_households
 
-__all__ = ["add_negatives", "settling_households"]
+__all__ = ["add_negatives"]
 
 
 def add_negatives(world: World) -> None:
@@ -34,14 +34,6 @@ def add_negatives(world: World) -> None:
         _traveller(ring, world, person)
     _assisted_signups(ring, world, max(1, n // 1500))
     _structural(world, ring)
-
-
-def settling_households(world: World) -> np.ndarray:
-    """Persons of the households (one in five with two or more people) that send money back
-    and forth all the time: rent, groceries, pocket money, in both directions."""
-    pop = world.pop
-    size = np.bincount(pop.p_household)[pop.p_household]
-    return np.asarray((size > 1) & (pop.p_household % 5 == 0))
 
 
 def _mark(world: World, person: int, kind: str) -> None:
@@ -190,7 +182,7 @@ def _structural(world: World, ring: Ring) -> None:
         ("multi_device", pop.p_dev3 != ""),
         ("vpn_user", pop.p_vpn),
         ("rooted_device", (pop.p_fp1 % 3 > 0) | (pop.p_fp2 % 3 > 0)),
-        ("household_transfers", settling_households(world)),
+        ("household_transfers", settling_households(pop)),
         ("bureau_delinquent", pop.p_overdue >= 2),
     ):
         for p in np.flatnonzero(mask):

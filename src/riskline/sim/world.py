@@ -28,6 +28,7 @@ __all__ = [
     "World",
     "build_world",
     "granted_limits",
+    "settling_households",
 ]
 
 NEVER = np.iinfo(np.int64).max // 4
@@ -191,6 +192,13 @@ class World:
     def label(self, **record: Any) -> None:
         """Add a label record."""
         self.labels.append(record)
+
+
+def settling_households(pop: Population) -> B:
+    """Persons of the households (one in five with two or more people) that send money back
+    and forth all the time: rent, groceries, pocket money, in both directions."""
+    size = np.bincount(pop.p_household)[pop.p_household]
+    return np.asarray((size > 1) & (pop.p_household % 5 == 0))
 
 
 def build_world(config: WorldConfig) -> World:
