@@ -381,6 +381,8 @@ def _openings(world: World, rng: np.random.Generator) -> pl.DataFrame:
     device = np.where(pop.a_open_dev != "", pop.a_open_dev, device)
     carrier = looks.ip_from(rng, np.full(person.size, looks.CARRIER, dtype=np.int64))
     ip = np.where(rng.random(person.size) < 0.55, pop.p_ip[person], carrier)
+    vpn = looks.ip_from(rng, np.full(person.size, looks.HOSTING, dtype=np.int64))
+    ip = np.where(pop.p_vpn[person] & (rng.random(person.size) < _VPN_USE), vpn, ip)
     columns = {
         "ts": pop.a_open_ts,
         "account_id": pop.a_id,

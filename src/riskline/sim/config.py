@@ -94,7 +94,7 @@ class WorldConfig:
     rooted_rate: float = 0.01
     emulator_rate: float = 0.001
     farm_emulator_rate: float = 0.3
-    proxy_rate: float = 0.06
+    proxy_rate: float = 0.03
     takeover_face_fail_rate: float = 0.2
     reverify_rate: float = 0.008
     spv_rate: float = 0.1
@@ -291,7 +291,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
                 "camouflage_rate": 0.9,
                 "fraud_speed": 0.6,
                 "fraud_amount_scale": 0.6,
-                "proxy_rate": 0.03,
+                "proxy_rate": 0.015,
                 "farm_emulator_rate": 0.1,
                 "takeover_face_fail_rate": 0.1,
                 "drift": 1.0,

@@ -97,9 +97,20 @@ class Ring:
         span = self.world.end_ts - self.world.start_ts
         return int(self.world.start_ts + span * self.rng.uniform(lo, hi))
 
-    def later(self, ts: int, lo_hours: float, hi_hours: float) -> int:
-        """A time after ``ts`` by a delay in hours scaled by the fraud speed."""
-        return int(ts + self.rng.uniform(lo_hours, hi_hours) * HOUR / self.speed)
+    def later(self, ts: int, lo_hours: float, hi_hours: float, actor: Actor | None = None) -> int:
+        """A time after ``ts`` by a delay in hours scaled by the fraud speed, when awake.
+
+        People act in their waking hours, fraudsters too: a time that falls in an hour the
+        actor (a day person unless ``actor`` says otherwise) is rarely active is kept with
+        that hour's relative activity, else moved to the actor's next active moment.
+        """
+        t = int(ts + self.rng.uniform(lo_hours, hi_hours) * HOUR / self.speed)
+        night = actor.night if actor is not None else False
+        profile = looks.NIGHT_P if night else looks.HOUR_P
+        if self.rng.random() * profile.max() < profile[(t % DAY) // HOUR]:
+            return t
+        moved = looks.daytime(self.rng, t, night=night)
+        return moved if moved > t else looks.daytime(self.rng, t + DAY, night=night)
 
     def daytime(self, ts: int, actor: Actor | None = None) -> int:
         """A time on the day of ``ts`` drawn from the actor's own daily rhythm (as everybody's)."""
