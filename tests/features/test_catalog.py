@@ -137,8 +137,8 @@ def test_default_catalog_round_trips_and_is_documented() -> None:
 
 def test_every_default_feature_sees_data_on_a_generated_history() -> None:
     """Guards against features that silently never match (wrong event or field)."""
+    from riskline.bench.synth import generate_history
     from riskline.features import OnlineFeatures
-    from riskline.features.synth import generate_history
 
     online = OnlineFeatures(default_catalog())
     seen: set[str] = set()

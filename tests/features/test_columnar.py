@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from riskline.bench.synth import generate_history
 from riskline.errors import InvalidInput
 from riskline.events import PiiHasher, parse_event
 from riskline.features import default_catalog
@@ -20,7 +21,6 @@ from riskline.features.columnar import compute_batch_columns, write_columns
 from riskline.features.frame import direct_frame
 from riskline.features.jit import decayed_sums, search_sorted, seg_cummax, seg_cummin
 from riskline.features.readers import decay_update, decayed
-from riskline.features.synth import generate_history
 
 from .test_fastbatch import _assert_frames_equal
 
@@ -36,7 +36,8 @@ def test_parquet_equals_online_replay(tmp_path: Path, disorder: float, hours: in
 
 
 def test_simulated_world_from_parquet_equals_online(tmp_path: Path) -> None:
-    sim = pytest.importorskip("riskline.sim", reason="the simulator package is not available")
+    from riskline import sim
+
     hasher = PiiHasher(b"test-secret")
     cfg = sim.WorldConfig.small(persons=300, days=15)
     events = [parse_event(d, hasher) for d in sim.iter_events(cfg)]

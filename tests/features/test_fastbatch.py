@@ -9,12 +9,12 @@ import numpy as np
 import polars as pl
 import pytest
 
+from riskline.bench.synth import generate_history
 from riskline.events import PiiHasher, parse_event
 from riskline.features import Catalog, default_catalog
 from riskline.features.batch import compute_batch, compute_batch_replay
 from riskline.features.fastbatch import compute_batch_fast
 from riskline.features.kernels import range_extreme
-from riskline.features.synth import generate_history
 
 from .reference import diff, reference
 from .small import SMALL_YAML, build
@@ -44,7 +44,8 @@ def test_fast_equals_replay_and_reference_on_generated_history(disorder: float, 
 
 
 def test_fast_equals_online_and_reference_on_simulated_world() -> None:
-    sim = pytest.importorskip("riskline.sim", reason="the simulator package is not available")
+    from riskline import sim
+
     hasher = PiiHasher(b"test-secret")
     events = [
         parse_event(d, hasher) for d in sim.iter_events(sim.WorldConfig.small(persons=300, days=20))

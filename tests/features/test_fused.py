@@ -15,14 +15,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
+from riskline.bench.synth import generate_history
 from riskline.events import PiiHasher, parse_event
 from riskline.events.types import Event
 from riskline.features import OnlineFeatures, default_catalog
 from riskline.features.state import EntityState
 from riskline.features.stores import MemoryStore
-from riskline.features.synth import generate_history
 
 
 class JsonStore:
@@ -89,7 +87,8 @@ def test_fused_path_equals_shared_store_path_on_disordered_history() -> None:
 
 
 def test_fused_path_equals_shared_store_path_on_simulated_world() -> None:
-    sim = pytest.importorskip("riskline.sim", reason="the simulator package is not available")
+    from riskline import sim
+
     hasher = PiiHasher(b"test-secret")
     wire = itertools.islice(sim.iter_events(sim.WorldConfig.small(persons=300, days=10)), 3000)
     events = [parse_event(d, hasher) for d in wire]

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from riskline.bench.synth import generate_history
 from riskline.events import PiiHasher, parse_event
 from riskline.events.types import Event
 from riskline.features import windows
 from riskline.features.default import default_catalog
 from riskline.features.online import OnlineFeatures
 from riskline.features.stores import MemoryStore
-from riskline.features.synth import generate_history
 from riskline.features.windows import ADD, MAX, MIN, Distinct, PyDistinct, PyRing, Ring
 
 
@@ -29,7 +29,8 @@ def sim_events(request: pytest.FixtureRequest) -> list[Event]:
     """3,000 events of a simulated world, or a history with 15 % of events out of order."""
     if request.param == "disordered":
         return generate_history(3000, seed=11, n_accounts=80, disorder=0.15)
-    sim = pytest.importorskip("riskline.sim", reason="the simulator package is not available")
+    from riskline import sim
+
     wire = itertools.islice(sim.iter_events(sim.WorldConfig.small(persons=300, days=10)), 3000)
     return [parse_event(d, PiiHasher(b"test-secret")) for d in wire]
 
@@ -232,7 +233,7 @@ def test_without_the_c_core_the_python_windows_give_the_same_features() -> None:
         "from riskline.features import windows\n"
         "from riskline.features.default import default_catalog\n"
         "from riskline.features.online import OnlineFeatures\n"
-        "from riskline.features.synth import generate_history\n"
+        "from riskline.bench.synth import generate_history\n"
         "o = OnlineFeatures(default_catalog(), sweep_every=0)\n"
         "h = hashlib.sha256()\n"
         "for i, e in enumerate(generate_history(1500, seed=3, n_accounts=40, disorder=0.1)):\n"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from riskline.bench.synth import generate_history
 from riskline.errors import InvalidConfig
 from riskline.events import types as t
 from riskline.features import (
@@ -19,7 +20,6 @@ from riskline.features import (
     StateStore,
     default_catalog,
 )
-from riskline.features.synth import generate_history
 
 from .reference import diff, reference
 from .small import LATENESS, T0, build, small_catalog

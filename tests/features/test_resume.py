@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from riskline.bench.synth import generate_history
 from riskline.errors import Conflict
 from riskline.events.types import Event
 from riskline.features import OnlineFeatures, ResumableFeatures, default_catalog
-from riskline.features.synth import generate_history
 
 from .reference import diff
 

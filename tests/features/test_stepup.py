@@ -14,13 +14,13 @@ from pathlib import Path
 
 import polars as pl
 
+from riskline.bench.naive_features import NaiveSqlFeatures
+from riskline.bench.synth import generate_history
 from riskline.events.types import Event
 from riskline.features import OnlineFeatures, default_catalog
 from riskline.features.batch import compute_batch, compute_batch_replay
 from riskline.features.columnar import compute_batch_columns, write_columns
-from riskline.features.naive import NaiveSqlFeatures
 from riskline.features.stores import MemoryStore
-from riskline.features.synth import generate_history
 
 from .reference import diff
 from .test_fused import JsonStore

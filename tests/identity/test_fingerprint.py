@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from riskline.identity import Components, FingerprintGenerator, measure, minimise, similarity
+from riskline.bench.fingerprints import FingerprintGenerator, measure
+from riskline.identity import Components, minimise, similarity
 from riskline.identity.spoofing import blocking, spoofing_flags, timezone_countries
 
 KEY = b"fingerprint-test-key"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from riskline.bench.synth import generate_history
 from riskline.features.batch import compute_batch
 from riskline.features.default import default_catalog
-from riskline.features.synth import generate_history
 from riskline.graph.features import SCHEMA as GRAPH_SCHEMA
 from riskline.rules import EXAMPLE_RULESET, Mode, backtest, load_ruleset
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from riskline.bench.synth import generate_history
 from riskline.errors import Conflict, Unavailable
 from riskline.events import Event
 from riskline.events import types as t
 from riskline.features import MemoryStore, OnlineFeatures, default_catalog
-from riskline.features.synth import generate_history
 from riskline.state import Mode, RedisFeatures, RedisFeatureStore, SharedState, ttl_by_kind
 from tests.features.reference import diff, reference
 from tests.features.small import LATENESS, T0, build, small_catalog

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 
 from riskline.api import create_app
+from riskline.bench.stream import spawn_worker, stop, wait_ready
 from riskline.config import Settings
 from riskline.decisioning import decision_id_for
 from riskline.runtime import build_runtime
@@ -29,7 +30,6 @@ from riskline.stream import (
     slot_of,
     start_worker,
 )
-from riskline.stream.bench import spawn_worker, stop, wait_ready
 from tests.conftest import SECRET, ScriptedFeatures
 from tests.factories import wire
 from tests.stream.conftest import world_events

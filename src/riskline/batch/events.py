@@ -8,7 +8,7 @@ enums as text). Personal identifiers are already keyed hashes (events are parsed
 :class:`~riskline.events.pii.PiiHasher` at the edge), so the table holds none in clear.
 
 >>> from riskline.features import default_catalog
->>> from riskline.features.synth import generate_history
+>>> from riskline.bench.synth import generate_history
 >>> t = event_table(default_catalog(), generate_history(20, seed=1))
 >>> t.num_rows, t.column_names[:4], "e_account" in t.column_names, "f_amount" in t.column_names
 (20, ['idx', 'event_id', 'ts', 'type'], True, True)

@@ -230,8 +230,7 @@ def soak_stream(
     import uuid
 
     from riskline.bench.common import BENCH_SECRET, sample_events
-    from riskline.events import PiiHasher, parse_event
-    from riskline.stream.bench import (
+    from riskline.bench.stream import (
         event_and_decision_stamps,
         fresh_database,
         spawn_worker,
@@ -239,6 +238,7 @@ def soak_stream(
         wait_decisions,
         wait_ready,
     )
+    from riskline.events import PiiHasher, parse_event
     from riskline.stream.bridge import JetStream
     from riskline.stream.names import StreamNames
     from riskline.stream.publish import PublishReport, publish_events

@@ -272,7 +272,7 @@ def bench(
     fpr: Annotated[float, _Opt()] = 1e-9,
 ) -> None:
     """Time and bytes of one private query against a published list."""
-    from riskline.consortium.bench import run_bench
+    from riskline.bench.consortium import run_bench
 
     with handle_errors():
         for ds in structure or ["gcs"]:

@@ -39,10 +39,10 @@ RUNNERS: dict[str, Callable[[int], dict[str, Any]]] = {
     "engine": _engine,
     "http": _http,
     "features": lambda n: _optional(
-        "riskline.features.bench", "run", n_events=max(n, 50_000), source="sim"
+        "riskline.bench.features", "run", n_events=max(n, 50_000), source="sim"
     ),
-    "graph": lambda n: _optional("riskline.graph.bench", "run"),
-    "sim": lambda n: _optional("riskline.sim.bench", "bench_simulator"),
+    "graph": lambda n: _optional("riskline.bench.graph", "run"),
+    "sim": lambda n: _optional("riskline.bench.sim", "bench_simulator"),
 }
 
 

@@ -140,7 +140,7 @@ def bench(
     edges: Annotated[int, typer.Option(help="Links for the components benchmark.")] = 1_000_000,
 ) -> None:
     """Spark jobs beside the local jobs on the same data: events/s, persons/s, components."""
-    from riskline.batch.bench import run
+    from riskline.bench.batch import run
 
     with handle_errors():
         for line in run(_session(master, driver_memory), persons=persons, edges=edges):

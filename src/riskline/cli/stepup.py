@@ -28,7 +28,7 @@ def measure_cmd(
     ] = False,
 ) -> None:
     """Fingerprint matching on generated drifted devices: true- and false-match rates."""
-    from riskline.identity import measure
+    from riskline.bench.fingerprints import measure
 
     started = time.perf_counter()
     report = measure(devices, drifts, threshold, seed, per_account=per_account)

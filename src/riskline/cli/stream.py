@@ -155,7 +155,7 @@ def stream_bench(
     ] = "postgresql+psycopg://postgres@127.0.0.1:5432/test",
 ) -> None:
     """Stream throughput and end-to-end latency with 1 and 2 workers, and in process."""
-    from riskline.stream.bench import bench_stream
+    from riskline.bench.stream import bench_stream
 
     with handle_errors():
         counts = [int(x) for x in workers.split(",") if x.strip()]

@@ -6,7 +6,7 @@ A value at event *t* is exactly what :class:`~riskline.features.online.OnlineFea
 fast path is tested against. Features of entities an event does not touch are null.
 
 >>> from riskline.features import default_catalog
->>> from riskline.features.synth import generate_history
+>>> from riskline.bench.synth import generate_history
 >>> df = compute_batch(default_catalog(), generate_history(300, seed=2))
 >>> df.height, df.columns[0], len(df.columns) == len(default_catalog()) + 1
 (300, 'event_id', True)

@@ -11,7 +11,7 @@ the online engine's (tests prove it).
 
 >>> import tempfile, pathlib
 >>> from riskline.features import compute_batch, default_catalog
->>> from riskline.features.synth import generate_history
+>>> from riskline.bench.synth import generate_history
 >>> cat, events = default_catalog(), generate_history(300, seed=2)
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "events.parquet"
 >>> write_columns(cat, events, path)

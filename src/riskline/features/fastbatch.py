@@ -11,7 +11,7 @@ out of order across a bucket edge) are replayed through the compiled online plan
 :class:`~riskline.features.rows.KindRows`).
 
 >>> from riskline.features import default_catalog
->>> from riskline.features.synth import generate_history
+>>> from riskline.bench.synth import generate_history
 >>> df = compute_batch_fast(default_catalog(), generate_history(300, seed=2))
 >>> df.height, df.columns[0], len(df.columns) == len(default_catalog()) + 1
 (300, 'event_id', True)

@@ -6,7 +6,7 @@ identity links come from the newest ``account_opened`` / ``merchant_registered``
 no later than the event) and one column per field the catalog reads (``f_<field>``).
 
 >>> from riskline.features import default_catalog
->>> from riskline.features.synth import generate_history
+>>> from riskline.bench.synth import generate_history
 >>> df = event_frame(default_catalog(), generate_history(50, seed=1))
 >>> df.height, df["idx"].to_list()[:3], "k_account_merchant" in df.columns
 (50, [0, 1, 2], True)

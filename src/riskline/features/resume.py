@@ -14,7 +14,7 @@ or right after a commit), so that position N means "the first N ledger events".
 
 >>> import tempfile, pathlib
 >>> from riskline.features import default_catalog
->>> from riskline.features.synth import generate_history
+>>> from riskline.bench.synth import generate_history
 >>> events = generate_history(200, seed=4)
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "features.json"
 >>> first = ResumableFeatures(default_catalog(), path)

@@ -25,7 +25,6 @@ from riskline.identity.face import (
 )
 from riskline.identity.fingerprint import Components, minimise, similarity
 from riskline.identity.follower import ChallengeFollower
-from riskline.identity.fpsim import FingerprintGenerator, MatchReport, measure
 from riskline.identity.release import EngineRelease, HeldActionRelease, Released
 from riskline.identity.service import DeviceCheck, StepUp
 from riskline.identity.spoofing import Flag, spoofing_flags
@@ -45,11 +44,9 @@ __all__ = [
     "EngineRelease",
     "FaceResult",
     "FaceVerifier",
-    "FingerprintGenerator",
     "Flag",
     "HeldActionRelease",
     "KnownDevice",
-    "MatchReport",
     "MemoryDeviceStore",
     "NoFace",
     "Released",
@@ -59,7 +56,6 @@ __all__ = [
     "SqlFaceStore",
     "StepUp",
     "UnreadableImage",
-    "measure",
     "minimise",
     "similarity",
     "spoofing_flags",

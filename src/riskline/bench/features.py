@@ -1,4 +1,4 @@
-"""Benchmarks of the feature engine (not tests): ``python -m riskline.features.bench [N] [sim]``.
+"""Benchmarks of the feature engine (not tests): ``python -m riskline.bench.features [N] [sim]``.
 
 Measures, with the full default catalog, side by side in one run: online update+read events/s
 (thread CPU, process CPU and wall time over three fresh engines; the machine may be shared, see
@@ -29,16 +29,16 @@ from typing import Any
 
 import polars as pl
 
+from riskline.bench.naive_features import NaiveSqlFeatures
+from riskline.bench.synth import generate_history
 from riskline.events.types import Event
 from riskline.features.batch import compute_batch, compute_batch_replay
 from riskline.features.catalog import Catalog
 from riskline.features.columnar import compute_batch_columns, write_columns
 from riskline.features.default import default_catalog
 from riskline.features.frame import event_frame
-from riskline.features.naive import NaiveSqlFeatures
 from riskline.features.online import OnlineFeatures
 from riskline.features.stores import MemoryStore
-from riskline.features.synth import generate_history
 from riskline.features.windows import NATIVE, python_cores
 
 __all__ = ["calibrate", "jit_start", "load_events", "run"]

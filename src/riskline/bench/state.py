@@ -1,6 +1,6 @@
 """Per-event cost of shared Redis state against the in-process stores, in the same run.
 
-``python -m riskline.state.bench --events 3000`` replays a small simulated world through
+``python -m riskline.bench.state --events 3000`` replays a small simulated world through
 (1) the feature engine on the in-process store and on Redis (update + read, atomic per event)
 and (2) the link graph in process and in Redis (observe + ``graph.*`` features), and prints
 mean / p50 / p99 microseconds per event and the Redis round-trip time for scale. It uses its

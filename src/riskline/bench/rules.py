@@ -1,6 +1,6 @@
 """Measure rule evaluation cost: one expression, a whole rule set, and the backtest paths.
 
-Run ``python -m riskline.rules.bench [--rows N]``. Per-call figures are CPU time of this
+Run ``python -m riskline.bench.rules [--rows N]``. Per-call figures are CPU time of this
 process; backtest figures are wall-clock (polars uses several threads).
 """
 

@@ -1,6 +1,6 @@
 """Benchmark: what the case and notice projections cost the writer, and how fast they catch up.
 
-``python -m riskline.cases.bench --accounts 4000`` ingests the same synthetic stream twice
+``python -m riskline.bench.cases --accounts 4000`` ingests the same synthetic stream twice
 (accounts, some of them farms sharing a device, then payments) into fresh SQLite databases
 through the live writer: once with the after-commit projections, once without; then it
 replays the projections from a zero cursor over the second database. Printed, never asserted.

@@ -4,7 +4,7 @@
   the vectorised local batch (:func:`riskline.features.compute_batch`); events/s;
 * re-scoring: every person of that world, Spark ``mapInPandas`` against the same scoring
   function on one pandas frame; persons/s (models from RISKLINE_MODEL_DIR when registered);
-* components: ``edges`` links from :func:`riskline.graph.bench.synthetic_events`, Spark
+* components: ``edges`` links from :func:`riskline.bench.graph.synthetic_events`, Spark
   large-star/small-star against the rustworkx job (:func:`riskline.graph.run_batch`).
 
 Spark timings include planning and the final write to a ``noop`` sink, not session start-up.
@@ -85,8 +85,8 @@ def run(session: Any, persons: int = 2000, edges: int = 1_000_000) -> Iterator[s
 
 
 def _components(session: Any, edges: int) -> Iterator[str]:
+    from riskline.bench.graph import synthetic_events
     from riskline.graph import run_batch
-    from riskline.graph.bench import synthetic_events
 
     accounts = max(1000, edges // 8)
     evs = list(islice(synthetic_events(accounts), edges // 2))

@@ -1,4 +1,4 @@
-"""Console page timings on a simulated world: ``python -m riskline.ui.bench [persons] [days]``.
+"""Console page timings on a simulated world: ``python -m riskline.bench.ui [persons] [days]``.
 
 Builds a world with ``riskline.sim``, decides every event with the real engine on a temporary
 SQLite database, signs a user in, then times each page in-process (FastAPI TestClient, so

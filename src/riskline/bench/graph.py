@@ -1,6 +1,6 @@
 """Benchmark of the online graph: per-event update latency and memory at ``n_edges`` links.
 
-Run: ``python -c "from riskline.graph.bench import run; print(run())"``. A synthetic
+Run: ``python -c "from riskline.bench.graph import run; print(run())"``. A synthetic
 portfolio (logins, payments, transfers, drawdowns over a population sized to the target)
 is fed event by event; latency is timed per ``observe`` call while the graph holds at
 least 90% of the target links, as wall time and as the thread's CPU time (the latter
