@@ -197,3 +197,40 @@ def test_ring_ids_are_deterministic(ev):
     first, second = build(), build()
     assert [r.id for r in first] == [r.id for r in second]
     assert len(first) == 1
+
+
+def test_settling_up_between_two_people_is_no_cycle(ev):
+    """A household sending money back and forth, again and again, is not a laundering loop."""
+    gr = _graph(
+        [
+            ev.transfer(a, to_acct=b, amount="120", day=d)
+            for d in range(6)
+            for a, b in (("A", "B"), ("B", "A"))
+        ]
+    )
+    assert gr.all_rings() == []
+    assert gr.rings_for("account", "A") == []
+
+
+def test_a_loop_backwards_in_time_is_no_cycle(ev):
+    """A→B, B→C, C→A where each hop happened before the money could have arrived."""
+    gr = _graph(
+        [
+            ev.transfer("A", to_acct="B", amount="100", day=2),
+            ev.transfer("B", to_acct="C", amount="100", day=1),
+            ev.transfer("C", to_acct="A", amount="100", day=0),
+        ]
+    )
+    assert all(gr.rings_for("account", x) == [] for x in "ABC")
+
+
+def test_a_loop_is_found_from_the_member_it_did_not_start_with(ev):
+    """One round A→B→C→A: C's money did not come back to C, but C is in the loop."""
+    gr = _graph(
+        [
+            ev.transfer("A", to_acct="B", amount="100", day=0),
+            ev.transfer("B", to_acct="C", amount="99", day=1),
+            ev.transfer("C", to_acct="A", amount="98", day=2),
+        ]
+    )
+    assert all(len(gr.rings_for("account", x)) == 1 for x in "ABC")

@@ -58,9 +58,11 @@ def apply_rules(
     now: datetime,
     texts: Mapping[str, str],
     application: bool,
+    event_type: str | None = None,
 ) -> RulesVerdict:
-    """Evaluate ``rules`` and turn active hits into reasons and standard actions."""
-    result: RuleResult = rules.evaluate(values, lists, now)
+    """Evaluate the ``rules`` that look at ``event_type`` and turn active hits into reasons
+    and standard actions."""
+    result: RuleResult = rules.evaluate(values, lists, now, event_type)
     reasons = tuple(
         Reason(
             h.reason_code,

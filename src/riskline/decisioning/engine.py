@@ -296,7 +296,9 @@ class Engine:
             return None
         application = isinstance(event, t.LoanApplication | t.EnterpriseLoanApplication)
         rules = self.rules.current
-        return apply_rules(rules, values, self.lists, event.occurred_at, self.texts, application)
+        return apply_rules(
+            rules, values, self.lists, event.occurred_at, self.texts, application, event.type
+        )
 
     def _contagion(
         self,

@@ -3,8 +3,14 @@
 Steps follow money out of an account (payments, transfers), out of a merchant
 (payouts, and to its owner's accounts: takings are the owner's money), and from a
 card to the accounts it belongs to (drawdown cards, merchant cards via the owner).
-Links are aggregates, so the window test is on each link's last sighting and hop
-order in time is not enforced (a documented over-approximation).
+
+Money moves forward in time: along a path, each payment, transfer or payout link must
+have been used at or after the time the money reached it (links are aggregates with a
+first and a last sighting, so a hop is possible when its last sighting is not earlier
+than the money's arrival, and the money leaves no earlier than the link's first
+sighting). Ownership (a card held, a merchant owned) carries no time. A loop of
+transfers needs three different accounts: two people sending money back and forth
+(a household settling up) are not a cycle.
 
 >>> from riskline.graph.linkgraph import LinkGraph
 >>> from riskline.graph.types import EdgeKind
@@ -24,7 +30,7 @@ from riskline.graph.identity import kin_accounts, owner_accounts, owners_of
 from riskline.graph.linkgraph import LinkGraph
 from riskline.graph.types import EdgeKind, Link, Node, kinds_mask
 
-__all__ = ["Step", "fund_cycle", "money_steps"]
+__all__ = ["Step", "arrival", "fund_cycle", "money_steps"]
 
 Step = tuple[Node, tuple[Link, ...]]
 """A hop: the node reached and the links that evidence it."""
@@ -33,6 +39,7 @@ _ACCOUNT_OUT = kinds_mask({EdgeKind.PAYMENT, EdgeKind.TRANSFER})
 _PAYOUT = kinds_mask({EdgeKind.PAYOUT})
 _DRAW = kinds_mask({EdgeKind.DRAWDOWN})
 _MCARD = kinds_mask({EdgeKind.MERCHANT_CARD})
+_TIMED = kinds_mask({EdgeKind.PAYMENT, EdgeKind.TRANSFER, EdgeKind.PAYOUT})
 
 
 def _owner_steps(g: LinkGraph, merchant: Node, via: tuple[Link, ...]) -> Iterator[Step]:
@@ -62,32 +69,71 @@ def money_steps(g: LinkGraph, node: Node, since: float) -> Iterator[Step]:
                 yield from _owner_steps(g, other, (link,))
 
 
+def arrival(via: tuple[Link, ...], at: float) -> float | None:
+    """When money that reached a step's start at ``at`` reaches its end (None: impossible)."""
+    for link in via:
+        if link.has(_TIMED):
+            if link.last_ts < at:
+                return None
+            at = max(at, link.first_ts)
+    return at
+
+
+def _is_cycle(path: list[Step], targets: set[Node]) -> bool:
+    """A real loop: through a merchant, or through at least two accounts of other people."""
+    others = {n for n, _ in path if n[0] == "account" and n not in targets}
+    return any(n[0] == "merchant" for n, _ in path) or len(others) >= 2
+
+
+def _forward(steps: list[Step], since: float) -> bool:
+    """Whether money can take ``steps`` in this order, forward in time from ``since``."""
+    at: float | None = since
+    for _, via in steps:
+        at = arrival(via, at) if at is not None else None
+    return at is not None
+
+
 def fund_cycle(
     g: LinkGraph, account: Node, since: float, max_depth: int = 5, budget: int = 2000
 ) -> list[Step]:
-    """A money path from ``account`` back to it or a kin account (empty if none is found).
+    """A money loop through ``account`` (back to it or a kin account) whose hops follow each
+    other in time since ``since``; empty if none is found.
 
-    The path must pass a merchant or a foreign account, so paying one's own card is no cycle.
+    The loop may have started elsewhere (money from another member that passed through this
+    account): one wrap in time is allowed, then the loop is checked in its own order. It
+    must pass a merchant or two other people's accounts, so paying one's own card or
+    settling up with one other person is no cycle.
     """
     targets = kin_accounts(g, account)
     path: list[Step] = [(account, ())]
+    clock: list[tuple[float, int]] = [(since, 0)]  # arrival time, position of the wrap (0: none)
     on_path = {account}
     stack: list[Iterator[Step]] = [money_steps(g, account, since)]
     while stack and budget > 0:
         step = next(stack[-1], None)
         if step is None:
             stack.pop()
+            clock.pop()
             on_path.discard(path.pop()[0])
             continue
         budget -= 1
-        node = step[0]
+        node, via = step
+        at, wrap = clock[-1]
+        when = arrival(via, at)
+        if when is None and not wrap:
+            when, wrap = arrival(via, since), len(path)
+        if when is None:
+            continue
         if node in targets:
-            if any(n[0] == "merchant" or (n[0] == "account" and n not in targets) for n, _ in path):
+            steps = [*path[1:], step]
+            rotated = steps[wrap - 1 :] + steps[: wrap - 1] if wrap else steps
+            if _is_cycle(path, targets) and _forward(rotated, since):
                 return [*path, step]
             continue
         if node in on_path or len(path) >= max_depth:
             continue
         path.append(step)
+        clock.append((when, wrap))
         on_path.add(node)
         stack.append(money_steps(g, node, since))
     return []

@@ -128,7 +128,21 @@ def hit_matrix(
     if rows:
         times = list(_row_times(history, time_col, at))
         hits.update(_row_hits(ruleset, rows, history, lists or EmptyLists(), times))
+    types = _event_types(history)
+    for rule in ruleset.rules:
+        if rule.events and types is not None:
+            hits[rule.id] = hits[rule.id] & np.isin(types, list(rule.events))
     return {r.id: hits[r.id] for r in ruleset.rules}, len(ruleset.rules) - len(rows)
+
+
+def _event_types(history: pl.DataFrame) -> Any:
+    """The event type of each row (column ``event_type`` or ``type``), None when absent:
+    a rule scoped to some event types then looks at every row, as the engine does when it
+    does not know the type."""
+    for name in ("event_type", "type"):
+        if name in history.columns and history.schema[name] == pl.String:
+            return history[name].to_numpy()
+    return None
 
 
 def _labels(history: pl.DataFrame, label_col: str) -> Bools:

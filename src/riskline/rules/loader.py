@@ -22,6 +22,7 @@ import yaml
 from riskline.rules.errors import RuleError, RuleSetError
 from riskline.rules.expression import compile_expression
 from riskline.rules.ruleset import Mode, Outcome, Rule, RuleSet
+from riskline.events.codec import EVENT_TYPES
 from riskline.rules.types import FeatureSchema, Type
 
 __all__ = ["EXAMPLE_RULESET", "load_ruleset", "load_ruleset_text"]
@@ -31,7 +32,18 @@ EXAMPLE_RULESET = Path(__file__).parent / "examples" / "baseline.yaml"
 
 _TOP_KEYS = frozenset({"version", "description", "rules"})
 _RULE_KEYS = frozenset(
-    {"id", "description", "when", "outcome", "score", "reason_code", "text_key", "mode", "owner"}
+    {
+        "id",
+        "description",
+        "when",
+        "events",
+        "outcome",
+        "score",
+        "reason_code",
+        "text_key",
+        "mode",
+        "owner",
+    }
 )
 _REQUIRED = ("id", "when", "reason_code", "text_key", "owner")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
@@ -122,6 +134,25 @@ def _score(raw: Mapping[str, Any], problems: _Problems, ctx: str) -> float | Non
     return float(value)
 
 
+def _events(raw: Mapping[str, Any], problems: _Problems, ctx: str) -> frozenset[str]:
+    value = raw.get("events")
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        problems.add(
+            _line(raw, "events"),
+            f"{ctx}: 'events' must be a non-empty list of event types such as [payment], "
+            f"got {value!r}",
+        )
+        return frozenset()
+    unknown = sorted(set(value) - set(EVENT_TYPES))
+    if unknown:
+        known = ", ".join(sorted(EVENT_TYPES))
+        problems.add(_line(raw, "events"), f"{ctx}: unknown event types {unknown} (known: {known})")
+        return frozenset()
+    return frozenset(value)
+
+
 def _text_fields(raw: Mapping[str, Any], problems: _Problems, ctx: str) -> bool:
     ok = True
     for key in (*_REQUIRED, "description"):
@@ -145,6 +176,7 @@ def _rule(raw: object, schema: FeatureSchema, problems: _Problems, index: int) -
     mode = _enum(raw, "mode", Mode, problems, ctx)
     outcome = None if raw.get("outcome") is None else _enum(raw, "outcome", Outcome, problems, ctx)
     score = _score(raw, problems, ctx)
+    events = _events(raw, problems, ctx)
     if raw.get("outcome") is None and raw.get("score") is None:
         problems.add(_line(raw), f"{ctx}: give an outcome, a score, or both")
     try:
@@ -157,7 +189,15 @@ def _rule(raw: object, schema: FeatureSchema, problems: _Problems, index: int) -
         return None
     fields = {k: raw[k] for k in ("id", "reason_code", "text_key", "owner")}
     desc = raw.get("description", "")
-    return Rule(**fields, when=when, mode=mode, outcome=outcome, score=score, description=desc)
+    return Rule(
+        **fields,
+        when=when,
+        mode=mode,
+        outcome=outcome,
+        score=score,
+        description=desc,
+        events=events,
+    )
 
 
 def _ruleset(doc: object, schema: FeatureSchema, problems: _Problems) -> RuleSet | None:

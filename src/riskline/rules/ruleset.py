@@ -70,6 +70,13 @@ class Rule:
     outcome: Outcome | None = None
     score: float | None = None
     description: str = ""
+    events: frozenset[str] = frozenset()
+    """Event types the rule looks at (empty: every event). A rule fires on the event that
+    brings its evidence, not on every later event of the subject."""
+
+    def applies_to(self, event_type: str | None) -> bool:
+        """Whether the rule looks at events of ``event_type`` (None: unknown, so yes)."""
+        return not self.events or event_type is None or event_type in self.events
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,14 +195,21 @@ class RuleSet:
         return self._by_id[rule_id]
 
     def evaluate(
-        self, values: Mapping[str, object], lists: ListLookup, now: datetime
+        self,
+        values: Mapping[str, object],
+        lists: ListLookup,
+        now: datetime,
+        event_type: str | None = None,
     ) -> RuleResult:
-        """Evaluate every rule on ``values`` at ``now``; shadow hits never change the outcome."""
+        """Evaluate the rules that look at ``event_type`` (all when None) on ``values`` at
+        ``now``; shadow hits never change the outcome."""
         frame = Frame(values, lists, now)
         active: list[Hit] = []
         shadow: list[Hit] = []
         failures: list[RuleFailure] = []
         for rule, evaluate, is_active in self._plan:
+            if not rule.applies_to(event_type):
+                continue
             try:
                 if evaluate(frame) is not True:
                     continue
