@@ -19,10 +19,10 @@ from typing import Any
 
 import yaml
 
+from riskline.events.codec import EVENT_TYPES
 from riskline.rules.errors import RuleError, RuleSetError
 from riskline.rules.expression import compile_expression
 from riskline.rules.ruleset import Mode, Outcome, Rule, RuleSet
-from riskline.events.codec import EVENT_TYPES
 from riskline.rules.types import FeatureSchema, Type
 
 __all__ = ["EXAMPLE_RULESET", "load_ruleset", "load_ruleset_text"]
