@@ -26,7 +26,7 @@ from riskline.credit import BandTable, BureauScore, ScoreProvider
 from riskline.decisioning import Engine, FeatureSource, GraphSource, ModelSignals, Policy
 from riskline.errors import Conflict, InvalidConfig
 from riskline.events import Event, PiiHasher
-from riskline.notices import NoticeFollower, NoticeService
+from riskline.notices import AppealBook, Appeals, NoticeFollower, NoticeService
 from riskline.rules import EXAMPLE_RULESET
 from riskline.service import Ingestor
 from riskline.state.wiring import SharedSources, shared_sources_for
@@ -352,7 +352,17 @@ def _cases_and_notices(
     rings = engine.graph if isinstance(engine.graph, RingLookup) else None
     case_follower = CaseFollower(db, policy, engine.clock, rings=rings, emit=outbox.emit)
     notice_follower = NoticeFollower(db, engine.clock)
-    cases = CaseService(db, store, lists, engine.clock, policy, writer=ingestor, graph=engine.graph)
+    cases = CaseService(
+        db,
+        store,
+        lists,
+        engine.clock,
+        policy,
+        writer=ingestor,
+        graph=engine.graph,
+        appeals=AppealBook(),
+    )
+    appeals = Appeals(db, engine.clock, policy, writer=ingestor, emit=outbox.emit)
     followers = (case_follower, notice_follower)
 
     seen: list[tuple[Any, ...]] = []
@@ -378,4 +388,4 @@ def _cases_and_notices(
     if projections:
         ingestor.call(project).result()  # catch up before serving
         ingestor.after_commit.append(project)
-    return cases, NoticeService(db, cases), followers
+    return cases, NoticeService(db, appeals), followers

@@ -17,6 +17,7 @@ from riskline.config import Settings
 from riskline.credit import LineStatus
 from riskline.decisioning import Outcome
 from riskline.notices import NoticeKind
+from riskline.notices import tables as nt
 from riskline.runtime import Runtime, build_runtime
 from tests.cases.conftest import auth
 from tests.cases.helpers import decide, farm, settle
@@ -223,7 +224,7 @@ def test_projections_are_idempotent_and_survive_restart(
 
     def count() -> int:
         with rt.db.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(ct.notices)).scalar_one())
+            return int(conn.execute(select(func.count()).select_from(nt.notices)).scalar_one())
 
     before = count()
     follower = rt.followers[1]
@@ -238,7 +239,7 @@ def test_projections_are_idempotent_and_survive_restart(
         settle(again)
         assert len(again.notices.notices_for(account_id="fa0")) == len(kinds(again, "fa0"))
         with again.db.connect() as conn:
-            assert conn.execute(select(func.count()).select_from(ct.notices)).scalar_one() == before
+            assert conn.execute(select(func.count()).select_from(nt.notices)).scalar_one() == before
     finally:
         again.close()
 

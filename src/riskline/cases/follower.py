@@ -19,24 +19,24 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, Engine, func, select
 
 from riskline.cases import repo
 from riskline.cases import tables as ct
+from riskline.cases.opening import open_case, refresh
 from riskline.cases.policy import CasePolicy
-from riskline.cases.types import Case, CaseStatus, Member
+from riskline.cases.ports import Emit
+from riskline.cases.types import Case, Member
 from riskline.clock import Clock
 from riskline.decisioning import ActionKind, Decision, Outcome
 from riskline.storage import tables as tb
 from riskline.storage.serde import decision_from_row
 
-__all__ = ["CaseFollower", "RingLike", "RingLookup", "asks_review", "case_id_for", "combine"]
+__all__ = ["CaseFollower", "RingLike", "RingLookup", "asks_review", "case_id_for"]
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class CaseFollower:
         rescan: int = 1000,
         rescan_every: int = 20,
         lazy: int = 500,
-        emit: Callable[[Connection, str, str, Mapping[str, Any]], object] | None = None,
+        emit: Emit | None = None,
     ) -> None:
         self.db = db
         self.emit = emit
@@ -158,7 +158,6 @@ class CaseFollower:
         members, ring_id = self._members(conn, decision)
         case = repo.find_open_case(conn, members)
         risk = self.policy.decision_risk(decision.outcome.value, decision.scores)
-        opened = case is None
         if case is None:
             case = self._open(conn, decision, members, ring_id, now)
         else:
@@ -186,7 +185,7 @@ class CaseFollower:
                 linked_at=now,
             )
         )
-        refresh(conn, self.policy, case, now, ring_id=ring_id, insert=opened)
+        refresh(conn, self.policy, case, now, ring_id=ring_id)
 
     def _open(
         self,
@@ -197,41 +196,17 @@ class CaseFollower:
         now: datetime,
     ) -> Case:
         group = _group(members, ring_id)
-        case = Case(
-            case_id=case_id_for(decision.decision_id),
-            group_kind=group[0],
-            group_key=group[1],
-            status=CaseStatus.OPEN,
-            priority=0.0,
-            exposure=Decimal(0),
-            risk=0.0,
-            opened_at=now,
-            updated_at=now,
-            due_at=now + timedelta(hours=self.policy.sla[-1][1]),
-            ring_id=ring_id,
-            decisions=0,
-            version=0,
-        )
-        repo.record(
+        return open_case(
             conn,
-            case.case_id,
-            "opened",
-            "system",
-            "system",
-            now,
-            "review decision",
-            {"decision_id": decision.decision_id, "group": f"{group[0]}:{group[1]}"},
+            case_id=case_id_for(decision.decision_id),
+            group=group,
+            now=now,
+            due_at=now + timedelta(hours=self.policy.sla[-1][1]),
+            why="review decision",
+            details={"decision_id": decision.decision_id, "group": f"{group[0]}:{group[1]}"},
+            ring_id=ring_id,
+            emit=self.emit,
         )
-        if self.emit is not None:
-            data = {
-                "case_id": case.case_id,
-                "decision_id": decision.decision_id,
-                "group": f"{group[0]}:{group[1]}",
-                "ring_id": ring_id,
-                "opened_at": now.isoformat(),
-            }
-            self.emit(conn, "case.opened", case.case_id, data)
-        return case
 
     def _members(self, conn: Connection, decision: Decision) -> tuple[list[Member], str | None]:
         """The parties a decision concerns, and the ring it points to (if any)."""
@@ -270,62 +245,11 @@ class CaseFollower:
         return best.id
 
 
-def refresh(
-    conn: Connection,
-    policy: CasePolicy,
-    case: Case,
-    now: datetime,
-    *,
-    ring_id: str | None = None,
-    extra_risk: float | None = None,
-    insert: bool = False,
-) -> Case:
-    """Recompute a case's exposure, risk, priority and due time from its members and links,
-    and store it (``insert`` for a case built in memory and not stored yet). ``case`` must be
-    current within ``conn``'s transaction."""
-    members = repo.load_members(conn, case.case_id)
-    exposure = repo.exposure_of_members(conn, members)
-    cd = ct.case_decisions.c
-    risks = [
-        float(r) for r in conn.execute(select(cd.risk).where(cd.case_id == case.case_id)).scalars()
-    ]
-    if extra_risk is not None:
-        risks.append(extra_risk)
-    risk = combine(risks) if risks else case.risk
-    priority = policy.priority(exposure, risk)
-    due = min(case.due_at, case.opened_at + timedelta(hours=policy.due_hours(priority)))
-    new = replace(
-        case,
-        exposure=exposure,
-        risk=risk,
-        priority=priority,
-        due_at=due,
-        decisions=len(risks) - (1 if extra_risk is not None else 0),
-        ring_id=case.ring_id or ring_id,
-        updated_at=now,
-        version=case.version + 1,
-    )
-    repo.save_case(conn, new, None if insert else case.version)
-    return new
-
-
 def asks_review(decision: Decision) -> bool:
     """Whether a decision puts its subject in front of a reviewer."""
     if decision.outcome is Outcome.REVIEW:
         return True
     return any(a.kind is ActionKind.OPEN_REVIEW and a.applied for a in decision.actions)
-
-
-def combine(risks: Sequence[float]) -> float:
-    """Noisy-or of independent risks: 1 - prod(1 - r).
-
-    >>> round(combine([0.5, 0.5]), 2)
-    0.75
-    """
-    keep = 1.0
-    for r in risks:
-        keep *= 1.0 - min(1.0, max(0.0, r))
-    return 1.0 - keep
 
 
 def _group(members: Sequence[Member], ring_id: str | None) -> tuple[str, str]:

@@ -1,9 +1,10 @@
-"""Tables of review cases, appeals, user notices and projection cursors (migration 0003).
+"""Tables of review cases and projection cursors (migration 0003; notices and appeals, made by
+the same migration, are in :mod:`riskline.notices.tables`).
 
-Cases and notices are projections of the decision log and the line history: each follower
-keeps its position in ``projection_cursors`` and moves it in the same transaction as the rows
-it writes, and every projected row has a unique key (``case_decisions.decision_id``,
-``notices.source``) so re-reading a window twice changes nothing.
+Cases are a projection of the decision log: the follower keeps its position in
+``projection_cursors`` and moves it in the same transaction as the rows it writes, and every
+projected row has a unique key (``case_decisions.decision_id``) so re-reading a window twice
+changes nothing.
 """
 
 from __future__ import annotations
@@ -17,19 +18,16 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 
 from riskline.storage.tables import Money, UtcDateTime, metadata
 
 __all__ = [
-    "appeals",
     "case_decisions",
     "case_events",
     "case_labels",
     "case_members",
     "cases",
-    "notices",
     "projection_cursors",
 ]
 
@@ -120,39 +118,3 @@ case_labels = Table(
     Column("labelled_by", String(128), nullable=False),
 )
 Index("ix_case_labels_labelled_at", case_labels.c.labelled_at)
-
-appeals = Table(
-    "appeals",
-    metadata,
-    Column("appeal_id", String(40), primary_key=True),
-    Column("notice_id", String(40), nullable=False),
-    Column("case_id", String(40), nullable=False),
-    Column("account_id", String(128), nullable=False),
-    Column("person_id", String(128), nullable=True),
-    Column("message", Text, nullable=False),
-    Column("received_at", UtcDateTime(), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("outcome", String(16), nullable=True),
-    Column("decided_at", UtcDateTime(), nullable=True),
-    UniqueConstraint("notice_id", name="uq_appeals_notice_id"),
-)
-Index("ix_appeals_case_id", appeals.c.case_id)
-
-notices = Table(
-    "notices",
-    metadata,
-    Column("id", _ID, primary_key=True, autoincrement=True),
-    Column("notice_id", String(40), nullable=False, unique=True),
-    Column("source", String(80), nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("account_id", String(128), nullable=False),
-    Column("person_id", String(128), nullable=True),
-    Column("reason_codes", Text, nullable=False),
-    Column("params", Text, nullable=False),
-    Column("decision_id", String(40), nullable=True),
-    Column("case_id", String(40), nullable=True),
-    Column("at", UtcDateTime(), nullable=False),
-    UniqueConstraint("source", name="uq_notices_source"),
-)
-Index("ix_notices_account_id", notices.c.account_id, notices.c.at)
-Index("ix_notices_person_id", notices.c.person_id, notices.c.at)

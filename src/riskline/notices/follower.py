@@ -25,11 +25,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
+from riskline.cases import asks_review
 from riskline.cases import tables as ct
-from riskline.cases.follower import asks_review
 from riskline.cases.repo import insert_ignore, persons_of, read_cursor, write_cursor
 from riskline.clock import Clock
 from riskline.decisioning import ActionKind, Decision, Outcome
+from riskline.notices import tables as nt
 from riskline.notices.types import NoticeKind
 from riskline.storage import tables as tb
 from riskline.storage.serde import decision_from_row
@@ -132,7 +133,7 @@ class NoticeFollower:
         rows, read = src.read(conn, lo, top) if top > lo else ([], False)
         written = 0
         if rows:
-            res = conn.execute(insert_ignore(conn, ct.notices), rows)
+            res = conn.execute(insert_ignore(conn, nt.notices), rows)
             written = max(0, res.rowcount or 0)
         if top != cursor and (read or top - cursor >= self.lazy):
             write_cursor(conn, src.cursor, top, self.clock.now())
@@ -271,7 +272,7 @@ def _case_notices(
     if action != "closed":
         return []
     fraud = details.get("resolution") == "fraud"
-    ap = ct.appeals.c
+    ap = nt.appeals.c
     appellants = set(
         conn.execute(
             select(ap.account_id).where(

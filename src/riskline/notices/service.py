@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from riskline.cases import AppealReceipt, CaseService
-from riskline.cases import tables as ct
 from riskline.errors import Forbidden, InvalidInput, NotFound
+from riskline.notices import tables as nt
+from riskline.notices.appeals import AppealReceipt, Appeals
 from riskline.notices.render import Renderer
 from riskline.notices.types import Notice, NoticeKind, RenderedNotice
 
@@ -19,9 +19,9 @@ __all__ = ["NoticeService"]
 class NoticeService:
     """Reads projected notices, renders them, and turns a user's appeal into a case."""
 
-    def __init__(self, db: Engine, cases: CaseService, renderer: Renderer | None = None) -> None:
+    def __init__(self, db: Engine, appeals: Appeals, renderer: Renderer | None = None) -> None:
         self.db = db
-        self.cases = cases
+        self.appeals = appeals
         self.renderer = renderer or Renderer.default()
 
     def notices_for(
@@ -34,8 +34,8 @@ class NoticeService:
         """A user's notices, newest first, by account (or enterprise) id or by person id."""
         if (account_id is None) == (person_id is None):
             raise InvalidInput("give exactly one of account_id and person_id")
-        n = ct.notices.c
-        q = select(ct.notices)
+        n = nt.notices.c
+        q = select(nt.notices)
         q = q.where(n.account_id == account_id) if account_id else q.where(n.person_id == person_id)
         q = q.order_by(n.at.desc(), n.id.desc()).limit(limit)
         with self.db.connect() as conn:
@@ -56,7 +56,7 @@ class NoticeService:
     def get(self, notice_id: str) -> Notice:
         """One notice, or :class:`NotFound`."""
         with self.db.connect() as conn:
-            q = select(ct.notices).where(ct.notices.c.notice_id == notice_id)
+            q = select(nt.notices).where(nt.notices.c.notice_id == notice_id)
             row = conn.execute(q).mappings().first()
         if row is None:
             raise NotFound(f"no notice {notice_id}")
@@ -75,7 +75,7 @@ class NoticeService:
             raise Forbidden("this notice belongs to another account")
         if not notice.appealable:
             raise InvalidInput(f"a {notice.kind.value} notice cannot be appealed")
-        return self.cases.appeal(
+        return self.appeals.appeal(
             notice_id, account_id, notice.person_id, message, notice.decision_id
         )
 
