@@ -151,6 +151,6 @@ def test_reports_render_as_table_json_and_html(world_dir: Path, tmp_path: Path) 
     body = json.loads(js.read_text())
     assert body["typologies"][0]["typology"] == report.typologies[0].typology
     html = page.read_text()
-    assert html.count("<svg") == 4
+    assert html.count("<svg") == 4 + len(report.curves)  # bar charts, one PR curve each
     assert "<script" not in html
     assert render_html(report) == html

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -84,12 +85,33 @@ def evaluate(
         typer.Option(help="Engine database, kept (default: a temporary SQLite file, removed)"),
     ] = None,
     models: Annotated[bool, typer.Option(help="Score with the registry's active models")] = True,
+    baseline: Annotated[
+        bool,
+        typer.Option(
+            help="Also train the end-of-day LightGBM baseline on --train-world and compare it "
+            "at Riskline's good-person flag rate and at 1 % (docs/evaluation.md)"
+        ),
+    ] = False,
+    train_world: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, file_okay=False, help="The baseline's training world (not this one)"
+        ),
+    ] = None,
 ) -> None:
     """Stream a world through the engine in time order and score it against the labels."""
-    from riskline.sim import print_report, write_report
+    from riskline.sim import print_report, refuse_same_world, run_baseline, write_report
 
-    with handle_errors(), _engine_database(database) as url:
-        report = _score_world(world, url, models, pii_warning=database is not None)
+    with handle_errors():
+        if baseline != (train_world is not None):
+            raise InvalidConfig("--baseline and --train-world DIR go together")
+        if train_world is not None:
+            refuse_same_world(train_world, world)
+        with _engine_database(database) as url:
+            report = _score_world(world, url, models, pii_warning=database is not None)
+        if train_world is not None:
+            points = (("equal FPR", report.fpr_good), ("1% FPR", 0.01))
+            report = replace(report, baseline=run_baseline(train_world, world, points))
     print_report(report, console)
     if out is not None:
         paths = write_report(report, out)
@@ -120,10 +142,21 @@ def _score_world(world: Path, url: str, models: bool, *, pii_warning: bool) -> A
     signals = None if models else ModelSignals()
     settings = load_settings(database_url=url)
     runtime = build_runtime(settings, models=signals, pii_warning=pii_warning)
+    decided: dict[str, Any] = {}
+
+    def process(events: Sequence[Any]) -> Any:
+        result = runtime.engine.process_batch(events)
+        decided.update((d.event_id, d) for d in result.decisions)
+        return result
+
     try:
-        ahead = LookaheadDecider(
-            runtime.engine.process_batch, runtime.hasher, load_world(world).events()
-        )
-        return score(world, ahead)
+        ahead = LookaheadDecider(process, runtime.hasher, load_world(world).events())
+
+        def decide(wire: dict[str, Any]) -> Any:
+            """The full decision (reasons, actions, scores): the look-ahead keeps only a view."""
+            ahead(wire)
+            return decided.pop(str(wire["event_id"]))
+
+        return score(world, decide)
     finally:
         runtime.close()

@@ -11,16 +11,35 @@ scores it against the labels; the decision function never sees them.
 from riskline.sim.audit import AuditReport, GroupAuc, TypeAudit, audit_world
 from riskline.sim.audit_fields import FIELD_GROUPS, FieldGroup
 from riskline.sim.baseline import NaiveRules
+from riskline.sim.bench import bench_simulator
 from riskline.sim.config import TYPOLOGIES, TypologySpec, WorldConfig
+from riskline.sim.eod_baseline import (
+    BaselinePoint,
+    BaselineReport,
+    BaselineRow,
+    refuse_same_world,
+    run_baseline,
+)
 from riskline.sim.evaluate import (
+    HARMS,
     ActionLike,
     DecisionLike,
     EvaluationReport,
+    HarmRow,
+    PrCurve,
     TypologyResult,
     evaluate,
 )
 from riskline.sim.labels import Labels
-from riskline.sim.report import print_report, render_html, report_table, write_report
+from riskline.sim.report import (
+    baseline_table,
+    harm_table,
+    pr_chart,
+    print_report,
+    render_html,
+    report_table,
+    write_report,
+)
 from riskline.sim.simulate import (
     LoadedWorld,
     WorldSummary,
@@ -32,29 +51,41 @@ from riskline.sim.simulate import (
 
 __all__ = [
     "FIELD_GROUPS",
+    "HARMS",
     "TYPOLOGIES",
     "ActionLike",
     "AuditReport",
+    "BaselinePoint",
+    "BaselineReport",
+    "BaselineRow",
     "DecisionLike",
     "EvaluationReport",
     "FieldGroup",
     "GroupAuc",
+    "HarmRow",
     "Labels",
     "LoadedWorld",
     "NaiveRules",
+    "PrCurve",
     "TypeAudit",
     "TypologyResult",
     "TypologySpec",
     "WorldConfig",
     "WorldSummary",
     "audit_world",
+    "baseline_table",
+    "bench_simulator",
     "evaluate",
+    "harm_table",
     "iter_events",
     "load_world",
+    "pr_chart",
     "prepare_world",
     "print_report",
+    "refuse_same_world",
     "render_html",
     "report_table",
+    "run_baseline",
     "simulate",
     "write_report",
 ]

@@ -1,8 +1,11 @@
-"""Render an :class:`EvaluationReport`: rich terminal table, JSON, and HTML with inline SVG.
+"""Render an :class:`EvaluationReport`: rich terminal tables, JSON, and HTML with inline SVG.
 
 >>> svg = bar_chart("Recall", [("cashout", 0.5), ("farm", 1.0)], maximum=1.0)
 >>> svg.startswith("<svg") and "cashout" in svg
 True
+>>> pr = pr_chart(PrCurve("farm", ((3.0, 0.5, 1.0), (1.0, 1.0, 0.5)), 0.75))
+>>> pr.count("<circle"), "AP 0.75" in pr
+(2, True)
 """
 
 from __future__ import annotations
@@ -12,16 +15,31 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from riskline.sim.evaluate import EvaluationReport, TypologyResult
+from riskline.sim.eod_baseline import BaselineReport
+from riskline.sim.evaluate import HARMS, EvaluationReport, PrCurve, TypologyResult
 
-__all__ = ["bar_chart", "print_report", "render_html", "report_table", "write_report"]
+__all__ = [
+    "bar_chart",
+    "baseline_table",
+    "harm_table",
+    "pr_chart",
+    "print_report",
+    "render_html",
+    "report_table",
+    "write_report",
+]
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
+
+
+def _hours(h: float | None) -> str:
+    return "—" if h is None else f"{h:.1f}"
 
 
 def report_table(report: EvaluationReport) -> Table:
@@ -31,7 +49,7 @@ def report_table(report: EvaluationReport) -> Table:
         "typology",
         "actors",
         "recall",
-        "precision",
+        "precision (by reason)",
         "median h to detect",
         "credit at risk",
         "stopped",
@@ -49,6 +67,7 @@ def report_table(report: EvaluationReport) -> Table:
             _pct(r.money_stopped_share),
         )
     table.caption = (
+        f"{report.events:,} events, {report.days} days · "
         f"overall precision {_pct(report.precision)} · FPR good persons {_pct(report.fpr_good)} "
         f"({report.good_persons}) · FPR hard negatives {_pct(report.fpr_hard_negative)} "
         f"({report.hard_negative_persons}) · credit declines (not flags): good "
@@ -58,9 +77,92 @@ def report_table(report: EvaluationReport) -> Table:
     return table
 
 
+_HARM_HEAD = (
+    "challenge",
+    "hold",
+    "review",
+    "risk decl.",
+    "credit decl.",
+    "cut",
+    "freeze",
+    "close",
+)
+
+
+def harm_table(report: EvaluationReport) -> Table:
+    """Shares of honest persons the engine did each thing to, by group, and their review load."""
+    table = Table(
+        title="Harm: % of honest persons the engine did each thing to over the run",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+    )
+    table.add_column("group", no_wrap=True)
+    for col in ("persons", *_HARM_HEAD, "any risk", "cases /10k/day"):
+        table.add_column(col, justify="right")
+    for row in report.harm:
+        table.add_row(
+            row.group,
+            f"{row.persons:,}",
+            *(f"{100 * row.rates[h]:.1f}" for h in HARMS),
+            f"{100 * row.any_risk:.1f}",
+            f"{row.cases_per_10k_day:.2f}",
+        )
+    table.caption = (
+        f"new review cases, all customers: {report.review_cases_per_10k_day:.2f} per 10,000 "
+        "per day · hold = freeze under a challenge · any risk = challenge, hold, review, risk "
+        "decline, cut, freeze or close"
+    )
+    return table
+
+
+def baseline_table(report: EvaluationReport) -> Table | None:
+    """Riskline against the end-of-day baseline, per typology (None without a baseline)."""
+    base = report.baseline
+    if base is None:
+        return None
+    table = Table(title="Riskline vs end-of-day LightGBM baseline (recall / credit stopped)")
+    table.add_column("typology")
+    table.add_column("actors", justify="right")
+    table.add_column("Riskline", justify="right")
+    for point in base.points:
+        table.add_column(f"baseline @ {point.name}", justify="right")
+    rows = {p.name: {r.typology: r for r in p.rows} for p in base.points}
+    for r in report.typologies:
+        cells = [f"{_pct(r.recall)} / {_pct(r.money_stopped_share)}"]
+        for point in base.points:
+            b = rows[point.name].get(r.typology)
+            cells.append("—" if b is None else f"{_pct(b.recall)} / {_pct(b.money_stopped_share)}")
+        table.add_row(r.typology, str(r.actors), *cells)
+    table.caption = _baseline_caption(report, base)
+    return table
+
+
+def _baseline_caption(report: EvaluationReport, base: BaselineReport) -> str:
+    parts = [
+        f"Riskline: FPR good {_pct(report.fpr_good)}, hard negatives "
+        f"{_pct(report.fpr_hard_negative)}, precision {_pct(report.precision_persons)}"
+    ]
+    parts += [
+        f"baseline @ {p.name}: FPR good {_pct(p.fpr_good)}, hard negatives "
+        f"{_pct(p.fpr_hard_negative)}, precision {_pct(p.precision)}"
+        for p in base.points
+    ]
+    parts.append(
+        f"trained on {base.train_world} ({base.train_rows:,} account-days, "
+        f"{base.train_positives:,} fraud); enterprises: no account rows"
+    )
+    return " · ".join(parts)
+
+
 def print_report(report: EvaluationReport, console: Console | None = None) -> None:
-    """Print the table to the terminal."""
-    (console or Console()).print(report_table(report))
+    """Print the tables to the terminal."""
+    out = console or Console()
+    out.print(report_table(report))
+    if report.harm:
+        out.print(harm_table(report))
+    versus = baseline_table(report)
+    if versus is not None:
+        out.print(versus)
 
 
 def bar_chart(
@@ -94,7 +196,16 @@ def bar_chart(
     return "".join(parts)
 
 
-_HEAD = ("typology", "actors", "detected", "recall", "precision", "median h", "at risk", "stopped")
+_HEAD = (
+    "typology",
+    "actors",
+    "detected",
+    "recall",
+    "precision (by reason)",
+    "median h to detect",
+    "at risk",
+    "stopped",
+)
 _STYLE = (
     "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
     "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
@@ -131,11 +242,91 @@ def _row(r: TypologyResult) -> str:
     return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
 
+def pr_chart(curve: PrCurve) -> str:
+    """A typology's precision-recall curve as standalone SVG text (recall across, precision up)."""
+    size, pad = 200, 34
+    title = f"{curve.typology} · AP {curve.average_precision:.2f}"
+
+    def at(recall: float, precision: float) -> tuple[float, float]:
+        return pad + recall * size, pad - 14 + (1 - precision) * size
+
+    dots = [at(r, p) for _, r, p in curve.points]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in dots)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size + 2 * pad}" '
+        f'height="{size + 2 * pad}" role="img" aria-label="{html.escape(title)}">',
+        f'<text x="4" y="14" font-size="13" font-weight="bold">{html.escape(title)}</text>',
+        f'<rect x="{pad}" y="{pad - 14}" width="{size}" height="{size}" fill="none" '
+        'stroke="#999"/>',
+        f'<text x="{pad + size / 2}" y="{size + pad + 14}" font-size="11" '
+        'text-anchor="middle">recall</text>',
+        f'<text x="10" y="{pad + size / 2}" font-size="11" text-anchor="middle" '
+        f'transform="rotate(-90 10 {pad + size / 2})">precision</text>',
+    ]
+    if dots:
+        parts.append(f'<polyline points="{line}" fill="none" stroke="#3b7dd8" stroke-width="2"/>')
+    for (threshold, recall, precision), (x, y) in zip(curve.points, dots, strict=True):
+        tip = f"score ≥ {threshold}: recall {_pct(recall)}, precision {_pct(precision)}"
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#3b7dd8">'
+            f"<title>{html.escape(tip)}</title></circle>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _html_table(head: Sequence[str], rows: Sequence[Sequence[object]], caption: str = "") -> str:
+    top = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+    )
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<tr>{top}</tr>{body}</table>"
+
+
+def _harm_html(report: EvaluationReport) -> str:
+    rows = [
+        [
+            r.group,
+            r.persons,
+            *(_pct(r.rates[h]) for h in HARMS),
+            _pct(r.any_risk),
+            f"{r.cases_per_10k_day:.2f}",
+        ]
+        for r in report.harm
+    ]
+    head = ("group", "persons", *_HARM_HEAD, "any risk", "cases/10k/day")
+    cases = f"new review cases, all customers: {report.review_cases_per_10k_day:.2f}/10k/day"
+    return "<h2>Harm to honest customers</h2>" + _html_table(head, rows, cases)
+
+
+def _baseline_html(report: EvaluationReport) -> str:
+    base = report.baseline
+    if base is None:
+        return ""
+    rows = []
+    by = {p.name: {r.typology: r for r in p.rows} for p in base.points}
+    for r in report.typologies:
+        row: list[object] = [r.typology, r.actors, _pct(r.recall), _pct(r.money_stopped_share)]
+        for p in base.points:
+            b = by[p.name].get(r.typology)
+            row += ["—", "—"] if b is None else [_pct(b.recall), _pct(b.money_stopped_share)]
+        rows.append(row)
+    head = ["typology", "actors", "Riskline recall", "Riskline stopped"]
+    for p in base.points:
+        head += [f"baseline @ {p.name} recall", "stopped"]
+    title = "<h2>Riskline vs end-of-day LightGBM baseline</h2>"
+    return title + _html_table(head, rows, _baseline_caption(report, base))
+
+
 def render_html(report: EvaluationReport) -> str:
     """A self-contained HTML report (tables and inline SVG charts, no scripts)."""
     head = "".join(f"<th>{h}</th>" for h in _HEAD)
     body = "".join(_row(r) for r in report.typologies)
     charts = "".join(f"<div>{c}</div>" for c in _charts(report))
+    curves = "".join(pr_chart(c) for c in report.curves)
+    if curves:
+        curves = f"<h2>Precision–recall by typology</h2><div>{curves}</div>"
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
     summary = (
         f"{report.events:,} events in {report.seconds} s · overall precision "
@@ -146,7 +337,8 @@ def render_html(report: EvaluationReport) -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>Riskline evaluation</title><style>{_STYLE}</style></head><body>"
         f"<h1>Riskline evaluation</h1><p>{summary}</p><table><tr>{head}</tr>{body}</table>"
-        f"{charts}<ul>{notes}</ul></body></html>\n"
+        f"{_harm_html(report) if report.harm else ''}{_baseline_html(report)}"
+        f"{curves}{charts}<ul>{notes}</ul></body></html>\n"
     )
 
 
