@@ -8,7 +8,7 @@ from decimal import Decimal
 from riskline.events import types as t
 from riskline.features import Catalog, OnlineFeatures
 from riskline.features.codegen import update_source
-from riskline.features.plan import compile_catalog
+from riskline.features.compiler import compile_catalog
 
 from .small import T0
 

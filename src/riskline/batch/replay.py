@@ -16,7 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from riskline.features.catalog import Catalog, definition_from_dict
-from riskline.features.plan import KindPlan, compile_catalog
+from riskline.features.compiler import compile_catalog
+from riskline.features.plan import KindPlan
 
 __all__ = ["replayer"]
 

@@ -29,12 +29,13 @@ import pyarrow as pa
 
 from riskline.events.types import Event
 from riskline.features.catalog import Catalog
+from riskline.features.compiler import compile_catalog
 from riskline.features.definitions import Aggregate as A  # noqa: N817
 from riskline.features.definitions import FeatureDef, FeatureType
 from riskline.features.frame import event_frame
 from riskline.features.jit import decayed_sums, seg_cummax, seg_cummin
 from riskline.features.kernels import F64, key_cumsum, range_extreme, window_sum
-from riskline.features.plan import KindPlan, compile_catalog, scale_of, source_of
+from riskline.features.plan import KindPlan, scale_of, source_of
 from riskline.features.rows import Columns, KindRows
 
 __all__ = ["batch_from_frame", "compute_batch_fast"]

@@ -39,9 +39,10 @@ from riskline.errors import InvalidConfig
 from riskline.events import EVENT_TYPES
 from riskline.events.types import Event
 from riskline.features.catalog import Catalog
+from riskline.features.compiler import compile_catalog
 from riskline.features.fields import Value, direct_entities, fields_of
 from riskline.features.fused import EventFn, cached_event
-from riskline.features.plan import KindPlan, Read, Step, View, compile_catalog
+from riskline.features.plan import KindPlan, Read, Step, View
 from riskline.features.state import EntityState
 from riskline.features.stores import MemoryStore, StateStore
 from riskline.features.views import build_entities, build_views

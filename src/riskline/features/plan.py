@@ -3,7 +3,8 @@
 Each entity kind gets one :class:`KindPlan`: the windows (one ring per resolution × length),
 lifetime slots and value sets its features need, shared between features that read the same
 thing; the update ops per slot; and one read expression per feature. :mod:`codegen` turns
-them into one straight-line update function per event type and one reader.
+them into one straight-line update function per event type and one reader;
+:func:`riskline.features.compiler.compile_catalog` runs the three.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from riskline.features.catalog import Catalog
 from riskline.features.definitions import FeatureDef
 from riskline.features.fields import Value, field_getter
 from riskline.features.state import EntityState
@@ -27,7 +27,6 @@ __all__ = [
     "Step",
     "Update",
     "View",
-    "compile_catalog",
     "scale_of",
     "source_of",
 ]
@@ -131,22 +130,6 @@ class KindPlan:
 
 def _unfinished(st: EntityState, t: int, horizon: int, out: dict[str, float]) -> None:
     raise RuntimeError("plan not finished")  # pragma: no cover
-
-
-def compile_catalog(catalog: Catalog) -> dict[str, KindPlan]:
-    """One finished plan per entity kind used by ``catalog``."""
-    from riskline.features.codegen import build_reader, build_step, build_update
-    from riskline.features.readers import add_feature
-
-    plans: dict[str, KindPlan] = {}
-    for d in catalog:
-        add_feature(plans.setdefault(d.entity, KindPlan(d.entity)), d)
-    for plan in plans.values():
-        plan.updates = {e: build_update(plan, e) for e in sorted(plan.event_types())}
-        plan.steps = {e: build_step(plan, e) for e in plan.updates}
-        plan.read = build_reader(plan)
-        plan.read(plan.new_state(), 0, 0, plan.empty)
-    return plans
 
 
 def scale_of(d: FeatureDef) -> float:
