@@ -11,7 +11,6 @@ scores it against the labels; the decision function never sees them.
 from riskline.sim.audit import AuditReport, GroupAuc, TypeAudit, audit_world
 from riskline.sim.audit_fields import FIELD_GROUPS, FieldGroup
 from riskline.sim.baseline import NaiveRules
-from riskline.sim.bench import bench_simulator
 from riskline.sim.config import TYPOLOGIES, TypologySpec, WorldConfig
 from riskline.sim.eod_baseline import (
     BaselinePoint,
@@ -74,7 +73,6 @@ __all__ = [
     "WorldSummary",
     "audit_world",
     "baseline_table",
-    "bench_simulator",
     "evaluate",
     "harm_table",
     "iter_events",
