@@ -205,6 +205,8 @@ _HEAD = (
     "median h to detect",
     "at risk",
     "stopped",
+    "honest flagged by its reasons",
+    "reasons charged",
 )
 _STYLE = (
     "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
@@ -238,6 +240,8 @@ def _row(r: TypologyResult) -> str:
         hours,
         f"{r.credit_at_risk:,.2f}",
         _pct(r.money_stopped_share),
+        f"{r.honest_flagged_by_its_reasons:,}",
+        html.escape(", ".join(r.reasons)),
     )
     return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
@@ -263,6 +267,12 @@ def pr_chart(curve: PrCurve) -> str:
         f'<text x="10" y="{pad + size / 2}" font-size="11" text-anchor="middle" '
         f'transform="rotate(-90 10 {pad + size / 2})">precision</text>',
     ]
+    for tick in (0.0, 0.5, 1.0):
+        x, y = at(tick, tick)
+        parts += [
+            f'<text x="{x:.1f}" y="{size + pad}" font-size="10" text-anchor="middle">{tick}</text>',
+            f'<text x="{pad - 3}" y="{y + 3:.1f}" font-size="10" text-anchor="end">{tick}</text>',
+        ]
     if dots:
         parts.append(f'<polyline points="{line}" fill="none" stroke="#3b7dd8" stroke-width="2"/>')
     for (threshold, recall, precision), (x, y) in zip(curve.points, dots, strict=True):
