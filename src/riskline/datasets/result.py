@@ -20,7 +20,3 @@ class EvalResult:
     n_test: int
     seconds: float
     targets: Mapping[str, float] = field(default_factory=dict)
-
-    def meets_targets(self) -> bool:
-        """Every metric named in ``targets`` reaches its floor."""
-        return all(self.metrics[k] >= v for k, v in self.targets.items())

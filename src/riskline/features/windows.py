@@ -445,10 +445,6 @@ class _DistinctMethods:
         if lst[0] <= prune:
             del lst[: min(bisect_right(lst, prune), len(lst) - 1)]
 
-    def trim(self, lst: list[int], prune: int) -> None:
-        """Forget a value's buckets ``<= prune`` (keeping its newest)."""
-        del lst[: min(bisect_right(lst, prune), len(lst) - 1)]
-
     def shrink(self, prune: int, cap: int) -> None:
         """Over ``cap`` values: keep the ``3/4 * cap`` newest that buckets ``> prune`` hold."""
         live = sorted(self.seen.items(), key=lambda kv: (kv[1][-1], kv[0]))

@@ -229,8 +229,3 @@ class ConsoleQueries:
         )
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
-
-    def decision_count(self) -> int:
-        """How many decisions are stored."""
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(tb.decisions)).scalar_one())
