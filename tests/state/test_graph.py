@@ -9,7 +9,17 @@ from decimal import Decimal
 import pytest
 
 from riskline.errors import Unavailable
-from riskline.events import EnterpriseRegistered, EnterpriseRole, Event, Login, RoleKind
+from riskline.events import (
+    EnterpriseRegistered,
+    EnterpriseRole,
+    Event,
+    Funding,
+    Login,
+    MerchantPayout,
+    Payment,
+    RoleKind,
+    Transfer,
+)
 from riskline.graph import SCHEMA, GraphConfig, GraphRisk
 from riskline.state import RedisGraph, SharedState
 from tests.features.small import T0
@@ -71,6 +81,7 @@ def test_equals_in_process_graph_on_a_simulated_world(
     assert {k for k, v in seen.items() if v > 0} >= set(SCHEMA) - {
         "graph.linked_flagged_parties",
         "graph.buyer_merchant_shared_identity",
+        "graph.merchant_loop_buyers",  # too few sales in 1,500 events: test_cash_out_loops_match
     }
 
 
@@ -82,6 +93,41 @@ def _registered(i: int, ent: str, roles: tuple[EnterpriseRole, ...]) -> Enterpri
         name=ent,
         roles=roles,
     )
+
+
+def test_cash_out_loops_match(shared: SharedState) -> None:
+    """A merchant paying a buyer's purchase back to the buyer's own card, seen by both."""
+    at = [T0 + timedelta(hours=h) for h in range(6)]
+    events: list[Event] = [
+        Transfer(
+            event_id="t", occurred_at=at[0], account_id="b", to_card_hash="cb", amount=Decimal(80)
+        ),
+        Payment(
+            event_id="p1",
+            occurred_at=at[1],
+            account_id="b",
+            merchant_id="m",
+            amount=Decimal(1000),
+            funding=Funding.REVOLVING,
+        ),
+        MerchantPayout(
+            event_id="o", occurred_at=at[2], merchant_id="m", card_hash="cb", amount=Decimal(960)
+        ),
+        Payment(
+            event_id="p2",
+            occurred_at=at[3],
+            account_id="c",
+            merchant_id="m",
+            amount=Decimal(900),
+            funding=Funding.REVOLVING,
+        ),
+    ]
+    local, redis_graph = GraphRisk(), RedisGraph(shared)
+    for i, event in enumerate(events):
+        local.observe(event)
+        redis_graph.observe(event)
+        _check(dict(local.features_for(event)), dict(redis_graph.features_for(event)), str(i))
+    assert redis_graph.features_for(events[-1])["graph.merchant_loop_buyers"] == 1.0
 
 
 def test_enterprise_roles_and_linked_flags_match(shared: SharedState) -> None:

@@ -27,7 +27,7 @@ from riskline.events.types import (
     Transfer,
 )
 from riskline.graph.extract import subject_of
-from riskline.graph.flows import fund_cycle
+from riskline.graph.flows import fund_cycle, loop_buyers
 from riskline.graph.identity import shared_identity
 from riskline.graph.linkgraph import LinkGraph
 from riskline.graph.rings import farm_cluster
@@ -46,6 +46,7 @@ SCHEMA: Mapping[str, str] = MappingProxyType(
         "graph.blocklist_distance": "number",
         "graph.buyer_merchant_shared_identity": "bool",
         "graph.fund_cycle": "bool",
+        "graph.merchant_loop_buyers": "number",
         "graph.farm_accounts": "number",
         "graph.linked_flagged_parties": "number",
         "graph.propagated_risk": "number",
@@ -112,14 +113,20 @@ subject's next money or credit event."""
 
 def _flow_features(g: LinkGraph, event: Event, node: Node) -> dict[str, float]:
     cfg = g.config
-    shared = 0.0
+    since = event.occurred_at.timestamp() - cfg.cycle_window_seconds
+    shared = loops = 0.0
     if isinstance(event, Payment):
-        shared = float(bool(shared_identity(g, node, ("merchant", event.merchant_id))))
+        merchant = ("merchant", event.merchant_id)
+        shared = float(bool(shared_identity(g, node, merchant)))
+        loops = float(loop_buyers(g, merchant, since, cfg.search_budget))
     cycle = 0.0
     if node[0] == "account":
-        since = event.occurred_at.timestamp() - cfg.cycle_window_seconds
         cycle = float(bool(fund_cycle(g, node, since, cfg.cycle_max_depth, cfg.search_budget)))
-    return {"graph.buyer_merchant_shared_identity": shared, "graph.fund_cycle": cycle}
+    return {
+        "graph.buyer_merchant_shared_identity": shared,
+        "graph.fund_cycle": cycle,
+        "graph.merchant_loop_buyers": loops,
+    }
 
 
 def _farm_accounts(g: LinkGraph, node: Node) -> float:

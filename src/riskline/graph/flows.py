@@ -2,7 +2,8 @@
 
 Steps follow money out of an account (payments, transfers), out of a merchant
 (payouts, and to its owner's accounts: takings are the owner's money), and from a
-card to the accounts it belongs to (drawdown cards, merchant cards via the owner).
+card to the accounts it belongs to (cards an account draws loans or sends money to,
+merchant cards via the owner).
 
 Money moves forward in time: along a path, each payment, transfer or payout link must
 have been used at or after the time the money reached it (links are aggregates with a
@@ -30,7 +31,7 @@ from riskline.graph.identity import kin_accounts, owner_accounts, owners_of
 from riskline.graph.linkgraph import LinkGraph
 from riskline.graph.types import EdgeKind, Link, Node, kinds_mask
 
-__all__ = ["Step", "arrival", "fund_cycle", "money_steps"]
+__all__ = ["Step", "arrival", "fund_cycle", "loop_buyers", "money_steps"]
 
 Step = tuple[Node, tuple[Link, ...]]
 """A hop: the node reached and the links that evidence it."""
@@ -39,7 +40,9 @@ _ACCOUNT_OUT = kinds_mask({EdgeKind.PAYMENT, EdgeKind.TRANSFER})
 _PAYOUT = kinds_mask({EdgeKind.PAYOUT})
 _DRAW = kinds_mask({EdgeKind.DRAWDOWN})
 _MCARD = kinds_mask({EdgeKind.MERCHANT_CARD})
-_TIMED = kinds_mask({EdgeKind.PAYMENT, EdgeKind.TRANSFER, EdgeKind.PAYOUT})
+_PAID = kinds_mask({EdgeKind.PAYMENT, EdgeKind.PAYOUT})
+_TRANSFER = kinds_mask({EdgeKind.TRANSFER})
+_OWN_CARD = kinds_mask({EdgeKind.DRAWDOWN, EdgeKind.TRANSFER})
 
 
 def _owner_steps(g: LinkGraph, merchant: Node, via: tuple[Link, ...]) -> Iterator[Step]:
@@ -63,16 +66,24 @@ def money_steps(g: LinkGraph, node: Node, since: float) -> Iterator[Step]:
         yield from _owner_steps(g, node, ())
     elif kind == "card":
         for other, link in g.links(node).items():
-            if other[0] == "account" and link.out_of(other, _DRAW):
+            if other[0] == "account" and link.out_of(other, _OWN_CARD):
                 yield other, (link,)
             elif other[0] == "merchant" and link.has(_MCARD):
                 yield from _owner_steps(g, other, (link,))
 
 
+def _timed(link: Link) -> bool:
+    """A payment, a payout or a transfer between accounts moves money at a time; a card's
+    link to the account that draws loans or sends its own money to it says who holds it."""
+    if link.has(_PAID):
+        return True
+    return link.has(_TRANSFER) and link.a[0] == "account" and link.b[0] == "account"
+
+
 def arrival(via: tuple[Link, ...], at: float) -> float | None:
     """When money that reached a step's start at ``at`` reaches its end (None: impossible)."""
     for link in via:
-        if link.has(_TIMED):
+        if _timed(link):
             if link.last_ts < at:
                 return None
             at = max(at, link.first_ts)
@@ -137,3 +148,37 @@ def fund_cycle(
         on_path.add(node)
         stack.append(money_steps(g, node, since))
     return []
+
+
+def loop_buyers(g: LinkGraph, merchant: Node, since: float, budget: int = 2000) -> int:
+    """Accounts whose purchase at ``merchant`` came back to them as its payout to their own
+    card (a card they draw loans or send money to), after the purchase, since ``since``.
+
+    A shop pays its takings to its owner's card (the owner's own purchases there do not
+    count) in batches; a cash-out merchant pays each buyer's purchase back, less a fee.
+    """
+    found: set[Node] = set()
+    owners = set(owner_accounts(g, merchant))  # an owner buying at the shop gets its takings
+    for card, payout in g.successors(merchant, _PAYOUT, since):
+        for holder, held in g.links(card).items():
+            budget -= 1
+            if budget <= 0:
+                return len(found)
+            if holder[0] != "account" or holder in found or holder in owners:
+                continue
+            if not held.out_of(holder, _OWN_CARD):
+                continue
+            paid = g.links(holder).get(merchant)
+            if paid is None or not paid.out_of(holder, _PAID) or paid.last_ts < since:
+                continue
+            if arrival((paid, payout), since) is not None and _paid_back(paid, payout):
+                found.add(holder)
+    return len(found)
+
+
+def _paid_back(paid: Link, payout: Link) -> bool:
+    """Whether the payouts are the purchases less a fee (a shop's settlement batches many
+    sales; a cash-out merchant hands each purchase back, minus up to a fifth)."""
+    spent = paid.amount / paid.count if paid.count else 0.0
+    back = payout.amount / payout.count if payout.count else 0.0
+    return spent > 0 and 0.8 * spent <= back <= spent
