@@ -28,7 +28,7 @@ def add_negatives(world: World) -> None:
     for person in world.reserve(int(n * cfg.heavy_borrower_rate)):
         _borrow(ring, world, person, platforms=int(ring.rng.integers(2, 7)))
         _mark(world, person, "heavy_borrower")
-    for _ in range(max(1, n // 2000)):
+    for _ in range(max(2, n // 1000)):
         _circle(ring, world, world.reserve(int(ring.rng.integers(3, 5))))
     for person in world.reserve(max(2, n // 400)):
         _traveller(ring, world, person)
@@ -103,13 +103,14 @@ def _repay(ring: Ring, world: World, who: Actor, drawn: int, amount: int) -> Non
 
 
 def _circle(ring: Ring, world: World, persons: list[int]) -> None:
-    """Friends who settle shared costs around a circle every week or two."""
+    """Friends who settle shared costs around a circle every few days to a week and a half,
+    often within hours of each other (a shared flat, a car pool)."""
     rng = ring.rng
     members = [ring.existing(p) for p in persons]
     ts = ring.daytime(ring.at(0.0, 0.2))
     while ts < world.end_ts:
         amount = ring.transfer(float(rng.integers(200, 3000)))
-        quick = rng.random() < 0.5
+        quick = rng.random() < 0.6
         hop = ts
         for k, m in enumerate(members):
             dst = members[(k + 1) % len(members)]
@@ -124,7 +125,7 @@ def _circle(ring: Ring, world: World, persons: list[int]) -> None:
                 device_id=m.device,
                 ip=m.ip,
             )
-        ts += int(rng.integers(5, 15)) * DAY
+        ts += int(rng.integers(3, 11)) * DAY
     for p in persons:
         _mark(world, p, "transfer_circle")
 
