@@ -1,4 +1,9 @@
-"""Shared fixtures: small fakes, SQLite and PostgreSQL databases, a runtime."""
+"""Shared fixtures: small fakes, SQLite and PostgreSQL databases, a runtime.
+
+Under ``CI=true`` the run stops before the first test when a service or install CI provides is
+missing (PostgreSQL, Redis, NATS JetStream, Chromium, Spark, openmined-psi, riskline[face]):
+see ``tests/services.py``. Elsewhere tests that need an absent one skip with the reason.
+"""
 
 from __future__ import annotations
 
@@ -18,16 +23,32 @@ from riskline.events import Event, PiiHasher
 from riskline.features import default_catalog
 from riskline.storage import connect, upgrade
 from tests.factories import T0
+from tests.services import PG_URL, ci_problems, in_ci, postgres_problem, unavailable
 
 # Shared 2-core machines run these: no per-example deadline (timing is measured in benchmarks).
 hypothesis_settings.register_profile("riskline", deadline=None)
 hypothesis_settings.load_profile("riskline")
 
-PG_URL = os.environ.get("RISKLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECRET = "test-secret-0123456789"
 
 
 _CATALOG_SCHEMA = {k: str(v) for k, v in default_catalog().schema().items()}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under ``CI=true``: fail the run at once, naming each missing service and its address.
+
+    Runs once, in the controller (xdist workers inherit its verdict); the per-test guard is
+    :func:`tests.services.unavailable`.
+    """
+    if not in_ci() or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    problems = ci_problems()
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise pytest.UsageError(
+            f"CI=true but what CI provides is missing, so its tests cannot run:\n{lines}"
+        )
 
 
 class ScriptedFeatures:
@@ -64,20 +85,13 @@ def sqlite_url(tmp_path: Any) -> str:
     return f"sqlite:///{tmp_path / 'riskline.db'}"
 
 
-def _pg_admin() -> Engine | None:
-    try:
-        engine = connect(PG_URL, isolation_level="AUTOCOMMIT")
-        with engine.connect():
-            return engine
-    except Exception:
-        return None
-
-
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[Engine]:
-    admin = _pg_admin()
-    if admin is None:
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL} (set RISKLINE_TEST_PG_URL)")
+    """An AUTOCOMMIT engine on the test server (skip when absent; fail under ``CI=true``)."""
+    problem = postgres_problem()
+    if problem:
+        unavailable(problem)
+    admin = connect(PG_URL, isolation_level="AUTOCOMMIT")
     yield admin
     admin.dispose()
 

@@ -1,13 +1,17 @@
-"""One SparkSession for the whole test session (start-up costs seconds); skips without Spark."""
+"""One SparkSession for the whole test session (start-up costs seconds).
+
+Without PySpark or Java the tests skip, or fail under ``CI=true`` (CI installs riskline[spark]).
+"""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.services import spark_problem, unavailable
 
 _SPARK_WARNINGS = (
     "ignore:PySpark does not yet fully support pandas",
@@ -27,9 +31,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     """A local[2] session (UI off, 4 shuffle partitions), stopped at the end."""
-    pytest.importorskip("pyspark", reason="Spark tests need the extra riskline[spark]")
-    if shutil.which("java") is None:
-        pytest.skip("Spark tests need Java 17+ on PATH")
+    problem = spark_problem()
+    if problem:
+        unavailable(problem)
     from riskline.batch.session import spark_session
 
     small = {  # tiny data: fewer tasks and no per-stage re-planning beat parallelism here

@@ -1,7 +1,8 @@
 """A real Riskline server (uvicorn, temp SQLite, real engine) and Debian's Chromium.
 
-Skips with the reason when ``/usr/bin/chromium`` or Playwright is missing. Never downloads
-browsers: Playwright drives the system Chromium through ``executable_path``.
+Skips with the reason when ``/usr/bin/chromium`` or Playwright is missing (fails under
+``CI=true``: CI installs both). Never downloads browsers: Playwright drives the system Chromium
+through ``executable_path``.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from riskline.config import Settings
 from riskline.runtime import Runtime, build_runtime
 from riskline.ui import UserStore
 from tests.conftest import SECRET
+from tests.services import CHROMIUM, chromium_problem, unavailable
 from tests.ui.seed import PASSWORD, USERS, seed
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -56,9 +57,9 @@ def artifacts() -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """uvicorn on a free loopback port over a seeded temp database, in a thread."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+    problem = chromium_problem()
+    if problem:
+        unavailable(problem)
     import uvicorn
 
     from riskline.api import create_app

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from riskline.features import MemoryStore, RedisStore, StateStore
+from tests.services import REDIS_URL, redis_problem, unavailable
 
-REDIS_URL = os.environ.get("RISKLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
+def _redis_store() -> RedisStore:
+    """A RedisStore under a fresh prefix (skip when Redis is absent; fail under ``CI=true``)."""
+    import redis
 
-def _redis_or_skip() -> RedisStore:
-    try:
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
-        client.ping()
-    except Exception as err:  # any failure to reach Redis means: skip
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {err}")
+    problem = redis_problem()
+    if problem:
+        unavailable(problem)
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
     return RedisStore(REDIS_URL, prefix=f"test:features:{uuid.uuid4().hex}:", client=client)
 
 
@@ -30,7 +28,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[StateStore]:
     if request.param == "memory":
         yield MemoryStore()
         return
-    rs = _redis_or_skip()
+    rs = _redis_store()
     try:
         yield rs
     finally:

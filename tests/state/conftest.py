@@ -1,9 +1,8 @@
-"""Fixtures: a unique Redis namespace per test (skipped when Redis is absent), world events."""
+"""Fixtures: a unique Redis namespace per test (Redis absent: skip, or fail under CI), events."""
 
 from __future__ import annotations
 
 import itertools
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -12,20 +11,19 @@ import pytest
 
 from riskline.events import Event, PiiHasher, parse_event
 from riskline.state import SharedState
+from tests.services import REDIS_URL, redis_problem, unavailable
 
-REDIS_URL = os.environ.get("RISKLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+__all__ = ["REDIS_URL", "other_process", "redis_client"]
 
 
 def redis_client() -> Any:
-    """A client for the test Redis, or skip the test."""
-    try:
-        import redis
+    """A client for the test Redis (skip when Redis is absent; fail under ``CI=true``)."""
+    import redis
 
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
-        client.ping()
-    except Exception as err:  # any failure to reach Redis means: skip
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {err}")
-    return client
+    problem = redis_problem()
+    if problem:
+        unavailable(problem)
+    return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
 
 
 @pytest.fixture

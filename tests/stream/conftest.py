@@ -1,10 +1,9 @@
-"""Stream-mode fixtures: a NATS server (skip when absent), per-test stream names, world events."""
+"""Stream-mode fixtures: a NATS server (absent: skip, or fail under CI), stream names, events."""
 
 from __future__ import annotations
 
 import functools
 import itertools
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -13,25 +12,17 @@ import pytest
 from riskline.events import Event, PiiHasher
 from riskline.stream import JetStream, StreamNames, parse_all
 from tests.conftest import SECRET
+from tests.services import NATS_URL, nats_problem, unavailable
 
-NATS_URL = os.environ.get("RISKLINE_TEST_NATS_URL", "nats://127.0.0.1:4222")
-
-
-@functools.cache
-def _nats_reachable() -> str | None:
-    try:
-        js = JetStream(NATS_URL, StreamNames("probe"), timeout=2)
-    except Exception as err:
-        return f"NATS JetStream not reachable at {NATS_URL}: {err}"
-    js.close()
-    return None
+_nats_problem = functools.cache(nats_problem)  # one probe per process
 
 
 @pytest.fixture
 def nats_url() -> str:
-    reason = _nats_reachable()
-    if reason:
-        pytest.skip(reason)
+    """The test NATS server (skip when absent; fail under ``CI=true``)."""
+    problem = _nats_problem()
+    if problem:
+        unavailable(problem)
     return NATS_URL
 
 
