@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,18 +11,12 @@ import pytest
 from riskline.clock import FixedClock
 from riskline.config import Settings
 from riskline.decisioning import Decision, Outcome
-from riskline.events import Event, parse_event
+from riskline.events import parse_event
 from riskline.runtime import Runtime, build_runtime
 from tests.factories import T0, wire
 
 NOW = T0 + timedelta(hours=7)
 Event_ = dict[str, Any]
-RELEASE_SUPPORTED = any(f.name == "step_up" for f in dataclasses.fields(Event))
-needs_release = pytest.mark.skipif(
-    not RELEASE_SUPPORTED,
-    reason="the engine lacks the step_up marker (events/types.py, codec.py, engine.py, "
-    "policy.py changes described in docs/identity.md are not applied yet)",
-)
 
 
 def takeover_events(account: str = "a1", person: str = "p1", at: datetime = T0) -> list[Event_]:

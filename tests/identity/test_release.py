@@ -8,8 +8,6 @@ from concurrent.futures import Future
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
 from riskline.credit import Actor, Freeze, LineStatus, apply
 from riskline.decisioning import BatchResult, Decision
 from riskline.events import Event
@@ -23,7 +21,7 @@ from riskline.identity import (
 )
 from riskline.identity.release import lift_challenge_freeze, release_event_id, released_event
 from riskline.runtime import Runtime
-from tests.identity.conftest import NOW, needs_release
+from tests.identity.conftest import NOW
 
 
 def _passed(rt: Runtime, decision: Decision) -> Challenge:
@@ -97,7 +95,6 @@ def test_derived_ids_fit_the_id_limit() -> None:
     assert long != release_event_id("y" * 125)
 
 
-@needs_release
 def test_released_event_carries_the_marker_only_when_set(
     runtime: Runtime, challenged: Decision
 ) -> None:
@@ -110,7 +107,6 @@ def test_released_event_carries_the_marker_only_when_set(
     assert challenge.challenge_id in canonical_json(again)
 
 
-@needs_release
 def test_release_draws_once_through_the_engine(runtime: Runtime, challenged: Decision) -> None:
     challenge = _passed(runtime, challenged)
     events = SqlChallengeStore(runtime.db)
@@ -126,7 +122,6 @@ def test_release_draws_once_through_the_engine(runtime: Runtime, challenged: Dec
     assert _cash_line(runtime).outstanding == Decimal("1000.00")
 
 
-@needs_release
 def test_release_is_read_by_the_features_not_counted_again(
     runtime: Runtime, challenged: Decision
 ) -> None:
@@ -141,7 +136,6 @@ def test_release_is_read_by_the_features_not_counted_again(
         assert released.features[name] == held[name], name
 
 
-@needs_release
 def test_release_still_meets_the_credit_gate(runtime: Runtime, challenged: Decision) -> None:
     challenge = _passed(runtime, challenged)
     line = _cash_line(runtime)
@@ -154,15 +148,3 @@ def test_release_still_meets_the_credit_gate(runtime: Runtime, challenged: Decis
     assert got.outcome == "decline"
     assert "LINE_NOT_USABLE" in runtime.store.get_decision(got.decision_id).reason_codes
     assert _cash_line(runtime).outstanding == Decimal(0)
-
-
-def test_without_the_marker_release_is_refused_clearly(
-    runtime: Runtime, challenged: Decision
-) -> None:
-    if any(f.name == "step_up" for f in dataclasses.fields(Event)):
-        pytest.skip("the engine supports the step_up marker")
-    from riskline.errors import Unavailable
-
-    challenge = _passed(runtime, challenged)
-    with pytest.raises(Unavailable, match="step_up"):
-        released_event(SqlChallengeStore(runtime.db).event("a1-draw"), challenge, NOW)

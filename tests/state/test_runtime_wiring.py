@@ -20,13 +20,7 @@ from tests.conftest import SECRET
 from .conftest import REDIS_URL
 from .test_lists import _eventually
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.skipif(
-        "graph_store" not in Settings.model_fields,
-        reason="Settings.graph_store/list_store/redis_namespace are not wired yet (docs/state.md)",
-    ),
-]
+pytestmark = pytest.mark.redis
 T = datetime(2026, 3, 1, tzinfo=UTC)
 
 
