@@ -26,6 +26,7 @@ from riskline.config import Settings
 from riskline.credit import LineStatus
 from riskline.decisioning import Outcome
 from riskline.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
+from riskline.projection import PROJECTION_CURSORS, projection_cursors
 from riskline.runtime import Runtime
 from tests.cases.helpers import decide, farm, settle
 from tests.factories import wire
@@ -197,7 +198,7 @@ def test_follower_is_idempotent_across_rescans_and_restarts(rt: Runtime) -> None
     before = counts()
     assert rt.ingestor.call(follower.catch_up).result() == 0
     with rt.db.begin() as conn:  # a lost cursor: everything is read again
-        conn.execute(delete(ct.projection_cursors))
+        conn.execute(delete(projection_cursors))
     assert rt.ingestor.call(follower.catch_up).result() == 0
     assert counts() == before
 
@@ -212,17 +213,15 @@ def test_rescan_window_picks_up_a_decision_committed_behind_the_cursor(rt: Runti
     assert rt.cases.case_for_decision(late.decision_id) is None
     cursor = rt.ingestor.call(lambda: _cursor(rt, "cases")).result()
     assert cursor >= len(decisions)  # the decision lies behind the cursor...
-    rt.followers[0].rescan_every = 1  # (by default every 20th step re-scans)
+    rt.followers[0].follow.rescan_every = 1  # (by default every 20th step re-scans)
     settle(rt)  # ...and the next pass's re-scan window links it again
     case = rt.cases.case_for_decision(late.decision_id)
     assert case is not None and case.case_id == _only_case(rt)
 
 
 def _cursor(rt: Runtime, name: str) -> int:
-    from riskline.cases.repo import read_cursor
-
     with rt.db.connect() as conn:
-        return read_cursor(conn, name)
+        return PROJECTION_CURSORS.read(conn, name)
 
 
 def test_restart_on_the_same_database_changes_nothing(

@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
 
 from riskline.cases import ConfirmFraud, Reviewer
-from riskline.cases import tables as ct
 from riskline.clock import FixedClock
 from riskline.config import Settings
 from riskline.credit import LineStatus
 from riskline.decisioning import Outcome
 from riskline.notices import NoticeKind
 from riskline.notices import tables as nt
+from riskline.projection import projection_cursors
 from riskline.runtime import Runtime, build_runtime
 from tests.cases.conftest import auth
 from tests.cases.helpers import decide, farm, settle
@@ -230,7 +230,7 @@ def test_projections_are_idempotent_and_survive_restart(
     follower = rt.followers[1]
     assert rt.ingestor.call(follower.catch_up).result() == 0
     with rt.db.begin() as conn:
-        conn.execute(delete(ct.projection_cursors))
+        conn.execute(delete(projection_cursors))
     assert rt.ingestor.call(follower.catch_up).result() == 0
     assert count() == before
     rt.close()

@@ -13,6 +13,7 @@ from riskline.storage import connect, upgrade
 from riskline.storage.tables import metadata
 
 MODULES = (
+    "riskline.projection",
     "riskline.cases.tables",
     "riskline.notices.tables",
     "riskline.identity.tables",

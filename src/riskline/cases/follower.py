@@ -1,17 +1,10 @@
 """CaseFollower: the review queue as a projection of the decision log.
 
 It reads decisions in ledger order (``events.seq``, joined to ``decisions`` by
-``events.decision_id``) after a durable cursor, and in ONE transaction opens or updates the
-case of every review decision and moves the cursor. ``case_decisions.decision_id`` is the
+``events.decision_id``) after a durable cursor (:class:`riskline.projection.Follow`: bounded
+windows, re-scans below the cursor for late commits), and in ONE transaction opens or updates
+the case of every review decision and moves the cursor. ``case_decisions.decision_id`` is the
 primary key, so a decision joins at most one case and reading it again is harmless.
-
-Multi-writer caveat (PostgreSQL): ``seq`` comes from a sequence, taken at insert time but
-visible at commit time. With one writer (the :class:`~riskline.service.Ingestor`) commits are
-serial, so ``seq`` becomes visible in order. With several writing processes, seq 9 may still be
-in flight when seq 10 is committed and read; a cursor moved to 10 would skip 9 for good. So
-every pass also re-reads the last ``rescan`` sequence numbers below the cursor and links any
-review decision found there that is not linked yet: a late commit is picked up as long as it
-lands within that window (size it above the number of events in flight at once).
 """
 
 from __future__ import annotations
@@ -23,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 
 from riskline.cases import repo
 from riskline.cases import tables as ct
@@ -33,6 +26,7 @@ from riskline.cases.ports import Emit
 from riskline.cases.types import Case, Member
 from riskline.clock import Clock
 from riskline.decisioning import ActionKind, Decision, Outcome
+from riskline.projection import Follow
 from riskline.storage import tables as tb
 from riskline.storage.serde import decision_from_row
 
@@ -92,14 +86,11 @@ class CaseFollower:
         self.policy = policy
         self.clock = clock
         self.rings = rings
-        self.name = name
-        self.batch = batch
-        self.rescan = rescan
-        self.rescan_every = rescan_every
-        self.lazy = lazy
-        """The cursor moves only when a candidate decision was read or it fell ``lazy``
-        positions behind: a pass over approvals only stays read-only (no commit to flush)."""
-        self._steps = 0
+        self.follow = Follow(
+            name, tb.events.c.seq, batch=batch, rescan=rescan, rescan_every=rescan_every, lazy=lazy
+        )
+        """The position in the ledger. The cursor moves only when a candidate decision was read
+        or it fell ``lazy`` positions behind: a pass over approvals only stays read-only."""
 
     def catch_up(self) -> int:
         """Project every decision committed since the last pass; how many decisions were linked."""
@@ -117,23 +108,13 @@ class CaseFollower:
         Re-reads the ``rescan`` window below the cursor on the first step and every
         ``rescan_every`` steps after (or as ``rescan`` says).
         """
-        if rescan is None:
-            rescan = self._steps % self.rescan_every == 0
-        self._steps += 1
-        cursor = repo.read_cursor(conn, self.name)
-        e = tb.events.c
-        window = select(e.seq).where(e.seq > cursor).order_by(e.seq).limit(self.batch).subquery()
-        upper = conn.execute(select(func.max(window.c.seq))).scalar_one_or_none()
-        top = int(upper) if upper is not None else cursor
-        linked = 0
-        lo = max(0, cursor - self.rescan) if rescan else cursor
-        found, read = self._review_decisions(conn, lo, top)
+        return self.follow.step(conn, self._project, 0, self.clock.now(), rescan)
+
+    def _project(self, conn: Connection, lo: int, hi: int) -> tuple[int, bool]:
+        found, read = self._review_decisions(conn, lo, hi)
         for decision in found:
             self._link(conn, decision)
-            linked += 1
-        if top != cursor and (read or top - cursor >= self.lazy):
-            repo.write_cursor(conn, self.name, top, self.clock.now())
-        return linked, upper is not None and top - cursor >= self.batch
+        return len(found), read
 
     def _review_decisions(self, conn: Connection, lo: int, hi: int) -> tuple[list[Decision], bool]:
         """Decisions in (lo, hi] that ask for review and are not linked yet, in ledger order.

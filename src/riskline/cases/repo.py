@@ -38,10 +38,8 @@ __all__ = [
     "load_members",
     "owners_of",
     "persons_of",
-    "read_cursor",
     "record",
     "save_case",
-    "write_cursor",
 ]
 
 
@@ -49,27 +47,6 @@ def insert_ignore(conn: Connection, table: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING for the connection's dialect."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
-
-
-def read_cursor(conn: Connection, name: str) -> int:
-    """A follower's last position (0 when it never ran)."""
-    q = select(ct.projection_cursors.c.position).where(ct.projection_cursors.c.name == name)
-    value = conn.execute(q).scalar_one_or_none()
-    return int(value or 0)
-
-
-def write_cursor(conn: Connection, name: str, position: int, at: datetime) -> None:
-    """Move a follower's position (inside the caller's transaction)."""
-    c = ct.projection_cursors.c
-    done = conn.execute(
-        update(ct.projection_cursors).where(c.name == name).values(position=position, updated_at=at)
-    )
-    if done.rowcount == 0:
-        conn.execute(
-            insert_ignore(conn, ct.projection_cursors).values(
-                name=name, position=position, updated_at=at
-            )
-        )
 
 
 def case_from_row(r: Any) -> Case:

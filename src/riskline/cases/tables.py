@@ -1,5 +1,5 @@
-"""Tables of review cases and projection cursors (migration 0003; notices and appeals, made by
-the same migration, are in :mod:`riskline.notices.tables`).
+"""Tables of review cases (migration 0003, which also makes the notices and appeals tables of
+:mod:`riskline.notices.tables` and the ``projection_cursors`` of :mod:`riskline.projection`).
 
 Cases are a projection of the decision log: the follower keeps its position in
 ``projection_cursors`` and moves it in the same transaction as the rows it writes, and every
@@ -28,18 +28,9 @@ __all__ = [
     "case_labels",
     "case_members",
     "cases",
-    "projection_cursors",
 ]
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
-
-projection_cursors = Table(
-    "projection_cursors",
-    metadata,
-    Column("name", String(64), primary_key=True),
-    Column("position", BigInteger, nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-)
 
 cases = Table(
     "cases",

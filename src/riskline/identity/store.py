@@ -1,4 +1,4 @@
-"""Challenges in the database: idempotent creation with the follower's cursor, optimistic saves."""
+"""Challenges in the database: idempotent creation, the follower's cursor, optimistic saves."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from riskline.errors import Conflict, NotFound
 from riskline.events import Event, decode_event
 from riskline.identity import tables as it
 from riskline.identity.challenges import Challenge, ChallengeStatus, Check
+from riskline.projection import SqlCursors
 from riskline.storage import tables as tb
 
 __all__ = ["ChallengedDecision", "SqlChallengeStore"]
@@ -38,47 +39,33 @@ class SqlChallengeStore:
         self.engine = engine
 
     # -- follower -------------------------------------------------------------
+    cursors = SqlCursors(it.cursors, "seq", at=None)
+    """The follower's positions (``stepup_cursors``)."""
+
     def cursor(self, name: str) -> int:
         """The last ledger ``seq`` the follower ``name`` has handled (0 before the first run)."""
         with self.engine.connect() as conn:
-            got = conn.execute(select(it.cursors.c.seq).where(it.cursors.c.name == name)).first()
-        return 0 if got is None else int(got.seq)
+            return self.cursors.read(conn, name)
 
-    def scan(self, after: int, limit: int) -> tuple[list[ChallengedDecision], int]:
-        """Challenged decisions among the next ``limit`` ledger rows after ``after``; and the
-        highest ``seq`` looked at (``after`` when the ledger has nothing newer)."""
+    def challenged(self, conn: Connection, lo: int, hi: int) -> list[ChallengedDecision]:
+        """Challenged decisions among the ledger rows with ``seq`` in (lo, hi], in order."""
         e, d, a = tb.events.c, tb.decisions.c, tb.accounts.c
-        with self.engine.connect() as conn:
-            upper = conn.execute(
-                select(func.max(e.seq)).where(
-                    e.seq.in_(select(e.seq).where(e.seq > after).order_by(e.seq).limit(limit))
-                )
-            ).scalar_one()
-            if upper is None:
-                return [], after
-            q = (
-                select(e.seq, d.decision_id, d.event_id, d.subject, d.decided_at, a.person_id)
-                .join_from(tb.events, tb.decisions, d.decision_id == e.decision_id)
-                .outerjoin(tb.accounts, a.account_id == d.subject)
-                .where(e.seq > after, e.seq <= upper, d.outcome == "challenge")
-                .order_by(e.seq)
-            )
-            rows = [ChallengedDecision(*r) for r in conn.execute(q)]
-        return rows, int(upper)
+        q = (
+            select(e.seq, d.decision_id, d.event_id, d.subject, d.decided_at, a.person_id)
+            .join_from(tb.events, tb.decisions, d.decision_id == e.decision_id)
+            .outerjoin(tb.accounts, a.account_id == d.subject)
+            .where(e.seq > lo, e.seq <= hi, d.outcome == "challenge")
+            .order_by(e.seq)
+        )
+        return [ChallengedDecision(*r) for r in conn.execute(q)]
 
-    def create(self, found: Sequence[Challenge], cursor_name: str, seq: int) -> int:
-        """Insert challenges (an existing one for the same decision is kept) and move the cursor
-        to ``seq``, in one transaction; how many were new."""
-        with self.engine.begin() as conn:
-            new = 0
-            for c in found:
-                insert = self._insert_ignore(it.challenges).values(**_row(c))
-                new += len(conn.execute(insert.returning(it.challenges.c.challenge_id)).all())
-            moved = conn.execute(
-                update(it.cursors).where(it.cursors.c.name == cursor_name).values(seq=seq)
-            )
-            if moved.rowcount == 0:
-                conn.execute(it.cursors.insert().values(name=cursor_name, seq=seq))
+    def insert(self, conn: Connection, found: Sequence[Challenge]) -> int:
+        """Insert challenges in the caller's transaction (an existing one for the same decision
+        is kept); how many were new."""
+        new = 0
+        for c in found:
+            insert = self._insert_ignore(it.challenges).values(**_row(c))
+            new += len(conn.execute(insert.returning(it.challenges.c.challenge_id)).all())
         return new
 
     # -- challenges -----------------------------------------------------------

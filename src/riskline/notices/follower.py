@@ -9,29 +9,30 @@ Three cursors, each moved in the same transaction as the notices it writes:
   decided, case outcomes.
 
 ``notices.source`` is unique (``line:<id>``, ``decision:<id>:<kind>``,
-``case:<event id>:<account>``), so re-reading rows inserts nothing twice. Like the case
-follower, each pass may re-read ``rescan`` positions below the cursor to pick up rows that a
-concurrent writer committed late (see :mod:`riskline.cases.follower`).
+``case:<event id>:<account>``), so re-reading rows inserts nothing twice. Each source is
+followed by a :class:`riskline.projection.Follow`, which re-reads ``rescan`` positions below the
+cursor now and then to pick up rows that a concurrent writer committed late.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 
 from riskline.cases import asks_review
 from riskline.cases import tables as ct
-from riskline.cases.repo import insert_ignore, persons_of, read_cursor, write_cursor
+from riskline.cases.repo import insert_ignore, persons_of
 from riskline.clock import Clock
 from riskline.decisioning import ActionKind, Decision, Outcome
 from riskline.notices import tables as nt
 from riskline.notices.types import NoticeKind
+from riskline.projection import Follow
 from riskline.storage import tables as tb
 from riskline.storage.serde import decision_from_row
 
@@ -54,6 +55,8 @@ _CASE_REASONS = {
 _USER_FACING = ("info_requested", "appeal_received", "closed")
 """Case events the user hears about (the rest is internal case work)."""
 _APPLICATIONS = ("account_opened", "loan_application", "enterprise_loan_application")
+_Read = Callable[[Connection, int, int], tuple[list[dict[str, Any]], bool]]
+"""(notice rows, whether any source row was read) for positions in (lo, hi]."""
 
 
 def notice_id_for(source: str) -> str:
@@ -63,15 +66,6 @@ def notice_id_for(source: str) -> str:
     True
     """
     return "n_" + hashlib.sha256(source.encode()).hexdigest()[:20]
-
-
-@dataclass(frozen=True, slots=True)
-class _Source:
-    cursor: str
-    table: Any
-    key: Any
-    read: Callable[[Connection, int, int], tuple[list[dict[str, Any]], bool]]
-    """(notice rows, whether any source row was read) for positions in (lo, hi]."""
 
 
 class NoticeFollower:
@@ -88,16 +82,18 @@ class NoticeFollower:
     ) -> None:
         self.db = db
         self.clock = clock
-        self.batch = batch
-        self.rescan = rescan
-        self.rescan_every = rescan_every
-        self.lazy = lazy
         """Cursors move only when notices were written or they fell ``lazy`` behind."""
-        self._steps = 0
-        self._sources = (
-            _Source("notices.lines", tb.line_history, tb.line_history.c.id, self._from_lines),
-            _Source("notices.decisions", tb.events, tb.events.c.seq, self._from_decisions),
-            _Source("notices.cases", ct.case_events, ct.case_events.c.id, self._from_cases),
+        sources = (
+            ("notices.lines", tb.line_history.c.id, self._from_lines),
+            ("notices.decisions", tb.events.c.seq, self._from_decisions),
+            ("notices.cases", ct.case_events.c.id, self._from_cases),
+        )
+        self._sources = tuple(
+            (
+                Follow(name, key, batch=batch, rescan=rescan, rescan_every=rescan_every, lazy=lazy),
+                functools.partial(self._write, read),
+            )
+            for name, key, read in sources
         )
 
     def catch_up(self) -> int:
@@ -113,31 +109,22 @@ class NoticeFollower:
     def step(self, conn: Connection, rescan: bool | None = None) -> tuple[int, bool]:
         """One bounded step of every source inside the caller's transaction:
         (notices written, more to read). Re-scans like :meth:`CaseFollower.step`."""
-        if rescan is None:
-            rescan = self._steps % self.rescan_every == 0
-        self._steps += 1
         written, more = 0, False
-        for source in self._sources:
-            n, left = self._step(conn, source, rescan)
+        now = self.clock.now()
+        for follow, write in self._sources:
+            n, left = follow.step(conn, write, 0, now, rescan)
             written += n
             more = more or left
         return written, more
 
-    def _step(self, conn: Connection, src: _Source, rescan: bool) -> tuple[int, bool]:
-        cursor = read_cursor(conn, src.cursor)
-        window = select(src.key).where(src.key > cursor).order_by(src.key).limit(self.batch)
-        sub = window.subquery()
-        upper = conn.execute(select(func.max(sub.c[src.key.name]))).scalar_one_or_none()
-        top = int(upper) if upper is not None else cursor
-        lo = max(0, cursor - self.rescan) if rescan else cursor
-        rows, read = src.read(conn, lo, top) if top > lo else ([], False)
-        written = 0
-        if rows:
-            res = conn.execute(insert_ignore(conn, nt.notices), rows)
-            written = max(0, res.rowcount or 0)
-        if top != cursor and (read or top - cursor >= self.lazy):
-            write_cursor(conn, src.cursor, top, self.clock.now())
-        return written, upper is not None and top - cursor >= self.batch
+    def _write(self, read: _Read, conn: Connection, lo: int, hi: int) -> tuple[int, bool]:
+        """Notices from one source's rows in (lo, hi]: (how many were new, whether any row was
+        read)."""
+        rows, seen = read(conn, lo, hi)
+        if not rows:
+            return 0, seen
+        res = conn.execute(insert_ignore(conn, nt.notices), rows)
+        return max(0, res.rowcount or 0), seen
 
     def _from_lines(self, conn: Connection, lo: int, hi: int) -> tuple[list[dict[str, Any]], bool]:
         h, ln = tb.line_history.c, tb.credit_lines.c

@@ -13,6 +13,7 @@ from alembic import context
 from riskline.storage.tables import metadata
 
 TABLE_MODULES = (
+    "riskline.projection",
     "riskline.cases.tables",
     "riskline.notices.tables",
     "riskline.identity.tables",
