@@ -10,29 +10,33 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = ["BinaryMetrics", "auc", "binary_metrics", "ks", "psi", "recall_at_fpr"]
 
 
-def _roc(y: ArrayLike, score: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """False- and true-positive rates at every distinct threshold, highest score first."""
+def _both_classes(y: ArrayLike) -> NDArray[np.float64]:
+    """``y`` as floats; a ValueError unless it holds both classes (empty holds neither)."""
     yt = np.asarray(y, dtype=np.float64)
-    s = np.asarray(score, dtype=np.float64)
-    order = np.argsort(-s, kind="mergesort")
-    s, yt = s[order], yt[order]
-    last = np.r_[np.flatnonzero(np.diff(s)), yt.size - 1]
-    tp = np.cumsum(yt)[last]
-    fp = (last + 1) - tp
-    pos, neg = yt.sum(), yt.size - yt.sum()
-    if pos == 0 or neg == 0:
+    pos = yt.sum()
+    if pos == 0 or pos == yt.size:
         raise ValueError("metrics need both classes in y")
-    return np.r_[0.0, fp / neg], np.r_[0.0, tp / pos]
+    return yt
+
+
+def _roc(y: ArrayLike, score: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """False- and true-positive rates at every distinct threshold, highest score first
+    (scikit-learn's ROC curve, from the point (0, 0))."""
+    from sklearn.metrics import roc_curve  # type: ignore[import-untyped]
+
+    fpr, tpr, _ = roc_curve(_both_classes(y), np.asarray(score), drop_intermediate=False)
+    return np.asarray(fpr, dtype=np.float64), np.asarray(tpr, dtype=np.float64)
 
 
 def auc(y: ArrayLike, score: ArrayLike) -> float:
-    """Area under the ROC curve (ties count one half).
+    """Area under the ROC curve (ties count one half): scikit-learn's ``roc_auc_score``.
 
     >>> auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
-    fpr, tpr = _roc(y, score)
-    return float(np.trapezoid(tpr, fpr))
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(_both_classes(y), np.asarray(score)))
 
 
 def ks(y: ArrayLike, score: ArrayLike) -> float:
