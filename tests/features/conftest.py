@@ -7,24 +7,25 @@ from collections.abc import Iterator
 
 import pytest
 
-from riskline.features import MemoryStore, RedisStore, StateStore
+from riskline.features import MemoryStore, StateStore
+from riskline.state import RedisFeatureStore, SharedState
 from tests.services import REDIS_URL, redis_problem, unavailable
 
 
-def _redis_store() -> RedisStore:
-    """A RedisStore under a fresh prefix (skip when Redis is absent; fail under ``CI=true``)."""
-    import redis
-
+def _redis_store() -> RedisFeatureStore:
+    """The shared store on a fresh, ready namespace (skip when Redis is absent; fail under
+    ``CI=true``)."""
     problem = redis_problem()
     if problem:
         unavailable(problem)
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
-    return RedisStore(REDIS_URL, prefix=f"test:features:{uuid.uuid4().hex}:", client=client)
+    shared = SharedState.connect(REDIS_URL, f"test-features-{uuid.uuid4().hex[:12]}")
+    shared.mark_ready({"test": True})
+    return RedisFeatureStore(shared)
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def store(request: pytest.FixtureRequest) -> Iterator[StateStore]:
-    """A fresh, empty state store of each implementation (Redis under a unique prefix)."""
+    """A fresh, empty state store of each implementation (Redis under a unique namespace)."""
     if request.param == "memory":
         yield MemoryStore()
         return
@@ -32,4 +33,5 @@ def store(request: pytest.FixtureRequest) -> Iterator[StateStore]:
     try:
         yield rs
     finally:
-        rs.clear()
+        rs.shared.flush()
+        rs.shared.close()

@@ -12,14 +12,8 @@ import pytest
 from riskline.bench.synth import generate_history
 from riskline.errors import InvalidConfig
 from riskline.events import types as t
-from riskline.features import (
-    Catalog,
-    MemoryStore,
-    OnlineFeatures,
-    RedisStore,
-    StateStore,
-    default_catalog,
-)
+from riskline.features import Catalog, MemoryStore, OnlineFeatures, StateStore, default_catalog
+from riskline.state import RedisFeatureStore
 
 from .reference import diff, reference
 from .small import LATENESS, T0, build, small_catalog
@@ -38,8 +32,8 @@ def _pay(i: int, minutes: float, acc: str = "a0", amount: str = "10.00") -> t.Pa
 
 def _reopen(store: StateStore) -> StateStore:
     """A second handle on the same state, as a restarted worker would get it."""
-    if isinstance(store, RedisStore):
-        return RedisStore(store.url, prefix=store.prefix, client=store.client)
+    if isinstance(store, RedisFeatureStore):
+        return RedisFeatureStore(store.shared)
     return store
 
 

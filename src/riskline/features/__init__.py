@@ -6,7 +6,7 @@ from riskline.features.default import default_catalog
 from riskline.features.definitions import Aggregate, FeatureDef, FeatureType, parse_duration
 from riskline.features.online import OnlineFeatures
 from riskline.features.resume import ResumableFeatures, SnapshotPosition
-from riskline.features.stores import MemoryStore, RedisStore, StateStore
+from riskline.features.stores import MemoryStore, StateStore
 
 __all__ = [
     "Aggregate",
@@ -15,7 +15,6 @@ __all__ = [
     "FeatureType",
     "MemoryStore",
     "OnlineFeatures",
-    "RedisStore",
     "ResumableFeatures",
     "SnapshotPosition",
     "StateStore",

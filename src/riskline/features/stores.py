@@ -1,4 +1,6 @@
-"""Where feature state lives: a Protocol with an in-process and a Redis implementation.
+"""Where feature state lives: a Protocol and the in-process implementation.
+
+The shared one, on Redis for several processes, is :class:`riskline.state.RedisFeatureStore`.
 
 >>> from riskline.features.windows import Ring
 >>> store = MemoryStore()
@@ -15,10 +17,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from riskline.errors import InvalidConfig, Unavailable
+from riskline.errors import InvalidConfig
 from riskline.features.state import EntityState
 
-__all__ = ["MemoryStore", "RedisStore", "StateStore"]
+__all__ = ["MemoryStore", "StateStore"]
 
 Meta = Mapping[str, str | int]
 _SNAPSHOT_VERSION = 1
@@ -164,81 +166,3 @@ class MemoryStore:
         self._meta.update(meta)
         position: dict[str, Any] = doc.get("position") or {}
         return position
-
-
-class RedisStore:
-    """State in Redis (JSON values under ``prefix``), shared by several workers."""
-
-    def __init__(
-        self,
-        url: str = "redis://127.0.0.1:6379/0",
-        prefix: str = "riskline:feat:",
-        ttl_seconds: int | None = None,
-        client: Any = None,
-    ) -> None:
-        import redis
-
-        self.url, self.prefix, self.ttl_seconds = url, prefix, ttl_seconds
-        self.client = client if client is not None else redis.Redis.from_url(url)
-        self._errors: tuple[type[BaseException], ...] = (redis.RedisError,)
-
-    def _call(self, fn: Any, *args: Any) -> Any:
-        try:
-            return fn(*args)
-        except self._errors as err:
-            raise Unavailable(f"feature store at {self.url} failed: {err}") from None
-
-    def load(self, keys: Sequence[str]) -> list[EntityState | None]:
-        """The states of ``keys`` (``None`` where absent), in order (one MGET)."""
-        if not keys:
-            return []
-        raw = self._call(self.client.mget, [self.prefix + "s:" + k for k in keys])
-        return [None if r is None else EntityState.load(json.loads(r)) for r in raw]
-
-    def save(self, items: Sequence[tuple[str, EntityState]], meta: Meta) -> None:
-        """Write states and metadata in one pipeline."""
-        pipe = self.client.pipeline(transaction=False)
-        for key, st in items:
-            pipe.set(
-                self.prefix + "s:" + key,
-                json.dumps(st.dump(), separators=(",", ":")),
-                ex=self.ttl_seconds,
-            )
-        if meta:
-            pipe.hset(self.prefix + "meta", mapping=dict(meta))  # type: ignore[arg-type]
-        self._call(pipe.execute)
-
-    def identity(self, key: str) -> list[str] | None:
-        """Identity links of an account or merchant."""
-        raw = self._call(self.client.get, self.prefix + "i:" + key)
-        return None if raw is None else list(json.loads(raw))
-
-    def set_identity(self, key: str, value: list[str]) -> None:
-        """Record identity links."""
-        self._call(self.client.set, self.prefix + "i:" + key, json.dumps(value))
-
-    def meta(self) -> dict[str, str | int]:
-        """Saved metadata (numbers come back as ints)."""
-        raw = self._call(self.client.hgetall, self.prefix + "meta")
-        out: dict[str, str | int] = {}
-        for k, v in raw.items():
-            text = v.decode()
-            out[k.decode()] = int(text) if text.lstrip("-").isdigit() else text
-        return out
-
-    def keys(self) -> Iterator[str]:
-        """Every entity key with state."""
-        cut = len(self.prefix) + 2
-        for raw in self.client.scan_iter(match=self.prefix + "s:*", count=1000):
-            yield raw.decode()[cut:]
-
-    def delete(self, keys: Sequence[str]) -> None:
-        """Forget entities."""
-        if keys:
-            self._call(self.client.delete, *[self.prefix + "s:" + k for k in keys])
-
-    def clear(self) -> None:
-        """Delete every key under the prefix (tests, resets)."""
-        batch = list(self.client.scan_iter(match=self.prefix + "*", count=1000))
-        if batch:
-            self._call(self.client.delete, *batch)
