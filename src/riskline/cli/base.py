@@ -12,8 +12,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
-from riskline.config import Settings
+from riskline.config import DEV_PII_SECRET, Settings
 from riskline.errors import InvalidInput, RisklineError
+from riskline.events.pii import PiiHasher
 
 __all__ = [
     "PASSWORD_ENV",
@@ -25,6 +26,7 @@ __all__ = [
     "keys_app",
     "load_settings",
     "password_from",
+    "pii_hasher",
     "progress",
 ]
 
@@ -59,6 +61,16 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except Exception as err:  # pydantic ValidationError: bad environment variable
         raise RisklineError(f"configuration error: {err}") from None
+
+
+def pii_hasher(settings: Settings) -> PiiHasher:
+    """The hasher of a command whose hashed identifiers outlive it (files, streams) without a
+    runtime; on the development secret it logs a runtime's warning (once per process)."""
+    if settings.pii_secret.get_secret_value() == DEV_PII_SECRET:
+        from riskline import runtime
+
+        runtime._warn_dev_secret()
+    return PiiHasher(settings.pii_key)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from riskline.cli.base import app, console, handle_errors, load_settings
+from riskline.cli.base import app, console, handle_errors, load_settings, pii_hasher
 
 __all__ = ["app", "spark_app"]
 
@@ -39,12 +39,10 @@ def export(
 ) -> None:
     """Parse a world's events (identifiers hashed) into the event and link tables."""
     from riskline.batch.jobs import export_world
-    from riskline.events.pii import PiiHasher
     from riskline.features import default_catalog
 
     with handle_errors():
-        settings = load_settings()
-        n, links = export_world(world, out, PiiHasher(settings.pii_key), default_catalog())
+        n, links = export_world(world, out, pii_hasher(load_settings()), default_catalog())
         console.print(
             f"{n} events -> {out / 'events.parquet'}, {links} links -> {out / 'links.parquet'}"
         )

@@ -13,7 +13,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from riskline.cli.base import app, console, err_console, handle_errors, load_settings, progress
+from riskline.cli.base import (
+    app,
+    console,
+    err_console,
+    handle_errors,
+    load_settings,
+    pii_hasher,
+    progress,
+)
 
 __all__ = ["app", "publish", "stream_app", "webhooks_app", "worker"]
 
@@ -120,16 +128,15 @@ def publish(
     prefix: Prefix = "riskline",
 ) -> None:
     """Validate a history and send it into the events stream (bad lines are not sent)."""
-    from riskline.events import PiiHasher
     from riskline.stream import publish_file
 
     with handle_errors():
-        settings = load_settings()
+        hasher = pii_hasher(load_settings())
         js = _js(nats_url, prefix)
         try:
             js.ensure_streams()
             with progress(f"publish {file.name}") as advance:
-                report = publish_file(file, js, PiiHasher(settings.pii_key), batch, advance)
+                report = publish_file(file, js, hasher, batch, advance)
         finally:
             js.close()
     console.print(
