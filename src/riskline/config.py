@@ -1,26 +1,147 @@
-"""Settings: one object, read from ``RISKLINE_*`` environment variables (pydantic-settings).
+"""Settings: one object with sections, read from ``RISKLINE_*`` environment variables.
+
+``Settings`` holds the engine's own tunables (``RISKLINE_<NAME>``) and two sections, each read
+from its own prefix so the variable names stay as they were:
+
+* ``settings.console``: the analyst console, ``RISKLINE_CONSOLE_<NAME>``;
+* ``settings.consortium``: the consortium member node and applicant screening,
+  ``RISKLINE_CONSORTIUM_<NAME>``.
+
+A section can also be built alone (a member node needs nothing else). pydantic-settings stays
+here, at the edge: ``riskline.runtime`` turns settings into objects.
 
 >>> s = Settings(pii_secret="0123456789abcdef")
->>> s.database_url
-'sqlite:///riskline.db'
+>>> s.database_url, s.console.enabled, s.consortium.port
+('sqlite:///riskline.db', True, 8700)
+>>> ConsoleSettings(secure_cookie="never").cookie_secure("console.example.com")
+False
+>>> c = ConsoleSettings()
+>>> c.cookie_secure("127.0.0.1"), c.cookie_secure("localhost"), c.cookie_secure("risk.example.com")
+(False, False, True)
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEV_PII_SECRET", "Settings"]
+from riskline.errors import InvalidConfig
+
+__all__ = ["DEV_PII_SECRET", "ConsoleSettings", "ConsortiumSettings", "Settings"]
 
 DEV_PII_SECRET = "riskline-dev-secret-change-me"
 """Used only when ``RISKLINE_PII_SECRET`` is unset; ``riskline serve`` warns about it."""
 
 
+class ConsoleSettings(BaseSettings):
+    """The analyst console section: ``RISKLINE_CONSOLE_*`` (``Settings.console``)."""
+
+    model_config = SettingsConfigDict(env_prefix="RISKLINE_CONSOLE_", extra="forbid")
+
+    enabled: bool = True
+    secure_cookie: Literal["auto", "always", "never"] = "auto"
+    """``auto``: the Secure flag on, except for requests to localhost / loopback addresses."""
+    secret: SecretStr | None = None
+    """Cookie signing key; derived from ``RISKLINE_PII_SECRET`` when unset."""
+    idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_hours: int = Field(default=12, ge=1, le=24 * 7)
+    password_work: int = Field(default=2**15, ge=2**10, le=2**20)
+    """scrypt cost ``n`` (a power of two) for new password hashes."""
+    dashboard_sample: int = Field(default=5000, ge=100, le=200_000)
+    """Most recent decisions read for reason-code hit rates and score distributions."""
+    dashboard_ttl_seconds: float = Field(default=30.0, ge=0, le=3600)
+    """Dashboard figures are recomputed at most this often (0: on every request)."""
+
+    @field_validator("password_work")
+    @classmethod
+    def _power_of_two(cls, value: int) -> int:
+        if value & (value - 1):
+            raise ValueError("RISKLINE_CONSOLE_PASSWORD_WORK must be a power of two")
+        return value
+
+    @property
+    def idle(self) -> timedelta:
+        """A session ends after this long without a request."""
+        return timedelta(minutes=self.idle_minutes)
+
+    @property
+    def lifetime(self) -> timedelta:
+        """A session ends this long after sign-in, active or not."""
+        return timedelta(hours=self.session_hours)
+
+    def signing_key(self, pii_key: bytes) -> bytes:
+        """The cookie signing key: the configured secret, else one derived from ``pii_key``."""
+        if self.secret is not None:
+            return self.secret.get_secret_value().encode()
+        return hmac.new(pii_key, b"riskline console cookie signing", hashlib.sha256).digest()
+
+    def cookie_secure(self, host: str) -> bool:
+        """Whether cookies set for a request to ``host`` carry the Secure flag."""
+        if self.secure_cookie != "auto":
+            return self.secure_cookie == "always"
+        return not _is_loopback(host)
+
+
+def _is_loopback(host: str) -> bool:
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+class ConsortiumSettings(BaseSettings):
+    """The consortium section: ``RISKLINE_CONSORTIUM_*`` (``Settings.consortium``).
+
+    A member node (``riskline consortium serve``) runs on this section alone; the engine's
+    applicant screening (``/v1/consortium/screen``) reads the key, member id and peers from it.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="RISKLINE_CONSORTIUM_", extra="forbid")
+
+    member_id: str = Field(default="member", pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")
+    database_url: str = "sqlite:///consortium.db"
+    key: SecretStr = SecretStr("")
+    """The consortium-wide identifier key (the same at every member; 16+ characters)."""
+    peers_file: Path | None = None
+    operator_token: SecretStr = SecretStr("")
+    """Bearer token for this member's own staff (filing, disputes, publishing, audit)."""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8700, ge=1, le=65535)
+    max_batch: int = Field(default=10_000, ge=1, le=1_000_000)
+    requests_per_minute: float = Field(default=30.0, gt=0)
+    burst: int = Field(default=10, ge=1)
+    items_per_day: int = Field(default=200_000, ge=1)
+    min_contribution: int = Field(default=1, ge=0)
+    fpr: float = Field(default=1e-9, gt=0, lt=0.01)
+    structure: str = Field(default="gcs", pattern="^(gcs|bloom)$")
+    entry_ttl_days: int = Field(default=730, ge=1, le=1825)
+    applicant_window_days: int = Field(default=30, ge=1, le=365)
+    republish_seconds: float = Field(default=60.0, gt=0)
+    """How often the serve loop checks whether the sets must be re-published."""
+    publish_lead_seconds: float = Field(default=300.0, ge=0)
+    """Re-publish this long before the first entry expires (entries that close are left out)."""
+    contribution_cache_seconds: float = Field(default=600.0, ge=0)
+
+    def consortium_key(self) -> bytes:
+        """The shared key, or a clear configuration error."""
+        value = self.key.get_secret_value()
+        if len(value) < 16:
+            raise InvalidConfig("RISKLINE_CONSORTIUM_KEY must be set (16+ characters)")
+        return value.encode()
+
+
 class Settings(BaseSettings):
-    """Every tunable of a Riskline process; environment variables ``RISKLINE_<NAME>``."""
+    """Every tunable of a Riskline process: ``RISKLINE_<NAME>``, and the two sections."""
 
     model_config = SettingsConfigDict(env_prefix="RISKLINE_", extra="forbid")
 
@@ -57,6 +178,10 @@ class Settings(BaseSettings):
     """How many requests a key may send at once above its steady rate."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    """The analyst console (``RISKLINE_CONSOLE_*``)."""
+    consortium: ConsortiumSettings = Field(default_factory=ConsortiumSettings)
+    """The consortium member node and applicant screening (``RISKLINE_CONSORTIUM_*``)."""
 
     @field_validator("pii_secret")
     @classmethod

@@ -9,23 +9,38 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import importlib.util
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import func, select
 
 from riskline.cases import CaseFollower, CasePolicy, CaseService, RingLookup
 from riskline.cases import tables as case_tables
 from riskline.clock import Clock, SystemClock
-from riskline.config import DEV_PII_SECRET, Settings
+from riskline.config import DEV_PII_SECRET, ConsortiumSettings, Settings
+from riskline.consortium import ConsortiumHasher, MemberClient, Screener, load_peers
 from riskline.consortium.screening import ConsortiumFeatures, SignalBook
 from riskline.credit import BandTable, BureauScore, ScoreProvider
 from riskline.decisioning import Engine, FeatureSource, GraphSource, ModelSignals, Policy
 from riskline.errors import Conflict, InvalidConfig
 from riskline.events import Event, PiiHasher
+from riskline.identity import (
+    ChallengeFollower,
+    DeviceRegistry,
+    EngineRelease,
+    FaceResult,
+    FaceVerifier,
+    SqlChallengeStore,
+    SqlDeviceStore,
+    SqlFaceStore,
+    StepUp,
+)
 from riskline.notices import AppealBook, Appeals, NoticeFollower, NoticeService
 from riskline.rules import EXAMPLE_RULESET
 from riskline.service import Ingestor
@@ -35,7 +50,16 @@ from riskline.storage import KeyStore, SqlListStore, SqlStore, connect, tables, 
 if TYPE_CHECKING:
     from riskline.stream.outbox import Outbox
 
-__all__ = ["Runtime", "build_runtime", "default_features", "load_models", "load_scorer"]
+__all__ = [
+    "Runtime",
+    "Screening",
+    "build_runtime",
+    "build_screening",
+    "build_stepup",
+    "default_features",
+    "load_models",
+    "load_scorer",
+]
 
 log = logging.getLogger(__name__)
 
@@ -58,19 +82,99 @@ class Runtime:
     """Projections run by the writer after each commit (cases first: notices read case events)."""
     shared: SharedSources | None = None
     """What lives in Redis (``RISKLINE_*_STORE=redis``); None for the in-process default."""
+    stepup: StepUp | None = None
+    """Step-up verification (challenges, devices, faces, releases) for ``/v1/stepup``."""
     consortium: SignalBook = field(default_factory=SignalBook)
     """Consortium screening results (``consortium.*`` features), fed by ``/v1/consortium``."""
+    screening: Screening | None = None
+    """The peers to screen applicants against; None when no consortium is configured."""
     resumable: Any = None
     """The feature source that snapshots at close (``RISKLINE_FEATURE_SNAPSHOT``), if any."""
 
     def close(self) -> None:
         """Stop the writer, snapshot feature state (when configured), release connections."""
         self.ingestor.close()
+        if self.screening is not None:
+            self.screening.close()
         if self.resumable is not None and not self.engine.needs_rebuild:
             self.resumable.snapshot()  # all events seen are committed: a ledger prefix
         self.db.dispose()
         if self.shared is not None:
             self.shared.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """Applicant screening against the consortium: the peers and the consortium-wide hasher."""
+
+    screener: Screener
+    hasher: ConsortiumHasher
+    clients: tuple[MemberClient, ...] = ()
+
+    def close(self) -> None:
+        """Close the peer connections."""
+        for client in self.clients:
+            client.close()
+
+
+def build_screening(settings: ConsortiumSettings) -> Screening | None:
+    """Clients of every peer in the peers file; None without a consortium key and peers file."""
+    if not settings.key.get_secret_value() or settings.peers_file is None:
+        return None
+    clients = tuple(
+        MemberClient(settings.member_id, p.member, p.url, p.secret)
+        for p in load_peers(settings.peers_file).values()
+    )
+    return Screening(Screener(list(clients)), ConsortiumHasher(settings.consortium_key()), clients)
+
+
+def build_stepup(runtime: Runtime) -> StepUp:
+    """Step-up verification on the runtime's database, writer and clock (the dlib face
+    matcher when the ``face`` extra is installed, loaded on first use)."""
+    challenges = SqlChallengeStore(runtime.db)
+    devices = SqlDeviceStore(runtime.db)
+    clock = runtime.engine.clock
+    return StepUp(
+        challenges=challenges,
+        follower=ChallengeFollower(challenges),
+        devices=DeviceRegistry(devices),
+        device_store=devices,
+        faces=SqlFaceStore(runtime.db),
+        verifier=_LazyFaceMatcher() if _face_extra() else None,
+        release=EngineRelease(runtime.ingestor, runtime.store, challenges, clock),
+        clock=clock,
+        key=runtime.settings.pii_key,
+    )
+
+
+class _LazyFaceMatcher:
+    """The dlib face matcher, built on first use (loading its models takes seconds)."""
+
+    model = "dlib_resnet_v1"
+
+    def __init__(self) -> None:
+        self._matcher: FaceVerifier | None = None
+
+    def _get(self) -> FaceVerifier:
+        if self._matcher is None:
+            from riskline.identity.face_dlib import DlibFaceMatcher
+
+            self._matcher = DlibFaceMatcher()
+        return self._matcher
+
+    def embed(self, image: bytes) -> NDArray[np.float32]:
+        return self._get().embed(image)
+
+    def verify(self, reference: NDArray[np.float32], probe: bytes) -> FaceResult:
+        return self._get().verify(reference, probe)
+
+
+def _face_extra() -> bool:
+    """Whether the ``face`` extra is installed (without importing dlib)."""
+    return all(importlib.util.find_spec(m) is not None for m in _FACE_MODULES)
+
+
+_FACE_MODULES = ("dlib", "face_recognition_models", "PIL")
 
 
 class _OnlineAdapter:
@@ -214,10 +318,6 @@ def load_scorer(settings: Settings) -> ScoreProvider:
     return _ScorecardScore(card, meta.version)
 
 
-def _bands(settings: Settings) -> BandTable:
-    return BandTable.from_file(settings.bands_path) if settings.bands_path else BandTable.default()
-
-
 def _replay(engine: Engine, resumable: Any) -> None:
     """Replay the ledger into feature and graph state; features resume from their snapshot.
 
@@ -311,7 +411,7 @@ def build_runtime(
     cases, notices, followers = _cases_and_notices(
         db, store, lists, engine, ingestor, projections, outbox
     )
-    return Runtime(
+    runtime = Runtime(
         settings,
         db,
         store,
@@ -323,10 +423,13 @@ def build_runtime(
         cases,
         notices,
         followers,
-        shared,
-        consortium,
-        resumable,
+        shared=shared,
+        consortium=consortium,
+        screening=build_screening(settings.consortium),
+        resumable=resumable,
     )
+    runtime.stepup = build_stepup(runtime)
+    return runtime
 
 
 _HIGH_MARKS = select(

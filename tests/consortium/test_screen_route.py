@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from riskline.api import create_app
 from riskline.clock import FixedClock
-from riskline.config import Settings
+from riskline.config import ConsortiumSettings, Settings
 from riskline.consortium import ConsortiumHasher, Screener
-from riskline.runtime import Runtime, build_runtime
+from riskline.runtime import Runtime, Screening, build_runtime, build_screening
 from tests.conftest import ScriptedFeatures
 from tests.consortium.conftest import CONSORTIUM_KEY
 from tests.factories import wire
@@ -53,12 +54,11 @@ def test_screening_feeds_lists_and_features(runtime: Runtime) -> None:
     phone_token = hasher.token("phone", PHONE)
     bank_b = FakePeer("bank-b", listed={phone_token: "cash_out"}, applicants={phone_token})
     bank_c = FakePeer("bank-c", applicants={phone_token})
-    app.state.screening = (Screener([bank_b, bank_c]), hasher)
-
-    unconfigured = TestClient(create_app(runtime)).post(
+    unconfigured = client.post(
         "/v1/consortium/screen", json={"applicants": [{"ref": "x", "phone": PHONE}]}, headers=h
     )
     assert unconfigured.status_code == 404 and "no consortium" in unconfigured.json()["message"]
+    runtime.screening = Screening(Screener([bank_b, bank_c]), hasher)  # as build_runtime wires it
 
     body = {"applicants": [{"ref": "r1", "account_id": "a1", "person_id": "p1", "phone": PHONE}]}
     r = client.post("/v1/consortium/screen", json=body, headers=h)
@@ -82,3 +82,22 @@ def test_screening_feeds_lists_and_features(runtime: Runtime) -> None:
     assert "consortium.hits" not in other["decision"]["features"]  # never screened
     bad = client.post("/v1/consortium/screen", json={"applicants": []}, headers=h)
     assert bad.status_code == 422
+
+
+def test_screening_is_wired_from_the_consortium_section(tmp_path: Path) -> None:
+    peers = tmp_path / "peers.yaml"
+    peers.write_text(
+        "bank-b: {url: 'http://127.0.0.1:1', secret: 'bbbbbbbbbbbbbbbbbbbb'}\n"
+        "bank-c: {url: 'http://127.0.0.1:2', secret: 'cccccccccccccccccccc'}\n"
+    )
+    assert build_screening(ConsortiumSettings()) is None  # no key, no peers: not configured
+    section = ConsortiumSettings(member_id="bank-a", key=CONSORTIUM_KEY.decode(), peers_file=peers)
+    screening = build_screening(section)
+    assert screening is not None
+    try:
+        assert sorted(c.peer for c in screening.clients) == ["bank-b", "bank-c"]
+        assert screening.hasher.token("phone", PHONE) == ConsortiumHasher(CONSORTIUM_KEY).token(
+            "phone", PHONE
+        )
+    finally:
+        screening.close()

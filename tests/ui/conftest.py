@@ -29,8 +29,10 @@ def console_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def runtime(settings: Settings, clock: FixedClock, console_env: None) -> Iterator[Runtime]:
-    """The seeded world (one review case, for person p1) and four console users."""
+def runtime(console_env: None, settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
+    """The seeded world (one review case, for person p1) and four console users.
+
+    ``console_env`` comes first: ``settings.console`` reads ``RISKLINE_CONSOLE_*`` when built."""
     rt = build_runtime(settings, clock=clock, features=ScriptedFeatures())
     assert "review" in seed(rt)
     users = UserStore(rt.db, work=WORK)

@@ -67,10 +67,8 @@ def test_login_sets_a_hardened_cookie_and_goes_to_next(
 @pytest.mark.parametrize(
     ("base", "secure"), [("http://localhost", False), ("https://risk.example.com", True)]
 )
-def test_secure_flag_is_on_except_for_loopback(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, base: str, secure: bool
-) -> None:
-    monkeypatch.setenv("RISKLINE_CONSOLE_SECURE_COOKIE", "auto")
+def test_secure_flag_is_on_except_for_loopback(runtime: Runtime, base: str, secure: bool) -> None:
+    runtime.settings.console.secure_cookie = "auto"  # RISKLINE_CONSOLE_SECURE_COOKIE=auto
     client = TestClient(create_app(runtime), base_url=base)
     page = client.get("/console/login")
     assert ("Secure" in page.headers["set-cookie"]) is secure

@@ -28,11 +28,12 @@ _ENV_HELP = f"Environment variable holding the password (else you are prompted);
 
 def _users() -> Any:
     from riskline.storage import connect, upgrade
-    from riskline.ui import ConsoleSettings, UserStore
+    from riskline.ui import UserStore
 
-    engine = connect(load_settings().database_url)
+    settings = load_settings()
+    engine = connect(settings.database_url)
     upgrade(engine)
-    return UserStore(engine, work=ConsoleSettings().password_work)
+    return UserStore(engine, work=settings.console.password_work)
 
 
 @console_app.command("add-user")

@@ -41,10 +41,10 @@ def _options(
 
 
 def _settings(ctx: typer.Context, **more: Any) -> Any:
-    from riskline.consortium import NodeSettings
+    from riskline.config import ConsortiumSettings
 
     try:
-        return NodeSettings(**{**(ctx.obj or {}), **{k: v for k, v in more.items() if v}})
+        return ConsortiumSettings(**{**(ctx.obj or {}), **{k: v for k, v in more.items() if v}})
     except Exception as err:  # pydantic ValidationError: bad environment variable
         raise InvalidConfig(f"consortium configuration error: {err}") from None
 

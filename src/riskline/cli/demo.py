@@ -148,9 +148,9 @@ def _evaluation(report: Any, folder: Path) -> None:
 
 def _console_users(runtime: Any, base: str, own: str | None, password: str | None) -> None:
     """Create the demo's console users and print how to sign in."""
-    from riskline.ui import ConsoleSettings, UserStore
+    from riskline.ui import UserStore
 
-    users = UserStore(runtime.db, work=ConsoleSettings().password_work)
+    users = UserStore(runtime.db, work=runtime.settings.console.password_work)
     console.print(f"console: {base}/console/")
     if own is not None and password is not None:
         users.add(own, "admin", password)

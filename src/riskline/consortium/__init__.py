@@ -10,7 +10,7 @@ from riskline.consortium.client import MemberClient, PeerSetup, Traffic
 from riskline.consortium.holder import ContributionCheck, Holder, PublishConfig, Publisher
 from riskline.consortium.identifiers import KINDS, Applicant, ConsortiumHasher, applicant, kind_of
 from riskline.consortium.limits import Limits, RateLimited
-from riskline.consortium.node import Node, NodeSettings, Peer, PeerContributions, build_node
+from riskline.consortium.node import Node, Peer, PeerContributions, build_node, load_peers
 from riskline.consortium.psi import load_psi
 from riskline.consortium.registry import Registry
 from riskline.consortium.screening import (
@@ -47,7 +47,6 @@ __all__ = [
     "ListWriter",
     "MemberClient",
     "Node",
-    "NodeSettings",
     "NodeStore",
     "Peer",
     "PeerContributions",
@@ -67,5 +66,6 @@ __all__ = [
     "build_node",
     "check_outcome",
     "kind_of",
+    "load_peers",
     "load_psi",
 ]

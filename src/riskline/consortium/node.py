@@ -1,6 +1,7 @@
 """A member node assembled from settings: store, registry, publisher, holder, peers.
 
-Settings come from ``RISKLINE_CONSORTIUM_*`` variables; the peers file (YAML or JSON) lists the
+Settings are the consortium section of :mod:`riskline.config` (``ConsortiumSettings``,
+``RISKLINE_CONSORTIUM_*`` variables); the peers file (YAML or JSON) lists the
 other members, their node URLs and the secret shared with each::
 
     bank-b: {url: "https://consortium.bank-b.example", secret: "…32+ random characters…"}
@@ -17,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from riskline.clock import Clock, SystemClock
+from riskline.config import ConsortiumSettings
 from riskline.consortium.auth import Verifier
 from riskline.consortium.client import MemberClient
 from riskline.consortium.holder import Holder, PublishConfig, Publisher
@@ -32,44 +32,7 @@ from riskline.consortium.tables import create_tables
 from riskline.errors import InvalidConfig, RisklineError
 from riskline.storage import connect
 
-__all__ = ["Node", "NodeSettings", "Peer", "PeerContributions", "build_node", "load_peers"]
-
-
-class NodeSettings(BaseSettings):
-    """Every tunable of a member node; environment variables ``RISKLINE_CONSORTIUM_<NAME>``."""
-
-    model_config = SettingsConfigDict(env_prefix="RISKLINE_CONSORTIUM_", extra="forbid")
-
-    member_id: str = Field(default="member", pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")
-    database_url: str = "sqlite:///consortium.db"
-    key: SecretStr = SecretStr("")
-    """The consortium-wide identifier key (the same at every member; 16+ characters)."""
-    peers_file: Path | None = None
-    operator_token: SecretStr = SecretStr("")
-    """Bearer token for this member's own staff (filing, disputes, publishing, audit)."""
-    host: str = "127.0.0.1"
-    port: int = Field(default=8700, ge=1, le=65535)
-    max_batch: int = Field(default=10_000, ge=1, le=1_000_000)
-    requests_per_minute: float = Field(default=30.0, gt=0)
-    burst: int = Field(default=10, ge=1)
-    items_per_day: int = Field(default=200_000, ge=1)
-    min_contribution: int = Field(default=1, ge=0)
-    fpr: float = Field(default=1e-9, gt=0, lt=0.01)
-    structure: str = Field(default="gcs", pattern="^(gcs|bloom)$")
-    entry_ttl_days: int = Field(default=730, ge=1, le=1825)
-    applicant_window_days: int = Field(default=30, ge=1, le=365)
-    republish_seconds: float = Field(default=60.0, gt=0)
-    """How often the serve loop checks whether the sets must be re-published."""
-    publish_lead_seconds: float = Field(default=300.0, ge=0)
-    """Re-publish this long before the first entry expires (entries that close are left out)."""
-    contribution_cache_seconds: float = Field(default=600.0, ge=0)
-
-    def consortium_key(self) -> bytes:
-        """The shared key, or a clear configuration error."""
-        value = self.key.get_secret_value()
-        if len(value) < 16:
-            raise InvalidConfig("RISKLINE_CONSORTIUM_KEY must be set (16+ characters)")
-        return value.encode()
+__all__ = ["Node", "Peer", "PeerContributions", "build_node", "load_peers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +130,7 @@ class Node:
         return done
 
 
-def build_node(settings: NodeSettings, *, clock: Clock | None = None) -> Node:
+def build_node(settings: ConsortiumSettings, *, clock: Clock | None = None) -> Node:
     """Connect, create the tables, load peers; nothing is published yet."""
     clock = clock or SystemClock()
     db = connect(settings.database_url)

@@ -2,11 +2,11 @@
 
 Sign-in with roles (analyst, supervisor, admin), the review queue and case pages (on
 ``riskline.cases``), decision / account / person pages, the linked-entity graph drawn with
-cytoscape.js, dashboards. ``riskline console add-user`` creates users.
+cytoscape.js, dashboards. ``riskline console add-user`` creates users. Its settings are the
+``console`` section of :class:`riskline.config.Settings` (``RISKLINE_CONSOLE_*``).
 """
 
 from riskline.ui.app import Console, create_console, mount_console
-from riskline.ui.config import ConsoleSettings
 from riskline.ui.passwords import hash_password, verify_password
 from riskline.ui.sessions import Session, SessionStore, Signer
 from riskline.ui.users import ConsoleRole, ConsoleUser, UserStore
@@ -14,7 +14,6 @@ from riskline.ui.users import ConsoleRole, ConsoleUser, UserStore
 __all__ = [
     "Console",
     "ConsoleRole",
-    "ConsoleSettings",
     "ConsoleUser",
     "Session",
     "SessionStore",

@@ -8,9 +8,9 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from riskline.cases import CaseService
+from riskline.config import ConsoleSettings
 from riskline.runtime import Runtime
 from riskline.ui.cache import TtlCache
-from riskline.ui.config import ConsoleSettings
 from riskline.ui.errors import install_console_errors
 from riskline.ui.queries import ConsoleQueries
 from riskline.ui.render import STATIC_DIR
@@ -43,7 +43,7 @@ def create_console(
     """The console app over ``runtime`` (CSRF checked on every unsafe request)."""
     from riskline.ui.views import admin, auth, casework, dashboard, graph, records
 
-    settings = settings or ConsoleSettings()
+    settings = settings or runtime.settings.console
     app = FastAPI(
         title="Riskline console",
         docs_url=None,
@@ -71,6 +71,6 @@ def create_console(
 
 def mount_console(app: FastAPI, runtime: Runtime, settings: ConsoleSettings | None = None) -> None:
     """Mount the console under ``/console`` of ``app`` unless ``RISKLINE_CONSOLE_ENABLED=0``."""
-    settings = settings or ConsoleSettings()
+    settings = settings or runtime.settings.console
     if settings.enabled:
         app.mount("/console", create_console(runtime, settings))

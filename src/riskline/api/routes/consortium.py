@@ -5,7 +5,8 @@ digests (for lists and features), and are dropped. Hits go on the local ``watch`
 source ``consortium:<member>``; the number of members that saw the person apply recently and
 the number of hits become the ``consortium.lenders_30d`` and ``consortium.hits`` features of
 their account, person, phone, ID and device from now on. The peers are configured like a
-member node (``RISKLINE_CONSORTIUM_KEY``, ``RISKLINE_CONSORTIUM_PEERS_FILE``, ...).
+member node (``RISKLINE_CONSORTIUM_KEY``, ``RISKLINE_CONSORTIUM_PEERS_FILE``, ...) and wired in
+``riskline.runtime`` (``Runtime.screening``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from riskline.api.auth import require
 from riskline.api.strictjson import StrictJsonRoute
 from riskline.errors import NotFound
+from riskline.runtime import Screening
 from riskline.storage import ApiKey, Role
 
 __all__ = ["ApplicantIn", "router"]
@@ -49,27 +51,15 @@ class ScreenIn(BaseModel):
     applicants: Annotated[list[ApplicantIn], Field(min_length=1, max_length=500)]
 
 
-def _screening(request: Request) -> Any:
-    """The screener and hasher, built once from the consortium settings."""
-    cached = getattr(request.app.state, "screening", None)
-    if cached is not None:
-        return cached
-    from riskline.consortium import ConsortiumHasher, NodeSettings, Screener
-    from riskline.consortium.client import MemberClient
-    from riskline.consortium.node import load_peers
-
-    settings = NodeSettings()
-    if not settings.key.get_secret_value() or settings.peers_file is None:
+def _screening(request: Request) -> Screening:
+    """The runtime's screening (built in ``riskline.runtime`` from the consortium settings)."""
+    screening: Screening | None = request.app.state.runtime.screening
+    if screening is None:
         raise NotFound(
             "no consortium is configured on this server "
             "(RISKLINE_CONSORTIUM_KEY and RISKLINE_CONSORTIUM_PEERS_FILE)"
         )
-    clients = [
-        MemberClient(settings.member_id, p.member, p.url, p.secret)
-        for p in load_peers(settings.peers_file).values()
-    ]
-    request.app.state.screening = (Screener(clients), ConsortiumHasher(settings.consortium_key()))
-    return request.app.state.screening
+    return screening
 
 
 @router.post("/v1/consortium/screen", summary="Screen applicants against the consortium")
@@ -80,7 +70,8 @@ async def screen(
     from riskline.consortium import ListWriter, applicant
 
     runtime = request.app.state.runtime
-    screener, hasher = _screening(request)
+    screening = _screening(request)
+    screener, hasher = screening.screener, screening.hasher
     people = []
     for a in body.applicants:
         clear = {"phone": a.phone, "id": a.id_number, "device": a.device_id}

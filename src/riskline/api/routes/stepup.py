@@ -18,20 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from riskline.api.auth import require
 from riskline.api.strictjson import StrictJsonRoute
-from riskline.errors import InvalidInput
-from riskline.identity import (
-    Challenge,
-    ChallengeFollower,
-    Components,
-    DeviceCheck,
-    DeviceRegistry,
-    EngineRelease,
-    FaceResult,
-    SqlChallengeStore,
-    SqlDeviceStore,
-    SqlFaceStore,
-    StepUp,
-)
+from riskline.errors import InvalidInput, NotFound
+from riskline.identity import Challenge, Components, DeviceCheck, FaceResult, StepUp
 from riskline.storage import ApiKey, Role
 
 __all__ = [
@@ -127,33 +115,15 @@ class VendorIn(BaseModel):
 
 
 def stepup_service(request: Request) -> StepUp:
-    """The app's :class:`StepUp`, built on first use from the runtime (tests may preset it)."""
+    """The runtime's :class:`StepUp` (built with everything else in ``riskline.runtime``)."""
     return stepup_service_for(request.app)
 
 
 def stepup_service_for(app: FastAPI) -> StepUp:
     """:func:`stepup_service` for code that holds the app, not a request (periodic work)."""
-    found: StepUp | None = getattr(app.state, "stepup", None)
-    if found is not None:
-        return found
-    runtime = app.state.runtime
-    from riskline.identity.face_dlib import DlibFaceMatcher, face_extra_available
-
-    challenges = SqlChallengeStore(runtime.db)
-    devices = SqlDeviceStore(runtime.db)
-    clock = runtime.engine.clock
-    service = StepUp(
-        challenges=challenges,
-        follower=ChallengeFollower(challenges),
-        devices=DeviceRegistry(devices),
-        device_store=devices,
-        faces=SqlFaceStore(runtime.db),
-        verifier=DlibFaceMatcher() if face_extra_available() else None,
-        release=EngineRelease(runtime.ingestor, runtime.store, challenges, clock),
-        clock=clock,
-        key=runtime.settings.pii_key,
-    )
-    app.state.stepup = service
+    service: StepUp | None = app.state.runtime.stepup
+    if service is None:
+        raise NotFound("step-up verification is not set up in this process")
     return service
 
 
