@@ -16,6 +16,7 @@ from riskline.cli import (
     stepup,
     stream,
     train,
+    tune,
     world,
 )
 from riskline.cli.base import app
@@ -38,6 +39,7 @@ _COMMAND_MODULES = (
     stepup,
     stream,
     train,
+    tune,
     world,
 )
 

@@ -42,7 +42,10 @@ from riskline.events.schema import validation_details
 from riskline.events.types import Product
 from riskline.rules import EmptyLists, ListLookup, RuleError, Type, compile_expression
 
-__all__ = ["ActionSpec", "Check", "ContagionSpec", "Policy", "PolicyResult"]
+__all__ = ["DEFAULT_POLICY_PATH", "ActionSpec", "Check", "ContagionSpec", "Policy", "PolicyResult"]
+
+DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
+"""The policy shipped with Riskline (the YAML file is also the export format)."""
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -232,7 +235,7 @@ class Policy:
     @classmethod
     def default(cls) -> Policy:
         """The policy shipped with Riskline."""
-        return cls.from_file(Path(__file__).with_name("default_policy.yaml"))
+        return cls.from_file(DEFAULT_POLICY_PATH)
 
     def evaluate(
         self,
