@@ -24,7 +24,7 @@ from riskline.consortium import (
     Verifier,
 )
 from riskline.consortium.app import create_node_app
-from riskline.consortium.tables import create_tables
+from riskline.consortium.migrate import upgrade
 from riskline.storage import connect
 from tests.factories import T0
 from tests.services import in_ci, psi_problem
@@ -91,7 +91,7 @@ def make_node(
 ) -> Harness:
     clock = FixedClock(T0)
     engine = connect(f"sqlite:///{db_path}")
-    create_tables(engine)
+    upgrade(engine)
     store = NodeStore(engine)
     contributions = FakeContributions({p: {"blacklist": 5, "applicants": 5} for p in peers})
     lim = limits or Limits(

@@ -17,7 +17,7 @@ from riskline.consortium import (
     StoredPublication,
 )
 from riskline.consortium import tables as tb
-from riskline.consortium.tables import create_tables
+from riskline.consortium.migrate import upgrade
 from riskline.errors import NotFound
 from riskline.storage import connect
 from tests.factories import T0
@@ -26,8 +26,8 @@ from tests.factories import T0
 @pytest.fixture
 def store(db_url: str) -> Iterator[NodeStore]:
     engine = connect(db_url)
-    create_tables(engine)
-    create_tables(engine)  # idempotent on every start
+    upgrade(engine)
+    upgrade(engine)  # idempotent on every start
     yield NodeStore(engine)
     engine.dispose()
 

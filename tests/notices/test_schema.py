@@ -19,6 +19,7 @@ MODULES = (
     "riskline.identity.tables",
     "riskline.ui.tables",
     "riskline.stream.outbox",
+    "riskline.batch.writeback",
 )
 
 

@@ -3,8 +3,9 @@
 Spark executors write the results as Parquet (parallel, no database connection per task); the
 driver then streams the files into ``rescoring_results`` in one transaction (batched multi-row
 inserts), replacing any earlier rows of the same ``run_id``: a run is visible entirely or not
-at all, and re-running it is idempotent. The table lives in this module's own ``MetaData``
-(created if missing) so the shared migration chain is untouched.
+at all, and re-running it is idempotent. The table is on the shared ``metadata`` and made by
+migration 0008; the write-back brings the database to the newest revision first, like every
+process that opens a Riskline database.
 
 >>> sorted(c.name for c in RESULTS.primary_key.columns)
 ['person_id', 'run_id']
@@ -20,12 +21,14 @@ from typing import Any
 import pyarrow.dataset as ds
 import sqlalchemy as sa
 
+from riskline.storage import connect, upgrade
+from riskline.storage.tables import metadata
+
 __all__ = ["RESULTS", "write_results"]
 
-_META = sa.MetaData()
 RESULTS = sa.Table(
     "rescoring_results",
-    _META,
+    metadata,
     sa.Column("run_id", sa.String(64), primary_key=True),
     sa.Column("person_id", sa.String(128), primary_key=True),
     sa.Column("account_id", sa.String(128), nullable=True),
@@ -55,9 +58,9 @@ def _batches(path: Path, run_id: str, at: datetime) -> Iterator[list[dict[str, A
 
 def write_results(db_url: str, results: Path, run_id: str, at: datetime) -> int:
     """Load the Parquet ``results`` into ``rescoring_results`` in one transaction; row count."""
-    engine = sa.create_engine(db_url)
+    engine = connect(db_url)
     try:
-        _META.create_all(engine, tables=[RESULTS])
+        upgrade(engine)
         n = 0
         with engine.begin() as conn:
             conn.execute(sa.delete(RESULTS).where(RESULTS.c.run_id == run_id))

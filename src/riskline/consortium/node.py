@@ -26,9 +26,9 @@ from riskline.consortium.client import MemberClient
 from riskline.consortium.holder import Holder, PublishConfig, Publisher
 from riskline.consortium.identifiers import ConsortiumHasher
 from riskline.consortium.limits import Limits
+from riskline.consortium.migrate import upgrade
 from riskline.consortium.registry import Registry
 from riskline.consortium.store import NodeStore
-from riskline.consortium.tables import create_tables
 from riskline.errors import InvalidConfig, RisklineError
 from riskline.storage import connect
 
@@ -131,10 +131,10 @@ class Node:
 
 
 def build_node(settings: ConsortiumSettings, *, clock: Clock | None = None) -> Node:
-    """Connect, create the tables, load peers; nothing is published yet."""
+    """Connect, migrate the node's schema, load peers; nothing is published yet."""
     clock = clock or SystemClock()
     db = connect(settings.database_url)
-    create_tables(db)
+    upgrade(db)
     store = NodeStore(db)
     peers = load_peers(settings.peers_file)
     clients = {

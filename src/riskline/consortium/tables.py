@@ -1,14 +1,14 @@
-"""The member node's own tables (its own ``MetaData``; created on start, not in the main chain).
+"""The member node's own tables (its own ``MetaData``, its own Alembic chain).
 
 A node runs beside (or apart from) a Riskline deployment with its own database, so its schema
-lives here rather than in the main Alembic chain; ``create_tables`` is idempotent.
+lives here and its migrations in ``consortium/migrations`` (run by
+:func:`riskline.consortium.migrate.upgrade` on every start), not in the main chain.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
     Column,
-    Engine,
     Index,
     Integer,
     LargeBinary,
@@ -22,7 +22,6 @@ from riskline.storage.tables import UtcDateTime
 __all__ = [
     "applications",
     "audit",
-    "create_tables",
     "entries",
     "metadata",
     "publications",
@@ -88,8 +87,3 @@ audit = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
-
-
-def create_tables(engine: Engine) -> None:
-    """Create the node's tables if missing (safe on every start)."""
-    metadata.create_all(engine, checkfirst=True)

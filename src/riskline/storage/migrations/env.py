@@ -19,8 +19,9 @@ TABLE_MODULES = (
     "riskline.identity.tables",
     "riskline.ui.tables",
     "riskline.stream.outbox",
+    "riskline.batch.writeback",
 )
-"""Modules that put tables on the shared metadata (migrations 0003-0007 create them)."""
+"""Modules that put tables on the shared metadata (migrations 0003-0008 create them)."""
 
 for name in TABLE_MODULES:
     importlib.import_module(name)
