@@ -35,7 +35,7 @@ from riskline.decisioning.effects import (
     expire_freezes,
 )
 from riskline.decisioning.models import MODEL_SCHEMA, ModelSignals
-from riskline.decisioning.policy import Policy
+from riskline.decisioning.policy import ContagionSpec, Policy
 from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, GraphSource, LedgerEntry
 from riskline.decisioning.types import (
     Action,
@@ -194,18 +194,33 @@ class Engine:
             raise Unavailable(f"could not store the batch, nothing was applied: {err}") from err
 
     def rebuild(self) -> int:
-        """Reset feature and graph state and replay the ledger into it; returns events replayed."""
+        """Reset feature and graph state and replay the ledger into it; returns events replayed.
+
+        The ``line_frozen`` flags that freezes set (``_contagion``) are not ledger events: each
+        is set again right after the event whose stored decision set it, where it was first set.
+        """
         self.features.reset()
         if self.graph is not None:
             self.graph.reset()
         self.person_of.clear()
         self.accounts_of.clear()
+        flagged = self._flagged_owners()
         count = 0
         for event in self.store.iter_events():
             self._observe(event)
+            if event.event_id in flagged:
+                self._flag_frozen(flagged[event.event_id])
             count += 1
         self.needs_rebuild = False
         return count
+
+    def _flagged_owners(self) -> dict[str, str]:
+        """Event id -> line owner, for each stored decision whose freeze flagged the owner."""
+        spec = self.policy.contagion
+        if spec is None or self.graph is None:
+            return {}
+        froze = self.store.get_decisions(sorted(self.store.freezing_decisions()))
+        return {d.event_id: d.subject for d in froze.values() if _flagged_by(d, spec)}
 
     def observe(self, event: t.Event) -> None:
         """Update feature and graph state with an event without deciding it (replicas that
@@ -319,12 +334,10 @@ class Engine:
         if outcome is Outcome.CHALLENGE:  # a hold pending step-up: nothing confirmed to spread
             return outcome
         at = event.occurred_at
-        person = self.person_of.get(owner)
+        person = self._flag_frozen(owner)
         if person is not None:
-            self.graph.flag("person", person, "line_frozen")
             more_reasons, more_actions = spread(person, self.graph, spec, book, decision_id, at)
         else:
-            self.graph.flag("enterprise", owner, "line_frozen")
             more_reasons, more_actions = spread_up(
                 owner, self.graph, spec, self.accounts_of, book, decision_id, at
             )
@@ -332,12 +345,35 @@ class Engine:
         actions.extend(more_actions)
         return Outcome.worst([outcome, spec.outcome]) if more_reasons else outcome
 
+    def _flag_frozen(self, owner: str) -> str | None:
+        """Flag the owner of a frozen line in the graph: its person (returned), or the
+        enterprise itself."""
+        assert self.graph is not None
+        person = self.person_of.get(owner)
+        if person is not None:
+            self.graph.flag("person", person, "line_frozen")
+        else:
+            self.graph.flag("enterprise", owner, "line_frozen")
+        return person
+
 
 def _record(batch: Batch, event: t.Event, encoded: tuple[str, str], decision: Decision) -> None:
     batch.events.append(LedgerEntry(event, encoded[0], encoded[1], decision.decision_id))
     batch.decisions.append(decision)
     if isinstance(event, t.AccountOpened):
         batch.accounts.append((event.account_id, event.person_id, event.occurred_at.isoformat()))
+
+
+def _flagged_by(decision: Decision, spec: ContagionSpec) -> bool:
+    """Whether deciding ``decision`` flagged its owner ``line_frozen`` (``Engine._contagion``):
+    it froze or closed the owner's own line and was not a challenge's hold (a challenge that
+    carries contagion's reasons was made one by contagion, after the flag)."""
+    if not _froze(list(decision.actions), decision.subject):
+        return False
+    spread_codes = {spec.reason.code, spec.reverse_reason.code}
+    return decision.outcome is not Outcome.CHALLENGE or any(
+        r.code in spread_codes for r in decision.reasons
+    )
 
 
 def _froze(actions: list[Action], owner: str | None) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -88,3 +88,5 @@ class EngineStore(Protocol):
     def commit(self, batch: Batch) -> None: ...
 
     def iter_events(self) -> Iterable[Event]: ...
+
+    def freezing_decisions(self) -> Collection[str]: ...

@@ -196,6 +196,20 @@ class SqlStore:
         with self.engine.connect() as conn:
             return [change_from_row(r) for r in conn.execute(q).mappings()]
 
+    def freezing_decisions(self) -> set[str]:
+        """Ids of the decisions that froze or closed a credit line."""
+        h = tb.line_history.c
+        q = (
+            select(h.decision_id)
+            .distinct()
+            .where(
+                h.to_status.in_([LineStatus.FROZEN.value, LineStatus.CLOSED.value]),
+                h.decision_id.is_not(None),
+            )
+        )
+        with self.engine.connect() as conn:
+            return {r.decision_id for r in conn.execute(q)}
+
     # -- accounts -------------------------------------------------------------
     def account(self, account_id: str) -> Mapping[str, Any]:
         """The account's person and opening time, or :class:`NotFound`."""
