@@ -12,18 +12,25 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from riskline.clock import FixedClock
 from riskline.config import Settings
-from riskline.decisioning import Decision
+from riskline.decisioning import ActionKind, Decision, Outcome
 from riskline.events import Event, parse_event
 from riskline.runtime import Runtime, build_runtime
 from riskline.sim import WorldConfig, iter_events
 from tests.conftest import SECRET
 from tests.factories import wire
+from tests.identity.conftest import takeover_events
 
 
-def _runtime(path: Path, clock: FixedClock) -> Runtime:
-    settings = Settings(database_url=f"sqlite:///{path}", pii_secret=SECRET)
+def _runtime(path: Path, clock: FixedClock, snapshot: bool = False) -> Runtime:
+    settings = Settings(
+        database_url=f"sqlite:///{path}",
+        pii_secret=SECRET,
+        feature_snapshot=path.with_suffix(".snap") if snapshot else None,
+    )
     return build_runtime(settings, clock=clock)
 
 
@@ -35,15 +42,32 @@ def _decide(rt: Runtime, events: Sequence[Event]) -> list[Decision]:
 
 
 def _after_crash(
-    path: Path, clock: FixedClock, before: Sequence[Event], after: Sequence[Event]
+    path: Path,
+    clock: FixedClock,
+    before: Sequence[Event],
+    after: Sequence[Event],
+    snapshot: bool = False,
 ) -> tuple[list[Decision], dict[Any, Any]]:
     """Decide ``before``, crash (the runtime is never closed), restart on the same database,
-    decide ``after``; the later decisions and the graph flags the restart rebuilt."""
-    crashed = _runtime(path, clock)
+    decide ``after``; the later decisions and the graph flags the restart rebuilt.
+
+    With ``snapshot``, a graceful stop halfway through ``before`` writes a feature snapshot:
+    the restart resumes features from it and replays the rest of the ledger.
+    """
+    if snapshot:
+        half = len(before) // 2
+        stopped = _runtime(path, clock, snapshot)
+        _decide(stopped, before[:half])
+        stopped.close()
+        before = before[half:]
+    crashed = _runtime(path, clock, snapshot)
     try:
         _decide(crashed, before)
-        restarted = _runtime(path, clock)  # replays the ledger: no snapshot, no close
+        restarted = _runtime(path, clock, snapshot)  # the ledger (and snapshot), no close
         try:
+            assert (restarted.resumable is not None) is snapshot
+            if snapshot:
+                assert restarted.resumable.resumed_from.events == half
             flags = dict(restarted.engine.graph.risk.graph.flags)  # type: ignore[union-attr]
             return _decide(restarted, after), flags
         finally:
@@ -92,11 +116,26 @@ def test_a_freeze_flags_the_person_again_after_a_crash(tmp_path: Path, clock: Fi
     assert _outcomes(got) == _outcomes(want)
 
 
+def test_a_challenge_hold_flags_no_one_after_a_replay(tmp_path: Path, clock: FixedClock) -> None:
+    """A challenge's protective hold freezes the line but flags no one: nor does the replay."""
+    rt = _runtime(tmp_path / "hold.db", clock)
+    try:
+        held = [rt.engine.process(parse_event(w, rt.hasher)) for w in takeover_events()][-1]
+        assert held.outcome is Outcome.CHALLENGE
+        assert any(a.kind is ActionKind.FREEZE and a.applied for a in held.actions)
+        assert rt.store.freezing_decisions() == {held.decision_id}
+        rt.engine.rebuild()  # what a restart does
+        assert rt.engine.graph.risk.graph.flags == {}  # type: ignore[union-attr]
+    finally:
+        rt.close()
+
+
+@pytest.mark.parametrize("snapshot", [False, True], ids=["ledger", "feature-snapshot"])
 def test_a_crash_restart_in_a_simulated_world_changes_no_decision(
-    tmp_path: Path, clock: FixedClock
+    tmp_path: Path, clock: FixedClock, snapshot: bool
 ) -> None:
     """The measurement: every later decision (outcome, reasons, features) after a crash at 80 %
-    of a small world equals the uninterrupted run's; before the fix some did not."""
+    of a small world equals the uninterrupted run's; before the fix graph features did not."""
     whole = _runtime(tmp_path / "whole.db", clock)
     try:
         world = WorldConfig.small(persons=300, days=20, seed=3)
@@ -107,7 +146,9 @@ def test_a_crash_restart_in_a_simulated_world_changes_no_decision(
         want = _decide(whole, events[split:])
     finally:
         whole.close()
-    got, flags = _after_crash(tmp_path / "crash.db", clock, events[:split], events[split:])
+    got, flags = _after_crash(
+        tmp_path / "crash.db", clock, events[:split], events[split:], snapshot
+    )
     assert flags_then, "the world should freeze someone's line before the crash"
     differ = [(w, g) for w, g in zip(_outcomes(want), _outcomes(got), strict=True) if w != g]
     assert not differ, f"{len(differ)} of {len(want)} later decisions differ: {differ[:3]}"

@@ -199,14 +199,8 @@ class SqlStore:
     def freezing_decisions(self) -> set[str]:
         """Ids of the decisions that froze or closed a credit line."""
         h = tb.line_history.c
-        q = (
-            select(h.decision_id)
-            .distinct()
-            .where(
-                h.to_status.in_([LineStatus.FROZEN.value, LineStatus.CLOSED.value]),
-                h.decision_id.is_not(None),
-            )
-        )
+        froze = h.to_status.in_([LineStatus.FROZEN.value, LineStatus.CLOSED.value])
+        q = select(h.decision_id).distinct().where(froze, h.decision_id.is_not(None))
         with self.engine.connect() as conn:
             return {r.decision_id for r in conn.execute(q)}
 
