@@ -16,7 +16,6 @@ restart (it is rebuilt from the ledger).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -28,6 +27,7 @@ from sqlalchemy import Engine, MetaData, Table, or_, select, update
 from riskline.errors import InvalidInput, NotFound
 from riskline.storage import tables as tb
 from riskline.storage.audit import AuditLog, event_rows, row_hash
+from riskline.storage.serde import body_dict
 
 __all__ = ["ERASED_FIELDS", "erase_subject", "export_subject"]
 
@@ -100,7 +100,7 @@ def export_subject(engine: Engine, person_id: str) -> dict[str, Any]:
         ids = [r["decision_id"] for r in events]
         d = tb.decisions
         decisions = [
-            {**_row(r, "body"), "body": json.loads(r["body"])}
+            {**_row(r, "body"), "body": body_dict(r["body"])}
             for r in conn.execute(select(d).where(d.c.decision_id.in_(ids))).mappings()
         ]
         lines = _keyed_rows(conn, tb.credit_lines, person_id, accounts)
