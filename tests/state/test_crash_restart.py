@@ -11,9 +11,12 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
+from fastapi.testclient import TestClient
 
+from riskline.api import create_app
 from riskline.clock import FixedClock
 from riskline.config import Settings
 from riskline.decisioning import ActionKind, Decision, Outcome
@@ -22,6 +25,7 @@ from riskline.runtime import Runtime, build_runtime
 from riskline.sim import WorldConfig, iter_events
 from tests.conftest import SECRET
 from tests.factories import wire
+from tests.hardening.conftest import auth
 from tests.identity.conftest import takeover_events
 
 
@@ -114,6 +118,60 @@ def test_a_freeze_flags_the_person_again_after_a_crash(tmp_path: Path, clock: Fi
     assert flags == {("person", "p1"): {"line_frozen": "line_frozen"}}
     assert [d.reason_codes for d in want] == [("LINKED_TO_FRAUD",), ("LINKED_TO_FRAUD",)]
     assert _outcomes(got) == _outcomes(want)
+
+
+def _other(n: int, device: str = "") -> dict[str, str]:
+    """Another person's phone, ID number and IP, and a device (their own unless given)."""
+    return {
+        "phone": f"+86 138 0013 800{n}",
+        "id_number": f"11010519491231{n:03d}X",
+        "device_id": device or f"d{n}",
+        "ip": f"10.0.0.{n}",
+    }
+
+
+def _block_account(rt: Runtime, account: str) -> None:
+    """An analyst puts the account on the block list through the API (which flags the graph)."""
+    token = rt.keys.create("analyst-key", "analyst")[1]
+    body = {"kind": "account", "value": account, "source": "analyst"}
+    r = TestClient(create_app(rt)).post("/v1/lists/block/entries", json=body, headers=auth(token))
+    assert r.status_code == 200, r.text
+
+
+def test_a_block_list_entry_flags_the_graph_again_after_a_crash(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    opened = _runtime(tmp_path / "parse.db", clock)
+    try:
+        first, second, *after = [
+            parse_event(w, opened.hasher)
+            for w in (
+                wire("account_opened"),
+                wire("account_opened", account_id="a3", person_id="p3", **_other(3)),
+                wire("account_opened", account_id="a2", person_id="p2", **_other(2, "d1")),
+                wire("loan_application", account_id="a2"),
+            )
+        ]
+    finally:
+        opened.close()
+    runs: dict[str, list[Decision]] = {}
+    flags: dict[str, dict[Any, Any]] = {}
+    for name in ("whole", "crash"):
+        rt = _runtime(tmp_path / f"{name}.db", clock)
+        try:
+            _decide(rt, [first])
+            _block_account(rt, "a1")  # between two commits: flagged after the first event
+            _decide(rt, [second])
+            if name == "crash":
+                rt.ingestor.close()  # the crash: the restart sees only the database
+                rt = _runtime(tmp_path / f"{name}.db", clock)
+            flags[name] = dict(rt.engine.graph.risk.graph.flags)  # type: ignore[union-attr]
+            runs[name] = _decide(rt, after)
+        finally:
+            rt.close()
+    assert flags["crash"] == flags["whole"] == {("account", "a1"): {"blocklist:analyst": ANY}}
+    assert [d.reason_codes for d in runs["whole"]] == [("LINKED_TO_FRAUD",)] * 2
+    assert _outcomes(runs["crash"]) == _outcomes(runs["whole"])
 
 
 def test_a_challenge_hold_flags_no_one_after_a_replay(tmp_path: Path, clock: FixedClock) -> None:

@@ -10,7 +10,7 @@ feature source, policy, band table and scorer are all injected.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -196,20 +196,23 @@ class Engine:
     def rebuild(self) -> int:
         """Reset feature and graph state and replay the ledger into it; returns events replayed.
 
-        The ``line_frozen`` flags that freezes set (``_contagion``) are not ledger events: each
-        is set again right after the event whose stored decision set it, where it was first set.
+        Graph flags are not ledger events: each is set again where it was first set, a freeze's
+        ``line_frozen`` (``_contagion``) right after the event whose stored decision set it, a
+        block-list entry's (API, case approval) after the last event committed before it.
         """
         self.features.reset()
         if self.graph is not None:
             self.graph.reset()
         self.person_of.clear()
         self.accounts_of.clear()
-        flagged = self._flagged_owners()
+        frozen, blocked = self._flagged_owners(), self._blocked()
+        self._flag_all(blocked.get(None, ()))
         count = 0
         for event in self.store.iter_events():
             self._observe(event)
-            if event.event_id in flagged:
-                self._flag_frozen(flagged[event.event_id])
+            if event.event_id in frozen:
+                self._flag_frozen(frozen[event.event_id])
+            self._flag_all(blocked.get(event.event_id, ()))
             count += 1
         self.needs_rebuild = False
         return count
@@ -221,6 +224,20 @@ class Engine:
             return {}
         froze = self.store.get_decisions(sorted(self.store.freezing_decisions()))
         return {d.event_id: d.subject for d in froze.values() if _flagged_by(d, spec)}
+
+    def _blocked(self) -> dict[str | None, list[tuple[str, str, str]]]:
+        """Block-list flags (kind, key, reason) by the last ledger event before they were set."""
+        flags: dict[str | None, list[tuple[str, str, str]]] = {}
+        if self.graph is None:
+            return flags
+        for after, kind, value, source in self.store.block_additions():
+            flags.setdefault(after, []).append((kind, value, f"blocklist:{source}"))
+        return flags
+
+    def _flag_all(self, flags: Iterable[tuple[str, str, str]]) -> None:
+        for kind, key, reason in flags:
+            assert self.graph is not None
+            self.graph.flag(kind, key, reason)
 
     def observe(self, event: t.Event) -> None:
         """Update feature and graph state with an event without deciding it (replicas that

@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Delete, Engine, delete, select
+import orjson
+from sqlalchemy import Connection, Delete, Engine, delete, select
 
 from riskline.rules import ListEntry, MemoryListStore
 from riskline.storage import tables as tb
 from riskline.storage.audit import AuditLog
 
-__all__ = ["SqlListStore"]
+__all__ = ["SqlListStore", "block_additions"]
 
 
 class SqlListStore:
@@ -76,6 +77,24 @@ class SqlListStore:
             if gone:
                 self.audit.append(conn, "list.purged", "system", "expired", {"entries": gone}, now)
         return self._memory.purge_expired(now)
+
+
+def block_additions(conn: Connection) -> list[tuple[str | None, str, str, str]]:
+    """Every block-list addition in the order made, read from the audit log: the last ledger
+    event committed before it (None: none), the kind, value and source."""
+    a, ev = tb.audit_log.c, tb.events.c
+    added = select(a.seq, a.target, a.detail).where(
+        a.kind == "list.added", a.target.startswith("block:")
+    )
+    out: list[tuple[str | None, str, str, str]] = []
+    for row in conn.execute(added.order_by(a.seq)).all():
+        ledger = select(a.detail).where(a.kind == "ledger", a.seq < row.seq)
+        detail = conn.execute(ledger.order_by(a.seq.desc()).limit(1)).scalar()
+        upto = orjson.loads(detail)["events"][1] if detail else 0
+        last = select(ev.event_id).where(ev.seq <= upto).order_by(ev.seq.desc()).limit(1)
+        _, kind, value = row.target.split(":", 2)
+        out.append((conn.execute(last).scalar(), kind, value, orjson.loads(row.detail)["source"]))
+    return out
 
 
 def _delete(list_name: str, kind: str, value: str) -> Delete:

@@ -17,6 +17,7 @@ from riskline.errors import Conflict, NotFound, Unavailable
 from riskline.events import Event, decode_event
 from riskline.storage import tables as tb
 from riskline.storage.audit import AuditLog
+from riskline.storage.lists import block_additions
 from riskline.storage.rows import (
     change_from_row,
     change_row,
@@ -203,6 +204,11 @@ class SqlStore:
         q = select(h.decision_id).distinct().where(froze, h.decision_id.is_not(None))
         with self.engine.connect() as conn:
             return {r.decision_id for r in conn.execute(q)}
+
+    def block_additions(self) -> list[tuple[str | None, str, str, str]]:
+        """Block-list additions in order: (last ledger event before, kind, value, source)."""
+        with self.engine.connect() as conn:
+            return block_additions(conn)
 
     # -- accounts -------------------------------------------------------------
     def account(self, account_id: str) -> Mapping[str, Any]:
