@@ -25,15 +25,22 @@ def decide(rt: Runtime, *bodies: dict[str, Any]) -> list[Decision]:
 
 
 def farm(n: int = 6, device: str = "dX", prefix: str = "f") -> list[dict[str, Any]]:
-    """``n`` people opening accounts on one device: the last ones are reviewed as a farm."""
-    return [
-        wire(
-            "account_opened",
-            account_id=f"{prefix}a{i}",
-            person_id=f"{prefix}p{i}",
-            device_id=device,
-            phone=f"+86 139 {ord(prefix[0]):04d} {1000 + i}",
-            id_number=f"110105198{ord(prefix[0]):03d}01{1000 + i}",
+    """``n`` people opening accounts on one device; from the fourth on, each asks for a cash
+    loan right after opening: those applications are reviewed as a farm (the device-farm
+    checks look at credit applications, not at openings)."""
+    events: list[dict[str, Any]] = []
+    for i in range(n):
+        account = f"{prefix}a{i}"
+        events.append(
+            wire(
+                "account_opened",
+                account_id=account,
+                person_id=f"{prefix}p{i}",
+                device_id=device,
+                phone=f"+86 139 {ord(prefix[0]):04d} {1000 + i}",
+                id_number=f"110105198{ord(prefix[0]):03d}01{1000 + i}",
+            )
         )
-        for i in range(n)
-    ]
+        if i >= 3:
+            events.append(wire("loan_application", account_id=account, device_id=device))
+    return events

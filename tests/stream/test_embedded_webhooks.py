@@ -48,7 +48,7 @@ def test_engine_and_case_effects_reach_signed_webhooks_exactly_once(rt: Runtime)
     with rt.db.connect() as conn:
         rows = [dict(r) for r in conn.execute(select(outbox_table)).mappings()]
     topics = sorted(r["topic"] for r in rows)
-    assert topics.count("decision.created") == len(result.decisions) == 6
+    assert topics.count("decision.created") == len(result.decisions) == len(events)
     frozen = sum(
         1 for d in result.decisions for a in d.actions if a.kind.value == "freeze" and a.applied
     )
