@@ -94,9 +94,9 @@ def test_honest_payment_and_own_card_transfer_are_no_cycle(ev):
 def test_credit_inflation_cycle_and_window(ev):
     gr = GraphRisk(GraphConfig(cycle_window_seconds=10 * 86400.0))
     for e in [
-        ev.transfer("A", to_acct="B", amount="100", day=0),
-        ev.transfer("B", to_acct="C", amount="99", day=1),
-        ev.transfer("C", to_acct="A", amount="98", day=2),
+        ev.transfer("A", to_acct="B", amount="10000", day=0),
+        ev.transfer("B", to_acct="C", amount="9900", day=1),
+        ev.transfer("C", to_acct="A", amount="9800", day=2),
         ev.transfer("C", to_acct="D", amount="5", day=2),
     ]:
         gr.observe(e)
@@ -203,7 +203,7 @@ def test_settling_up_between_two_people_is_no_cycle(ev):
     """A household sending money back and forth, again and again, is not a laundering loop."""
     gr = _graph(
         [
-            ev.transfer(a, to_acct=b, amount="120", day=d)
+            ev.transfer(a, to_acct=b, amount="5000", day=d)
             for d in range(6)
             for a, b in (("A", "B"), ("B", "A"))
         ]
@@ -216,9 +216,9 @@ def test_a_loop_backwards_in_time_is_no_cycle(ev):
     """A→B, B→C, C→A where each hop happened before the money could have arrived."""
     gr = _graph(
         [
-            ev.transfer("A", to_acct="B", amount="100", day=2),
-            ev.transfer("B", to_acct="C", amount="100", day=1),
-            ev.transfer("C", to_acct="A", amount="100", day=0),
+            ev.transfer("A", to_acct="B", amount="5000", day=2),
+            ev.transfer("B", to_acct="C", amount="5000", day=1),
+            ev.transfer("C", to_acct="A", amount="5000", day=0),
         ]
     )
     assert all(gr.rings_for("account", x) == [] for x in "ABC")
@@ -228,9 +228,21 @@ def test_a_loop_is_found_from_the_member_it_did_not_start_with(ev):
     """One round A→B→C→A: C's money did not come back to C, but C is in the loop."""
     gr = _graph(
         [
-            ev.transfer("A", to_acct="B", amount="100", day=0),
-            ev.transfer("B", to_acct="C", amount="99", day=1),
-            ev.transfer("C", to_acct="A", amount="98", day=2),
+            ev.transfer("A", to_acct="B", amount="5000", day=0),
+            ev.transfer("B", to_acct="C", amount="4990", day=1),
+            ev.transfer("C", to_acct="A", amount="4980", day=2),
         ]
     )
     assert all(len(gr.rings_for("account", x)) == 1 for x in "ABC")
+
+
+def test_a_household_passing_small_sums_round_is_no_cycle(ev):
+    """Three people settling groceries and rent: the same loop with sums that do not count."""
+    gr = _graph(
+        [
+            ev.transfer(a, to_acct=b, amount=str(150 + 40 * d), day=d)
+            for d in range(6)
+            for a, b in (("A", "B"), ("B", "C"), ("C", "A"))
+        ]
+    )
+    assert gr.all_rings() == []

@@ -121,7 +121,10 @@ def _flow_features(g: LinkGraph, event: Event, node: Node) -> dict[str, float]:
         loops = float(loop_buyers(g, merchant, since, cfg.search_budget))
     cycle = 0.0
     if node[0] == "account":
-        cycle = float(bool(fund_cycle(g, node, since, cfg.cycle_max_depth, cfg.search_budget)))
+        found = fund_cycle(
+            g, node, since, cfg.cycle_max_depth, cfg.search_budget, cfg.cycle_min_transfer
+        )
+        cycle = float(bool(found))
     return {
         "graph.buyer_merchant_shared_identity": shared,
         "graph.fund_cycle": cycle,

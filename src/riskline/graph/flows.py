@@ -77,17 +77,25 @@ def _timed(link: Link) -> bool:
     link to the account that draws loans or sends its own money to it says who holds it."""
     if link.has(_PAID):
         return True
-    return link.has(_TRANSFER) and link.a[0] == "account" and link.b[0] == "account"
+    return link.has(_TRANSFER) and _between_accounts(link)
 
 
-def arrival(via: tuple[Link, ...], at: float) -> float | None:
-    """When money that reached a step's start at ``at`` reaches its end (None: impossible)."""
+def arrival(via: tuple[Link, ...], at: float, min_transfer: float = 0.0) -> float | None:
+    """When money that reached a step's start at ``at`` reaches its end (None: impossible,
+    or a transfer between accounts averaging less than ``min_transfer``)."""
     for link in via:
         if _timed(link):
             if link.last_ts < at:
                 return None
+            small = link.amount < min_transfer * max(link.count, 1)
+            if small and _between_accounts(link):
+                return None
             at = max(at, link.first_ts)
     return at
+
+
+def _between_accounts(link: Link) -> bool:
+    return link.a[0] == "account" and link.b[0] == "account"
 
 
 def _is_cycle(path: list[Step], targets: set[Node]) -> bool:
@@ -96,16 +104,21 @@ def _is_cycle(path: list[Step], targets: set[Node]) -> bool:
     return any(n[0] == "merchant" for n, _ in path) or len(others) >= 2
 
 
-def _forward(steps: list[Step], since: float) -> bool:
+def _forward(steps: list[Step], since: float, min_transfer: float) -> bool:
     """Whether money can take ``steps`` in this order, forward in time from ``since``."""
     at: float | None = since
     for _, via in steps:
-        at = arrival(via, at) if at is not None else None
+        at = arrival(via, at, min_transfer) if at is not None else None
     return at is not None
 
 
 def fund_cycle(
-    g: LinkGraph, account: Node, since: float, max_depth: int = 5, budget: int = 2000
+    g: LinkGraph,
+    account: Node,
+    since: float,
+    max_depth: int = 5,
+    budget: int = 2000,
+    min_transfer: float = 0.0,
 ) -> list[Step]:
     """A money loop through ``account`` (back to it or a kin account) whose hops follow each
     other in time since ``since``; empty if none is found.
@@ -113,7 +126,8 @@ def fund_cycle(
     The loop may have started elsewhere (money from another member that passed through this
     account): one wrap in time is allowed, then the loop is checked in its own order. It
     must pass a merchant or two other people's accounts, so paying one's own card or
-    settling up with one other person is no cycle.
+    settling up with one other person is no cycle; transfers between accounts averaging less
+    than ``min_transfer`` carry no loop.
     """
     targets = kin_accounts(g, account)
     path: list[Step] = [(account, ())]
@@ -130,15 +144,15 @@ def fund_cycle(
         budget -= 1
         node, via = step
         at, wrap = clock[-1]
-        when = arrival(via, at)
+        when = arrival(via, at, min_transfer)
         if when is None and not wrap:
-            when, wrap = arrival(via, since), len(path)
+            when, wrap = arrival(via, since, min_transfer), len(path)
         if when is None:
             continue
         if node in targets:
             steps = [*path[1:], step]
             rotated = steps[wrap - 1 :] + steps[: wrap - 1] if wrap else steps
-            if _is_cycle(path, targets) and _forward(rotated, since):
+            if _is_cycle(path, targets) and _forward(rotated, since, min_transfer):
                 return [*path, step]
             continue
         if node in on_path or len(path) >= max_depth:

@@ -99,7 +99,9 @@ def cycle_ring(path: list[Step]) -> Ring:
 def _cycle_for(g: LinkGraph, account: Node) -> Ring | None:
     cfg = g.config
     since = g.now_ts - cfg.cycle_window_seconds
-    path = fund_cycle(g, account, since, cfg.cycle_max_depth, cfg.search_budget)
+    path = fund_cycle(
+        g, account, since, cfg.cycle_max_depth, cfg.search_budget, cfg.cycle_min_transfer
+    )
     return cycle_ring(path) if path else None
 
 

@@ -163,6 +163,9 @@ class GraphConfig:
     distance_cap: int = 4
     cycle_window_seconds: float = 30 * 86400.0
     cycle_max_depth: int = 5
+    cycle_min_transfer: float = 1000.0
+    """A transfer between accounts carries a loop only if it averages at least this much: fake
+    flows that inflate a credit score move sums that count; households settle small ones."""
     search_budget: int = 2000
     farm_min_accounts: int = 4
     farm_accounts_per_artifact: float = 2.0
