@@ -10,9 +10,11 @@ from typing import Any
 
 import orjson
 import pytest
+from sqlalchemy import text
 
 from riskline.decisioning import Action, ActionKind, Decision, Outcome, Reason, decision_id_for
 from riskline.events import Product
+from riskline.storage import connect, scratch_url
 from riskline.storage.rows import decision_row
 from riskline.storage.serde import (
     body_dict,
@@ -157,3 +159,18 @@ def test_names_pack_into_runs_and_back_in_order() -> None:
     assert packed == [[10, 30], "x.custom", 3, [50, 2]]
     assert unpack_names(packed) == names
     assert unpack_names(pack_names(())) == ()
+
+
+@pytest.mark.parametrize(
+    ("url", "journal", "synchronous"),
+    [("sqlite:///{path}", "wal", 2), (scratch_url("{path}"), "memory", 0)],
+)
+def test_only_a_scratch_database_gives_up_fsync(
+    tmp_path: Any, url: str, journal: str, synchronous: int
+) -> None:
+    engine = connect(url.format(path=tmp_path / "x.db"))
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == journal
+        assert conn.execute(text("PRAGMA synchronous")).scalar_one() == synchronous
+    engine.dispose()
+    assert (tmp_path / "x.db").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -123,13 +124,16 @@ def _engine_database(database: str | None) -> Iterator[str]:
     """``database`` as given, or a SQLite file in a temporary folder removed afterwards.
 
     An in-memory SQLite database is not shared between connections (the writer thread and
-    the projections would each see an empty one), so the default is a file.
+    the projections would each see an empty one), so the default is a file; a scratch one
+    (no fsync, journal in memory: ``riskline.storage.scratch_url``), as nothing reads it after.
     """
+    from riskline.storage import scratch_url
+
     if database is not None:
         yield database
         return
     with tempfile.TemporaryDirectory(prefix="riskline-evaluate-") as folder:
-        yield f"sqlite:///{Path(folder) / 'evaluate.db'}"
+        yield scratch_url(str(Path(folder) / "evaluate.db"))
 
 
 def _score_world(world: Path, url: str, models: bool, *, pii_warning: bool) -> Any:
@@ -150,13 +154,16 @@ def _score_world(world: Path, url: str, models: bool, *, pii_warning: bool) -> A
         return result
 
     try:
-        ahead = LookaheadDecider(process, runtime.hasher, load_world(world).events())
+        loaded = load_world(world)
+        # one read of the file: the look-ahead runs up to a batch ahead of the scoring loop
+        to_engine, to_score = itertools.tee(loaded.events())
+        ahead = LookaheadDecider(process, runtime.hasher, to_engine)
 
         def decide(wire: dict[str, Any]) -> Any:
             """The full decision (reasons, actions, scores): the look-ahead keeps only a view."""
             ahead(wire)
             return decided.pop(str(wire["event_id"]))
 
-        return score(world, decide)
+        return score((to_score, loaded.labels), decide)
     finally:
         runtime.close()

@@ -1,6 +1,6 @@
 """Storage: SQLAlchemy tables, the SQL store for the engine, API keys, migrations."""
 
-from riskline.storage.db import connect
+from riskline.storage.db import connect, scratch_url
 from riskline.storage.keys import ApiKey, KeyStore, Role
 from riskline.storage.lists import SqlListStore
 from riskline.storage.migrate import current_revision, head_revision, upgrade
@@ -15,5 +15,6 @@ __all__ = [
     "connect",
     "current_revision",
     "head_revision",
+    "scratch_url",
     "upgrade",
 ]
