@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, create_engine
 
 from riskline.projection import Follow, SqlCursors
+from riskline.storage.tables import UtcDateTime
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 meta = MetaData()
@@ -112,3 +113,21 @@ def test_rescans_come_on_the_first_step_and_every_rescan_every_after(db: Engine)
             windows.append((rescan, f.window(conn, rescan).lo))
             f.cursors.write(conn, f.name, 20, NOW)
     assert windows == [(True, 0), (False, 20), (False, 20), (True, 10), (False, 20)]
+
+
+def test_a_cursor_table_that_keeps_times_stores_them(db: Engine) -> None:
+    timed = Table(
+        "timed_positions",
+        MetaData(),
+        Column("name", String(32), primary_key=True),
+        Column("position", Integer, nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+    )
+    timed.create(db)
+    cursors = SqlCursors(timed)
+    with db.begin() as conn:
+        cursors.write(conn, "p", 3, NOW)
+        cursors.write(conn, "p", 5, NOW)
+        assert cursors.read(conn, "p") == 5
+        with pytest.raises(ValueError, match="keeps the time"):
+            cursors.write(conn, "p", 6, None)

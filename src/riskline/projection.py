@@ -66,8 +66,8 @@ class Cursors(Protocol):
         """The last position of follower ``name`` (0 when it never ran)."""
         ...
 
-    def write(self, conn: Connection, name: str, position: int, at: datetime) -> None:
-        """Move follower ``name`` to ``position``."""
+    def write(self, conn: Connection, name: str, position: int, at: datetime | None) -> None:
+        """Move follower ``name`` to ``position`` at ``at`` (None where no time is kept)."""
         ...
 
 
@@ -85,10 +85,12 @@ class SqlCursors:
         value = conn.execute(select(t[self.position]).where(t.name == name)).scalar_one_or_none()
         return int(value or 0)
 
-    def write(self, conn: Connection, name: str, position: int, at: datetime) -> None:
+    def write(self, conn: Connection, name: str, position: int, at: datetime | None) -> None:
         """Move follower ``name`` to ``position`` (creating its row on the first move)."""
         values: dict[str, Any] = {self.position: position}
         if self.at is not None:
+            if at is None:
+                raise ValueError(f"{self.table.name} keeps the time of each move: give it")
             values[self.at] = at
         moved = conn.execute(update(self.table).where(self.table.c.name == name).values(values))
         if moved.rowcount == 0:
@@ -154,14 +156,15 @@ class Follow:
         conn: Connection,
         work: Callable[[Connection, int, int], tuple[T, bool]],
         empty: T,
-        now: datetime,
+        now: datetime | None,
         rescan: bool | None = None,
     ) -> tuple[T, bool]:
         """One bounded step inside the caller's transaction: ``work(conn, lo, top)`` returns
         (its result, whether it read any source row); this returns (that result, more to read).
 
-        ``empty`` is the result when there is nothing to read; ``rescan`` overrides the
-        schedule of :meth:`rescanning`.
+        ``empty`` is the result when there is nothing to read; ``now`` is stored with the
+        cursor (None for a cursor table that keeps no time); ``rescan`` overrides the schedule
+        of :meth:`rescanning`.
         """
         w = self.window(conn, self.rescanning() if rescan is None else rescan)
         result, read = work(conn, w.lo, w.top) if w.top > w.lo else (empty, False)

@@ -12,7 +12,6 @@ follower that was down is already expired rather than extended.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine
@@ -65,8 +64,7 @@ class ChallengeFollower:
     def step(self) -> tuple[int, bool]:
         """Handle the next batch of ledger rows: (challenges created, whether rows remain)."""
         with self.store.engine.begin() as conn:
-            # stepup_cursors keeps no time: the moment passed is not stored
-            return self.follow.step(conn, self._create, 0, datetime.now(UTC))
+            return self.follow.step(conn, self._create, 0, None)  # stepup_cursors keeps no time
 
     def catch_up(self, max_steps: int = 1000) -> int:
         """Follow the ledger to its end (at most ``max_steps`` batches); challenges created."""
