@@ -8,7 +8,7 @@ restart must set them again from the stored decisions, where they were first set
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from unittest.mock import ANY
@@ -20,6 +20,7 @@ from riskline.api import create_app
 from riskline.clock import FixedClock
 from riskline.config import Settings
 from riskline.decisioning import ActionKind, Decision, Outcome
+from riskline.errors import Unavailable
 from riskline.events import Event, parse_event
 from riskline.runtime import Runtime, build_runtime
 from riskline.sim import WorldConfig, iter_events
@@ -174,6 +175,52 @@ def test_a_block_list_entry_flags_the_graph_again_after_a_crash(
     assert _outcomes(runs["crash"]) == _outcomes(runs["whole"])
 
 
+class _DatabaseAway:
+    """The engine's store while the database is away, as a stream worker sees it mid-run: the
+    events still replay (from the stream), the record of flags cannot be read."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def iter_events(self) -> Iterator[Event]:
+        return iter(list(self.store.iter_events()))
+
+    def freezing_decisions(self) -> list[Decision]:
+        raise Unavailable("database error: connection refused")
+
+    def block_additions(self) -> list[tuple[str | None, str, str, str]]:
+        raise Unavailable("database error: connection refused")
+
+
+def test_a_rebuild_without_the_database_sets_the_flags_last_read(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """A stream worker rebuilds from the stream alone while the database is away: it neither
+    fails nor loses the flags it read at its last rebuild."""
+    rt = _runtime(tmp_path / "away.db", clock)
+    try:
+        for w in (
+            wire("account_opened"),
+            wire("loan_application", product="cash_loan", amount="2000.00"),
+            wire("bill_overdue", days_overdue=45),
+        ):
+            rt.engine.process(parse_event(w, rt.hasher))
+        _block_account(rt, "a1")
+        rt.engine.rebuild()  # reads the record: the freeze's flag and the block entry's
+        store = rt.engine.store
+        rt.engine.store = _DatabaseAway(store)  # type: ignore[assignment]
+        try:
+            assert rt.engine.rebuild() == 3
+        finally:
+            rt.engine.store = store
+        assert rt.engine.graph.risk.graph.flags == {  # type: ignore[union-attr]
+            ("person", "p1"): {"line_frozen": "line_frozen"},
+            ("account", "a1"): {"blocklist:analyst": "blocklist:analyst"},
+        }
+    finally:
+        rt.close()
+
+
 def test_a_challenge_hold_flags_no_one_after_a_replay(tmp_path: Path, clock: FixedClock) -> None:
     """A challenge's protective hold freezes the line but flags no one: nor does the replay."""
     rt = _runtime(tmp_path / "hold.db", clock)
@@ -181,7 +228,7 @@ def test_a_challenge_hold_flags_no_one_after_a_replay(tmp_path: Path, clock: Fix
         held = [rt.engine.process(parse_event(w, rt.hasher)) for w in takeover_events()][-1]
         assert held.outcome is Outcome.CHALLENGE
         assert any(a.kind is ActionKind.FREEZE and a.applied for a in held.actions)
-        assert rt.store.freezing_decisions() == {held.decision_id}
+        assert [d.decision_id for d in rt.store.freezing_decisions()] == [held.decision_id]
         rt.engine.rebuild()  # what a restart does
         assert rt.engine.graph.risk.graph.flags == {}  # type: ignore[union-attr]
     finally:

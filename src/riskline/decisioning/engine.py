@@ -9,6 +9,7 @@ feature source, policy, band table and scorer are all injected.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -52,10 +53,14 @@ from riskline.rules import EmptyLists, ListLookup, RuleSetHolder
 
 __all__ = ["STEP_UP_CODE", "BatchResult", "Engine"]
 
+log = logging.getLogger(__name__)
+
 STEP_UP_CODE = "STEP_UP_PASSED"
 STEP_UP_TEXT = "You confirmed your identity, so the request you made went ahead."
 _PASSED = frozenset({Outcome.CHALLENGE})
 """What a passed step-up challenge satisfies when its held event is re-submitted."""
+_Blocks = dict[str | None, list[tuple[str, str, str]]]
+"""Block-list flags (kind, key, reason) by the last ledger event before they were set."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +111,7 @@ class Engine:
         self.clock = clock
         self.max_future_skew = max_future_skew
         self.needs_rebuild = False
+        self._flags: tuple[dict[str, str], _Blocks] = ({}, {})
         self.person_of: dict[str, str] = {}
         self.accounts_of: dict[str, list[str]] = {}
         graph_schema = graph.schema() if graph is not None else {}
@@ -205,7 +211,7 @@ class Engine:
             self.graph.reset()
         self.person_of.clear()
         self.accounts_of.clear()
-        frozen, blocked = self._flagged_owners(), self._blocked()
+        frozen, blocked = self._flag_record()
         self._flag_all(blocked.get(None, ()))
         count = 0
         for event in self.store.iter_events():
@@ -217,17 +223,27 @@ class Engine:
         self.needs_rebuild = False
         return count
 
+    def _flag_record(self) -> tuple[dict[str, str], _Blocks]:
+        """Which flags ``rebuild`` sets again, after which events: read from the store, or the
+        last record read when the store cannot answer (a stream worker rebuilds from the stream
+        alone while the database is away; flags set since come back at the next rebuild)."""
+        try:
+            self._flags = (self._flagged_owners(), self._blocked())
+        except Unavailable as err:
+            log.warning("graph flags set again from the last record read (%s)", err)
+        return self._flags
+
     def _flagged_owners(self) -> dict[str, str]:
         """Event id -> line owner, for each stored decision whose freeze flagged the owner."""
         spec = self.policy.contagion
         if spec is None or self.graph is None:
             return {}
-        froze = self.store.get_decisions(sorted(self.store.freezing_decisions()))
-        return {d.event_id: d.subject for d in froze.values() if _flagged_by(d, spec)}
+        froze = self.store.freezing_decisions()
+        return {d.event_id: d.subject for d in froze if _flagged_by(d, spec)}
 
-    def _blocked(self) -> dict[str | None, list[tuple[str, str, str]]]:
+    def _blocked(self) -> _Blocks:
         """Block-list flags (kind, key, reason) by the last ledger event before they were set."""
-        flags: dict[str | None, list[tuple[str, str, str]]] = {}
+        flags: _Blocks = {}
         if self.graph is None:
             return flags
         for after, kind, value, source in self.store.block_additions():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -89,6 +89,6 @@ class EngineStore(Protocol):
 
     def iter_events(self) -> Iterable[Event]: ...
 
-    def freezing_decisions(self) -> Collection[str]: ...
+    def freezing_decisions(self) -> Iterable[Decision]: ...
 
     def block_additions(self) -> Sequence[tuple[str | None, str, str, str]]: ...

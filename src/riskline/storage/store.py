@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -197,17 +198,18 @@ class SqlStore:
         with self.engine.connect() as conn:
             return [change_from_row(r) for r in conn.execute(q).mappings()]
 
-    def freezing_decisions(self) -> set[str]:
-        """Ids of the decisions that froze or closed a credit line."""
+    def freezing_decisions(self) -> list[Decision]:
+        """The decisions that froze or closed a credit line; ``Unavailable`` without a database."""
         h = tb.line_history.c
         froze = h.to_status.in_([LineStatus.FROZEN.value, LineStatus.CLOSED.value])
-        q = select(h.decision_id).distinct().where(froze, h.decision_id.is_not(None))
-        with self.engine.connect() as conn:
-            return {r.decision_id for r in conn.execute(q)}
+        ids = select(h.decision_id).where(froze, h.decision_id.is_not(None))
+        q = select(tb.decisions).where(tb.decisions.c.decision_id.in_(ids))
+        with _reading(self.engine) as conn:
+            return [decision_from_row(r) for r in conn.execute(q).mappings()]
 
     def block_additions(self) -> list[tuple[str | None, str, str, str]]:
         """Block-list additions in order: (last ledger event before, kind, value, source)."""
-        with self.engine.connect() as conn:
+        with _reading(self.engine) as conn:
             return block_additions(conn)
 
     # -- accounts -------------------------------------------------------------
@@ -308,3 +310,13 @@ class SqlStore:
         if self.engine.dialect.name == "postgresql":
             return postgresql.insert(table).on_conflict_do_nothing()
         return sqlite.insert(table).on_conflict_do_nothing()
+
+
+@contextmanager
+def _reading(engine: Engine) -> Iterator[Connection]:
+    """A connection to read on; a database error becomes ``Unavailable`` (retryable)."""
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except DBAPIError as err:
+        raise Unavailable(f"database error: {err.orig}") from err
