@@ -36,11 +36,11 @@ from riskline.decisioning.effects import (
     expire_freezes,
 )
 from riskline.decisioning.models import MODEL_SCHEMA, ModelSignals
-from riskline.decisioning.policy import ContagionSpec, Policy
+from riskline.decisioning.policy import Policy
 from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, GraphSource, LedgerEntry
+from riskline.decisioning.replay import FlagRecord, froze, read_flags
 from riskline.decisioning.types import (
     Action,
-    ActionKind,
     Decision,
     Outcome,
     Reason,
@@ -59,8 +59,6 @@ STEP_UP_CODE = "STEP_UP_PASSED"
 STEP_UP_TEXT = "You confirmed your identity, so the request you made went ahead."
 _PASSED = frozenset({Outcome.CHALLENGE})
 """What a passed step-up challenge satisfies when its held event is re-submitted."""
-_Blocks = dict[str | None, list[tuple[str, str, str]]]
-"""Block-list flags (kind, key, reason) by the last ledger event before they were set."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +109,7 @@ class Engine:
         self.clock = clock
         self.max_future_skew = max_future_skew
         self.needs_rebuild = False
-        self._flags: tuple[dict[str, str], _Blocks] = ({}, {})
+        self._flags = FlagRecord()
         self.person_of: dict[str, str] = {}
         self.accounts_of: dict[str, list[str]] = {}
         graph_schema = graph.schema() if graph is not None else {}
@@ -202,53 +200,37 @@ class Engine:
     def rebuild(self) -> int:
         """Reset feature and graph state and replay the ledger into it; returns events replayed.
 
-        Graph flags are not ledger events: each is set again where it was first set, a freeze's
-        ``line_frozen`` (``_contagion``) right after the event whose stored decision set it, a
-        block-list entry's (API, case approval) after the last event committed before it.
+        Graph flags set by decisions and analysts are set again where they were first set
+        (``riskline.decisioning.replay``).
         """
         self.features.reset()
         if self.graph is not None:
             self.graph.reset()
         self.person_of.clear()
         self.accounts_of.clear()
-        frozen, blocked = self._flag_record()
-        self._flag_all(blocked.get(None, ()))
+        flags = self._read_flags()
+        self._flag_all(flags.blocked.get(None, ()))
         count = 0
         for event in self.store.iter_events():
             self._observe(event)
-            if event.event_id in frozen:
-                self._flag_frozen(frozen[event.event_id])
-            self._flag_all(blocked.get(event.event_id, ()))
+            if event.event_id in flags.frozen:
+                self._flag_frozen(flags.frozen[event.event_id])
+            self._flag_all(flags.blocked.get(event.event_id, ()))
             count += 1
         self.needs_rebuild = False
         return count
 
-    def _flag_record(self) -> tuple[dict[str, str], _Blocks]:
-        """Which flags ``rebuild`` sets again, after which events: read from the store, or the
-        last record read when the store cannot answer (a stream worker rebuilds from the stream
-        alone while the database is away; flags set since come back at the next rebuild)."""
+    def _read_flags(self) -> FlagRecord:
+        """The flags ``rebuild`` sets again: read from the store, or the last record read when
+        the store cannot answer (a stream worker rebuilds from the stream alone while the
+        database is away; flags set since come back at the next rebuild)."""
+        if self.graph is None:
+            return self._flags
         try:
-            self._flags = (self._flagged_owners(), self._blocked())
+            self._flags = read_flags(self.store, self.policy.contagion)
         except Unavailable as err:
             log.warning("graph flags set again from the last record read (%s)", err)
         return self._flags
-
-    def _flagged_owners(self) -> dict[str, str]:
-        """Event id -> line owner, for each stored decision whose freeze flagged the owner."""
-        spec = self.policy.contagion
-        if spec is None or self.graph is None:
-            return {}
-        froze = self.store.freezing_decisions()
-        return {d.event_id: d.subject for d in froze if _flagged_by(d, spec)}
-
-    def _blocked(self) -> _Blocks:
-        """Block-list flags (kind, key, reason) by the last ledger event before they were set."""
-        flags: _Blocks = {}
-        if self.graph is None:
-            return flags
-        for after, kind, value, source in self.store.block_additions():
-            flags.setdefault(after, []).append((kind, value, f"blocklist:{source}"))
-        return flags
 
     def _flag_all(self, flags: Iterable[tuple[str, str, str]]) -> None:
         for kind, key, reason in flags:
@@ -362,7 +344,7 @@ class Engine:
         enterprise's to the accounts of its controllers (policy-defined). A challenge's
         protective freeze neither spreads nor flags the owner in the graph."""
         spec = self.policy.contagion
-        if spec is None or self.graph is None or owner is None or not _froze(actions, owner):
+        if spec is None or self.graph is None or owner is None or not froze(actions, owner):
             return outcome
         if outcome is Outcome.CHALLENGE:  # a hold pending step-up: nothing confirmed to spread
             return outcome
@@ -395,22 +377,3 @@ def _record(batch: Batch, event: t.Event, encoded: tuple[str, str], decision: De
     batch.decisions.append(decision)
     if isinstance(event, t.AccountOpened):
         batch.accounts.append((event.account_id, event.person_id, event.occurred_at.isoformat()))
-
-
-def _flagged_by(decision: Decision, spec: ContagionSpec) -> bool:
-    """Whether deciding ``decision`` flagged its owner ``line_frozen`` (``Engine._contagion``):
-    it froze or closed the owner's own line and was not a challenge's hold (a challenge that
-    carries contagion's reasons was made one by contagion, after the flag)."""
-    if not _froze(list(decision.actions), decision.subject):
-        return False
-    spread_codes = {spec.reason.code, spec.reverse_reason.code}
-    return decision.outcome is not Outcome.CHALLENGE or any(
-        r.code in spread_codes for r in decision.reasons
-    )
-
-
-def _froze(actions: list[Action], owner: str | None) -> bool:
-    return any(
-        a.applied and a.owner_id == owner and a.kind in (ActionKind.FREEZE, ActionKind.CLOSE)
-        for a in actions
-    )
