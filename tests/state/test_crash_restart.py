@@ -1,8 +1,8 @@
 """A crash restart decides later events as an uninterrupted run does (issue 22, defect 7).
 
 A crash is a process that never closes: the next runtime on the same database starts from the
-ledger alone (no snapshot, no shutdown work). Graph flags set by decisions are not events; the
-restart must set them again from the stored decisions, where they were first set.
+ledger alone (no snapshot, no shutdown work). Graph flags set by decisions and analysts are not
+events; the restart must set them again from the durable record, where they were first set.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from riskline.api import create_app
+from riskline.cases import ConfirmFraud, Reviewer, ReviewerRole
 from riskline.clock import FixedClock
 from riskline.config import Settings
 from riskline.decisioning import ActionKind, Decision, Outcome
@@ -24,6 +25,7 @@ from riskline.errors import Unavailable
 from riskline.events import Event, parse_event
 from riskline.runtime import Runtime, build_runtime
 from riskline.sim import WorldConfig, iter_events
+from tests.cases.helpers import decide, farm
 from tests.conftest import SECRET
 from tests.factories import wire
 from tests.hardening.conftest import auth
@@ -119,6 +121,24 @@ def test_a_freeze_flags_the_person_again_after_a_crash(tmp_path: Path, clock: Fi
     assert flags == {("person", "p1"): {"line_frozen": "line_frozen"}}
     assert [d.reason_codes for d in want] == [("LINKED_TO_FRAUD",), ("LINKED_TO_FRAUD",)]
     assert _outcomes(got) == _outcomes(want)
+
+
+def test_a_case_approved_with_a_blocklist_flags_the_same_entities_after_a_replay(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    rt = _runtime(tmp_path / "case.db", clock)
+    try:
+        decide(rt, *farm())
+        (case,) = rt.cases.queue()
+        ann, sam = Reviewer("ann", ReviewerRole.ANALYST), Reviewer("sam", ReviewerRole.SUPERVISOR)
+        rt.cases.act(case.case_id, ConfirmFraud("one device, six people", blocklist=True), ann)
+        rt.cases.approve(case.case_id, sam, "agreed")
+        live = dict(rt.engine.graph.risk.graph.flags)  # type: ignore[union-attr]
+        assert live[("device", "dX")] == {f"blocklist:case:{case.case_id}": ANY}
+        rt.engine.rebuild()  # what a restart does
+        assert rt.engine.graph.risk.graph.flags == live  # type: ignore[union-attr]
+    finally:
+        rt.close()
 
 
 def _other(n: int, device: str = "") -> dict[str, str]:
