@@ -183,3 +183,26 @@ def test_the_command_refuses_a_bad_rules_file(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "expected a mapping" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_check_that_only_touches_honest_people_stands_down() -> None:
+    """Every event the check sees is an honest person's: the threshold moves past them all."""
+    table, labels, person_of = _world()
+    harmful = {
+        "version": "1",
+        "rules": [
+            {
+                "id": "old_spenders",
+                "events": ["payment"],
+                "when": "x.age >= 100",  # only the hard negatives are old
+                "outcome": "review",
+                "reason_code": "OLD",
+                "text_key": "notice.old",
+                "owner": "t",
+            }
+        ],
+    }
+    result = tune(table, labels, person_of, harmful, POLICY, SCHEMA, Budget(good=0.0, hard=0.0))
+    assert result.before["hard_rates"]["heavy_spender"] == 1.0
+    assert result.after["hard_rates"]["heavy_spender"] == 0.0
+    assert {k.feature: v for k, v in result.changes}["x.age"] > 400

@@ -343,6 +343,10 @@ def _candidates(knob: Knob, item: _Item, frame: pl.DataFrame, actor_rows: Any) -
         pool = pool[np.isfinite(pool)]
         for q in np.quantile(pool, span) if pool.size else ():
             out.add(float(round(q)) if whole else float(np.round(q, 3)))
+    seen = column[scope & np.isfinite(column)] if column.size else column
+    if seen.size:  # just past everything seen: the check stands down if it only does harm
+        step = 1.0 if whole else max(abs(float(seen.max())), 1.0) * 1e-3
+        out.add(float(seen.max()) + step if knob.op in (">=", ">") else float(seen.min()) - step)
     return sorted(out)
 
 
