@@ -56,8 +56,9 @@ def burst_accounts(events: Events, least: int = 3, window: float = 24 * HOUR) ->
     return found
 
 
-def pass_through_accounts(events: Events, least: int = 3) -> set[str]:
-    """Accounts that forward >=98% of a received transfer to another account within 6h."""
+def pass_through_accounts(events: Events, least: int = 3, window: float = 30 * HOUR) -> set[str]:
+    """Accounts that forward >=98% of a received transfer to another account within ``window``
+    (30 h: a hop that would fall in hours the actor is rarely awake waits for another day)."""
     received: dict[str, list[tuple[float, int]]] = defaultdict(list)
     hits: dict[str, int] = defaultdict(int)
     for e in events:
@@ -65,7 +66,7 @@ def pass_through_accounts(events: Events, least: int = 3) -> set[str]:
             continue
         now, cents = ts(e), round(float(e["amount"]) * 100)
         for when, amount in received[e["account_id"]]:
-            if now - when <= 6 * HOUR and 0.98 * amount <= cents <= amount:
+            if now - when <= window and 0.98 * amount <= cents <= amount:
                 hits[e["account_id"]] += 1
                 break
         received[e["to_account_id"]].append((now, cents))

@@ -148,9 +148,13 @@ def test_farm_bursts_follow_speed_and_camouflage_off(fast_world: tuple[Events, L
         if e["type"] == "account_opened" and e["account_id"] in farm:
             opened[farm[e["account_id"]]].append(_ts(e))
     assert opened
-    for times in opened.values():
-        gaps = [(b - a) / HOUR for a, b in itertools.pairwise(times)]
-        assert all(0.015 <= g <= 0.35 for g in gaps)
+    gaps = [
+        (b - a) / HOUR for times in opened.values() for a, b in itertools.pairwise(sorted(times))
+    ]
+    # minutes apart at double speed (0.03-0.7 h halved); a step that would fall in the small
+    # hours waits for the controller's next waking moment instead (Ring.later)
+    assert all(g >= 0.015 for g in gaps)
+    assert sum(0.015 <= g <= 0.35 for g in gaps) >= 0.75 * len(gaps)
     unlabeled = [
         e
         for e in events

@@ -20,7 +20,17 @@ def test_cashout_payout_to_buyer_card_right_after_credit_sale(
 ) -> None:
     colluding = actors(labels, "cashout", "merchant")
     found = sig.cashout_merchants(events)
-    assert found <= colluding
+    # an owner who pays out to a personal card and shops at the shop shows the same shape:
+    # the hard negative (merchant_personal_payout); nobody else does
+    owners = {
+        e["merchant_id"]: e["owner_person_id"] for e in events if e["type"] == "merchant_registered"
+    }
+    look_alikes = {
+        m
+        for m, owner in owners.items()
+        if "merchant_personal_payout" in labels.hard_negatives.get(owner, {}).get("kinds", ())
+    }
+    assert found - colluding <= look_alikes
     # a ring that moved to a new merchant (drift) may not have used its first one by then
     assert len(found) >= len(colluding) - 2 >= 1
 

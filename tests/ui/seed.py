@@ -56,22 +56,36 @@ def seed_events() -> list[dict[str, Any]]:
 
 
 def farm_events() -> list[dict[str, Any]]:
-    """Six accounts of six people opened on one device within hours: an account farm ring
-    (with the real feature engine, the later openings are reviewed as a device farm)."""
-    return [
-        wire(
-            "account_opened",
-            at=T0 + timedelta(days=30, hours=i),
-            event_id=f"s-farm-{i}",
-            account_id=f"fa{i}",
-            person_id=f"fp{i}",
-            device_id="dfarm",
-            phone=f"+86 138 0000 00{i:02d}",
-            id_number=f"1101051990010100{i:02d}",
-            ip=f"10.1.0.{i}",
+    """Six accounts of six people opened on one device within hours, the later ones asking for
+    a cash loan right away: an account farm ring (with the real feature engine, those
+    applications are reviewed as a device farm; the checks look where credit is asked for)."""
+    events: list[dict[str, Any]] = []
+    for i in range(6):
+        opened = T0 + timedelta(days=30, hours=i)
+        events.append(
+            wire(
+                "account_opened",
+                at=opened,
+                event_id=f"s-farm-{i}",
+                account_id=f"fa{i}",
+                person_id=f"fp{i}",
+                device_id="dfarm",
+                phone=f"+86 138 0000 00{i:02d}",
+                id_number=f"1101051990010100{i:02d}",
+                ip=f"10.1.0.{i}",
+            )
         )
-        for i in range(6)
-    ]
+        if i >= 3:
+            events.append(
+                wire(
+                    "loan_application",
+                    at=opened + timedelta(minutes=10),
+                    event_id=f"s-farm-loan-{i}",
+                    account_id=f"fa{i}",
+                    device_id="dfarm",
+                )
+            )
+    return events
 
 
 def seed(runtime: Runtime, farm: bool = False) -> list[str]:
