@@ -206,3 +206,18 @@ def test_a_check_that_only_touches_honest_people_stands_down() -> None:
     assert result.before["hard_rates"]["heavy_spender"] == 1.0
     assert result.after["hard_rates"]["heavy_spender"] == 0.0
     assert {k.feature: v for k, v in result.changes}["x.age"] > 400
+
+
+def test_a_small_kind_of_honest_people_is_not_sacrificed() -> None:
+    """Four young honest people spend like the ring's smallest buyers: a kind too small for a
+    3 % share still may lose only one person, so the threshold stays above them."""
+    table, labels, person_of = _world()
+    keep = table.collector()
+    records = [{"id": f"pt{i}", "level": "hard_negative", "kinds": ["tiny"]} for i in range(4)]
+    for i in range(4):
+        person_of[f"t{i}"] = f"pt{i}"
+        keep(_Decision("payment", f"t{i}", **{"x.amount": 520, "x.age": 3}))
+    labels.hard_negatives.update({r["id"]: r for r in records})
+    result = tune(table, labels, person_of, RULES, POLICY, SCHEMA, Budget(good=0.01, hard=0.03))
+    assert result.after["hard_rates"]["tiny"] == 0.0
+    assert result.after["recall"]["farm"] == pytest.approx(17 / 20)  # 530 and up

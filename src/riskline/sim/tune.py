@@ -78,8 +78,8 @@ class Budget:
 
     good: float = 0.005
     hard: float = 0.03
-    min_group: int = 20
-    """Hard-negative kinds with fewer persons than this are reported, not constrained."""
+    """Each kind may lose this share of its persons, and at least one person (a kind of 17
+    friends in circles may see one of them touched, not all)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,8 +301,8 @@ class _Scorer:
         f = self.figures(rows)
         over = max(0.0, f["good_rate"] - budget.good)
         for k, rate in f["hard_rates"].items():
-            if self.kind_total[k] >= budget.min_group:
-                over += max(0.0, rate - budget.hard)
+            n = self.kind_total[k]
+            over += max(0.0, rate - max(budget.hard, 1.0 / n))
         if over > 0:  # outside the budget: only less harm is better
             return -1.0 - float(over)
         mean = sum(f["recall"].values()) / max(len(f["recall"]), 1)
