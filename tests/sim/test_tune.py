@@ -58,16 +58,16 @@ def _world() -> tuple[TuningTable, Labels, dict[str, str]]:
         records.append(
             {"id": f"f{i}", "level": "account", "typology": "farm", "person_id": f"pf{i}"}
         )
-        keep(_Decision("payment", f"f{i}", **{"x.amount": 500 + 10 * i, "x.age": 3}))
-        keep(_Decision("login", f"f{i}", **{"x.amount": 9999, "x.age": 3}))  # not scoped
+        keep(None, _Decision("payment", f"f{i}", **{"x.amount": 500 + 10 * i, "x.age": 3}))
+        keep(None, _Decision("login", f"f{i}", **{"x.amount": 9999, "x.age": 3}))  # not scoped
     for i in range(200):
         person_of[f"g{i}"] = f"pg{i}"
         amount = 650 if i == 0 else 80 + 2 * i
-        keep(_Decision("payment", f"g{i}", **{"x.amount": amount, "x.age": 3}))
+        keep(None, _Decision("payment", f"g{i}", **{"x.amount": amount, "x.age": 3}))
     for i in range(20):
         person_of[f"h{i}"] = f"ph{i}"
         records.append({"id": f"ph{i}", "level": "hard_negative", "kinds": ["heavy_spender"]})
-        keep(_Decision("payment", f"h{i}", **{"x.amount": 700, "x.age": 400}))
+        keep(None, _Decision("payment", f"h{i}", **{"x.amount": 700, "x.age": 400}))
     return table, Labels.from_records(records), person_of
 
 
@@ -216,8 +216,20 @@ def test_a_small_kind_of_honest_people_is_not_sacrificed() -> None:
     records = [{"id": f"pt{i}", "level": "hard_negative", "kinds": ["tiny"]} for i in range(4)]
     for i in range(4):
         person_of[f"t{i}"] = f"pt{i}"
-        keep(_Decision("payment", f"t{i}", **{"x.amount": 520, "x.age": 3}))
+        keep(None, _Decision("payment", f"t{i}", **{"x.amount": 520, "x.age": 3}))
     labels.hard_negatives.update({r["id"]: r for r in records})
     result = tune(table, labels, person_of, RULES, POLICY, SCHEMA, Budget(good=0.01, hard=0.03))
     assert result.after["hard_rates"]["tiny"] == 0.0
     assert result.after["recall"]["farm"] == pytest.approx(17 / 20)  # 530 and up
+
+
+def test_the_collector_learns_each_accounts_person_from_its_opening() -> None:
+    class _Opened:
+        account_id, person_id = "a1", "p1"
+
+    table = TuningTable(("x.amount",), frozenset({"payment"}))
+    keep = table.collector()
+    keep(_Opened(), _Decision("account_opened", "a1", **{"x.amount": 1.0}))
+    keep(None, _Decision("payment", "a1", **{"x.amount": 5.0}))
+    assert table.person_of == {"a1": "p1"}
+    assert [r[:2] for r in table.rows] == [("payment", "a1")]  # openings are not in scope

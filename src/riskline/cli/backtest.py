@@ -7,18 +7,9 @@ from typing import Annotated
 
 import typer
 
-from riskline.cli.base import app, console, handle_errors
+from riskline.cli.base import app, console, engine_schema, handle_errors
 
 __all__ = ["backtest"]
-
-
-def _schema() -> dict[str, str]:
-    from riskline.decisioning import signal_schema
-    from riskline.features import default_catalog
-    from riskline.graph import SCHEMA as GRAPH_SCHEMA
-
-    catalog = {k: str(v) for k, v in default_catalog().schema().items()}
-    return signal_schema(catalog, GRAPH_SCHEMA)
 
 
 @app.command()
@@ -46,7 +37,7 @@ def backtest(
     from riskline.training import load_world_frame
 
     with handle_errors():
-        schema = _schema()
+        schema = engine_schema()
         candidate = load_ruleset(rules, schema)
         current = load_ruleset(baseline or EXAMPLE_RULESET, schema)
         time_col = None

@@ -21,6 +21,7 @@ __all__ = [
     "app",
     "console",
     "db_app",
+    "engine_schema",
     "err_console",
     "handle_errors",
     "keys_app",
@@ -61,6 +62,17 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except Exception as err:  # pydantic ValidationError: bad environment variable
         raise RisklineError(f"configuration error: {err}") from None
+
+
+def engine_schema() -> dict[str, str]:
+    """Every name a rule or policy check may read, as the engine's (default catalog, graph
+    signals, event and line context, model and rule scores)."""
+    from riskline.decisioning import signal_schema
+    from riskline.features import default_catalog
+    from riskline.graph import SCHEMA as GRAPH_SCHEMA
+
+    catalog = {k: str(v) for k, v in default_catalog().schema().items()}
+    return signal_schema(catalog, GRAPH_SCHEMA)
 
 
 def pii_hasher(settings: Settings) -> PiiHasher:

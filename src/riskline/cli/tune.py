@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +9,7 @@ import typer
 import yaml
 from rich.table import Table
 
-from riskline.cli.base import app, console, handle_errors, load_settings
+from riskline.cli.base import app, console, engine_schema, handle_errors
 from riskline.errors import InvalidConfig
 
 __all__ = ["tune"]
@@ -55,12 +53,10 @@ def tune(
     The report world must be another one: check the result with `riskline evaluate OTHER
     --rules OUT/rules.yaml --policy OUT/policy.yaml`.
     """
-    from riskline.decisioning import ModelSignals
+    from riskline.cli.world import _engine_database, _score_world
     from riskline.decisioning.policy import DEFAULT_POLICY_PATH
-    from riskline.lookahead import LookaheadDecider
     from riskline.rules import EXAMPLE_RULESET
-    from riskline.runtime import build_runtime
-    from riskline.sim import Labels, load_world
+    from riskline.sim import Labels
     from riskline.sim.tune import Budget, summary_rows, table_for, write_tuned
     from riskline.sim.tune import tune as fit
 
@@ -68,35 +64,26 @@ def tune(
         rules_path, policy_path = rules or EXAMPLE_RULESET, policy or DEFAULT_POLICY_PATH
         rules_doc, policy_doc = _yaml(rules_path), _yaml(policy_path)
         labels = Labels.load(world / "labels.jsonl")
-        with tempfile.TemporaryDirectory(prefix="riskline-tune-") as folder:
-            settings = load_settings(
-                database_url=f"sqlite:///{Path(folder) / 'tune.db'}",
+        schema = engine_schema()
+        table = table_for(rules_doc, policy_doc, schema)
+        with _engine_database(None, world) as url:
+            _score_world(
+                world,
+                url,
+                False,
+                pii_warning=False,
+                on_decision=table.collector(),
                 rules_path=rules_path,
                 policy_path=policy_path,
             )
-            runtime = build_runtime(settings, models=ModelSignals(), pii_warning=False)
-            try:
-                table = table_for(rules_doc, policy_doc, runtime.engine.schema)
-                keep = table.collector()
-                person_of: dict[str, str] = {}
-
-                def process(events: Sequence[Any]) -> Any:
-                    for e in events:
-                        if e.type == "account_opened":
-                            person_of[e.account_id] = e.person_id
-                    result = runtime.engine.process_batch(events)
-                    for d in result.decisions:
-                        keep(d)
-                    return result
-
-                ahead = LookaheadDecider(process, runtime.hasher, load_world(world).events())
-                for wire in load_world(world).events():
-                    ahead(wire)
-                schema = runtime.engine.schema
-            finally:
-                runtime.close()
         result = fit(
-            table, labels, person_of, rules_doc, policy_doc, schema, Budget(max_good, max_hard)
+            table,
+            labels,
+            table.person_of,
+            rules_doc,
+            policy_doc,
+            schema,
+            Budget(max_good, max_hard),
         )
         paths = write_tuned(result, rules_doc, policy_doc, out, str(world))
     shown = Table(title=f"Tuned on {world} (offline replay of its recorded features)")

@@ -6,7 +6,7 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -163,7 +163,17 @@ def _scratch_folder(world: Path | None) -> str | None:
     return str(_RAM_FOLDER) if need <= room and 2 * need <= memory else None
 
 
-def _score_world(world: Path, url: str, models: bool, *, pii_warning: bool) -> Any:
+def _score_world(
+    world: Path,
+    url: str,
+    models: bool,
+    *,
+    pii_warning: bool,
+    on_decision: Callable[[Any, Any], None] | None = None,
+    **overrides: Any,
+) -> Any:
+    """Stream ``world`` through a runtime on ``url`` (settings ``overrides`` such as
+    ``rules_path``) and score it; ``on_decision`` sees every event with its engine decision."""
     from riskline.decisioning import ModelSignals
     from riskline.lookahead import LookaheadDecider
     from riskline.runtime import build_runtime
@@ -171,13 +181,16 @@ def _score_world(world: Path, url: str, models: bool, *, pii_warning: bool) -> A
     from riskline.sim import load_world
 
     signals = None if models else ModelSignals()
-    settings = load_settings(database_url=url)
+    settings = load_settings(database_url=url, **overrides)
     runtime = build_runtime(settings, models=signals, pii_warning=pii_warning)
     decided: dict[str, Any] = {}
 
     def process(events: Sequence[Any]) -> Any:
         result = runtime.engine.process_batch(events)
         decided.update((d.event_id, d) for d in result.decisions)
+        if on_decision is not None:
+            for event, decision in zip(events, result.decisions, strict=True):
+                on_decision(event, decision)
         return result
 
     try:

@@ -38,7 +38,6 @@ Step = tuple[Node, tuple[Link, ...]]
 
 _ACCOUNT_OUT = kinds_mask({EdgeKind.PAYMENT, EdgeKind.TRANSFER})
 _PAYOUT = kinds_mask({EdgeKind.PAYOUT})
-_DRAW = kinds_mask({EdgeKind.DRAWDOWN})
 _MCARD = kinds_mask({EdgeKind.MERCHANT_CARD})
 _PAID = kinds_mask({EdgeKind.PAYMENT, EdgeKind.PAYOUT})
 _TRANSFER = kinds_mask({EdgeKind.TRANSFER})

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +38,7 @@ import yaml
 
 from riskline.errors import InvalidInput
 from riskline.rules import load_ruleset_text
-from riskline.rules.ast import Call, Compare, Feature, Literal, Node, children
+from riskline.rules.ast import Call, Compare, Feature, Literal, Node, children, features_of
 from riskline.rules.backtest import hit_matrix
 from riskline.rules.parser import parse
 from riskline.rules.types import Type
@@ -101,12 +101,17 @@ class TuningTable:
     columns: tuple[str, ...]
     types: frozenset[str] | None
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+    person_of: dict[str, str] = field(default_factory=dict)
+    """Account → person, from the account openings seen."""
 
-    def collector(self) -> Callable[[Any], None]:
-        """A callback for each engine decision (event type, subject, feature values)."""
-        names, types = self.columns, self.types
+    def collector(self) -> Callable[[Any, Any], None]:
+        """A callback for each event and its engine decision (event type, subject, feature
+        values; the person of an account from its opening)."""
+        names, types, person_of = self.columns, self.types, self.person_of
 
-        def keep(decision: Any) -> None:
+        def keep(event: Any, decision: Any) -> None:
+            if decision.event_type == "account_opened":
+                person_of[event.account_id] = event.person_id
             if types is not None and decision.event_type not in types:
                 return
             values = decision.features
@@ -223,26 +228,13 @@ def table_for(
         {
             f
             for it in items
-            for f in _features(it.when, it.id)
+            for f in features_of(parse(it.when, it.id))
             if schema.get(f) in ("number", "bool")
         }
     )
     scoped = all(it.events for it in items)
     types = frozenset(t for it in items for t in it.events) if scoped else None
     return TuningTable(tuple(columns), types)
-
-
-def _features(when: str, item: str) -> set[str]:
-    out: set[str] = set()
-
-    def walk(node: Node) -> None:
-        if isinstance(node, Feature):
-            out.add(node.name)
-        for child in children(node):
-            walk(child)
-
-    walk(parse(when, item))
-    return out
 
 
 class _Scorer:
@@ -439,11 +431,6 @@ def write_tuned(
 def _copy(doc: Mapping[str, Any]) -> dict[str, Any]:
     copied: dict[str, Any] = json.loads(json.dumps(doc))
     return copied
-
-
-def person_map(accounts: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Account id → person id from (account, person) pairs."""
-    return dict(accounts)
 
 
 def summary_rows(result: TuneResult) -> Sequence[tuple[str, str, str]]:
