@@ -48,6 +48,9 @@ BESIDE: Mapping[str, frozenset[str]] = {
     # the simulator talks to the engine through a callable: it reads event types, grants
     # limits as the band table would, and may use the signal stages (the audit's ROC AUC)
     "sim": frozenset({"events", "features", "graph", "rules", "scoring", "credit"}),
+    # the model lab reads users' tables and trains through the scoring stage (and, for fraud
+    # histories, the feature engine's catalog)
+    "lab": frozenset({"events", "features", "scoring"}),
 }
 """Packages beside the path and the packages (besides :data:`FOUNDATION`) they may import."""
 

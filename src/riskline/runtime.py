@@ -268,17 +268,19 @@ def load_models(settings: Settings) -> ModelSignals:
     registry = ModelRegistry(settings.model_dir)
     loaded: dict[str, Any] = {}
     versions: dict[str, str] = {}
-    for name, channel in (("fraud", "active"), ("fraud", "challenger"), ("anomaly", "active")):
+    for role in ("fraud", "anomaly"):
         try:
-            version = registry.active(name) if channel == "active" else registry.challenger(name)
+            name, version = registry.serving(role)
         except ModelNotFound:
             continue
-        if version is None:
-            continue
-        loaded[f"{name}:{channel}"] = registry.load(name, version)[0]
-        versions[f"model.{name}" if channel == "active" else f"model.{name}.{channel}"] = version
+        loaded[f"{role}:active"] = registry.load(name, version)[0]
+        versions[f"model.{role}"] = _served(role, name, version)
+        other = registry.challenger(name) if role == "fraud" else None
+        if other is not None and other != version:
+            loaded["fraud:challenger"] = registry.load(name, other)[0]
+            versions["model.fraud.challenger"] = _served(role, name, other)
     with contextlib.suppress(ModelNotFound):
-        versions["model.scorecard"] = registry.active("scorecard")
+        versions["model.scorecard"] = _served("scorecard", *registry.serving("scorecard"))
     anomaly = loaded.get("anomaly:active")
     if anomaly is not None and getattr(anomaly, "forest_", None) is not None:
         from riskline.scoring.fast_iforest import FastForest
@@ -290,6 +292,12 @@ def load_models(settings: Settings) -> ModelSignals:
         anomaly=anomaly,
         versions=versions,
     )
+
+
+def _served(role: str, name: str, version: str) -> str:
+    """A served model's version as decisions record it (``fraud-history:v2`` when bound to a
+    role under another name)."""
+    return version if name == role else f"{name}:{version}"
 
 
 class _ScorecardScore:
@@ -312,10 +320,11 @@ def load_scorer(settings: Settings) -> ScoreProvider:
         return BureauScore()
     registry = ModelRegistry(settings.model_dir)
     try:
-        card, meta = registry.load("scorecard")
+        name, version = registry.serving("scorecard")
     except ModelNotFound:
         return BureauScore()
-    return _ScorecardScore(card, meta.version)
+    card, _ = registry.load(name, version)
+    return _ScorecardScore(card, _served("scorecard", name, version))
 
 
 def _replay(engine: Engine, resumable: Any) -> None:

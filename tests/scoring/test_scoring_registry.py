@@ -89,3 +89,35 @@ def test_missing_versions_and_bad_names(tmp_path: Path) -> None:
         reg.set_active("fraud", "v9")
     with pytest.raises(InvalidInput, match="invalid model name"):
         reg.load("../etc", "v1")
+
+
+def test_role_binding_serves_a_model_under_another_name(tmp_path: Path) -> None:
+    reg = ModelRegistry(tmp_path, clock=_Clock())
+    own = _register(reg, 1)
+    reg.set_active("fraud", own)
+    assert reg.serving("fraud") == ("fraud", own)
+    other = reg.register(
+        "fraud-history",
+        _model(2),
+        kind="lightgbm",
+        features=["a", "b"],
+        data_window=("2026-01-01", "2026-06-30"),
+        metrics={},
+    ).version
+    reg.bind_role("fraud", "fraud-history", other)
+    assert reg.serving("fraud") == ("fraud-history", other)
+    # a later activation of the model named like the role takes the role back
+    reg.set_active("fraud", own)
+    assert reg.serving("fraud") == ("fraud", own)
+    assert reg.roles() == {}
+
+
+def test_role_binding_refuses_unknown_roles_and_versions(tmp_path: Path) -> None:
+    reg = ModelRegistry(tmp_path, clock=_Clock())
+    version = _register(reg, 1)
+    with pytest.raises(InvalidInput, match="unknown role 'credit'"):
+        reg.bind_role("credit", "fraud", version)
+    with pytest.raises(ModelNotFound):
+        reg.bind_role("fraud", "fraud", "v9")
+    with pytest.raises(ModelNotFound):
+        reg.serving("anomaly")

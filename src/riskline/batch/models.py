@@ -29,7 +29,7 @@ def active_models(model_dir: Path) -> tuple[Any, Any]:
     out: list[Any] = []
     for name in ("scorecard", "fraud"):
         try:
-            out.append(registry.load(name)[0])
+            out.append(registry.load(*registry.serving(name))[0])
         except ModelNotFound:
             out.append(None)
     return out[0], out[1]

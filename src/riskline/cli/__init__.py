@@ -16,6 +16,7 @@ from riskline.cli import (
     stepup,
     stream,
     train,
+    train_fraud,
     tune,
     world,
 )
@@ -39,6 +40,7 @@ _COMMAND_MODULES = (
     stepup,
     stream,
     train,
+    train_fraud,
     tune,
     world,
 )

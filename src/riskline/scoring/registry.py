@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from riskline.errors import InvalidInput
 from riskline.scoring.errors import ArtifactTampered, ModelNotFound
 
-__all__ = ["ModelMeta", "ModelRegistry"]
+__all__ = ["ROLES", "ModelMeta", "ModelRegistry"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -65,6 +65,10 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+ROLES = ("fraud", "anomaly", "scorecard")
+"""The roles the engine serves a model in."""
 
 
 class ModelRegistry:
@@ -157,8 +161,12 @@ class ModelRegistry:
         _write_atomic(self._dir(name) / "channels.json", json.dumps(channels).encode())
 
     def set_active(self, name: str, version: str) -> None:
-        """Make ``version`` the champion the engine scores with."""
+        """Make ``version`` the champion the engine scores with (for a model named like a role,
+        this also ends a binding of that role to another model)."""
         self._set_channel(name, "active", version)
+        roles = self.roles()
+        if roles.pop(name, None) is not None:
+            self._write_roles(roles)
 
     def set_challenger(self, name: str, version: str | None) -> None:
         """Make ``version`` the challenger that scores in shadow (``None`` clears it)."""
@@ -174,3 +182,39 @@ class ModelRegistry:
     def challenger(self, name: str) -> str | None:
         """Challenger version of ``name``, if any."""
         return self._channels(name).get("challenger")
+
+    def bind_role(self, role: str, name: str, version: str) -> None:
+        """Serve ``name`` ``version`` in ``role`` (one of :data:`ROLES`): the engine reads roles.
+
+        A model trained under any name (``fraud-history``, ``credit-lightgbm``) becomes the
+        engine's fraud model, say, without being renamed; binding the model named like the role
+        is the same as activating it there.
+        """
+        if role not in ROLES:
+            raise InvalidInput(f"unknown role {role!r}; the engine reads {', '.join(ROLES)}")
+        self.meta(name, version)  # must exist
+        if name == role:
+            self.set_active(name, version)
+            return
+        roles = self.roles()
+        roles[role] = (name, version)
+        self._write_roles(roles)
+
+    def _write_roles(self, roles: Mapping[str, tuple[str, str]]) -> None:
+        raw = {r: {"name": n, "version": v} for r, (n, v) in sorted(roles.items())}
+        self.root.mkdir(parents=True, exist_ok=True)
+        _write_atomic(self.root / "roles.json", json.dumps(raw, indent=2).encode())
+
+    def roles(self) -> dict[str, tuple[str, str]]:
+        """Explicit role bindings: role -> (name, version)."""
+        path = self.root / "roles.json"
+        if not path.is_file():
+            return {}
+        raw = json.loads(path.read_text())
+        return {r: (str(b["name"]), str(b["version"])) for r, b in raw.items()}
+
+    def serving(self, role: str) -> tuple[str, str]:
+        """(name, version) the engine serves in ``role``: its binding, else the active version of
+        the model named like the role; :class:`ModelNotFound` when there is neither."""
+        bound = self.roles().get(role)
+        return bound if bound is not None else (role, self.active(role))
