@@ -15,9 +15,10 @@ import httpx
 from riskline.bench.common import free_port, percentiles, temp_settings
 from riskline.bench.wrk import run_wrk, wrk_available
 from riskline.config import Settings
+from riskline.errors import InvalidInput
 from riskline.storage import KeyStore, connect, upgrade
 
-__all__ = ["bench_http"]
+__all__ = ["bench_http", "refuse_errors"]
 
 
 def _wire(wire: dict[str, Any], n: int) -> dict[str, Any]:
@@ -26,28 +27,31 @@ def _wire(wire: dict[str, Any], n: int) -> dict[str, Any]:
 
 async def _drive(
     url: str, token: str, bodies: Sequence[Any], concurrency: int
-) -> tuple[float, list[float], int]:
+) -> tuple[float, list[float], int, int]:
     queue: asyncio.Queue[Any] = asyncio.Queue()
     for b in bodies:
         queue.put_nowait(b)
     lat: list[float] = []
-    errors = 0
+    errors = decided = 0
     headers = {"Authorization": f"Bearer {token}"}
 
     async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal errors
+        nonlocal errors, decided
         while not queue.empty():
             body = queue.get_nowait()
             t0 = time.perf_counter_ns()
             r = await client.post(url, json=body, headers=headers)
             lat.append((time.perf_counter_ns() - t0) / 1000)
-            errors += r.status_code != 200
+            if r.status_code == 200:
+                decided += len(body["events"]) if "events" in body else 1
+            else:
+                errors += 1
 
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        return time.perf_counter() - started, lat, errors
+        return time.perf_counter() - started, lat, errors, decided
 
 
 def _serve(settings: Settings, port: int, module: str) -> subprocess.Popen[bytes]:
@@ -81,8 +85,14 @@ def bench_http(
     process) is an asyncio httpx client on loopback, so client and server each get a core.
     """
     return {
-        pipeline: _bench_server(events, concurrency, batch, module)
-        for pipeline, module in (("full", "riskline"), ("core", "riskline.bench.serve_core"))
+        "note": (
+            "the bench API key runs without a per-key rate limit (RISKLINE_RATE_LIMIT_PER_S=0): "
+            "this measures capacity; decisions_per_s counts 2xx answers only, non_2xx apart"
+        ),
+        **{
+            pipeline: _bench_server(events, concurrency, batch, module)
+            for pipeline, module in (("full", "riskline"), ("core", "riskline.bench.serve_core"))
+        },
     }
 
 
@@ -120,13 +130,39 @@ def _bench_server(
 def _measure(
     url: str, token: str, bodies: Sequence[Any], concurrency: int, per: int
 ) -> dict[str, Any]:
-    elapsed, lat, errors = asyncio.run(_drive(url, token, bodies, concurrency))
-    decisions = sum(len(b["events"]) if "events" in b else 1 for b in bodies)
+    elapsed, lat, errors, decided = asyncio.run(_drive(url, token, bodies, concurrency))
     return {
         "requests": len(bodies),
         "events_per_request": per,
         "concurrency": concurrency,
-        "decisions_per_s": round(decisions / elapsed),
+        "decisions": decided,
+        "decisions_per_s": round(decided / elapsed),
         "request_us": percentiles(lat),
-        "errors": errors,
+        "non_2xx": errors,
     }
+
+
+def refuse_errors(figures: dict[str, Any]) -> None:
+    """Raise when any measured request was not answered 2xx: a refusal is not a decision, and
+    a figure over a run with refusals measures the refusals too.
+
+    >>> refuse_errors({"full": {"single": {"non_2xx": 0}, "batched": {"non_2xx": 0}}})
+    >>> refuse_errors({"full": {"single": {"non_2xx": 3}, "batched": {"non_2xx": 0}}})
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    riskline.errors.InvalidInput: the http benchmark got 3 non-2xx answers (full single); ...
+    """
+    bad = {
+        f"{pipeline} {mode}": int(run.get("non_2xx", 0))
+        for pipeline, modes in figures.items()
+        if isinstance(modes, dict)
+        for mode, run in modes.items()
+        if isinstance(run, dict) and run.get("non_2xx")
+    }
+    if bad:
+        raise InvalidInput(
+            f"the http benchmark got {sum(bad.values())} non-2xx answers "
+            f"({', '.join(bad)}); its figures count answered decisions only, but a run with "
+            "refusals is not a capacity measurement: fix the cause, or pass --allow-errors "
+            "to keep the figures"
+        )

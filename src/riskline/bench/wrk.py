@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_wrk", "wrk_available"]
+__all__ = ["run_wrk", "wrk_available", "wrk_figures"]
 
 _SCRIPT = """
 counter = 0
@@ -53,13 +53,39 @@ def run_wrk(base_url: str, token: str, seconds: int = 10, connections: int = 32)
     ]
     env = {**os.environ, "RISKLINE_BENCH_TOKEN": token}
     out = subprocess.run(args, env=env, capture_output=True, text=True, check=True).stdout
+    return wrk_figures(out, connections=connections)
+
+
+def wrk_figures(out: str, *, connections: int) -> dict[str, Any]:
+    r"""Figures of a ``wrk`` run: decisions/s counts answered (2xx) requests only.
+
+    wrk's own ``Requests/sec`` counts every response, refusals (429) and errors included;
+    those are reported apart, as ``non_2xx``, and excluded from ``decisions_per_s``.
+
+    >>> out = ("  Latency Distribution\n     50%  1.00ms\n     99%  9.50ms\n"
+    ...        "  3000 requests in 10.00s, 1.00MB read\n"
+    ...        "  Non-2xx or 3xx responses: 1000\nRequests/sec:    300.00\n")
+    >>> f = wrk_figures(out, connections=8)
+    >>> f["decisions_per_s"], f["requests_per_s"], f["non_2xx"], f["request_us"]["p99_us"]
+    (200, 300, 1000, 9500.0)
+    """
+    requests, seconds = re.search(  # type: ignore[union-attr]
+        r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out
+    ).groups()[:2]
+    unit = re.search(r"\d+ requests in [\d.]+(us|ms|s|m)", out).group(1)  # type: ignore[union-attr]
+    elapsed = float(seconds) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+    non_2xx = int(_find(r"Non-2xx or 3xx responses:\s+(\d+)", out, "0"))
+    answered = int(requests) - non_2xx
     return {
         "tool": "wrk",
         "connections": connections,
-        "seconds": seconds,
-        "decisions_per_s": round(float(_find(r"Requests/sec:\s+([\d.]+)", out))),
+        "seconds": round(elapsed, 2),
+        "requests": int(requests),
+        "requests_per_s": round(int(requests) / elapsed),
+        "decisions": answered,
+        "decisions_per_s": round(answered / elapsed),
         "request_us": {f"p{p}_us": _latency(out, p) for p in (50, 99)},
-        "non_2xx": int(_find(r"Non-2xx or 3xx responses:\s+(\d+)", out, "0")),
+        "non_2xx": non_2xx,
     }
 
 

@@ -57,8 +57,16 @@ def bench(
     output: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures here")
     ] = None,
+    allow_errors: Annotated[
+        bool,
+        typer.Option(help="Keep http figures of a run where some requests were not answered 2xx"),
+    ] = False,
 ) -> None:
-    """Measure throughput and latency; print the figures (see docs/benchmarks.md)."""
+    """Measure throughput and latency; print the figures (see docs/benchmarks.md).
+
+    HTTP figures count answered (2xx) decisions only; a run with any other answer fails
+    (exit 2) unless --allow-errors.
+    """
     from riskline.bench import machine
 
     with handle_errors():
@@ -71,8 +79,12 @@ def bench(
             console.print(f"[bold]{name}[/bold] …")
             figures[name] = RUNNERS[name](events)
             console.print_json(json.dumps(figures[name], default=str))
-    if output is not None:
-        output.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+        if output is not None:
+            output.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+        if "http" in figures and not allow_errors:
+            from riskline.bench.http import refuse_errors
+
+            refuse_errors(figures["http"])
 
 
 @app.command()
