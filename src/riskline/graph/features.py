@@ -63,7 +63,7 @@ def bfs_depths(g: LinkGraph, start: Node, max_depth: int, budget: int) -> dict[N
     for d in range(1, max_depth + 1):
         nxt: list[Node] = []
         for node in frontier:
-            for other in g.neighbours(node, g.join_mask):
+            for other in g.joined(node):
                 if other not in depth:
                     depth[other] = d
                     nxt.append(other)
@@ -84,10 +84,21 @@ def device_shared_accounts(g: LinkGraph, node: Node) -> int:
     return len(others)
 
 
-def _flag_features(g: LinkGraph, node: Node) -> dict[str, float]:
+def _flag_features(g: LinkGraph, node: Node, component_flagged: int) -> dict[str, float]:
+    """Flagged entities within ``hops`` and the distance to the nearest (capped).
+
+    The search runs only when the node's component holds a flagged member: components are
+    over joining links and may over-count until ``expire`` but never miss a reachable node,
+    so a component without a flag has none within any distance.
+    """
     cfg = g.config
+    if not g.flags or component_flagged <= 0:
+        return {
+            "graph.flagged_neighbours": 0.0,
+            "graph.blocklist_distance": float(cfg.distance_cap),
+        }
     reach = max(cfg.hops, cfg.distance_cap)
-    depth = bfs_depths(g, node, reach, cfg.search_budget) if g.flags else {node: 0}
+    depth = bfs_depths(g, node, reach, cfg.search_budget)
     flagged = [d for n, d in depth.items() if n in g.flags]
     near = sum(1 for d in flagged if 0 < d <= cfg.hops)
     dist = min([*flagged, cfg.distance_cap])
@@ -155,7 +166,7 @@ def features_for(
         "graph.propagated_risk": float((risk or {}).get(node, 0.0)),
         "graph.farm_accounts": _farm_accounts(g, node),
     }
-    out.update(_flag_features(g, node))
+    out.update(_flag_features(g, node, stats.flagged))
     if isinstance(event, MONEY_EVENTS) or node not in g.flow_cache:
         g.flow_cache[node] = _flow_features(g, event, node)
     out.update(g.flow_cache[node])

@@ -42,6 +42,7 @@ _MCARD = kinds_mask({EdgeKind.MERCHANT_CARD})
 _PAID = kinds_mask({EdgeKind.PAYMENT, EdgeKind.PAYOUT})
 _TRANSFER = kinds_mask({EdgeKind.TRANSFER})
 _OWN_CARD = kinds_mask({EdgeKind.DRAWDOWN, EdgeKind.TRANSFER})
+_OWNS = kinds_mask({EdgeKind.OWNS})
 
 
 def _owner_steps(g: LinkGraph, merchant: Node, via: tuple[Link, ...]) -> Iterator[Step]:
@@ -129,6 +130,8 @@ def fund_cycle(
     than ``min_transfer`` carry no loop.
     """
     targets = kin_accounts(g, account)
+    if not _can_return(g, targets, since, min_transfer):
+        return []
     path: list[Step] = [(account, ())]
     clock: list[tuple[float, int]] = [(since, 0)]  # arrival time, position of the wrap (0: none)
     on_path = {account}
@@ -161,6 +164,38 @@ def fund_cycle(
         on_path.add(node)
         stack.append(money_steps(g, node, since))
     return []
+
+
+def _can_return(g: LinkGraph, targets: set[Node], since: float, min_transfer: float) -> bool:
+    """Whether money from outside ``targets`` has any way in: the last hop of a loop enters a
+    target from a node that is not one (a loop through the start account's own kin alone is
+    no cycle), as a transfer from another account, as takings of a merchant its person owns,
+    or through a card it holds that a merchant paid out to or another account sent money to.
+    A necessary condition of :func:`fund_cycle`, checked first: most accounts have no way in,
+    and the search is skipped for them.
+    """
+    for target in targets:
+        for other, link in g.links(target).items():
+            kind = other[0]
+            if kind == "account":
+                if other in targets or not link.out_of(other, _ACCOUNT_OUT):
+                    continue
+                if link.last_ts >= since and link.amount >= min_transfer * max(link.count, 1):
+                    return True
+            elif kind == "person":
+                if any(
+                    m[0] == "merchant" and x.out_of(m, _OWNS) for m, x in g.links(other).items()
+                ):
+                    return True
+            elif kind == "card" and link.out_of(target, _OWN_CARD):
+                for source, paid in g.links(other).items():
+                    if source in targets or paid.last_ts < since:
+                        continue
+                    if source[0] == "merchant" and paid.out_of(source, _PAYOUT):
+                        return True
+                    if source[0] == "account" and paid.out_of(source, _ACCOUNT_OUT):
+                        return True
+    return False
 
 
 def loop_buyers(g: LinkGraph, merchant: Node, since: float, budget: int = 2000) -> int:

@@ -20,7 +20,8 @@ component stats may over-count until the next ``expire``; the hot path stays O(1
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from types import MappingProxyType
 
 from riskline.events.types import EnterpriseRegistered, Event
 from riskline.graph.components import Components, ComponentStats
@@ -30,6 +31,7 @@ from riskline.graph.types import MONEY_KINDS, EdgeKind, GraphConfig, Link, Node,
 
 __all__ = ["LinkGraph"]
 
+_NONE: MappingProxyType[Node, Link] = MappingProxyType({})
 _OUT_KINDS = MONEY_KINDS | {EdgeKind.OWNS, EdgeKind.MERCHANT_CARD}
 
 
@@ -41,6 +43,9 @@ class LinkGraph:
         self.join_mask = kinds_mask(self.config.join_kinds)
         self.sticky_mask = kinds_mask(self.config.sticky_kinds)
         self.adj: dict[Node, dict[Node, Link]] = {}
+        self.jadj: dict[Node, dict[Node, Link]] = {}
+        """The joining links of ``adj`` alone, in the same (recency) order: searches over
+        joining links walk these without testing every link of a busy account."""
         self.nodes: dict[Node, Node] = {}
         self.out: dict[Node, dict[Node, Link]] = {}  # directed index: money and ownership
         self.components = Components()
@@ -85,6 +90,14 @@ class LinkGraph:
         adj_a[b] = link
         adj_b[a] = link
         link.add(kind, link.a == a, ts, amount)
+        if link.has(self.join_mask):
+            for x, y in ((a, b), (b, a)):
+                joined = self.jadj.get(x)
+                if joined is None:
+                    joined = self.jadj[x] = {}
+                elif y in joined:
+                    del joined[y]
+                joined[y] = link
         if kind in _OUT_KINDS:
             self.out.setdefault(a, {})[b] = link
         bucket = int(link.last_ts // self.config.bucket_seconds)
@@ -116,6 +129,9 @@ class LinkGraph:
             if nbrs is None or nbrs.get(y) is not link:
                 return
             del nbrs[y]
+            joined = self.jadj.get(x)
+            if joined is not None and joined.pop(y, None) is not None and not joined:
+                del self.jadj[x]
             if not nbrs:
                 del self.adj[x]
                 self.nodes.pop(x, None)
@@ -204,9 +220,21 @@ class LinkGraph:
         """The node's links by neighbour (read-only by convention)."""
         return self.adj.get(node, {})
 
+    def joined(self, node: Node) -> Iterable[Node]:
+        """Neighbours over joining links, in recency order (as ``neighbours(node, join_mask)``)."""
+        return self.jadj.get(node, _NONE).keys()
+
     def neighbours(self, node: Node, mask: int) -> Iterator[Node]:
-        """Neighbours over links carrying a kind in ``mask``."""
-        for other, link in self.adj.get(node, {}).items():
+        """Neighbours over links carrying a kind in ``mask``, in recency order.
+
+        Kinds that all join components are looked up among the joining links only (a
+        merchant's thousands of payment links are never walked to find its devices).
+        """
+        if mask == self.join_mask:
+            yield from self.jadj.get(node, _NONE)
+            return
+        source = self.jadj if not mask & ~self.join_mask else self.adj
+        for other, link in source.get(node, _NONE).items():
             if link.has(mask):
                 yield other
 
