@@ -35,6 +35,7 @@ __all__ = [
 
 _BAD = {"1", "1.0", "true", "t", "bad", "yes", "y", "default", "defaulted", "charged off"}
 _BAD |= {"charged_off", "fraud", "positive", "delinquent", "event"}
+_BAD_WORDS = _BAD - {"1", "1.0", "true", "t", "yes", "y", "positive", "event"}
 _GOOD = {"0", "0.0", "false", "f", "good", "no", "n", "non-default", "nondefault", "paid"}
 _GOOD |= {"fully paid", "current", "negative", "normal", "non-event"}
 _INDEX_NAME = re.compile(r"^(|Unnamed: \d+|__index_level_\d+__|index|level_0)$")
@@ -142,10 +143,11 @@ def _auto_bad(column: str, values: tuple[str, ...]) -> str:
     low = [v.strip().lower() for v in values]
     bad = [v for v, lo in zip(values, low, strict=True) if lo in _BAD]
     good = [v for v, lo in zip(values, low, strict=True) if lo in _GOOD]
-    if len(bad) == 1 and bad[0] not in good:
+    if len(bad) == 1 and len(good) == 1 and bad != good:  # 1/0, true/false, bad/good, yes/no
         return bad[0]
-    if len(good) == 1 and not bad:
-        return next(v for v in values if v != good[0])
+    words = [v for v, lo in zip(values, low, strict=True) if lo in _BAD_WORDS]
+    if len(words) == 1:  # default / anything else
+        return words[0]
     raise NonBinaryTarget(
         f"target {column!r} has values {list(values)}: say which one is bad with --bad "
         f"{values[1]!r} (or --bad {values[0]!r})"

@@ -131,6 +131,7 @@ def _read_text(raw: bytes, name: str, sep: str | None, encoding: str | None) -> 
     except (pl.exceptions.PolarsError, OSError) as err:
         first = str(err).splitlines()[0]
         raise InvalidInput(f"cannot read {name} with delimiter {said}: {first}; {hint}") from None
-    if df.width < 2 and sep is None:
+    header = text.split("\n", 1)[0]
+    if df.width < 2 and any(d in header for d in DELIMITERS if d != delim):
         raise InvalidInput(f"{name} reads as one column with delimiter {said}; {hint}")
     return df
