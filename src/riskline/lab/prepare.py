@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -101,7 +101,6 @@ class Prepared:
     dropped: tuple[Dropped, ...]
     times: pl.Series | None = None
     time_format: str = ""
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def features(self) -> tuple[str, ...]:
