@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 from typer.testing import CliRunner, Result
 
 from riskline.cli import app
-from riskline.scoring import GbdtModel, ModelRegistry, Scorecard, auc
+from riskline.scoring import GbdtModel, ModelRegistry, PointsScale, Scorecard, auc
 from riskline.scoring.train import feature_matrix
 
 N = 400
@@ -263,11 +263,13 @@ def test_8_output_names_the_model_folder_features_iv_and_integer_counts(
 ) -> None:
     path = tmp_path / "c.csv"
     credit().with_columns(pl.lit(1.0).alias("flat")).write_csv(path)
-    result = run("train", "scorecard", path, "--target", "y")
+    scale = ("--pdo", "40", "--base-score", "700", "--base-odds", "20")
+    result = run("train", "scorecard", path, "--target", "y", *scale)
     out = text(result)
     assert says(result, f"scorecard v1 saved in {models / 'scorecard' / 'v1'}")
     assert (models / "scorecard" / "v1" / "artifact.pkl").is_file()
     card = pickle.loads((models / "scorecard" / "v1" / "artifact.pkl").read_bytes())
+    assert card.scale == PointsScale(base_score=700, base_odds=20, pdo=40)
     assert says(result, f"income │ {card.iv_['income']:.4f}")
     assert says(result, "n_test │ 120 │") and "120.0000" not in out
     assert says(result, "flat │ constant")
