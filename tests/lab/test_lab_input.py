@@ -140,8 +140,8 @@ def test_special_codes_get_their_own_bin_as_optbinning() -> None:
     from optbinning import OptimalBinning
 
     rng = np.random.default_rng(2)
-    x = np.where(rng.random(2000) < 0.1, rng.choice([-7.0, -8.0], 2000), rng.normal(size=2000))
-    y = (rng.random(2000) < np.where(x < -5, 0.6, 1 / (1 + np.exp(-x)))).astype(np.int_)
+    x = np.where(rng.random(1000) < 0.1, rng.choice([-7.0, -8.0], 1000), rng.normal(size=1000))
+    y = (rng.random(1000) < np.where(x < -5, 0.6, 1 / (1 + np.exp(-x)))).astype(np.int_)
     bins = fit_bins("x", x, y, special_codes=(-7.0, -8.0))
     ob = OptimalBinning("x", monotonic_trend="auto_asc_desc", special_codes=[-7.0, -8.0]).fit(x, y)
     np.testing.assert_allclose(bins.splits, ob.splits)

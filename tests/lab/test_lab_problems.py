@@ -202,7 +202,7 @@ def test_5_month_year_time_sorts_by_date_and_text_times_refused(
     assert "do not match --time-format '%Y-%m'" in err
 
 
-def test_6_split_choices_reproducible_and_test_file(models: Path, tmp_path: Path) -> None:
+def test_6_split_default_stated_and_stratified_reproducible(models: Path, tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     df = credit()
     df.write_csv(path)
@@ -218,13 +218,18 @@ def test_6_split_choices_reproducible_and_test_file(models: Path, tmp_path: Path
     x = feature_matrix(df[test_rows], model.features_, model.category_codes_)
     assert meta.metrics["auc"] == pytest.approx(auc(y[test_rows], model.margin(x)), abs=1e-12)
     assert meta.metrics["n_test"] == 100
+
+
+def test_6_random_split_test_file_and_time_without_column(models: Path, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    credit().write_csv(path)
     rnd = run("train", "scorecard", path, "--target", "y", "--split", "random", "--seed", "3")
     assert says(rnd, "split: random: test 30 %, seed 3")
     test_path = tmp_path / "later.csv"
     credit(200, seed=9).write_csv(test_path)
     own = run("train", "scorecard", path, "--target", "y", "--test", test_path)
     assert own.exit_code == 0 and says(own, "split: test file")
-    assert ModelRegistry(models).meta("scorecard", "v3").metrics["n_test"] == 200
+    assert ModelRegistry(models).meta("scorecard", "v2").metrics["n_test"] == 200
     err = one_line_error(run("train", "scorecard", path, "--target", "y", "--split", "time"))
     assert "--split time needs --time" in err
 
