@@ -137,6 +137,8 @@ def _lab(data: Path, opts: dict[str, Any], algo: str, monotone: str | None = Non
     from riskline.lab.train import LabOptions, parse_monotone, run_lab
     from riskline.scoring import ModelRegistry, PointsScale
 
+    if opts["test"] and opts["split"]:
+        raise InvalidInput("--test FILE is the test slice: leave out --split")
     read = {"sep": opts["sep"], "encoding": opts["encoding"], "sheet": opts["sheet"]}
     mapping = _mapping(opts["mapping"] or [])
     df = read_table(data, **read).rename(mapping) if mapping else read_table(data, **read)

@@ -43,14 +43,19 @@ class VariableBins:
     categories: tuple[tuple[str, ...], ...] = ()
     special_codes: tuple[float, ...] = ()
 
+    def _specials(self) -> tuple[float, ...]:
+        # bins pickled before special codes existed unpickle without the slot
+        return getattr(self, "special_codes", ())
+
     def bin_index(self, values: Any) -> NDArray[np.intp]:
         """Bin number of each value; the last bin takes missing and unseen values."""
         missing = len(self.woe) - 1
         if self.kind == "numeric":
             x = np.asarray(values, dtype=np.float64)
             idx = np.searchsorted(np.asarray(self.splits), x, side="right")
-            if self.special_codes:
-                idx = np.where(np.isin(x, self.special_codes), missing - 1, idx)
+            specials = self._specials()
+            if specials:
+                idx = np.where(np.isin(x, specials), missing - 1, idx)
             return np.where(np.isnan(x), missing, idx).astype(np.intp)
         lookup = {c: i for i, group in enumerate(self.categories) for c in group}
         return np.fromiter((lookup.get(str(v), missing) for v in values), dtype=np.intp)
@@ -65,8 +70,8 @@ class VariableBins:
             edges = ["-inf", *(f"{s:g}" for s in self.splits), "inf"]
             cuts = [f"[{a}, {b})" for a, b in itertools.pairwise(edges)]
             cuts[0] = "(" + cuts[0][1:]
-            if self.special_codes:
-                cuts.append("special {" + ", ".join(f"{c:g}" for c in self.special_codes) + "}")
+            if self._specials():
+                cuts.append("special {" + ", ".join(f"{c:g}" for c in self._specials()) + "}")
             return (*cuts, "missing")
         return (*("{" + ", ".join(g) + "}" for g in self.categories), "missing")
 
