@@ -83,7 +83,7 @@ def test_1_string_target_bad_value_automatic_given_or_asked(models: Path, tmp_pa
     df.with_columns(pl.col("y") + 1).drop("creditability").write_csv(coded)  # 1 good, 2 bad
     err = one_line_error(run("train", "scorecard", coded, "--target", "y"))
     assert "target 'y' has values ['1', '2']" in err and "--bad" in err
-    given = run("train", "scorecard", coded, "--target", "y", "--bad", "2")
+    given = run("train", "scorecard", coded, "--target", "y", "--bad", "2.0")  # same number
     assert given.exit_code == 0 and says(given, "bad = '2' (--bad")
     card, _ = load(models, "scorecard")
     assert isinstance(card, Scorecard)
@@ -230,6 +230,10 @@ def test_6_random_split_test_file_and_time_without_column(models: Path, tmp_path
     own = run("train", "scorecard", path, "--target", "y", "--test", test_path)
     assert own.exit_code == 0 and says(own, "split: test file")
     assert ModelRegistry(models).meta("scorecard", "v2").metrics["n_test"] == 200
+    both = run(
+        "train", "scorecard", path, "--target", "y", "--test", test_path, "--split", "random"
+    )
+    assert "--test FILE is the test slice" in one_line_error(both)
     err = one_line_error(run("train", "scorecard", path, "--target", "y", "--split", "time"))
     assert "--split time needs --time" in err
 

@@ -129,6 +129,7 @@ def resolve_target(
             f"target {column!r} must have two values; found {len(values)}: {list(values)[:10]}"
         )
     if bad is not None:
+        bad = _same_value(bad, values)
         if bad not in values:
             raise InvalidInput(f"--bad {bad!r} is not a value of {column!r}; it has {list(values)}")
         chosen, how = bad, "--bad"
@@ -136,6 +137,21 @@ def resolve_target(
         chosen, how = _auto_bad(column, values), "automatic"
     y = (text == chosen).cast(pl.Int64).to_numpy().astype(np.int_)
     return y, Target(column, chosen, values, how)
+
+
+def _same_value(given: str, values: tuple[str, ...]) -> str:
+    """``given`` as spelled in ``values`` when it is the same number (``1`` for ``1.0``)."""
+    try:
+        number = float(given)
+    except ValueError:
+        return given
+    for v in values:
+        try:
+            if float(v) == number:
+                return v
+        except ValueError:
+            continue
+    return given
 
 
 def _auto_bad(column: str, values: tuple[str, ...]) -> str:
