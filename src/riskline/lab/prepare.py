@@ -29,6 +29,7 @@ __all__ = [
     "features_for_scoring",
     "normalize",
     "parse_dates",
+    "percent_number",
     "prepare",
     "resolve_target",
 ]
@@ -232,7 +233,28 @@ def _why_dropped(s: pl.Series, spec: PrepareSpec, n: int) -> str | None:
         return "a date (give it with --time to split by time)"
     if (s.dtype.is_integer() or s.dtype == pl.String) and n >= 20 and s.n_unique() == n:
         return "id-like: unique on every row"
+    if s.dtype == pl.String and not categorical and percent_number(s) is None:
+        distinct = s.n_unique()
+        if n >= 20 and distinct > n // 2:
+            return f"free text or an id: {distinct} distinct values in {n} rows"
     return None
+
+
+def percent_number(s: pl.Series) -> pl.Series | None:
+    """A text column of numbers, some written with ``%`` (``13.5%``), as floats; else None.
+
+    >>> percent_number(pl.Series(["13.5%", " 7% ", None])).to_list()
+    [13.5, 7.0, None]
+    >>> percent_number(pl.Series(["A11", "7%"])) is None
+    True
+    """
+    if s.dtype != pl.String:
+        return None
+    text = s.str.strip_chars().str.strip_suffix("%").str.strip_chars()
+    numbers = text.cast(pl.Float64, strict=False)
+    if numbers.null_count() != s.null_count() or s.null_count() == s.len():
+        return None
+    return numbers
 
 
 def _check_columns(df: pl.DataFrame, spec: PrepareSpec) -> None:
@@ -269,25 +291,33 @@ def prepare(df: pl.DataFrame, spec: PrepareSpec, *, min_bads: int = 10) -> Prepa
     if not kept:
         raise InvalidInput(f"no feature column is left: {[(d.column, d.reason) for d in dropped]}")
     categorical = tuple(
-        c for c in kept if c in spec.categorical or df.schema[c] in (pl.String, pl.Categorical)
+        c
+        for c in kept
+        if c in spec.categorical
+        or df.schema[c] == pl.Categorical
+        or (df.schema[c] == pl.String and percent_number(df[c]) is None)
     )
     x = normalize(df.select(kept), categorical)
     return Prepared(x, y, target, categorical, tuple(dropped), times, time_format)
 
 
 def normalize(df: pl.DataFrame, categorical: Sequence[str]) -> pl.DataFrame:
-    """Categorical columns as text, every other column as floats (a clear error if it is not).
+    """Categorical columns as text, every other column as floats (``13.5%`` read as 13.5; a
+    clear error for text that is no number).
 
-    >>> normalize(pl.DataFrame({"a": [1, 2], "b": [True, False]}), ["a"]).dtypes
-    [String, Float64]
+    >>> normalize(pl.DataFrame({"a": [1, 2], "b": [True, False], "c": ["5%", "7%"]}), ["a"]).dtypes
+    [String, Float64, Float64]
     """
-    cols = []
+    cols: list[pl.Expr | pl.Series] = []
     for c in df.columns:
         dtype = df.schema[c]
+        number = percent_number(df[c]) if c not in categorical else None
         if c in categorical:
             cols.append(pl.col(c).cast(pl.String))
         elif dtype.is_numeric() or dtype == pl.Boolean:
             cols.append(pl.col(c).cast(pl.Float64))
+        elif number is not None:
+            cols.append(number.alias(c))
         else:
             raise InvalidInput(
                 f"column {c!r} is {dtype}, not numeric; list it with --categorical or --exclude it"
