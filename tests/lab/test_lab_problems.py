@@ -171,6 +171,7 @@ def test_5_month_year_time_sorts_by_date_and_text_times_refused(
 ) -> None:
     months = [f"{m}-{y}" for y in (2015, 2016) for m in ("Jan", "May", "Sep", "Nov")]
     df = credit(800).with_columns(pl.Series("issue_d", [months[i * 8 // 800] for i in range(800)]))
+    df = df.with_columns(pl.Series("earliest_cr_line", ["Aug-2001", "Jan-1990"] * 400))
     df = df.sample(fraction=1.0, shuffle=True, seed=1)  # file order is no time order
     path = tmp_path / "lc.csv"
     df.write_csv(path)
@@ -182,6 +183,7 @@ def test_5_month_year_time_sorts_by_date_and_text_times_refused(
     assert says(result, "newest 25 % by 'issue_d' as test (2016-09-01 to 2016-11-01)")
     _, extra = load(models, "scorecard")
     assert extra["time_format"] == "%b-%Y"
+    assert says(result, "earliest_cr_line │ a date (give it with --time")
     odd = tmp_path / "odd.csv"
     df.with_columns(pl.lit("week 3").alias("issue_d")).write_csv(odd)
     err = one_line_error(run("train", "scorecard", odd, "--target", "y", "--time", "issue_d"))
