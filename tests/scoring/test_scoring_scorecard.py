@@ -79,3 +79,11 @@ def test_fitted_scorecard_ranks_risk_and_drops_noise() -> None:
     assert report.psi < 0.05  # same generator, stable population
     assert report.test.gini == pytest.approx(2 * report.test.auc - 1)
     assert sum(b["count"] for b in report.bands) == test.height
+
+
+def test_bins_pickled_before_special_codes_still_score() -> None:
+    new = VariableBins("age", "numeric", (-0.5, 0.1, 0.4, 0.0), 0.2, splits=(25.0, 40.0))
+    old = object.__new__(VariableBins)
+    old.__setstate__(new.__getstate__()[:-1])  # an older pickle: no special_codes slot
+    assert old.bin_index([18, 60, float("nan")]).tolist() == [0, 2, 3]
+    assert old.labels() == new.labels()

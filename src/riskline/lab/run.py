@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from riskline.scoring.gbdt import GbdtModel
 from riskline.scoring.scorecard import Scorecard
 
-__all__ = ["Dropped", "LabRun"]
+__all__ = ["CalibrationBin", "Dropped", "LabRun"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +27,23 @@ class Dropped:
 
 
 @dataclass(frozen=True, slots=True)
+class CalibrationBin:
+    """One decile of the test slice by predicted probability: predicted vs observed bad rate."""
+
+    decile: int
+    count: int
+    predicted: float
+    observed: float
+
+
+@dataclass(frozen=True, slots=True)
 class LabRun:
     """A trained, registered model with everything its report and its monitoring need.
 
     ``raw_train`` and ``raw_test`` are the model's raw scores, higher = riskier (log-odds of bad
     for a scorecard, the booster's margin for LightGBM): metrics are computed on them, never on
-    calibrated probabilities. ``y_*`` are 0/1 with 1 = the ``bad_value`` of the target.
+    calibrated probabilities (Brier score and ``calibration`` report those, separately). ``y_*``
+    are 0/1 with 1 = the ``bad_value`` of the target.
     """
 
     name: str
@@ -55,3 +66,9 @@ class LabRun:
     raw_test: NDArray[np.float64]
     metrics: Mapping[str, float]
     model_dir: Path  # the registry folder of this version
+    # added by the input side (defaults keep older constructors working):
+    target_note: str = ""  # e.g. "target 'y': bad = 'bad' (automatic; values ['bad', 'good'])"
+    time_column: str | None = None
+    iv: Mapping[str, float] = field(default_factory=dict)  # scorecard: IV of every binned column
+    calibration: tuple[CalibrationBin, ...] = ()  # test deciles, calibrated probabilities
+    proba_test: NDArray[np.float64] | None = None  # calibrated probability of bad, test slice

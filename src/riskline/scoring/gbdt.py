@@ -174,6 +174,12 @@ class GbdtModel:
         ]
         return sorted(out, key=lambda c: -c.contribution)
 
+    def contributions_many(self, x: ArrayLike) -> NDArray[np.float64]:
+        """TreeSHAP contribution (log-odds) of each feature to each row's margin; the last
+        column is the bias (rows sum to :meth:`margin`)."""
+        raw = self._booster().predict(np.asarray(x, dtype=np.float64), pred_contrib=True)
+        return np.asarray(raw, dtype=np.float64)
+
     def explain(self, row: Row, top_k: int = 3, method: str = "shap") -> list[Contribution]:
         """The ``top_k`` features pushing this row towards the positive class (positive only)."""
         return [c for c in self.contributions(row, method) if c.contribution > 0][:top_k]

@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import ArrayLike, NDArray
 
+from riskline.errors import InvalidInput
 from riskline.scoring.metrics import BinaryMetrics, binary_metrics, psi
 from riskline.scoring.woe import VariableBins, fit_bins
 
@@ -79,6 +80,7 @@ class Scorecard:
         min_iv: float = 0.02,
         max_n_bins: int = 10,
         c: float = 1.0,
+        special_codes: Sequence[float] = (),
     ) -> None:
         self.scale = scale or PointsScale()
         self.categorical = tuple(categorical)
@@ -86,7 +88,9 @@ class Scorecard:
         self.min_iv = min_iv
         self.max_n_bins = max_n_bins
         self.c = c
+        self.special_codes = tuple(float(v) for v in special_codes)
         self.bins_: dict[str, VariableBins] = {}
+        self.failed_: dict[str, str] = {}
         self.iv_: dict[str, float] = {}
         self.coef_: dict[str, float] = {}
         self.intercept_: float = 0.0
@@ -108,21 +112,38 @@ class Scorecard:
         return card
 
     def fit(self, df: pl.DataFrame, y: ArrayLike) -> Scorecard:
-        """Bin every column, keep those with IV ≥ ``min_iv``, fit the logistic regression."""
+        """Bin every column, keep those with IV ≥ ``min_iv``, fit the logistic regression.
+
+        A column optbinning cannot bin is left out, its reason in ``failed_``.
+        """
         from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
         target = np.asarray(y, dtype=np.int_)
-        all_bins = {
-            col: fit_bins(
-                col,
-                df[col].to_numpy(),
-                target,
-                categorical=col in self.categorical,
-                monotonic_trend=self.monotonic_trend,
-                max_n_bins=self.max_n_bins,
-            )
-            for col in df.columns
-        }
+        text = [
+            c
+            for c in df.columns
+            if c not in self.categorical
+            and not (df.schema[c].is_numeric() or df.schema[c] == pl.Boolean)
+        ]
+        if text:
+            raise InvalidInput(f"column(s) {text} are not numeric; list them as categorical")
+        all_bins: dict[str, VariableBins] = {}
+        self.failed_ = {}
+        for col in df.columns:
+            try:
+                all_bins[col] = fit_bins(
+                    col,
+                    df[col].to_numpy(),
+                    target,
+                    categorical=col in self.categorical,
+                    monotonic_trend=self.monotonic_trend,
+                    max_n_bins=self.max_n_bins,
+                    special_codes=self.special_codes,
+                )
+            except InvalidInput as err:
+                self.failed_[col] = err.message
+        if not all_bins:
+            raise InvalidInput(f"no column could be binned: {self.failed_}")
         self.iv_ = {name: b.iv for name, b in all_bins.items()}
         kept = [b for b in all_bins.values() if b.iv >= self.min_iv] or list(all_bins.values())
         self.bins_ = {b.name: b for b in kept}
@@ -152,6 +173,23 @@ class Scorecard:
             for name, b in self.bins_.items()
             for label, woe in zip(b.labels(), b.woe, strict=True)
         ]
+
+    def feature_points(self, rows: Rows) -> dict[str, NDArray[np.float64]]:
+        """Points each variable adds to ``base_points`` for each row (they sum to the score)."""
+        df = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(list(rows))
+        factor = self.scale.factor
+        return {
+            name: -factor * self.coef_[name] * b.transform(df[name].to_numpy())
+            for name, b in self.bins_.items()
+        }
+
+    def best_points(self) -> dict[str, float]:
+        """The most points each variable can add (its best bin): reason codes measure from it."""
+        factor = self.scale.factor
+        return {
+            name: float(np.max(-factor * self.coef_[name] * np.asarray(b.woe)))
+            for name, b in self.bins_.items()
+        }
 
     def log_odds(self, rows: Rows) -> NDArray[np.float64]:
         """Log-odds of the bad outcome for each row."""

@@ -16,8 +16,9 @@ from riskline.scoring.gbdt import GbdtModel
 from riskline.scoring.metrics import binary_metrics
 from riskline.scoring.scorecard import Scorecard
 from riskline.scoring.splits import time_split
+from riskline.scoring.tabular import read_table
 
-__all__ = ["TrainResult", "category_codes", "read_history", "train_from_frame"]
+__all__ = ["TrainResult", "category_codes", "feature_matrix", "read_history", "train_from_frame"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,18 +32,18 @@ class TrainResult:
     metrics: Mapping[str, float]
 
 
-def read_history(path: Path, mapping: Mapping[str, str] | None = None) -> pl.DataFrame:
-    """Read CSV or Parquet, renaming user columns to ours with ``mapping`` (theirs → ours)."""
+def read_history(
+    path: Path,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    sep: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+) -> pl.DataFrame:
+    """Read a table (:func:`~riskline.scoring.tabular.read_table`: CSV/TSV sniffed, Parquet,
+    Excel, zip), renaming user columns to ours with ``mapping`` (theirs → ours)."""
     path = Path(path)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        df = pl.read_parquet(path)
-    else:
-        try:
-            df = pl.read_csv(path, infer_schema_length=None)
-        except (pl.exceptions.ComputeError, OSError) as err:
-            raise InvalidInput(
-                f"cannot read {path.name} as CSV: {str(err).splitlines()[0]}"
-            ) from None
+    df = read_table(path, sep=sep, encoding=encoding, sheet=sheet)
     if mapping:
         missing = [c for c in mapping if c not in df.columns]
         if missing:
@@ -96,7 +97,7 @@ def train_from_frame(
         raise InvalidInput(f"unknown model kind {kind!r}; use 'scorecard' or 'gbdt'")
     tr, ca, te = time_split(times, [0.6, 0.2, 0.2])
     codes = {c: category_codes(df[c]) for c in categorical}
-    x = _matrix(df, feats, codes)
+    x = feature_matrix(df, feats, codes)
     model = GbdtModel(categorical=categorical)
     model.fit(x[tr], y[tr], features=feats, calib_x=x[ca], calib_y=y[ca], category_codes=codes)
     metrics = binary_metrics(y[te], model.predict_proba(x[te])).as_dict()
@@ -112,9 +113,11 @@ def category_codes(values: pl.Series) -> dict[str, int]:
     return {v: i for i, v in enumerate(values.cast(pl.String).drop_nulls().unique().sort())}
 
 
-def _matrix(
+def feature_matrix(
     df: pl.DataFrame, feats: Sequence[str], codes: Mapping[str, Mapping[str, int]]
 ) -> NDArray[np.float64]:
+    """The float matrix LightGBM reads: ``codes`` turn categorical columns into integers
+    (unseen values missing); other columns must be numeric."""
     cols = [
         pl.col(c)
         .cast(pl.String)
