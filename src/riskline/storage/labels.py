@@ -36,9 +36,17 @@ from sqlalchemy import (
 from riskline.errors import InvalidInput
 from riskline.features.entity_risk_online import FraudLabel
 from riskline.storage.tables import UtcDateTime, metadata
+from riskline.storage.tables import decisions as ledger_decisions
 from riskline.storage.tables import events as ledger
 
-__all__ = ["LabelWrite", "ReportedLabel", "SqlLabelFeed", "SqlLabelStore", "fraud_labels"]
+__all__ = [
+    "LabelWrite",
+    "ReportedLabel",
+    "SqlLabelFeed",
+    "SqlLabelStore",
+    "fraud_labels",
+    "payment_outcomes",
+]
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
 SOURCES = frozenset({"api", "file"})
@@ -91,8 +99,18 @@ class SqlLabelStore:
     def __init__(self, db: Engine) -> None:
         self.db = db
 
-    def add(self, labels: Sequence[ReportedLabel], source: str, now: datetime) -> LabelWrite:
-        """Store every label not already stored, in one transaction (all or nothing)."""
+    def add(
+        self,
+        labels: Sequence[ReportedLabel],
+        source: str,
+        now: datetime,
+        *,
+        backdate: bool = False,
+    ) -> LabelWrite:
+        """Store every label not already stored, in one transaction (all or nothing).
+
+        Each is received ``now``, or at its ``reported_at`` with ``backdate`` (a past history's
+        chargebacks, known to the engine from when they were reported)."""
         if source not in SOURCES:
             raise InvalidInput(f"unknown label source {source!r}")
         c = fraud_labels.c
@@ -113,7 +131,7 @@ class SqlLabelStore:
                             "event_id": lb.event_id,
                             "fraud": lb.fraud,
                             "reported_at": lb.reported_at,
-                            "received_at": now,
+                            "received_at": lb.reported_at if backdate else now,
                             "source": source,
                         }
                         for lb in new
@@ -135,6 +153,14 @@ class SqlLabelStore:
             for r in conn.execute(select(c.event_id, c.fraud, c.received_at).order_by(c.id)):
                 out[r.event_id] = (bool(r.fraud), r.received_at)
         return out
+
+
+def payment_outcomes(db: Engine) -> dict[str, str]:
+    """Every decided payment's outcome, by event id."""
+    d = ledger_decisions.c
+    q = select(d.event_id, d.outcome).where(d.event_type == "payment")
+    with db.connect() as conn:
+        return {r.event_id: r.outcome for r in conn.execute(q)}
 
 
 class SqlLabelFeed:
