@@ -225,3 +225,8 @@ def test_memory_is_bounded_by_the_delay_plus_the_longest_window() -> None:
     assert len(risk.payments) <= horizon_payments
     assert len(risk.labels) <= horizon_payments // 10 + 1
     assert sum(len(tr.times) for tr in risk.tracks.values()) <= 2 * horizon_payments
+
+
+def test_the_online_names_are_the_batch_names() -> None:
+    batch = pytest.importorskip("riskline.features.entity_risk")  # the training path's module
+    assert risk_feature_names() == batch.ENTITY_RISK_FEATURES

@@ -171,7 +171,15 @@ def _history_columns(
         raise InvalidInput(
             f"a payment history needs {', '.join(missing)} too (--payer --payee --amount --time)"
         )
-    return HistoryColumns(str(payer), str(payee), str(amount), str(time), id_col, device, time_unit)
+    return HistoryColumns(
+        payer=str(payer),
+        payee=str(payee),
+        amount=str(amount),
+        time=str(time),
+        event_id=id_col,
+        device=device,
+        time_unit=time_unit,
+    )
 
 
 @db_app.command("upgrade")
