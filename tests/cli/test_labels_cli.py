@@ -94,3 +94,19 @@ def test_summary_shares_of_fraud_and_genuine_not_approved(tmp_path: Path, db_url
     assert only["genuine"]["payments"] == 1
     text = runner.invoke(app, ["labels", "summary", str(labels)])
     assert "fraud: 1 payments" in text.stdout and "genuine: 3 payments" in text.stdout
+
+
+def test_summary_from_the_label_store(tmp_path: Path, db_url: str) -> None:
+    events = tmp_path / "e.jsonl"
+    pays = [wire("payment", event_id=f"s{i}", amount="10.00") for i in range(3)]
+    events.write_text("".join(json.dumps(p) + "\n" for p in pays))
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(events)]).exit_code == 0
+    cb = tmp_path / "cb.csv"
+    cb.write_text(
+        "event_id,fraud,reported_at\ns0,1,2026-01-01T00:00:00Z\ns1,0,2026-01-01T00:00:00Z\n"
+    )
+    assert runner.invoke(app, ["labels", "import", str(cb)]).exit_code == 0
+    out = runner.invoke(app, ["labels", "summary", "--json", "--labelled-only"])
+    report = json.loads(out.stdout)
+    assert (report["fraud"]["payments"], report["genuine"]["payments"]) == (1, 1)

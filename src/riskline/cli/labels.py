@@ -152,7 +152,9 @@ def summary(
     file: Annotated[
         Path | None,
         typer.Argument(
-            exists=True, dir_okay=False, help="Labels file; the label store when not given"
+            exists=True,
+            dir_okay=False,
+            help="Labels file; else the label store and case outcomes",
         ),
     ] = None,
     id_col: _IdOpt = "event_id",
@@ -172,7 +174,7 @@ def summary(
     only frauds).
     """
     from riskline.storage import connect, upgrade
-    from riskline.storage.labels import SqlLabelStore, payment_outcomes
+    from riskline.storage.labels import SqlLabelFeed, payment_outcomes
 
     with handle_errors():
         db = connect(load_settings().database_url)
@@ -183,8 +185,9 @@ def summary(
                     file, id_col=id_col, fraud_col=fraud_col, time_col=None, row_ids=row_ids
                 )
                 labels = {e: f for e, f, _ in found}
-            else:
-                labels = {e: f for e, (f, _) in SqlLabelStore(db).latest().items()}
+            else:  # the label store and case outcomes, the latest known per event
+                fed, _ = SqlLabelFeed(db).read(None)
+                labels = {x.event_id: x.fraud for x in sorted(fed, key=lambda x: x.known_at)}
             outcomes = payment_outcomes(db)
         finally:
             db.dispose()
