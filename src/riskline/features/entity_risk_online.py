@@ -210,16 +210,19 @@ class EntityRisk:
         hi = t - self.delay_days * _DAY
         for kind, key in keys:
             track = self.tracks.get((kind, key))
-            if track is not None:
-                self._trim(track)
-            times = track.times if track is not None else []
+            if track is None:
+                for _, n_name, fraud_name, rate_name in self._names[kind]:
+                    out[n_name] = out[fraud_name] = out[rate_name] = 0.0
+                continue
+            self._trim(track)
+            times = track.times
             end = bisect_left(times, hi)
+            # frauds known by t among payments before hi (usually a handful)
+            known = [pt for pt, k in track.fraud.values() if k <= t and pt < hi]
             for w, n_name, fraud_name, rate_name in self._names[kind]:
                 lo = t - (self.delay_days + w) * _DAY
                 n = end - bisect_left(times, lo, 0, end)
-                fraud = 0
-                if n and track is not None and track.fraud:
-                    fraud = sum(1 for pt, k in track.fraud.values() if lo <= pt < hi and k <= t)
+                fraud = sum(1 for pt in known if pt >= lo) if n and known else 0
                 out[n_name] = float(n)
                 out[fraud_name] = float(fraud)
                 out[rate_name] = fraud / n if n else 0.0
