@@ -166,6 +166,9 @@ class Settings(BaseSettings):
     redis_namespace: str = Field(default="riskline", pattern="^[A-Za-z0-9_-]+$")
     """Key prefix of this deployment in Redis: every key starts with ``<namespace>:``."""
     allowed_lateness: timedelta = timedelta(hours=24)
+    label_delay_days: float = Field(default=7.0, ge=0, le=365)
+    """Entity risk (``risk.*``) counts a payment's fraud label only once the payment is this
+    many days old (the label delay the models were trained with)."""
     max_future_skew: timedelta = timedelta(minutes=5)
     max_batch_events: int = Field(default=500, ge=1, le=10_000)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)

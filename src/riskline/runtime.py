@@ -30,6 +30,7 @@ from riskline.credit import BandTable, BureauScore, ScoreProvider
 from riskline.decisioning import Engine, FeatureSource, GraphSource, ModelSignals, Policy
 from riskline.errors import Conflict, InvalidConfig
 from riskline.events import Event, PiiHasher
+from riskline.features.entity_risk_online import EntityRiskFeatures
 from riskline.identity import (
     ChallengeFollower,
     DeviceRegistry,
@@ -46,6 +47,7 @@ from riskline.rules import EXAMPLE_RULESET
 from riskline.service import Ingestor
 from riskline.state.wiring import SharedSources, shared_sources_for
 from riskline.storage import KeyStore, SqlListStore, SqlStore, connect, tables, upgrade
+from riskline.storage.labels import SqlLabelFeed
 
 if TYPE_CHECKING:
     from riskline.stream.outbox import Outbox
@@ -90,6 +92,8 @@ class Runtime:
     """The peers to screen applicants against; None when no consortium is configured."""
     resumable: Any = None
     """The feature source that snapshots at close (``RISKLINE_FEATURE_SNAPSHOT``), if any."""
+    entity_risk: EntityRiskFeatures | None = None
+    """Delayed-label entity risk (``risk.*``); ``sync()`` it on the writer after storing labels."""
 
     def close(self) -> None:
         """Stop the writer, snapshot feature state (when configured), release connections."""
@@ -384,6 +388,8 @@ def build_runtime(
     db = connect(settings.database_url)
     if migrate:
         upgrade(db)
+    risk = EntityRiskFeatures(features, SqlLabelFeed(db), delay_days=settings.label_delay_days)
+    features = risk
     from riskline.stream.outbox import Outbox  # the stream package imports this module
 
     clock = clock or SystemClock()
@@ -436,6 +442,7 @@ def build_runtime(
         consortium=consortium,
         screening=build_screening(settings.consortium),
         resumable=resumable,
+        entity_risk=risk,
     )
     runtime.stepup = build_stepup(runtime)
     return runtime

@@ -54,8 +54,7 @@ def test_missing_event_id_is_rejected(kind: str, hasher: PiiHasher) -> None:
 @pytest.mark.parametrize(
     ("amount", "fragment"),
     [
-        ("-1", "greater than zero"),
-        ("0", "greater than zero"),
+        ("-1", "must not be negative"),
         ("NaN", "plain decimal"),
         ("Infinity", "plain decimal"),
         ("1.234", "two decimal places"),
@@ -172,3 +171,19 @@ def test_timestamp_out_of_range_in_utc_is_rejected(hasher: PiiHasher) -> None:
     with pytest.raises(InvalidEvent, match="out of range") as info:
         parse_event(wire("payment", occurred_at="0001-01-01T00:00:00+00:01"), hasher)
     assert info.value.details[0]["loc"][-1] == "occurred_at"
+
+
+@pytest.mark.parametrize("kind", ["payment", "refund"])
+def test_zero_amounts_are_card_authorisations_and_zero_refunds(
+    kind: str, hasher: PiiHasher
+) -> None:
+    event = parse_event(wire(kind, amount="0.00"), hasher)
+    assert getattr(event, "amount", None) == Decimal("0.00")
+    with pytest.raises(InvalidEvent, match="must not be negative"):
+        parse_event(wire(kind, amount="-0.01"), hasher)
+
+
+@pytest.mark.parametrize("kind", ["transfer", "loan_drawdown", "loan_application"])
+def test_zero_is_still_refused_where_it_means_nothing(kind: str, hasher: PiiHasher) -> None:
+    with pytest.raises(InvalidEvent, match="greater than zero"):
+        parse_event(wire(kind, amount="0"), hasher)

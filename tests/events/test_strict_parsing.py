@@ -40,8 +40,8 @@ def test_plain_amounts_still_parse(amount: object) -> None:
 
 
 def test_zero_and_negative_amounts_keep_their_own_message() -> None:
-    assert "greater than zero" in _reject(wire("payment", amount="0"), "amount")
-    assert "greater than zero" in _reject(wire("payment", amount="-5.00"), "amount")
+    assert "greater than zero" in _reject(wire("transfer", amount="0"), "amount")
+    assert "must not be negative" in _reject(wire("payment", amount="-5.00"), "amount")
 
 
 def test_other_decimals_are_strict_too() -> None:

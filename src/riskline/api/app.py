@@ -21,6 +21,7 @@ from riskline.api.routes import (
     consortium,
     events,
     graph,
+    labels,
     lines,
     lists,
     notices,
@@ -69,6 +70,7 @@ def create_app(runtime: Runtime, *, retry_every: float = RELEASE_RETRY_SECONDS) 
     install_error_handlers(app)
     for module in (events, read, lines, lists, graph, ops, cases, notices, stepup, consortium):
         app.include_router(module.router)
+    app.include_router(labels.router)  # fraud labels fed back (issue 20)
     mount_console(app, runtime)  # the analyst console under /console (RISKLINE_CONSOLE_*)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
 

@@ -19,6 +19,11 @@ from riskline.cli.base import (
     load_settings,
     progress,
 )
+from riskline.errors import InvalidInput
+from riskline.events.history import HistoryColumns
+
+PAYMENTS_POLICY_PATH = Path(__file__).parent.parent / "decisioning" / "payments_policy.yaml"
+"""The payment-only policy profile (``--policy payments``)."""
 
 __all__ = ["db_upgrade", "ingest", "keys_create", "keys_list", "keys_revoke", "schema", "serve"]
 
@@ -48,6 +53,9 @@ def serve(
         runtime.close()
 
 
+_HISTORY = "History columns (a payment history in your column names)"
+
+
 @app.command()
 def ingest(
     file: Annotated[
@@ -57,20 +65,65 @@ def ingest(
         Path | None, typer.Option(help="Write the per-line error report here (JSONL)")
     ] = None,
     batch: Annotated[int, typer.Option(min=1, max=10_000, help="Events per commit")] = 256,
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            help="Decision policy: 'default', 'payments' (card issuer / processor, no credit "
+            "lines) or a YAML file; else RISKLINE_POLICY_PATH"
+        ),
+    ] = None,
+    payer: Annotated[
+        str | None, typer.Option(help="Payer column (card, account)", rich_help_panel=_HISTORY)
+    ] = None,
+    payee: Annotated[
+        str | None,
+        typer.Option(help="Payee column (terminal, merchant)", rich_help_panel=_HISTORY),
+    ] = None,
+    amount: Annotated[
+        str | None, typer.Option(help="Amount column", rich_help_panel=_HISTORY)
+    ] = None,
+    time: Annotated[
+        str | None,
+        typer.Option(
+            help="Time column (ISO date-time, or a number of --time-unit since 1970)",
+            rich_help_panel=_HISTORY,
+        ),
+    ] = None,
+    id_col: Annotated[
+        str | None,
+        typer.Option("--id", help="Event id column (else row-N)", rich_help_panel=_HISTORY),
+    ] = None,
+    device: Annotated[
+        str | None, typer.Option(help="Device column", rich_help_panel=_HISTORY)
+    ] = None,
+    time_unit: Annotated[
+        str, typer.Option(help="Unit of a numeric time: s, min, h, d", rich_help_panel=_HISTORY)
+    ] = "s",
 ) -> None:
-    """Decide every event of a file; bad lines are reported and never half-applied."""
-    from riskline.ingest import ingest_file
+    """Decide every event of a file; bad lines are reported and never half-applied.
+
+    Rows are events (wire form), or with --payer --payee --amount --time a payment history in
+    your own column names. Exit code 0: every line accepted (or already known); 3: some lines
+    rejected, every other line decided (the summary line says how many); 2: usage error,
+    nothing read.
+    """
+    from riskline.ingest import EXIT_SOME_REJECTED, ingest_file
     from riskline.runtime import build_runtime
 
     with handle_errors():
-        runtime = build_runtime(load_settings())
+        history = _history_columns(payer, payee, amount, time, id_col, device, time_unit)
+        runtime = build_runtime(load_settings(policy_path=_policy_path(policy)))
         try:
             with progress(f"ingest {file.name}") as advance:
-                report = ingest_file(file, runtime.ingestor, runtime.hasher, batch, advance)
+                report = ingest_file(
+                    file, runtime.ingestor, runtime.hasher, batch, advance, history
+                )
         finally:
             runtime.close()
+    status = f" (exit code {EXIT_SOME_REJECTED})" if report.rejected else ""
     console.print(
-        f"accepted {report.accepted}, replayed {report.replayed}, rejected {report.rejected}"
+        f"accepted {report.accepted}, replayed {report.replayed}, "
+        f"rejected {report.rejected}{status}"
     )
     console.print("outcomes: " + json.dumps(report.outcomes, sort_keys=True))
     for no, msg in report.errors[:20]:
@@ -80,7 +133,53 @@ def ingest(
             "".join(json.dumps({"line": n, "error": m}) + "\n" for n, m in report.errors)
         )
     if report.rejected:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_SOME_REJECTED)
+
+
+def _policy_path(policy: str | None) -> Path | None:
+    """The policy file of ``--policy`` (None: the setting decides)."""
+    from riskline.decisioning.policy import DEFAULT_POLICY_PATH
+
+    if policy is None:
+        return None
+    named = {"default": DEFAULT_POLICY_PATH, "payments": PAYMENTS_POLICY_PATH}
+    if policy in named:
+        return named[policy]
+    path = Path(policy)
+    if not path.is_file():
+        raise InvalidInput(
+            f"--policy {policy!r} is neither 'default', 'payments' nor a policy file"
+        )
+    return path
+
+
+def _history_columns(
+    payer: str | None,
+    payee: str | None,
+    amount: str | None,
+    time: str | None,
+    id_col: str | None,
+    device: str | None,
+    time_unit: str,
+) -> HistoryColumns | None:
+    """The history column mapping, or None when the file holds events (wire form)."""
+    given = {"--payer": payer, "--payee": payee, "--amount": amount, "--time": time}
+    if not any(given.values()) and id_col is None and device is None:
+        return None
+    missing = [k for k, v in given.items() if not v]
+    if missing:
+        raise InvalidInput(
+            f"a payment history needs {', '.join(missing)} too (--payer --payee --amount --time)"
+        )
+    return HistoryColumns(
+        payer=str(payer),
+        payee=str(payee),
+        amount=str(amount),
+        time=str(time),
+        event_id=id_col,
+        device=device,
+        time_unit=time_unit,
+    )
 
 
 @db_app.command("upgrade")

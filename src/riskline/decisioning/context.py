@@ -82,7 +82,7 @@ def event_features(event: Event, line: CreditLine | None) -> dict[str, float]:
         values["event.days_overdue"] = float(event.days_overdue)
     if isinstance(amount, Decimal):
         values["event.amount"] = float(amount)
-        values["event.round_amount"] = 1.0 if amount % 100 == 0 else 0.0
+        values["event.round_amount"] = 1.0 if amount > 0 and amount % 100 == 0 else 0.0
     channel = getattr(event, "channel", None)
     if channel is not None:
         values["event.is_external"] = 1.0 if channel == "external" else 0.0
@@ -101,6 +101,6 @@ def _line_features(line: CreditLine, amount: Decimal | None) -> dict[str, float]
     }
     if amount is not None:
         values["line.amount_to_available"] = (
-            float(amount) / available if available > 0 else math.inf
+            float(amount) / available if available > 0 else (math.inf if amount > 0 else 0.0)
         )
     return values

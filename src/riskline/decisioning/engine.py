@@ -46,7 +46,13 @@ from riskline.decisioning.types import (
     Reason,
     decision_id_for,
 )
-from riskline.errors import IdempotencyConflict, InvalidEvent, InvalidPolicy, Unavailable
+from riskline.errors import (
+    IdempotencyConflict,
+    InvalidConfig,
+    InvalidEvent,
+    InvalidPolicy,
+    Unavailable,
+)
 from riskline.events import types as t
 from riskline.events.codec import canonical_json, fingerprint_of
 from riskline.rules import EmptyLists, ListLookup, RuleSetHolder
@@ -79,6 +85,27 @@ def owner_of(event: t.Event) -> str | None:
     """Whose credit lines an event concerns."""
     owner = getattr(event, "account_id", None) or getattr(event, "enterprise_id", None)
     return owner if isinstance(owner, str) else None
+
+
+def _check_model_features(models: ModelSignals, schema: Mapping[str, str]) -> None:
+    """Refuse a model that reads features the engine does not serve (it would score them as
+    missing on every event, silently)."""
+    for role, model in (
+        ("fraud", models.fraud),
+        ("fraud.challenger", models.challenger),
+        ("anomaly", models.anomaly),
+    ):
+        missing = sorted(set(getattr(model, "features_", ())) - set(schema))
+        if missing:
+            version = models.versions.get(f"model.{role}", "?")
+            shown = ", ".join(missing[:20]) + (
+                f" (and {len(missing) - 20} more)" * (len(missing) > 20)
+            )
+            raise InvalidConfig(
+                f"the {role} model ({version}) reads {len(missing)} feature(s) the engine does "
+                f"not serve: {shown}; retrain it on the engine's features (riskline train fraud "
+                "without those columns) or activate another version"
+            )
 
 
 class Engine:
@@ -123,6 +150,7 @@ class Engine:
                 f"policy {policy.version} reads unknown features: {', '.join(unknown)}"
             )
         self.policy = policy.bind(self.schema)
+        _check_model_features(self.models, self.schema)
         self._reads_ids = self.rules is not None or any(
             f in ID_SCHEMA for f in self.policy.features
         )

@@ -115,6 +115,19 @@ def _money(value: Decimal) -> Decimal:
         raise ValueError("amount must be a finite number")
     if value <= 0:
         raise ValueError("amount must be greater than zero")
+    return _bounded(value)
+
+
+def _money_or_zero(value: Decimal) -> Decimal:
+    """Zero is a real amount of a card authorisation (a card check) and of a zero refund."""
+    if not value.is_finite():
+        raise ValueError("amount must be a finite number")
+    if value < 0:
+        raise ValueError("amount must not be negative")
+    return _bounded(value)
+
+
+def _bounded(value: Decimal) -> Decimal:
     if value > MAX_AMOUNT:
         raise ValueError(f"amount must not exceed {MAX_AMOUNT}")
     if value != value.quantize(Decimal("0.01")):
@@ -133,6 +146,8 @@ AsciiDecimal = Annotated[Decimal, BeforeValidator(_ascii_decimal)]
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp_text), AfterValidator(_aware)]
 Day = Annotated[date, AfterValidator(_day)]
 Money = Annotated[AsciiDecimal, AfterValidator(_money)]
+MoneyOrZero = Annotated[AsciiDecimal, AfterValidator(_money_or_zero)]
+"""Money where zero is meaningful: payments (card authorisations) and refunds."""
 Score = Annotated[float, Field(ge=0.0, le=1.0), AfterValidator(_finite)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 Fingerprint = Annotated[
@@ -227,7 +242,7 @@ class PaymentIn(_Base):
     type: Literal["payment"]
     account_id: Id
     merchant_id: Id
-    amount: Money
+    amount: MoneyOrZero
     currency: Currency = "CNY"
     funding: t.Funding = t.Funding.REVOLVING
     device_id: Id | None = None
@@ -243,7 +258,7 @@ class RefundIn(_Base):
     type: Literal["refund"]
     account_id: Id
     merchant_id: Id
-    amount: Money
+    amount: MoneyOrZero
     currency: Currency = "CNY"
     payment_event_id: Id | None = None
 

@@ -158,7 +158,7 @@ def _days_before_due(e: Any, ts: int) -> Value:
 
 
 def _round(e: Any, ts: int) -> Value:
-    return 1.0 if e.amount % 100 == 0 else 0.0
+    return 1.0 if e.amount > 0 and e.amount % 100 == 0 else 0.0  # a zero card check is not round
 
 
 _DERIVED: dict[str, tuple[frozenset[str] | None, FieldGetter]] = {

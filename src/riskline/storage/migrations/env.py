@@ -20,8 +20,9 @@ TABLE_MODULES = (
     "riskline.ui.tables",
     "riskline.stream.outbox",
     "riskline.batch.writeback",
+    "riskline.storage.labels",
 )
-"""Modules that put tables on the shared metadata (migrations 0003-0008 create them)."""
+"""Modules that put tables on the shared metadata (migrations 0003-0009 create them)."""
 
 for name in TABLE_MODULES:
     importlib.import_module(name)
