@@ -46,6 +46,7 @@ from riskline.rules import EXAMPLE_RULESET
 from riskline.service import Ingestor
 from riskline.state.wiring import SharedSources, shared_sources_for
 from riskline.storage import KeyStore, SqlListStore, SqlStore, connect, tables, upgrade
+from riskline.storage.drafts import DocKind, DraftStore, PublishedRules, check_document
 
 if TYPE_CHECKING:
     from riskline.stream.outbox import Outbox
@@ -90,6 +91,8 @@ class Runtime:
     """The peers to screen applicants against; None when no consortium is configured."""
     resumable: Any = None
     """The feature source that snapshots at close (``RISKLINE_FEATURE_SNAPSHOT``), if any."""
+    drafts: DraftStore | None = None
+    """Rule-set and policy versions (console authoring); published ones are in force."""
 
     def close(self) -> None:
         """Stop the writer, snapshot feature state (when configured), release connections."""
@@ -406,6 +409,7 @@ def build_runtime(
         lists=lists,
         max_future_skew=settings.max_future_skew,
     )
+    drafts = _published(engine, db, policy) if analyst_rules and migrate else None
     if replay:
         if shared is None:
             _replay(engine, resumable)
@@ -438,7 +442,27 @@ def build_runtime(
         resumable=resumable,
     )
     runtime.stepup = build_stepup(runtime)
+    runtime.drafts = drafts
     return runtime
+
+
+def _published(engine: Engine, db: SqlEngine, configured: Policy) -> DraftStore:
+    """Serve published rule-set and policy versions (console authoring) when there are any,
+    the configured files otherwise; a publish or rollback takes effect on the next event."""
+    drafts = DraftStore(db, check_document(engine.schema))
+    assert engine.rules is not None  # built with analyst rules
+    source = PublishedRules(drafts, engine.rules, engine.schema)
+    engine.use(rules=source)
+
+    def apply() -> None:
+        source.refresh()
+        version = drafts.published(DocKind.POLICY)
+        engine.use(policy=Policy.from_text(version.text) if version else configured)
+
+    drafts.on_publish.append(apply)
+    if drafts.published(DocKind.POLICY) is not None:
+        apply()
+    return drafts
 
 
 _HIGH_MARKS = select(

@@ -186,8 +186,9 @@ class Engine:
         """Decide every event, commit once, return decisions in order."""
         if self.needs_rebuild:
             raise Unavailable("engine state is being rebuilt after a failed commit; retry shortly")
-        if isinstance(self.rules, RuleSetHolder):
-            self.rules.maybe_reload()
+        reload = getattr(self.rules, "maybe_reload", None)  # a file holder, published versions
+        if reload is not None:
+            reload()
         known, encoded = self.check(events)
         batch = Batch()
         owners = {o for e in events if (o := owner_of(e)) is not None}
