@@ -262,9 +262,10 @@ def problems(text: str, schema: FeatureSchema) -> list[Problem]:
     """Every problem of a rule-set document with its line and column (empty: it loads), for
     an editor to put a caret under.
 
-    >>> problems("version: 1\\nrules:\\n  - {id: r, when: a >, reason_code: R, text_key: t,"
-    ...          " owner: o, outcome: review}\\n", {"a": "number"})[0][:2]
-    (3, 26)
+    >>> p = problems("version: 1\\nrules:\\n  - {id: r, when: a >, reason_code: R, text_key: t,"
+    ...              " owner: o, outcome: review}\\n", {"a": "number"})[0]
+    >>> p.line, p.column, p.message  # the column of the end of 'a >'
+    (3, 22, 'rule r: expected a value but found end of expression')
     """
     try:
         doc = yaml.load(text, Loader=_Loader)
