@@ -46,7 +46,7 @@ from riskline.rules import EXAMPLE_RULESET
 from riskline.service import Ingestor
 from riskline.state.wiring import SharedSources, shared_sources_for
 from riskline.storage import KeyStore, SqlListStore, SqlStore, connect, tables, upgrade
-from riskline.storage.drafts import DocKind, DraftStore, PublishedRules, check_document
+from riskline.storage.drafts import DraftStore, PublishedRules, Version, check_document
 
 if TYPE_CHECKING:
     from riskline.stream.outbox import Outbox
@@ -451,17 +451,14 @@ def _published(engine: Engine, db: SqlEngine, configured: Policy) -> DraftStore:
     the configured files otherwise; a publish or rollback takes effect on the next event."""
     drafts = DraftStore(db, check_document(engine.schema))
     assert engine.rules is not None  # built with analyst rules
-    source = PublishedRules(drafts, engine.rules, engine.schema)
-    engine.use(rules=source)
 
-    def apply() -> None:
-        source.refresh()
-        version = drafts.published(DocKind.POLICY)
+    def policy(version: Version | None) -> None:
         engine.use(policy=Policy.from_text(version.text) if version else configured)
 
-    drafts.on_publish.append(apply)
-    if drafts.published(DocKind.POLICY) is not None:
-        apply()
+    source = PublishedRules(drafts, engine.rules, engine.schema, on_policy=policy)
+    engine.use(rules=source)
+    drafts.on_publish.append(source.refresh)  # this process: from the very next event
+    source.maybe_reload()
     return drafts
 
 

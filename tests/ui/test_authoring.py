@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -181,3 +182,46 @@ def test_a_snoozed_rule_does_not_fire_for_that_account_until_expiry(
     assert "EVERY_PAYMENT" not in _payment(runtime, 10, "a2")
     assert "EVERY_PAYMENT" in _payment(runtime, 11, "a1")  # other accounts still hit
     assert AuditLog(runtime.db).verify().ok
+
+
+POLICY_CHECK = """  - id: every_payment
+    events: [payment]
+    when: event.amount >= 1
+    outcome: review
+    reason:
+      code: POLICY_EVERY_PAYMENT
+      text: We look at every payment for now.
+    actions:
+      - {kind: open_review}
+
+"""
+
+
+def test_a_policy_published_elsewhere_takes_effect_and_rolls_back(runtime: Runtime) -> None:
+    """Published through another store (another process): the engine reads it within a
+    second; a policy with an unknown feature is refused as a draft."""
+    import time
+
+    from riskline.decisioning.policy import DEFAULT_POLICY_PATH
+    from riskline.errors import InvalidPolicy
+    from riskline.storage.drafts import DraftStore
+
+    text = DEFAULT_POLICY_PATH.read_text().replace(
+        "\ncontagion:", "\n" + POLICY_CHECK + "contagion:"
+    )
+    text = text.replace('version: "2026.12-1"', 'version: "2026.12-authoring"')
+    assert runtime.drafts is not None
+    other = DraftStore(runtime.db, runtime.drafts.check)
+    with pytest.raises(InvalidPolicy, match=r"event\.nope"):
+        other.draft(DocKind.POLICY, text.replace("event.amount", "event.nope"), "alice", "bad")
+    assert other.versions() == []
+    v = other.draft(DocKind.POLICY, text, "alice", "review every payment")
+    other.approve(v.version, "sam")
+    other.publish(v.version, "sam")
+    time.sleep(1.1)
+    assert "POLICY_EVERY_PAYMENT" in _payment(runtime, 20)
+    assert runtime.engine.versions["policy"] == "2026.12-authoring"
+    other.rollback(DocKind.POLICY, "sam")
+    time.sleep(1.1)
+    assert "POLICY_EVERY_PAYMENT" not in _payment(runtime, 21)
+    assert runtime.engine.versions["policy"] == "2026.12-1"

@@ -9,6 +9,7 @@ published version (the rolled-back one is marked so).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -20,7 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy import Column, Engine, Integer, String, Table, Text, select, update
 
 from riskline.decisioning import Policy
-from riskline.errors import Conflict, Forbidden, InvalidInput, NotFound
+from riskline.errors import Conflict, Forbidden, InvalidInput, NotFound, RisklineError
 from riskline.rules import RuleSet, load_ruleset_text
 from riskline.storage.audit import AuditLog
 from riskline.storage.tables import UtcDateTime, metadata
@@ -36,6 +37,8 @@ __all__ = [
     "rule_snoozes",
     "rule_versions",
 ]
+
+log = logging.getLogger(__name__)
 
 rule_versions = Table(
     "rule_versions",
@@ -328,11 +331,16 @@ class PublishedRules:
         fallback: RuleSource,
         schema: Mapping[str, str],
         every: float = 1.0,
+        on_policy: Callable[[Version | None], None] | None = None,
     ) -> None:
         self.store = store
         self.fallback = fallback
         self.schema = dict(schema)
         self.every = every
+        self.on_policy = on_policy
+        """Told the published policy version (None: back to the configured one) when it
+        changes, so a policy published by another process takes effect here too."""
+        self._policy: int | None = None
         self._lock = threading.Lock()
         self._checked = -1e18
         self._key: tuple[Any, ...] = ()
@@ -344,17 +352,20 @@ class PublishedRules:
         return self._current if self._current is not None else self.fallback.current
 
     def refresh(self) -> None:
-        """Read the published version and snoozes on the next :meth:`maybe_reload`."""
+        """Read the published versions and snoozes on the next :meth:`maybe_reload`."""
         self._checked = -1e18
 
     def maybe_reload(self) -> bool:
         """Pick up a newly published version or snooze; True if ``current`` changed."""
         reload = getattr(self.fallback, "maybe_reload", None)
         changed = bool(reload()) if reload is not None else False
+        if changed:
+            self._key = ()  # snoozes apply on top of the fresh file
         if time.monotonic() - self._checked < self.every:
             return changed
         with self._lock:
             self._checked = time.monotonic()
+            self._follow_policy()
             version = self.store.published(DocKind.RULES)
             snoozes = self.store.snoozes()
             key: tuple[Any, ...] = (version.version if version else None, tuple(snoozes))
@@ -363,7 +374,13 @@ class PublishedRules:
             self._key = key
             base = None
             if version is not None:
-                base = load_ruleset_text(version.text, self.schema, f"version {version.version}")
+                try:
+                    base = load_ruleset_text(
+                        version.text, self.schema, f"version {version.version}"
+                    )
+                except RisklineError as err:  # checked when drafted; the schema may have moved
+                    log.warning("published rules version %s rejected: %s", version.version, err)
+                    return changed
             by_rule: dict[str, dict[str, datetime]] = {}
             for s in snoozes:
                 by_rule.setdefault(s.rule_id, {})[s.entity_id] = s.until
@@ -373,6 +390,18 @@ class PublishedRules:
                 base = base or self.fallback.current
                 self._current = replace(base, snoozes=by_rule)
             return True
+
+    def _follow_policy(self) -> None:
+        if self.on_policy is None:
+            return
+        policy = self.store.published(DocKind.POLICY)
+        number = policy.version if policy is not None else None
+        if number != self._policy:
+            self._policy = number
+            try:
+                self.on_policy(policy)
+            except RisklineError as err:
+                log.warning("published policy version %s rejected: %s", number, err)
 
 
 def check_document(schema: Mapping[str, str]) -> Callable[[DocKind, str], None]:
