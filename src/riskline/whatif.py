@@ -42,6 +42,7 @@ __all__ = [
     "LedgerBacktest",
     "Side",
     "backtest_ledger",
+    "customer_labels",
     "replay_period",
 ]
 
@@ -191,9 +192,11 @@ def customer_labels(store: SqlStore, events: Iterable[Event]) -> dict[str, bool]
         elif e.type == "bill_overdue" and account and getattr(e, "days_overdue", 0) >= OVERDUE_DAYS:
             bad.add(account)
     cleared: set[str] = set()
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         labels = CaseLabels(store.engine).labels()
-    except Exception:  # a ledger without the cases tables has no case outcomes
+    except SQLAlchemyError:  # a ledger without the cases tables has no case outcomes
         labels = []
     for label in labels:
         (bad if label.label is Resolution.FRAUD else cleared).add(label.subject)

@@ -11,16 +11,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from riskline.config import Settings
 from riskline.errors import InvalidInput
+from riskline.events import PiiHasher, parse_event
 from riskline.ingest import ingest_file
 from riskline.rules import EXAMPLE_RULESET
 from riskline.runtime import build_runtime
 from riskline.sim import WorldConfig, simulate
 from riskline.storage import SqlStore, connect
-from riskline.whatif import EXPOSURE_TYPES, STOPPING, backtest_ledger
+from riskline.whatif import EXPOSURE_TYPES, STOPPING, backtest_ledger, customer_labels
 from tests.conftest import SECRET
+from tests.factories import wire
 
 END = datetime(2026, 1, 7, tzinfo=UTC)
 BIG = """
@@ -130,3 +133,19 @@ def test_bad_requests_change_nothing(ledger: Settings, candidate: Path) -> None:
         backtest_ledger(ledger, END, END, rules=candidate)
     with pytest.raises(InvalidInput, match="no events"):
         backtest_ledger(ledger, END, END + timedelta(days=3), rules=candidate)
+
+
+def test_good_and_bad_customers_from_repayments_and_overdue_bills(
+    db: Engine, hasher: PiiHasher
+) -> None:
+    """Repaid and never 30+ days overdue: good; 30+ days overdue: bad, even after repaying;
+    only paying, or 10 days late: no label."""
+    wires = [
+        wire("repayment", account_id="good"),
+        wire("repayment", account_id="late"),
+        wire("bill_overdue", account_id="late", days_overdue=45),
+        wire("bill_overdue", account_id="slow", days_overdue=10),
+        wire("payment", account_id="payer"),
+    ]
+    events = [parse_event(w, hasher) for w in wires]
+    assert customer_labels(SqlStore(db), events) == {"good": True, "late": False}
