@@ -47,6 +47,7 @@ from riskline.rules import EXAMPLE_RULESET
 from riskline.service import Ingestor
 from riskline.state.wiring import SharedSources, shared_sources_for
 from riskline.storage import KeyStore, SqlListStore, SqlStore, connect, tables, upgrade
+from riskline.storage.drafts import DraftStore, PublishedRules, Version, check_document
 from riskline.storage.labels import SqlLabelFeed
 
 if TYPE_CHECKING:
@@ -94,6 +95,8 @@ class Runtime:
     """The feature source that snapshots at close (``RISKLINE_FEATURE_SNAPSHOT``), if any."""
     entity_risk: EntityRiskFeatures | None = None
     """Delayed-label entity risk (``risk.*``); ``sync()`` it on the writer after storing labels."""
+    drafts: DraftStore | None = None
+    """Rule-set and policy versions (console authoring); published ones are in force."""
 
     def close(self) -> None:
         """Stop the writer, snapshot feature state (when configured), release connections."""
@@ -412,6 +415,7 @@ def build_runtime(
         lists=lists,
         max_future_skew=settings.max_future_skew,
     )
+    drafts = _published(engine, db, policy) if analyst_rules and migrate else None
     if replay:
         if shared is None:
             _replay(engine, resumable)
@@ -445,7 +449,24 @@ def build_runtime(
         entity_risk=risk,
     )
     runtime.stepup = build_stepup(runtime)
+    runtime.drafts = drafts
     return runtime
+
+
+def _published(engine: Engine, db: SqlEngine, configured: Policy) -> DraftStore:
+    """Serve published rule-set and policy versions (console authoring) when there are any,
+    the configured files otherwise; a publish or rollback takes effect on the next event."""
+    drafts = DraftStore(db, check_document(engine.schema))
+    assert engine.rules is not None  # built with analyst rules
+
+    def policy(version: Version | None) -> None:
+        engine.use(policy=Policy.from_text(version.text) if version else configured)
+
+    source = PublishedRules(drafts, engine.rules, engine.schema, on_policy=policy)
+    engine.use(rules=source)
+    drafts.on_publish.append(source.refresh)  # this process: from the very next event
+    source.maybe_reload()
+    return drafts
 
 
 _HIGH_MARKS = select(

@@ -2,6 +2,7 @@
 
 from riskline.cli import (
     audit,
+    authoring,
     backtest,
     cases,
     console,
@@ -28,6 +29,7 @@ __all__ = ["app", "main"]
 
 _COMMAND_MODULES = (
     audit,
+    authoring,
     backtest,
     cases,
     consortium,

@@ -164,6 +164,21 @@ class Engine:
             return self._fixed_versions
         return MappingProxyType({**self._versions, "rules": self.rules.current.version})
 
+    def use(self, *, rules: RuleSource | None = None, policy: Policy | None = None) -> None:
+        """Decide the next events with ``rules`` and / or ``policy`` (a what-if's candidate
+        from its period's start); ``InvalidPolicy`` when the policy reads unknown features."""
+        if policy is not None:
+            unknown = sorted(set(policy.features) - set(self.schema))
+            if unknown:
+                raise InvalidPolicy(
+                    f"policy {policy.version} reads unknown features: {', '.join(unknown)}"
+                )
+            self.policy = policy.bind(self.schema)
+            self._versions["policy"] = policy.version
+        if rules is not None:
+            self.rules = rules
+            self._reads_ids = True
+
     def process(self, event: t.Event) -> Decision:
         """Decide one event (a batch of one)."""
         return self.process_batch([event]).decisions[0]
@@ -199,8 +214,9 @@ class Engine:
         """Decide every event, commit once, return decisions in order."""
         if self.needs_rebuild:
             raise Unavailable("engine state is being rebuilt after a failed commit; retry shortly")
-        if isinstance(self.rules, RuleSetHolder):
-            self.rules.maybe_reload()
+        reload = getattr(self.rules, "maybe_reload", None)  # a file holder, published versions
+        if reload is not None:
+            reload()
         known, encoded = self.check(events)
         batch = Batch()
         owners = {o for e in events if (o := owner_of(e)) is not None}

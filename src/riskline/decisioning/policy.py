@@ -233,6 +233,15 @@ class Policy:
         return cls.from_mapping(raw)
 
     @classmethod
+    def from_text(cls, text: str) -> Policy:
+        """Load and validate a YAML policy document (a published version's text)."""
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            raise InvalidPolicy(f"policy: not valid YAML: {err}") from None
+        return cls.from_mapping(raw)
+
+    @classmethod
     def default(cls) -> Policy:
         """The policy shipped with Riskline."""
         return cls.from_file(DEFAULT_POLICY_PATH)

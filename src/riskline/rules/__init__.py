@@ -18,7 +18,13 @@ from riskline.rules.lists import (
     ListStore,
     MemoryListStore,
 )
-from riskline.rules.loader import EXAMPLE_RULESET, load_ruleset, load_ruleset_text
+from riskline.rules.loader import (
+    EXAMPLE_RULESET,
+    Problem,
+    load_ruleset,
+    load_ruleset_text,
+    problems,
+)
 from riskline.rules.reload import RuleSetHolder
 from riskline.rules.report import BacktestReport, DecisionStats, Overlap, RuleStats
 from riskline.rules.ruleset import Hit, Mode, Outcome, Rule, RuleFailure, RuleResult, RuleSet
@@ -41,6 +47,7 @@ __all__ = [
     "Mode",
     "Outcome",
     "Overlap",
+    "Problem",
     "Rule",
     "RuleError",
     "RuleFailure",
@@ -55,5 +62,6 @@ __all__ = [
     "hit_matrix",
     "load_ruleset",
     "load_ruleset_text",
+    "problems",
     "read_history",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from riskline.rules.expression import compile_expression
 from riskline.rules.ruleset import Mode, Outcome, Rule, RuleSet
 from riskline.rules.types import FeatureSchema, Type
 
-__all__ = ["EXAMPLE_RULESET", "load_ruleset", "load_ruleset_text"]
+__all__ = ["EXAMPLE_RULESET", "Problem", "load_ruleset", "load_ruleset_text", "problems"]
 
 EXAMPLE_RULESET = Path(__file__).parent / "examples" / "baseline.yaml"
 """An example rule set over the default feature catalog and the graph signals."""
@@ -55,6 +56,8 @@ class _Map(dict[str, Any]):
     line = 0
     key_lines: dict[str, int]
     value_lines: dict[str, int]
+    value_columns: dict[str, int]
+    """1-based column where an inline value's text starts (0 for a block scalar)."""
 
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -68,7 +71,7 @@ class _Loader(_Base):  # type: ignore[misc]
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:
     out = _Map()
     out.line = node.start_mark.line + 1
-    out.key_lines, out.value_lines = {}, {}
+    out.key_lines, out.value_lines, out.value_columns = {}, {}, {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
@@ -81,6 +84,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:
         out.key_lines[key] = key_node.start_mark.line + 1
         block = getattr(value_node, "style", None) in ("|", ">")
         out.value_lines[key] = value_node.start_mark.line + 1 + int(block)
+        quoted = getattr(value_node, "style", None) in ("'", '"')
+        out.value_columns[key] = 0 if block else value_node.start_mark.column + 1 + int(quoted)
     return out
 
 
@@ -99,14 +104,29 @@ def _value_line(obj: object, key: str) -> int:
     return obj.value_lines.get(key, 0) if isinstance(obj, _Map) else 0
 
 
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem of a rule-set document at a 1-based line and column (0: unknown)."""
+
+    line: int
+    column: int
+    message: str
+    indent_of: int = 0
+    """While collecting: a negative column counts from this line's indentation."""
+
+
 class _Problems:
-    """Accumulates problems with their file lines."""
+    """Accumulates problems with their file lines (and columns where known)."""
 
     def __init__(self) -> None:
         self.items: list[str] = []
+        self.found: list[Problem] = []
 
-    def add(self, line: int, message: str) -> None:
+    def add(
+        self, line: int, message: str, column: int = 0, short: str = "", indent_of: int = 0
+    ) -> None:
         self.items.append(f"line {line}: {message}" if line else message)
+        self.found.append(Problem(line, column if line else 0, short or message, indent_of))
 
     def unknown_keys(self, obj: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
         for key in obj:
@@ -163,6 +183,15 @@ def _text_fields(raw: Mapping[str, Any], problems: _Problems, ctx: str) -> bool:
     return ok
 
 
+def _when_column(raw: Mapping[str, Any], err: RuleError) -> int:
+    """The file column of a ``when`` expression's error: inline on the key's line, else the
+    block's indentation plus the column in the expression (filled in by :func:`problems`)."""
+    inline = raw.value_columns.get("when", 0) if isinstance(raw, _Map) else 0
+    if inline and err.line == 1:
+        return inline + err.column - 1
+    return -err.column  # relative to the block's indentation
+
+
 def _rule(raw: object, schema: FeatureSchema, problems: _Problems, index: int) -> Rule | None:
     if not isinstance(raw, Mapping):
         problems.add(0, f"rules[{index}]: each rule must be a mapping")
@@ -183,7 +212,9 @@ def _rule(raw: object, schema: FeatureSchema, problems: _Problems, index: int) -
         when = compile_expression(raw["when"], schema, raw["id"], expect=Type.BOOL)
     except RuleError as err:
         start = _value_line(raw, "when")
-        problems.add(start + err.line - 1 if start else 0, str(err))
+        line = start + err.line - 1 if start else 0
+        short = f"rule {err.rule_id}: {err.reason}"
+        problems.add(line, str(err), _when_column(raw, err), short, start)
         return None
     if mode is None or (raw.get("outcome") is not None and outcome is None):
         return None
@@ -225,6 +256,34 @@ def _ruleset(doc: object, schema: FeatureSchema, problems: _Problems) -> RuleSet
         return None
     desc = doc.get("description", "")
     return RuleSet(str(version), tuple(r for r in rules if r is not None), str(desc or ""))
+
+
+def problems(text: str, schema: FeatureSchema) -> list[Problem]:
+    """Every problem of a rule-set document with its line and column (empty: it loads), for
+    an editor to put a caret under.
+
+    >>> p = problems("version: 1\\nrules:\\n  - {id: r, when: a >, reason_code: R, text_key: t,"
+    ...              " owner: o, outcome: review}\\n", {"a": "number"})[0]
+    >>> p.line, p.column, p.message  # the column of the end of 'a >'
+    (3, 22, 'rule r: expected a value but found end of expression')
+    """
+    try:
+        doc = yaml.load(text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError) as err:
+        mark = getattr(err, "problem_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        return [Problem(line, column, f"not valid YAML: {getattr(err, 'problem', err)}")]
+    found = _Problems()
+    _ruleset(doc, schema, found)
+    lines = text.splitlines()
+    out = []
+    for p in found.found:
+        column = p.column
+        if column < 0 and 0 < p.indent_of <= len(lines):
+            row = lines[p.indent_of - 1]
+            column = len(row) - len(row.lstrip()) - column
+        out.append(Problem(p.line, max(column, 1) if p.line else 0, p.message))
+    return out
 
 
 def load_ruleset_text(text: str, schema: FeatureSchema, origin: str = "<text>") -> RuleSet:

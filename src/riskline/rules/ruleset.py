@@ -182,6 +182,9 @@ class RuleSet:
     version: str
     rules: tuple[Rule, ...]
     description: str = ""
+    snoozes: Mapping[str, Mapping[str, datetime]] = field(default_factory=dict, compare=False)
+    """Rule id -> entity id -> until: the rule does not fire for an event naming that entity
+    (any ``event.<kind>_id``) before then."""
     _by_id: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
     _plan: tuple[tuple[Rule, Evaluator, bool], ...] = field(init=False, repr=False, compare=False)
 
@@ -193,6 +196,15 @@ class RuleSet:
     def __getitem__(self, rule_id: str) -> Rule:
         """The rule with this id (``KeyError`` if none)."""
         return self._by_id[rule_id]
+
+    def _snoozed(self, values: Mapping[str, object], now: datetime) -> frozenset[str]:
+        """Rules snoozed for an entity this event names."""
+        ids = {v for k, v in values.items() if k.startswith("event.") and k.endswith("_id")}
+        return frozenset(
+            rule
+            for rule, entities in self.snoozes.items()
+            if any(until > now for e, until in entities.items() if e in ids)
+        )
 
     def evaluate(
         self,
@@ -207,8 +219,9 @@ class RuleSet:
         active: list[Hit] = []
         shadow: list[Hit] = []
         failures: list[RuleFailure] = []
+        snoozed = self._snoozed(values, now) if self.snoozes else frozenset()
         for rule, evaluate, is_active in self._plan:
-            if not rule.applies_to(event_type):
+            if not rule.applies_to(event_type) or rule.id in snoozed:
                 continue
             try:
                 if evaluate(frame) is not True:
