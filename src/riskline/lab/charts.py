@@ -135,15 +135,21 @@ def importance_chart(names: Sequence[str], gains: Sequence[float], path: Path) -
 
 
 def score_chart(
-    labels: Sequence[str], train: Sequence[float], test: Sequence[float], path: Path
+    labels: Sequence[str],
+    train: Sequence[float],
+    test: Sequence[float],
+    path: Path,
+    *,
+    names: tuple[str, str] = ("train", "test"),
+    title: str = "Score distribution",
 ) -> str:
-    """Row share per score band, train beside test (the picture of the score's PSI)."""
+    """Row share per band, train beside test (the picture of a PSI)."""
     fig, ax = plt.subplots(figsize=(6, 3.5))
     x = np.arange(len(labels))
-    ax.bar(x - 0.2, train, width=0.4, color=_GREY, label="train")
-    ax.bar(x + 0.2, test, width=0.4, color=_GOOD, label="test")
-    ax.set_xticks(x, labels, rotation=45, ha="right", fontsize=7)
-    ax.set(ylabel="share of rows", title="Score distribution")
+    ax.bar(x - 0.2, train, width=0.4, color=_GREY, label=names[0])
+    ax.bar(x + 0.2, test, width=0.4, color=_GOOD, label=names[1])
+    ax.set_xticks(x, [_short(t) for t in labels], rotation=45, ha="right", fontsize=7)
+    ax.set(ylabel="share of rows", title=title)
     ax.legend()
     return _save(fig, path)
 

@@ -50,6 +50,7 @@ def render(template: str, **context: Any) -> str:
     env.filters["pct"] = lambda v: "" if v is None else f"{100 * v:.1f} %"
     env.filters["num"] = lambda v, d=4: "" if v is None else f"{v:.{d}f}"
     env.filters["int"] = lambda v: f"{int(v):,}"
+    env.globals["zip"] = zip
     return env.get_template(template).render(**context)
 
 
