@@ -34,7 +34,6 @@ _GREY = "#7f8c8d"
 
 
 def _save(fig: Any, path: Path) -> str:
-    fig.tight_layout()
     fig.savefig(path, format="png", dpi=96)
     plt.close(fig)
     return path.name
@@ -58,7 +57,7 @@ def roc_chart(
     """ROC curves of (label, y, raw score) samples; higher raw = riskier."""
     from sklearn.metrics import roc_curve  # type: ignore[import-untyped]
 
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = plt.subplots(figsize=(5, 4), layout="constrained")
     for (label, y, risk), color in zip(curves, (_GREY, _GOOD), strict=False):
         fpr, tpr, _ = roc_curve(y, risk)
         ax.plot(fpr, tpr, color=color, label=label)
@@ -72,7 +71,7 @@ def ks_chart(y: NDArray[np.int_], risk: NDArray[np.float64], path: Path) -> str:
     """Cumulative bad and good shares by share of rows (riskiest first) and the KS gap."""
     n, bads, goods = _sorted_rates(y, risk)
     at = int(np.argmax(bads - goods))
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = plt.subplots(figsize=(5, 4), layout="constrained")
     ax.plot(n, bads, color=_BAD, label="bads")
     ax.plot(n, goods, color=_GOOD, label="goods")
     ax.vlines(n[at], goods[at], bads[at], color="black", linestyle="--")
@@ -88,7 +87,7 @@ def ks_chart(y: NDArray[np.int_], risk: NDArray[np.float64], path: Path) -> str:
 def gain_chart(y: NDArray[np.int_], risk: NDArray[np.float64], path: Path) -> str:
     """Cumulative share of bads caught by share of rows declined (riskiest first)."""
     n, bads, _ = _sorted_rates(y, risk)
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = plt.subplots(figsize=(5, 4), layout="constrained")
     ax.plot(n, bads, color=_BAD, label="model")
     ax.plot([0, 1], [0, 1], linestyle=":", color="black", linewidth=0.8, label="random")
     ax.set(xlabel="share of rows, riskiest first", ylabel="share of bads", title="Gain")
@@ -98,7 +97,7 @@ def gain_chart(y: NDArray[np.int_], risk: NDArray[np.float64], path: Path) -> st
 
 def lift_chart(labels: Sequence[str], lift: Sequence[float], path: Path) -> str:
     """Lift of each score band (its bad rate over the overall bad rate)."""
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = plt.subplots(figsize=(5, 4), layout="constrained")
     ax.bar(range(len(lift)), lift, color=_BAD)
     ax.axhline(1.0, color="black", linestyle=":", linewidth=0.8)
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=7)
@@ -110,7 +109,7 @@ def bins_chart(
     title: str, labels: Sequence[str], bar: Sequence[float], bad_rate: Sequence[float], path: Path
 ) -> str:
     """One feature's bins: WoE bars (or row shares) and the bad-rate line on a second axis."""
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
     x = np.arange(len(labels))
     ax.bar(x, bar, color=[_GOOD if v >= 0 else _BAD for v in bar])
     ax.axhline(0.0, color="black", linewidth=0.6)
@@ -126,7 +125,7 @@ def bins_chart(
 
 def importance_chart(names: Sequence[str], gains: Sequence[float], path: Path) -> str:
     """Horizontal bars of each feature's share of the total split gain, largest on top."""
-    fig, ax = plt.subplots(figsize=(6, 0.3 * len(names) + 1.2))
+    fig, ax = plt.subplots(figsize=(6, 0.3 * len(names) + 1.2), layout="constrained")
     y = np.arange(len(names))[::-1]
     ax.barh(y, gains, color=_GOOD)
     ax.set_yticks(y, [_short(n) for n in names], fontsize=7)
@@ -144,7 +143,7 @@ def score_chart(
     title: str = "Score distribution",
 ) -> str:
     """Row share per band, train beside test (the picture of a PSI)."""
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
     x = np.arange(len(labels))
     ax.bar(x - 0.2, train, width=0.4, color=_GREY, label=names[0])
     ax.bar(x + 0.2, test, width=0.4, color=_GOOD, label=names[1])
