@@ -73,7 +73,7 @@ def publish(run: LabRun) -> Path:
         "train": sample_metrics(y_train, raw_train),
         "test": sample_metrics(y_test, raw_test),
         "selection": feature_rows(run, bins),
-        "features": [(fb, _feature_chart(run, fb, i, out)) for i, fb in enumerate(kept)],
+        "features": [(fb, _feature_chart(fb, i, out)) for i, fb in enumerate(kept)],
         "bands": bands,
         "score_psi": psi(score_train, score_test),
         "score_name": "points (higher = safer)"
@@ -117,13 +117,15 @@ def publish(run: LabRun) -> Path:
     return html
 
 
-def _feature_chart(run: LabRun, fb: FeatureBins, i: int, out: Path) -> str:
+def _feature_chart(fb: FeatureBins, i: int, out: Path) -> str:
+    """The bins chart of one feature; bins no training row fell in are left out of it."""
     title = fb.name + ("" if fb.from_model else " (deciles, WoE on train)")
+    rows = [r for r in fb.rows if r.count]
     return charts.bins_chart(
         title,
-        [r.label for r in fb.rows],
-        [r.woe for r in fb.rows],
-        [r.bad_rate for r in fb.rows],
+        [r.label for r in rows],
+        [r.woe for r in rows],
+        [r.bad_rate for r in rows],
         out / f"feature-{i:02d}.png",
     )
 
