@@ -170,8 +170,8 @@ def _check_role(role: str, meta: ModelMeta, force: bool) -> None:
         raise InvalidInput(
             f"the engine does not compute {len(missing)} of the {len(meta.features)} "
             f"features of {meta.name} {meta.version} ({shown}): served as {role}, it would "
-            "score every event with them missing. Train on the engine's features (`riskline train scorecard --world "
-            "DIR`), or pass --force"
+            "score every event with them missing. Train on the engine's features "
+            "(`riskline train scorecard --world DIR`), or pass --force"
         )
 
 
