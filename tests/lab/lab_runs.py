@@ -30,13 +30,14 @@ def credit_table(n: int = 1500, seed: int = 3, shift: float = 0.0) -> pl.DataFra
     logit = -1.2 - 0.04 * (age - 40) + 2.5 * (util - 0.4) + 0.5 * (housing == "rent")
     bad = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int64)
     income_col = [None if rng.random() < 0.1 else float(v) for v in income]
+    housing_col = [None if rng.random() < 0.05 else str(v) for v in housing]
     return pl.DataFrame(
         {
             "id": np.arange(n),
             "age": age,
             "utilization": util,
             "income": income_col,
-            "housing": housing,
+            "housing": housing_col,
             "noise": rng.normal(size=n),
             "bad": bad,
         }

@@ -81,6 +81,16 @@ def test_binning_tables_count_the_training_rows_and_show_the_model_points(
     assert len(rows) - 1 == len(run.model.points_table())
 
 
+def test_report_bins_put_every_row_where_the_scorecard_does(card: tuple[LabRun, Path]) -> None:
+    run, _ = card
+    assert isinstance(run.model, Scorecard)
+    assert run.x_train["housing"].null_count() > 0 and run.x_train["income"].null_count() > 0
+    for name in run.features:
+        col = run.x_test[name]
+        ours = feature_bins(run, name).bins.index(col)
+        assert ours.tolist() == run.model.bins_[name].bin_index(col.to_numpy()).tolist(), name
+
+
 def test_feature_selection_names_kept_and_dropped_columns(card: tuple[LabRun, Path]) -> None:
     run, html = card
     table = parse(html.read_text()).tables["selection-table"]

@@ -57,10 +57,11 @@ class Bins:
         missing = self.size - 1
         if self.kind == "categorical":
             lookup = {c: i for i, group in enumerate(self.groups) for c in group}
-            return np.fromiter(
-                (missing if v is None else lookup.get(str(v), missing) for v in values),
-                dtype=np.intp,
-            )
+            text = pl.Series(values, strict=False).cast(pl.String)
+            if "None" in lookup:  # a scorecard's categories saw missing values as "None"
+                text = text.fill_null("None")
+            codes = text.replace_strict(lookup, default=missing, return_dtype=pl.Int64)
+            return codes.fill_null(missing).to_numpy().astype(np.intp)
         x = _floats(values)
         idx = np.searchsorted(np.asarray(self.edges, dtype=np.float64), x, side="right")
         for i, code in enumerate(self.special):

@@ -182,11 +182,16 @@ def _missing_rate(col: pl.Series) -> float:
     return nulls / max(col.len(), 1)
 
 
-def _corr(a: NDArray[np.float64], b: NDArray[np.float64]) -> float | None:
-    sa, sb = a.std(), b.std()
-    if sa == 0 or sb == 0 or not (math.isfinite(sa) and math.isfinite(sb)):
-        return None
-    return float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb))
+def _correlations(woe: dict[str, NDArray[np.float64]]) -> tuple[list[str], NDArray[np.float64]]:
+    """Pearson correlation matrix of the columns' WoE (NaN where a column is constant)."""
+    names = list(woe)
+    if not names:
+        return names, np.zeros((0, 0))
+    m = np.column_stack([woe[n] for n in names])
+    m = m - m.mean(axis=0)
+    std = m.std(axis=0)
+    z = np.divide(m, std, out=np.full_like(m, np.nan), where=std > 0)
+    return names, (z.T @ z) / max(m.shape[0], 1)
 
 
 def feature_rows(run: LabRun, bins: dict[str, FeatureBins]) -> list[FeatureRow]:
@@ -199,12 +204,14 @@ def feature_rows(run: LabRun, bins: dict[str, FeatureBins]) -> list[FeatureRow]:
     reasons = {d.column: d.reason for d in run.dropped}
     names = [*run.features, *[c for c in run.x_train.columns if c not in run.features]]
     names += [d.column for d in run.dropped if d.column not in names]
+    order, corr = _correlations(woe)
+    at = {n: i for i, n in enumerate(order)}
     out = []
     for name in names:
         best, best_with = None, ""
         for other in kept:
-            c = _corr(woe[name], woe[other]) if name in woe and other != name else None
-            if c is not None and (best is None or abs(c) > abs(best)):
+            c = float(corr[at[name], at[other]]) if name in at and other != name else math.nan
+            if math.isfinite(c) and (best is None or abs(c) > abs(best)):
                 best, best_with = c, other
         status = "kept" if name in run.features else reasons.get(name, "not used by the model")
         out.append(
