@@ -101,7 +101,10 @@ def list_models() -> None:
     with handle_errors():
         registry = _registry()
         serving = _serving(registry)
-        table = Table("name", "version", "kind", "created (UTC)", "AUC", "status")
+        table = Table()
+        for column in ("name", "version", "kind", "created (UTC)", "AUC", "status"):
+            # narrow terminals wrap kind and date; names, figures and marks stay whole
+            table.add_column(column, no_wrap=column not in ("kind", "created (UTC)"))
         for name in _names(registry):
             for version in registry.versions(name):
                 meta = registry.meta(name, version)
