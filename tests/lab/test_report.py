@@ -156,3 +156,47 @@ def test_lightgbm_report_shows_importance_and_deciles(tmp_path: Path) -> None:
     rates = [float(c.rstrip(" %")) for c in column(table, "bad rate")]
     assert rates[0] > 2 * rates[-1]  # a margin's highest band is its riskiest
     assert np.all(np.diff([float(c.rstrip(" %")) for c in column(table, "cumulative bads")]) >= 0)
+
+
+def test_columns_the_lab_drops_are_listed_with_their_reason(
+    card: tuple[LabRun, Path], tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    import polars as pl
+
+    from riskline.lab import Dropped
+
+    run, _ = card
+
+    def odd(x: pl.DataFrame) -> pl.DataFrame:
+        n = x.height
+        return x.with_columns(
+            empty=pl.lit(None, dtype=pl.Float64),
+            constant=pl.lit(3),
+            customer=pl.Series([f"c{i}" for i in range(n)]),
+            flag=pl.Series([i % 3 == 0 for i in range(n)]),
+            opened=pl.Series([dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n)]),
+        )
+
+    reasons = {
+        "empty": "empty in the training slice",
+        "constant": "constant",
+        "customer": "id-like: unique on every row",
+        "flag": "excluded (--exclude)",
+        "opened": "excluded (--exclude)",
+    }
+    wide = dataclasses.replace(
+        run,
+        x_train=odd(run.x_train),
+        x_test=odd(run.x_test),
+        dropped=(*run.dropped, *(Dropped(c, r) for c, r in reasons.items())),
+        model_dir=tmp_path / "v1",
+    )
+    table = parse(publish(wide).read_text()).tables["selection-table"]
+    status = dict(zip(column(table, "feature"), column(table, "status"), strict=True))
+    assert {c: status[c] for c in reasons} == reasons
+    missing = dict(zip(column(table, "feature"), column(table, "missing"), strict=True))
+    assert missing["empty"] == "100.0 %" and missing["constant"] == "0.0 %"
+    profile = json.loads((tmp_path / "v1" / PROFILE).read_text())
+    assert set(profile["features"]) == set(run.features)  # dropped columns are not monitored
