@@ -87,3 +87,18 @@ def test_a_model_without_profile_names_the_fix(tmp_path: Path) -> None:
     code, out = _monitor(run, csv)
     assert code == 2
     assert "no training profile" in out and "riskline train scorecard" in out
+
+
+def test_a_lightgbm_model_is_monitored_on_its_margin(tmp_path: Path) -> None:
+    run = lab_run(tmp_path, "lightgbm")
+    publish(run)
+    model, meta = ModelRegistry(tmp_path).load(run.name, run.version)
+    profile = load_profile(run.model_dir, meta)
+    assert profile["score"]["name"] == "margin"
+    same = drift(model, meta, profile, credit_table(seed=11), source="same.csv")
+    moved = drift(model, meta, profile, credit_table(seed=11, shift=0.4), source="moved.csv")
+    # the text column reaches the booster through its codes: the same population scores alike
+    assert same.status == "ok", [(x.name, x.value) for x in same.lines]
+    lines = {x.name: x for x in moved.lines}
+    assert lines["score"].status == "alert" and lines["utilization"].status == "alert"
+    assert lines["housing"].status == "ok"
