@@ -15,11 +15,13 @@ from typing import Any
 
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from numpy.typing import NDArray
 
 from riskline.lab import charts
-from riskline.lab.profile import psi, to_score
+from riskline.lab.profile import Bins, psi, to_score
 from riskline.lab.run import LabRun
 from riskline.lab.tables import (
+    BandRow,
     FeatureBins,
     feature_bins,
     feature_rows,
@@ -58,43 +60,25 @@ def publish(run: LabRun) -> Path:
     """Write the report, its charts and ``profile.json`` into ``run.model_dir``; the HTML path."""
     out = Path(run.model_dir) / REPORT.parent
     out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):  # a report written again keeps no chart of the last one
+        old.unlink()
     bins = {name: feature_bins(run, name) for name in run.x_train.columns}
     kept = [bins[f] for f in run.features if f in bins]
     band_bins, bands = score_bands(run)
-    y_train = np.asarray(run.y_train, dtype=np.int_)
-    y_test = np.asarray(run.y_test, dtype=np.int_)
-    raw_train = np.asarray(run.raw_train, dtype=np.float64)
-    raw_test = np.asarray(run.raw_test, dtype=np.float64)
-    s_train, s_test = to_score(run.model, raw_train), to_score(run.model, raw_test)
-    score_train, score_test = band_bins.shares(s_train), band_bins.shares(s_test)
-    band_labels = [b.label for b in bands]
+    score = _score_shares(run, band_bins)
+    is_card = isinstance(run.model, Scorecard)
     context: dict[str, Any] = {
         "run": run,
-        "train": sample_metrics(y_train, raw_train),
-        "test": sample_metrics(y_test, raw_test),
+        "train": sample_metrics(np.asarray(run.y_train), np.asarray(run.raw_train)),
+        "test": sample_metrics(np.asarray(run.y_test), np.asarray(run.raw_test)),
         "selection": feature_rows(run, bins),
         "features": [(fb, _feature_chart(fb, i, out)) for i, fb in enumerate(kept)],
         "bands": bands,
-        "score_psi": psi(score_train, score_test),
-        "score_name": "points (higher = safer)"
-        if isinstance(run.model, Scorecard)
-        else "raw margin (higher = riskier)",
+        "score_psi": psi(*score),
+        "score_name": "points (higher = safer)" if is_card else "raw margin (higher = riskier)",
         "scorecard": run.model if isinstance(run.model, Scorecard) else None,
         "importance": _importance(run, out),
-        "charts": {
-            "roc": charts.roc_chart(
-                [("train", y_train, raw_train), ("test", y_test, raw_test)], out / "roc.png"
-            ),
-            "ks": charts.ks_chart(y_test, raw_test, out / "ks.png"),
-            "gain": charts.gain_chart(y_test, raw_test, out / "gain.png"),
-            "lift": charts.lift_chart(band_labels, [b.lift for b in bands], out / "lift.png"),
-            "score": charts.score_chart(
-                band_labels,
-                [b.train_share for b in bands],
-                [b.test_share for b in bands],
-                out / "score.png",
-            ),
-        },
+        "charts": _charts(run, bands, out),
     }
     html = out / REPORT.name
     html.write_text(render("report.html", **context), encoding="utf-8")
@@ -103,10 +87,10 @@ def publish(run: LabRun) -> Path:
         "version": run.version,
         "kind": run.kind,
         "score": {
-            "name": "points" if isinstance(run.model, Scorecard) else "margin",
+            "name": "points" if is_card else "margin",
             "bins": band_bins.as_json(),
-            "train": list(map(float, score_train)),
-            "test": list(map(float, score_test)),
+            "train": list(map(float, score[0])),
+            "test": list(map(float, score[1])),
         },
         "features": {
             fb.name: {"bins": fb.bins.as_json(), "train": list(fb.train), "test": list(fb.test)}
@@ -115,6 +99,32 @@ def publish(run: LabRun) -> Path:
     }
     (Path(run.model_dir) / PROFILE).write_text(json.dumps(profile, indent=2), encoding="utf-8")
     return html
+
+
+def _score_shares(run: LabRun, bins: Bins) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Shares of the train and test scores in the score's bins."""
+    s_train = to_score(run.model, np.asarray(run.raw_train, dtype=np.float64))
+    s_test = to_score(run.model, np.asarray(run.raw_test, dtype=np.float64))
+    return bins.shares(s_train), bins.shares(s_test)
+
+
+def _charts(run: LabRun, bands: list[BandRow], out: Path) -> dict[str, str]:
+    """The performance and score charts of the test sample (ROC with train beside it)."""
+    y_train, y_test = np.asarray(run.y_train), np.asarray(run.y_test)
+    raw_train = np.asarray(run.raw_train, dtype=np.float64)
+    raw_test = np.asarray(run.raw_test, dtype=np.float64)
+    labels = [b.label for b in bands]
+    return {
+        "roc": charts.roc_chart(
+            [("train", y_train, raw_train), ("test", y_test, raw_test)], out / "roc.png"
+        ),
+        "ks": charts.ks_chart(y_test, raw_test, out / "ks.png"),
+        "gain": charts.gain_chart(y_test, raw_test, out / "gain.png"),
+        "lift": charts.lift_chart(labels, [b.lift for b in bands], out / "lift.png"),
+        "score": charts.score_chart(
+            labels, [b.train_share for b in bands], [b.test_share for b in bands], out / "score.png"
+        ),
+    }
 
 
 def _feature_chart(fb: FeatureBins, i: int, out: Path) -> str:
