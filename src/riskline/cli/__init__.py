@@ -18,6 +18,7 @@ from riskline.cli import (
     train,
     train_fraud,
     tune,
+    watch,
     world,
 )
 from riskline.cli.base import app
@@ -42,6 +43,7 @@ _COMMAND_MODULES = (
     train,
     train_fraud,
     tune,
+    watch,
     world,
 )
 
