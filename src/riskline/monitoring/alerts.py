@@ -171,7 +171,8 @@ class AlertBook:
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
             for x in {x.alert_id: x for x in alerts}.values():
                 q = dialect.insert(monitoring_alerts).on_conflict_do_nothing()
-                if conn.execute(q, _row(x, now)).rowcount != 1:
+                q = q.returning(monitoring_alerts.c.alert_id)
+                if conn.execute(q, _row(x, now)).first() is None:
                     continue  # fired before in this period (or by another process just now)
                 new.append(x)
                 if self.emit is not None:
