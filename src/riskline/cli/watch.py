@@ -59,8 +59,12 @@ def run(
         ),
     ] = None,
     deliver: Annotated[
-        bool, typer.Option(help="Deliver pending webhooks now (else `riskline serve` does)")
-    ] = True,
+        bool,
+        typer.Option(
+            help="Also deliver due webhooks now (a deployment without `riskline serve` or "
+            "workers, whose relays deliver them)"
+        ),
+    ] = False,
 ) -> None:
     """Evaluate the alert rules once (for cron): store and publish new alerts; print JSON."""
     import time

@@ -41,6 +41,9 @@ __all__ = [
 SCORE_BINS = "score_bins"
 """The key of a version's reference distribution in its ``meta.extra``."""
 
+Scores = Sequence[float] | np.ndarray[Any, np.dtype[np.float64]]
+"""Scores as a list or a NumPy array."""
+
 _FLOOR = 1e-6
 """Shares are floored here before the logarithm (an empty bin is not an infinite drift)."""
 
@@ -68,12 +71,12 @@ class ScoreBins:
         return cls(edges, shares, int(raw["n"]), source)
 
 
-def _finite(values: Sequence[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
+def _finite(values: Scores) -> np.ndarray[Any, np.dtype[np.float64]]:
     xs = np.asarray(values, dtype=np.float64)
     return xs[np.isfinite(xs)]
 
 
-def bins_of(values: Sequence[float], *, source: str, bins: int = 10) -> ScoreBins:
+def bins_of(values: Scores, *, source: str, bins: int = 10) -> ScoreBins:
     """Quantile bins of ``values`` (NaN left out); ties merge bins, as in ``scoring.psi``."""
     xs = _finite(values)
     if xs.size == 0:
@@ -84,7 +87,7 @@ def bins_of(values: Sequence[float], *, source: str, bins: int = 10) -> ScoreBin
     return ScoreBins(tuple(edges.tolist()), tuple(shares.tolist()), int(xs.size), source)
 
 
-def psi(reference: ScoreBins, values: Sequence[float]) -> float:
+def psi(reference: ScoreBins, values: Scores) -> float:
     """Population stability index of ``values`` against ``reference`` (NaN when none)."""
     xs = _finite(values)
     if xs.size == 0:
@@ -117,7 +120,7 @@ def training_bins(registry: ModelRegistry, name: str, version: str) -> ScoreBins
 
 
 def record_training_bins(
-    registry: ModelRegistry, name: str, version: str, scores: Sequence[float]
+    registry: ModelRegistry, name: str, version: str, scores: Scores
 ) -> ScoreBins:
     """Store the training scores' bins in the version's ``meta.extra`` unless already there;
     returns the bins the version keeps."""
