@@ -51,6 +51,8 @@ class Monitor:
         self.rules = rules
         self.book = book
         self.model_dir = model_dir
+        self._first_week_bins: dict[tuple[str, str], ScoreBins | None] = {}
+        """First-week references by (score, version): the ledger's first week does not change."""
 
     def series(self, as_of: datetime | None = None) -> Series:
         """The series of the rules' window ending at ``as_of`` (default: now)."""
@@ -85,9 +87,14 @@ class Monitor:
             found = None
             if registry is not None and version:
                 found = training_bins(registry, *served_model(role, version))
-            if found is None:
+            if found is None and (score, version) in self._first_week_bins:
+                found = self._first_week_bins[(score, version)]
+            elif found is None:
                 first_week = self._first_week() if first_week is None else first_week
                 found = _first_week_bins(first_week, score, version)
+                sealed = timedelta(days=REFERENCE_DAYS + 1)  # late events (24 h) are in too
+                if first_week and first_week[0].at + sealed < self.clock.now():
+                    self._first_week_bins[(score, version)] = found
             if found is not None:
                 out[(score, version)] = found
         return out

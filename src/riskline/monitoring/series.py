@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from collections import Counter
@@ -136,6 +137,7 @@ def trailing_median(hits: Sequence[int], days: int = TRAILING_DAYS) -> float:
     return float(statistics.median(hits[-days - 1 : -1])) if len(hits) > 1 else 0.0
 
 
+@functools.cache
 def model_role(score: str) -> str:
     """The ``versions`` key naming the model behind a score.
 
