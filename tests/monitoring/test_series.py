@@ -106,3 +106,28 @@ def test_spike_rate_and_precision_rules_fire_on_their_thresholds() -> None:
     quiet += [_fact(9000 + k, today, frozenset({"A"})) for k in range(9)]  # 9 = 3 x median
     s = build_series(quiet, {}, as_of=DAY + timedelta(hours=23), days=30, references={})
     assert evaluate(s, rules) == []
+
+
+def test_hourly_spike_compares_the_same_hour_of_the_days_before() -> None:
+    today = DAY.date()
+
+    def at(day: date, hour: int, i: int) -> Fact:
+        moment = datetime(day.year, day.month, day.day, hour, i % 60, tzinfo=UTC)
+        return Fact(f"d{day}{hour}{i}", moment, "review", frozenset({"A"}), False, {}, {})
+
+    facts = []
+    for back in range(1, 15):
+        day = today - timedelta(days=back)
+        facts += [at(day, 10, i) for i in range(2)]  # 2 hits at 10:00 on each day before
+        facts += [at(day, 3, i) for i in range(30)]  # busy nights: not the same hour
+    facts += [at(today, 10, i) for i in range(7)]
+    rule = {"name": "hourly", "kind": "spike", "factor": 3, "min_hits": 5, "per": "hour"}
+    rules = AlertRules.from_mapping({"version": 1, "rules": [rule]})
+    s = build_series(facts, {}, as_of=DAY + timedelta(hours=10, minutes=59), days=30, references={})
+    check = s.checks[0]
+    assert check.hour_spike(10) == (7, 2.0) and check.hours[10] == 7 and sum(check.hourly) == 455
+    [alert] = evaluate(s, rules)
+    assert (alert.alert_id, alert.value, alert.threshold) == ("hourly:A:2026-05-20T10", 7.0, 6.0)
+    six = [f for f in facts if not (f.at.date() == today and f.decision_id.endswith("6"))]
+    s = build_series(six, {}, as_of=DAY + timedelta(hours=10, minutes=59), days=30, references={})
+    assert evaluate(s, rules) == []  # 6 = 3 x the median: not above it

@@ -95,17 +95,22 @@ def _psi(rule: AlertRule, s: Series, period: str) -> list[Alert]:
 
 def _spike(rule: AlertRule, s: Series, period: str) -> list[Alert]:
     assert isinstance(rule, SpikeRule)
+    hour = s.as_of.hour
+    if rule.per == "hour":
+        period = f"{period}T{hour:02d}"
     out = []
     for c in s.checks:
-        median = c.trailing_median
-        if c.today < rule.min_hits or c.today <= rule.factor * median:
+        hits, median = c.hour_spike(hour) if rule.per == "hour" else (c.today, c.trailing_median)
+        if hits < rule.min_hits or hits <= rule.factor * median:
             continue
+        when = f"in hour {hour:02d}" if rule.per == "hour" else "today"
         out.append(
             Alert(
-                rule.name, rule.kind, c.code, period, float(c.today), rule.factor * median,
-                f"{c.code}: {c.today} hits today, {rule.factor:g} x the 14-day median "
+                rule.name, rule.kind, c.code, period, float(hits), rule.factor * median,
+                f"{c.code}: {hits} hits {when}, more than {rule.factor:g} x the 14-day median "
                 f"{median:g}",
-                {"hits_today": c.today, "trailing_median": median, "factor": rule.factor},
+                {"hits": hits, "trailing_median": median, "factor": rule.factor,
+                 "per": rule.per},
             )
         )  # fmt: skip
     return out

@@ -2,7 +2,7 @@
 
 >>> rules = AlertRules.default()
 >>> rules.window_days, [r.kind for r in rules.rules]
-(30, ['psi', 'spike', 'rate', 'rate', 'precision'])
+(30, ['psi', 'spike', 'spike', 'rate', 'rate', 'precision'])
 >>> AlertRules.from_mapping({"version": 1, "rules": [{"name": "x", "kind": "psi", "above": -1}]})
 Traceback (most recent call last):
 riskline.errors.InvalidConfig: alert rules: rules[0] (psi): above: Input should be greater than 0
@@ -50,11 +50,13 @@ class PsiRule(_Rule):
 
 
 class SpikeRule(_Rule):
-    """A check's hits today above ``factor`` times its trailing 14-day median."""
+    """A check's hits today above ``factor`` times its trailing 14-day median; ``per: hour``
+    compares the hour being watched with the same hour of the 14 days before."""
 
     kind: Literal["spike"]
     factor: float = Field(gt=1, allow_inf_nan=False)
     min_hits: int = Field(default=20, ge=1)
+    per: Literal["day", "hour"] = "day"
 
 
 class RateRule(_Rule):

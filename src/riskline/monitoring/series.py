@@ -49,8 +49,20 @@ class CheckSeries:
     hits: tuple[int, ...]
     confirmed: tuple[int, ...]
     cleared: tuple[int, ...]
-    hours: tuple[int, ...]
-    """Hits per hour (UTC) of the last day of the window."""
+    hourly: tuple[int, ...]
+    """Hits per hour (UTC) over the window: day ``i`` hour ``h`` at ``24 * i + h``."""
+
+    @property
+    def hours(self) -> tuple[int, ...]:
+        """Hits per hour of the last day of the window."""
+        return self.hourly[-24:]
+
+    def hour_spike(self, hour: int, days: int = TRAILING_DAYS) -> tuple[int, float]:
+        """Hits in ``hour`` of the last day, and the median of the same hour over the ``days``
+        days before (an hourly spike, in step with the daily cycle)."""
+        same = self.hourly[hour::24]
+        before = same[-days - 1 : -1]
+        return same[-1], float(statistics.median(before)) if before else 0.0
 
     @property
     def today(self) -> int:
@@ -169,14 +181,14 @@ def build_series(
     return Series(
         as_of=as_of,
         days=window,
-        checks=_checks(inside, labels, at, end),
+        checks=_checks(inside, labels, at),
         mix=_mix(inside, at),
         models=_models(inside, at, references),
     )
 
 
 def _checks(
-    facts: Sequence[Fact], labels: Mapping[str, bool], at: Mapping[date, int], end: date
+    facts: Sequence[Fact], labels: Mapping[str, bool], at: Mapping[date, int]
 ) -> tuple[CheckSeries, ...]:
     n = len(at)
     hits: dict[str, list[int]] = {}
@@ -188,14 +200,13 @@ def _checks(
         for code in f.codes:
             if code not in hits:
                 hits[code], good[code], bad[code] = [0] * n, [0] * n, [0] * n
-                hours[code] = [0] * 24
+                hours[code] = [0] * (24 * n)
             hits[code][i] += 1
             if label is True:
                 good[code][i] += 1
             elif label is False:
                 bad[code][i] += 1
-            if f.at.date() == end:
-                hours[code][f.at.hour] += 1
+            hours[code][24 * i + f.at.hour] += 1
     return tuple(
         CheckSeries(c, tuple(hits[c]), tuple(good[c]), tuple(bad[c]), tuple(hours[c]))
         for c in sorted(hits, key=lambda c: (-sum(hits[c]), c))
