@@ -30,7 +30,6 @@ from riskline.events import (
 )
 from riskline.features import default_catalog
 from riskline.features.batch import compute_batch
-from riskline.monitoring import record_training_bins
 from riskline.scoring import (
     AnomalyModel,
     GbdtModel,
@@ -135,9 +134,6 @@ def train_on_world(
         data_window=window,
         metrics={},
     )
-    # the training score distributions: monitoring's PSI reference (riskline.monitoring)
-    record_training_bins(registry, "fraud", fraud.version, model.predict_proba(x[train]))
-    record_training_bins(registry, "anomaly", anomaly.version, anomaly_model.score(x[train]))
     if activate:
         registry.set_active("fraud", fraud.version)
         registry.set_active("anomaly", anomaly.version)

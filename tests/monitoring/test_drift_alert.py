@@ -178,7 +178,8 @@ def test_without_training_bins_the_first_week_is_the_reference(db: Engine, tmp_p
              versions={"model.fraud": "v1"})
         for i, s in enumerate(_scores(rng, 300))
     ]  # fmt: skip
-    store(db, week + _today(rng, shift=0.3))
+    history = [Made("old", DAY - timedelta(days=700)), Made("old2", DAY - timedelta(days=60))]
+    store(db, history + week + _today(rng, shift=0.3))  # old decisions without scores: skipped
 
     report = _monitor(db, registry).run_once()
 

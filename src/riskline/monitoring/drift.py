@@ -1,8 +1,9 @@
 """Score drift: a reference score distribution as quantile bins, and the PSI of new scores.
 
 The reference of a model version is its training score distribution, kept in the registry as
-``meta.extra["score_bins"]`` (:func:`record_training_bins`, called when a model is trained).
-A version registered without one is compared with the first week of decisions instead, and
+``meta.extra["score_bins"]`` (:func:`record_training_bins`, for a trainer that scores the
+population the engine scores: its scored event types, its feature values). A version without
+one is compared with the first week of decisions carrying the score instead, and
 :attr:`ScoreBins.source` says which reference was used.
 
 >>> ref = bins_of([i / 100 for i in range(100)], source="training")

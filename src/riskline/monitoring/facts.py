@@ -62,10 +62,13 @@ def read_facts(db: Engine, since: datetime, until: datetime) -> list[Fact]:
         return [fact_of(r) for r in conn.execute(q).mappings()]
 
 
-def first_decision_at(db: Engine) -> datetime | None:
-    """The event time of the oldest decision (None on an empty ledger)."""
+def first_decision_at(db: Engine, since: datetime | None = None) -> datetime | None:
+    """The event time of the oldest decision (at or after ``since``); None when there is none."""
+    q = select(func.min(decisions.c.occurred_at))
+    if since is not None:
+        q = q.where(decisions.c.occurred_at >= since)
     with db.connect() as conn:
-        found: datetime | None = conn.execute(select(func.min(decisions.c.occurred_at))).scalar()
+        found: datetime | None = conn.execute(q).scalar()
     return found
 
 

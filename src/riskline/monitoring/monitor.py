@@ -81,29 +81,44 @@ class Monitor:
         }
         registry = ModelRegistry(self.model_dir) if self.model_dir is not None else None
         out: dict[tuple[str, str], ScoreBins] = {}
-        first_week: list[Fact] | None = None
         for score, version in sorted(wanted):
             role = model_role(score).removeprefix("model.").split(".")[0]
             found = None
             if registry is not None and version:
                 found = training_bins(registry, *served_model(role, version))
-            if found is None and (score, version) in self._first_week_bins:
-                found = self._first_week_bins[(score, version)]
-            elif found is None:
-                first_week = self._first_week() if first_week is None else first_week
-                found = _first_week_bins(first_week, score, version)
-                sealed = timedelta(days=REFERENCE_DAYS + 1)  # late events (24 h) are in too
-                if first_week and first_week[0].at + sealed < self.clock.now():
-                    self._first_week_bins[(score, version)] = found
+            if found is None:
+                found = self._first_week_reference(score, version)
             if found is not None:
                 out[(score, version)] = found
         return out
 
-    def _first_week(self) -> list[Fact]:
-        first = first_decision_at(self.db)
-        if first is None:
-            return []
-        return read_facts(self.db, first, first + timedelta(days=REFERENCE_DAYS))
+    def _first_week_reference(self, score: str, version: str) -> ScoreBins | None:
+        """Bins of the first week of decisions carrying ``score``; kept once that week (and a
+        day of late events) is over."""
+        if (score, version) in self._first_week_bins:
+            return self._first_week_bins[(score, version)]
+        week = self._first_scored_week(score)
+        found = _first_week_bins(week, score, version)
+        sealed = timedelta(days=REFERENCE_DAYS + 1)
+        if week and week[0].at + sealed < self.clock.now():
+            self._first_week_bins[(score, version)] = found
+        return found
+
+    def _first_scored_week(self, score: str) -> list[Fact]:
+        """The decisions with ``score`` of the week from the first one (a week at a time from
+        the ledger's start, skipping gaps: old history without scores does not count)."""
+        start, week, now = (
+            first_decision_at(self.db),
+            timedelta(days=REFERENCE_DAYS),
+            self.clock.now(),
+        )
+        while start is not None and start <= now:
+            scored = [f for f in read_facts(self.db, start, start + week) if score in f.scores]
+            if scored:
+                begin = scored[0].at
+                return [f for f in read_facts(self.db, begin, begin + week) if score in f.scores]
+            start = first_decision_at(self.db, start + week)
+        return []
 
 
 def _first_week_bins(facts: list[Fact], score: str, version: str) -> ScoreBins | None:
