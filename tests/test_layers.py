@@ -40,6 +40,7 @@ DECISION_PATH: tuple[frozenset[str], ...] = tuple(
         {"projection"},  # the followers' cursor / window / rescan helper
         {"cases", "identity"},  # projections of decisions: review cases, step-up challenges
         {"notices"},  # notices and appeals (an appeal opens a case)
+        {"monitoring"},  # series and alerts over decisions, case outcomes and the registry
     )
 )
 """The stage packages, bottom to top; packages of one layer do not import each other."""

@@ -1,11 +1,12 @@
 """Settings: one object with sections, read from ``RISKLINE_*`` environment variables.
 
-``Settings`` holds the engine's own tunables (``RISKLINE_<NAME>``) and two sections, each read
+``Settings`` holds the engine's own tunables (``RISKLINE_<NAME>``) and its sections, each read
 from its own prefix so the variable names stay as they were:
 
 * ``settings.console``: the analyst console, ``RISKLINE_CONSOLE_<NAME>``;
 * ``settings.consortium``: the consortium member node and applicant screening,
-  ``RISKLINE_CONSORTIUM_<NAME>``.
+  ``RISKLINE_CONSORTIUM_<NAME>``;
+* ``settings.monitoring``: monitoring and its alert rules, ``RISKLINE_MONITORING_<NAME>``.
 
 A section can also be built alone (a member node needs nothing else). pydantic-settings stays
 here, at the edge: ``riskline.runtime`` turns settings into objects.
@@ -34,7 +35,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from riskline.errors import InvalidConfig
 
-__all__ = ["DEV_PII_SECRET", "ConsoleSettings", "ConsortiumSettings", "Settings"]
+__all__ = [
+    "DEV_PII_SECRET",
+    "ConsoleSettings",
+    "ConsortiumSettings",
+    "MonitoringSettings",
+    "Settings",
+]
 
 DEV_PII_SECRET = "riskline-dev-secret-change-me"
 """Used only when ``RISKLINE_PII_SECRET`` is unset; ``riskline serve`` warns about it."""
@@ -140,6 +147,17 @@ class ConsortiumSettings(BaseSettings):
         return value.encode()
 
 
+class MonitoringSettings(BaseSettings):
+    """Monitoring and its alerts: ``RISKLINE_MONITORING_*`` (``Settings.monitoring``)."""
+
+    model_config = SettingsConfigDict(env_prefix="RISKLINE_MONITORING_", extra="forbid")
+
+    alerts_path: Path | None = None
+    """Alert rules (YAML); the shipped ``riskline/monitoring/default_alerts.yaml`` when unset."""
+    every_seconds: float = Field(default=300.0, ge=0, le=86_400)
+    """How often the API process evaluates the alert rules (0: never; use ``riskline watch``)."""
+
+
 class Settings(BaseSettings):
     """Every tunable of a Riskline process: ``RISKLINE_<NAME>``, and the two sections."""
 
@@ -185,6 +203,8 @@ class Settings(BaseSettings):
     """The analyst console (``RISKLINE_CONSOLE_*``)."""
     consortium: ConsortiumSettings = Field(default_factory=ConsortiumSettings)
     """The consortium member node and applicant screening (``RISKLINE_CONSORTIUM_*``)."""
+    monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
+    """Monitoring series and alert rules (``RISKLINE_MONITORING_*``)."""
 
     @field_validator("pii_secret")
     @classmethod

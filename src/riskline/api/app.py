@@ -15,7 +15,12 @@ from riskline.api.auth import AuthFailures, KeyCache, RateLimiter
 from riskline.api.errors import install_error_handlers
 from riskline.api.limits import BodyLimit
 from riskline.api.metrics import Metrics
-from riskline.api.periodic import RELEASE_RETRY_SECONDS, retry_releases
+from riskline.api.periodic import (
+    RELEASE_RETRY_SECONDS,
+    build_monitor,
+    retry_releases,
+    watch_alerts,
+)
 from riskline.api.routes import (
     cases,
     consortium,
@@ -43,13 +48,17 @@ def create_app(runtime: Runtime, *, retry_every: float = RELEASE_RETRY_SECONDS) 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(
-            retry_releases(lambda: stepup.stepup_service_for(app), retry_every)
-        )
+        tasks = [
+            asyncio.create_task(retry_releases(lambda: stepup.stepup_service_for(app), retry_every))
+        ]
+        every = runtime.settings.monitoring.every_seconds
+        if every > 0:  # monitoring alerts and gauges (riskline.monitoring)
+            tasks.append(asyncio.create_task(watch_alerts(app.state.monitor, metrics, every)))
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     app = FastAPI(
         lifespan=lifespan,
@@ -61,7 +70,8 @@ def create_app(runtime: Runtime, *, retry_every: float = RELEASE_RETRY_SECONDS) 
         ),
     )
     app.state.runtime = runtime
-    app.state.metrics = Metrics()
+    app.state.metrics = metrics = Metrics()
+    app.state.monitor = build_monitor(runtime.settings, runtime.db, runtime.engine.clock)
     app.state.keys = KeyCache(runtime.keys)
     app.state.auth_failures = AuthFailures()
     app.state.limiter = RateLimiter(

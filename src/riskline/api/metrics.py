@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from riskline.decisioning import Decision
+from riskline.monitoring import OUTCOMES, Series
 
 __all__ = ["Metrics"]
 
@@ -14,7 +16,7 @@ _BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.
 
 
 class Metrics:
-    """Events, decisions by outcome, decision latency."""
+    """Events, decisions by outcome, decision latency; the monitoring series' latest day."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -36,6 +38,64 @@ class Metrics:
         self.rejected = Counter(
             "riskline_rejected_total", "Requests rejected", ["reason"], registry=self.registry
         )
+        self._monitoring()
+
+    def _monitoring(self) -> None:
+        """Gauges of the monitoring series (set by :meth:`observe_monitoring`)."""
+        reg = self.registry
+        self.check_hits = Gauge(
+            "riskline_check_hits_today",
+            "Decisions a check hit today (UTC)",
+            ["check"],
+            registry=reg,
+        )
+        self.check_precision = Gauge(
+            "riskline_check_precision",
+            "Confirmed / (confirmed + cleared) among a check's hits with a closed case "
+            "(monitoring window)",
+            ["check"],
+            registry=reg,
+        )
+        self.check_closed = Gauge(
+            "riskline_check_closed_cases",
+            "A check's hits with a closed case (window)",
+            ["check"],
+            registry=reg,
+        )
+        self.score_psi = Gauge(
+            "riskline_model_score_psi",
+            "PSI of today's scores against the reference",
+            ["score", "version"],
+            registry=reg,
+        )
+        self.mix = Gauge(
+            "riskline_decision_mix_today",
+            "Share of today's decisions by outcome",
+            ["outcome"],
+            registry=reg,
+        )
+        self.freeze_rate = Gauge(
+            "riskline_freeze_rate_today",
+            "Share of today's decisions that froze a line",
+            registry=reg,
+        )
+
+    def observe_monitoring(self, series: Series) -> None:
+        """Set the monitoring gauges from the last day of ``series`` (checks and models gone
+        from the window are dropped)."""
+        for gauge in (self.check_hits, self.check_precision, self.check_closed, self.score_psi):
+            gauge.clear()
+        for c in series.checks:
+            self.check_hits.labels(c.code).set(c.today)
+            self.check_closed.labels(c.code).set(c.closed)
+            if c.precision is not None:
+                self.check_precision.labels(c.code).set(c.precision)
+        for m in series.models:
+            if not math.isnan(m.psi_today):
+                self.score_psi.labels(m.score, m.version).set(m.psi_today)
+        for outcome in OUTCOMES:
+            self.mix.labels(outcome).set(series.mix.today_share(outcome))
+        self.freeze_rate.set(series.mix.freeze_rate_today)
 
     def observe(self, decisions: Sequence[Decision], replayed: Sequence[bool]) -> None:
         """Count a processed batch."""

@@ -23,6 +23,7 @@ from riskline.cli import (
     train,
     train_fraud,
     tune,
+    watch,
     world,
 )
 from riskline.cli.base import app
@@ -52,6 +53,7 @@ _COMMAND_MODULES = (
     train,
     train_fraud,
     tune,
+    watch,
     world,
 )
 

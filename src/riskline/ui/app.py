@@ -41,7 +41,16 @@ def create_console(
     runtime: Runtime, settings: ConsoleSettings | None = None, *, cases: CaseService | None = None
 ) -> FastAPI:
     """The console app over ``runtime`` (CSRF checked on every unsafe request)."""
-    from riskline.ui.views import admin, auth, authoring, casework, dashboard, graph, records
+    from riskline.ui.views import (
+        admin,
+        auth,
+        authoring,
+        casework,
+        dashboard,
+        graph,
+        monitoring,
+        records,
+    )
 
     settings = settings or runtime.settings.console
     app = FastAPI(
@@ -64,7 +73,7 @@ def create_console(
     install_console_errors(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, dashboard, records, graph, casework, admin, authoring):
+    for module in (auth, dashboard, records, graph, casework, admin, authoring, monitoring):
         app.include_router(module.router)
     return app
 
