@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from riskline.cases import CaseFollower, CasePolicy, CaseService, RingLookup
 from riskline.cases import tables as case_tables
+from riskline.cases.merchants import MerchantDesk, SqlMerchantBook
 from riskline.clock import Clock, SystemClock
 from riskline.config import DEV_PII_SECRET, ConsortiumSettings, Settings
 from riskline.consortium import ConsortiumHasher, MemberClient, Screener, load_peers
@@ -90,6 +91,8 @@ class Runtime:
     """The peers to screen applicants against; None when no consortium is configured."""
     resumable: Any = None
     """The feature source that snapshots at close (``RISKLINE_FEATURE_SNAPSHOT``), if any."""
+    merchants: MerchantDesk | None = None
+    """Merchant restrictions (settlement holds, acceptance caps): list, release, confirm."""
 
     def close(self) -> None:
         """Stop the writer, snapshot feature state (when configured), release connections."""
@@ -391,6 +394,7 @@ def build_runtime(
     store = SqlStore(db, outbox=outbox.record_in)
     lists = (shared.lists(db) if shared is not None else None) or SqlListStore(db)
     policy = Policy.from_file(settings.policy_path) if settings.policy_path else Policy.default()
+    merchant_book = SqlMerchantBook(db, clock)
     engine = Engine(
         store=store,
         features=features,
@@ -405,6 +409,7 @@ def build_runtime(
         rules=(settings.rules_path or EXAMPLE_RULESET) if analyst_rules else None,
         lists=lists,
         max_future_skew=settings.max_future_skew,
+        merchants=merchant_book,
     )
     if replay:
         if shared is None:
@@ -436,6 +441,7 @@ def build_runtime(
         consortium=consortium,
         screening=build_screening(settings.consortium),
         resumable=resumable,
+        merchants=MerchantDesk(merchant_book, writer=ingestor),
     )
     runtime.stepup = build_stepup(runtime)
     return runtime
