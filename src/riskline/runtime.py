@@ -423,7 +423,7 @@ def build_runtime(
     hasher = PiiHasher(settings.pii_key)
     ingestor = Ingestor(engine)
     cases, notices, followers = _cases_and_notices(
-        db, store, lists, engine, ingestor, projections, outbox
+        db, store, lists, engine, ingestor, projections, outbox, settings
     )
     runtime = Runtime(
         settings,
@@ -463,6 +463,7 @@ def _cases_and_notices(
     ingestor: Ingestor,
     projections: bool,
     outbox: Outbox,
+    settings: Settings,
 ) -> tuple[CaseService, NoticeService, tuple[CaseFollower, NoticeFollower]]:
     """Review cases and user notices, projected by the writer after every commit (unless
     ``projections`` is false: then ``riskline cases project`` or the followers bring them up)."""
@@ -479,6 +480,9 @@ def _cases_and_notices(
         writer=ingestor,
         graph=engine.graph,
         appeals=AppealBook(),
+        rings=rings,
+        attachments_dir=settings.attachments_dir,
+        attachment_max_bytes=settings.attachment_max_bytes,
     )
     appeals = Appeals(db, engine.clock, policy, writer=ingestor, emit=outbox.emit)
     followers = (case_follower, notice_follower)
@@ -499,6 +503,8 @@ def _cases_and_notices(
             total += sum(n for n, _ in steps)
             if not any(more for _, more in steps):
                 break
+        if total:  # new cases: the analysts on shift take them (cases.assign)
+            cases.assigner.assign_open()
         with db.connect() as conn:  # the pass itself may have added case events
             seen[:] = [tuple(conn.execute(_HIGH_MARKS).one())]
         return total

@@ -18,11 +18,13 @@ from riskline.api.metrics import Metrics
 from riskline.api.periodic import RELEASE_RETRY_SECONDS, retry_releases
 from riskline.api.routes import (
     cases,
+    casework,
     consortium,
     events,
     graph,
     lines,
     lists,
+    merchants,
     notices,
     ops,
     read,
@@ -69,6 +71,8 @@ def create_app(runtime: Runtime, *, retry_every: float = RELEASE_RETRY_SECONDS) 
     install_error_handlers(app)
     for module in (events, read, lines, lists, graph, ops, cases, notices, stepup, consortium):
         app.include_router(module.router)
+    app.include_router(casework.router)  # notes, tags, attachments, bulk actions, shifts
+    app.include_router(merchants.router)  # merchant holds and caps
     mount_console(app, runtime)  # the analyst console under /console (RISKLINE_CONSOLE_*)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
 
