@@ -88,14 +88,16 @@ def attachment_to_dict(a: Attachment) -> dict[str, Any]:
     }
 
 
-def attachment_response(att: Attachment, data: bytes) -> Response:
-    """The file as a download that no browser renders inline."""
+def attachment_response(att: Attachment, data: bytes, nosniff: bool = True) -> Response:
+    """The file as a download that no browser renders inline (``nosniff`` False where a
+    middleware sets ``X-Content-Type-Options`` on every response, as the console's does)."""
     headers = {
         "Content-Disposition": f'attachment; filename="{att.filename}"',
-        "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Cache-Control": "no-store",
     }
+    if nosniff:
+        headers["X-Content-Type-Options"] = "nosniff"
     return Response(data, media_type=att.content_type, headers=headers)
 
 
