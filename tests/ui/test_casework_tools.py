@@ -55,7 +55,7 @@ def test_notes_tags_and_evidence_on_the_case_page(client: TestClient, runtime: R
     assert f'data-case="{cid}"' in client.get("/console/queue?tag=mule").text
     assert 'data-testid="queue-empty"' in client.get("/console/queue?tag=other").text
     trail = [e.action for e in runtime.cases.detail(cid).events]
-    assert ["note_added", "tag_added", "attachment_added"] == trail[-3:]
+    assert trail[-3:] == ["note_added", "tag_added", "attachment_added"]
 
 
 def test_shift_and_auto_assignment_from_the_queue(client: TestClient, runtime: Runtime) -> None:
