@@ -136,3 +136,23 @@ def test_a_confirmed_hold_outlives_its_expiry(rt: Runtime, clock: FixedClock) ->
     rt.merchants.confirm("m1", "hold_settlement", SUP, "owner admitted paying buyers back")
     clock.advance(timedelta(days=40))
     assert _payout(rt, at=T0 + timedelta(days=30)).outcome is Outcome.REVIEW
+
+
+def test_release_over_http_needs_a_reason_and_is_listed(rt: Runtime) -> None:
+    from fastapi.testclient import TestClient
+
+    from riskline.api import create_app
+
+    _ring(rt)
+    client = TestClient(create_app(rt), raise_server_exceptions=False)
+    h = {"Authorization": f"Bearer {rt.keys.create('ann', 'analyst')[1]}"}
+    listed = client.get("/v1/merchants/m1/restrictions", headers=h).json()["restrictions"]
+    assert [(r["kind"], r["state"]) for r in listed] == [("hold_settlement", "active")]
+    assert listed[0]["reason_codes"] == ["MERCHANT_CASH_OUT_LOOP"] and listed[0]["case_id"]
+    url = "/v1/merchants/m1/release"
+    assert client.post(url, json={"why": ""}, headers=h).status_code == 422
+    assert client.post(url, json={"why": "ok"}).status_code == 401
+    done = client.post(url, json={"why": "receipts match"}, headers=h)
+    assert done.status_code == 200, done.text
+    assert done.json()["restrictions"][0]["state"] == "released"
+    assert _payout(rt).outcome is Outcome.APPROVE
