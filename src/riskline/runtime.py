@@ -441,7 +441,7 @@ def build_runtime(
         consortium=consortium,
         screening=build_screening(settings.consortium),
         resumable=resumable,
-        merchants=MerchantDesk(merchant_book, writer=ingestor),
+        merchants=MerchantDesk(merchant_book, writer=ingestor, appeals=AppealBook()),
     )
     runtime.stepup = build_stepup(runtime)
     return runtime

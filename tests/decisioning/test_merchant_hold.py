@@ -98,6 +98,8 @@ def test_a_ring_merchant_is_held_with_a_notice_and_a_case_and_release_is_audited
     assert case is not None and case.group_kind == "merchant" and case.group_key == "m1"
     events = [e.action for e in rt.cases.detail(case.case_id).events]
     assert events[:2] == ["opened", "merchant_restricted"]
+    receipt = rt.notices.appeal(notices[0].notice_id, "m1", "we sell phones, see invoices")
+    assert receipt.case.case_id == case.case_id  # the merchant's appeal joins its case
 
     desk = rt.merchants
     assert isinstance(desk, MerchantDesk)
@@ -118,6 +120,7 @@ def test_a_ring_merchant_is_held_with_a_notice_and_a_case_and_release_is_audited
     assert after.outcome is Outcome.APPROVE and "SETTLEMENT_HELD" not in after.reason_codes
     kinds = [n.kind for n in rt.notices.notices_for(account_id="m1")]
     assert NoticeKind.MERCHANT_RESTRICTION_LIFTED in kinds
+    assert NoticeKind.APPEAL_GRANTED in kinds  # the merchant's appeal was decided with the case
     with pytest.raises(NotFound):  # nothing left in force to release
         desk.release("m1", "hold_settlement", SUP, "again")
 

@@ -31,7 +31,7 @@ from riskline.cases.follower import case_id_for
 from riskline.cases.labels import write_labels
 from riskline.cases.opening import open_case, refresh
 from riskline.cases.policy import CasePolicy
-from riskline.cases.ports import Writer, on_writer
+from riskline.cases.ports import AppealLedger, Writer, on_writer
 from riskline.cases.types import CaseStatus, Member, Resolution, Reviewer
 from riskline.clock import Clock
 from riskline.decisioning import MerchantRestriction, MerchantState
@@ -201,9 +201,16 @@ class SqlMerchantBook:
 class MerchantDesk:
     """What analysts do about merchant restrictions: list, release, confirm."""
 
-    def __init__(self, book: SqlMerchantBook, writer: Writer | None = None) -> None:
+    def __init__(
+        self,
+        book: SqlMerchantBook,
+        writer: Writer | None = None,
+        appeals: AppealLedger | None = None,
+    ) -> None:
         self.book = book
         self.writer = writer
+        self.appeals = appeals
+        """Decides the merchant's appeals joined to the case it closes."""
 
     def records(self, merchant_id: str | None = None, limit: int = 200) -> list[MerchantRecord]:
         """Restrictions of one merchant, or the newest of all, newest first."""
@@ -307,6 +314,7 @@ class MerchantDesk:
         )
         repo.save_case(conn, closed, case.version)
         labelled = write_labels(conn, case.case_id, resolution, now, by)
+        decided = self.appeals.decide(conn, case.case_id, resolution, now) if self.appeals else []
         summary: dict[str, object] = {"resolution": resolution.value, "labels": labelled}
-        summary.update(appeals=[], notify=[])
+        summary.update(appeals=decided, notify=[])  # appellants hear the outcome of their appeal
         repo.record(conn, case.case_id, "closed", by.id, by.role.value, now, why, summary)

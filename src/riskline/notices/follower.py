@@ -223,7 +223,8 @@ class NoticeFollower:
                         codes,
                         r["at"],
                         {"ask": str(details["ask"])} if details.get("ask") else {},
-                        details.get("decision_id"),
+                        # a merchant's notice belongs to its case, not to the buyer's decision
+                        None if r["action"].startswith("merchant_") else details.get("decision_id"),
                         r["case_id"],
                     )
                 )
