@@ -199,6 +199,10 @@ class Settings(BaseSettings):
     """How many requests a key may send at once above its steady rate."""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    attachments_dir: Path = Path("attachments")
+    """Where case evidence files are stored (random names; never served as a web root)."""
+    attachment_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    """The largest evidence file a case accepts."""
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     """The analyst console (``RISKLINE_CONSOLE_*``)."""
     consortium: ConsortiumSettings = Field(default_factory=ConsortiumSettings)

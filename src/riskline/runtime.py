@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from riskline.cases import CaseFollower, CasePolicy, CaseService, RingLookup
 from riskline.cases import tables as case_tables
+from riskline.cases.merchants import MerchantDesk, SqlMerchantBook
 from riskline.clock import Clock, SystemClock
 from riskline.config import DEV_PII_SECRET, ConsortiumSettings, Settings
 from riskline.consortium import ConsortiumHasher, MemberClient, Screener, load_peers
@@ -97,6 +98,8 @@ class Runtime:
     """Delayed-label entity risk (``risk.*``); ``sync()`` it on the writer after storing labels."""
     drafts: DraftStore | None = None
     """Rule-set and policy versions (console authoring); published ones are in force."""
+    merchants: MerchantDesk | None = None
+    """Merchant restrictions (settlement holds, acceptance caps): list, release, confirm."""
 
     def close(self) -> None:
         """Stop the writer, snapshot feature state (when configured), release connections."""
@@ -400,6 +403,7 @@ def build_runtime(
     store = SqlStore(db, outbox=outbox.record_in)
     lists = (shared.lists(db) if shared is not None else None) or SqlListStore(db)
     policy = Policy.from_file(settings.policy_path) if settings.policy_path else Policy.default()
+    merchant_book = SqlMerchantBook(db, clock)
     engine = Engine(
         store=store,
         features=features,
@@ -414,6 +418,7 @@ def build_runtime(
         rules=(settings.rules_path or EXAMPLE_RULESET) if analyst_rules else None,
         lists=lists,
         max_future_skew=settings.max_future_skew,
+        merchants=merchant_book,
     )
     drafts = _published(engine, db, policy) if analyst_rules and migrate else None
     if replay:
@@ -428,7 +433,7 @@ def build_runtime(
     hasher = PiiHasher(settings.pii_key)
     ingestor = Ingestor(engine)
     cases, notices, followers = _cases_and_notices(
-        db, store, lists, engine, ingestor, projections, outbox
+        db, store, lists, engine, ingestor, projections, outbox, settings
     )
     runtime = Runtime(
         settings,
@@ -447,6 +452,7 @@ def build_runtime(
         screening=build_screening(settings.consortium),
         resumable=resumable,
         entity_risk=risk,
+        merchants=MerchantDesk(merchant_book, writer=ingestor, appeals=AppealBook()),
     )
     runtime.stepup = build_stepup(runtime)
     runtime.drafts = drafts
@@ -485,6 +491,7 @@ def _cases_and_notices(
     ingestor: Ingestor,
     projections: bool,
     outbox: Outbox,
+    settings: Settings,
 ) -> tuple[CaseService, NoticeService, tuple[CaseFollower, NoticeFollower]]:
     """Review cases and user notices, projected by the writer after every commit (unless
     ``projections`` is false: then ``riskline cases project`` or the followers bring them up)."""
@@ -501,6 +508,9 @@ def _cases_and_notices(
         writer=ingestor,
         graph=engine.graph,
         appeals=AppealBook(),
+        rings=rings,
+        attachments_dir=settings.attachments_dir,
+        attachment_max_bytes=settings.attachment_max_bytes,
     )
     appeals = Appeals(db, engine.clock, policy, writer=ingestor, emit=outbox.emit)
     followers = (case_follower, notice_follower)
@@ -521,6 +531,8 @@ def _cases_and_notices(
             total += sum(n for n, _ in steps)
             if not any(more for _, more in steps):
                 break
+        if total:  # new cases: the analysts on shift take them (cases.assign)
+            cases.assigner.assign_open()
         with db.connect() as conn:  # the pass itself may have added case events
             seen[:] = [tuple(conn.execute(_HIGH_MARKS).one())]
         return total

@@ -23,12 +23,14 @@ from riskline.api.periodic import (
 )
 from riskline.api.routes import (
     cases,
+    casework,
     consortium,
     events,
     graph,
     labels,
     lines,
     lists,
+    merchants,
     notices,
     ops,
     read,
@@ -81,6 +83,8 @@ def create_app(runtime: Runtime, *, retry_every: float = RELEASE_RETRY_SECONDS) 
     for module in (events, read, lines, lists, graph, ops, cases, notices, stepup, consortium):
         app.include_router(module.router)
     app.include_router(labels.router)  # fraud labels fed back (issue 20)
+    app.include_router(casework.router)  # notes, tags, attachments, bulk actions, shifts
+    app.include_router(merchants.router)  # merchant holds and caps
     mount_console(app, runtime)  # the analyst console under /console (RISKLINE_CONSOLE_*)
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
 

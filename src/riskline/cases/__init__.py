@@ -4,19 +4,28 @@
 opened (by the follower, and by a user's appeal in ``riskline.notices``). ``CaseQueue`` reads
 the queue, ``CaseCommands`` carries out reviewer actions with four-eyes approval,
 ``CaseLabels`` reads training labels; ``CaseService`` holds the three for the HTTP API, the
-CLI and the analyst console.
+CLI and the analyst console, with case work: ``CaseNotes`` (notes, tags), ``Attachments``
+(evidence files), ``BulkActions`` (a ring's cases together), ``Assigner`` (shifts,
+auto-assignment). ``SqlMerchantBook`` and ``MerchantDesk`` (``cases.merchants``) keep merchant
+restrictions and analysts' releases.
 """
 
 from riskline.cases import repo
+from riskline.cases.assign import Assigner
+from riskline.cases.attachments import Attachments
+from riskline.cases.bulk import BulkActions
 from riskline.cases.commands import CaseCommands
 from riskline.cases.follower import CaseFollower, RingLike, RingLookup, asks_review, case_id_for
 from riskline.cases.labels import CaseLabels, label_json
+from riskline.cases.merchants import MerchantDesk, MerchantRecord, SqlMerchantBook
+from riskline.cases.notes import CaseNotes
 from riskline.cases.opening import combine, open_case, refresh
 from riskline.cases.policy import CasePolicy
 from riskline.cases.ports import AppealLedger, Emit, Flagger, LinkedDecision, Writer, on_writer
 from riskline.cases.queue import CaseQueue, QueueStats
 from riskline.cases.service import CaseService
 from riskline.cases.types import (
+    Attachment,
     Case,
     CaseCommand,
     CaseDetail,
@@ -28,6 +37,7 @@ from riskline.cases.types import (
     Escalate,
     Label,
     Member,
+    Note,
     PendingApproval,
     QueueFilter,
     RequestInfo,
@@ -38,6 +48,10 @@ from riskline.cases.types import (
 
 __all__ = [
     "AppealLedger",
+    "Assigner",
+    "Attachment",
+    "Attachments",
+    "BulkActions",
     "Case",
     "CaseCommand",
     "CaseCommands",
@@ -46,6 +60,7 @@ __all__ = [
     "CaseFollower",
     "CaseLabels",
     "CaseLink",
+    "CaseNotes",
     "CasePolicy",
     "CaseQueue",
     "CaseService",
@@ -58,6 +73,9 @@ __all__ = [
     "Label",
     "LinkedDecision",
     "Member",
+    "MerchantDesk",
+    "MerchantRecord",
+    "Note",
     "PendingApproval",
     "QueueFilter",
     "QueueStats",
@@ -67,6 +85,7 @@ __all__ = [
     "ReviewerRole",
     "RingLike",
     "RingLookup",
+    "SqlMerchantBook",
     "Writer",
     "asks_review",
     "case_id_for",

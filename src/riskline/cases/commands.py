@@ -178,6 +178,9 @@ class CaseCommands:
         details: dict[str, Any] = {"lines": done, "close": cmd.close, "blocklist": cmd.blocklist}
         if cmd.close or cmd.blocklist:
             asked: dict[str, object] = {"close": cmd.close, "blocklist": cmd.blocklist}
+            if cmd.group:  # a bulk request: one approval carries out the whole group
+                asked["bulk"] = list(cmd.group)
+                details["bulk"] = list(cmd.group)
             pending = PendingApproval("confirm_fraud", by.id, now, cmd.why, asked)
             new = replace(case, status=CaseStatus.PENDING_APPROVAL, pending=pending)
             return self._save(conn, case, new, "confirm_fraud_requested", by, now, cmd.why, details)

@@ -252,7 +252,10 @@ def _positive(value: Any) -> bool:
 
 
 def _owner_kind(conn: Connection, decision: Decision) -> str:
-    """``enterprise`` or ``account``: what kind of line owner a decision's subject is."""
+    """``enterprise``, ``account`` or ``merchant``: what kind of party a decision's subject is
+    (a held payout is about its merchant, and joins the merchant's review case)."""
+    if decision.event_type.startswith("merchant_"):
+        return "merchant"
     c = tb.credit_lines.c
     q = select(c.owner_kind).where(c.owner_id == decision.subject).limit(1)
     kind = conn.execute(q).scalar_one_or_none()

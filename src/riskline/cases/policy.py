@@ -40,6 +40,8 @@ class CasePolicy:
     review_days: int
     block_kinds: tuple[str, ...]
     allowlist_days: int
+    assignment: str = "least_loaded"
+    """Auto-assignment strategy: ``least_loaded`` or ``round_robin`` (see ``cases.assign``)."""
 
     @classmethod
     def default(cls) -> CasePolicy:
@@ -77,6 +79,7 @@ class CasePolicy:
                 review_days=int(raw["fraud"]["review_days"]),
                 block_kinds=tuple(str(k) for k in raw["fraud"]["block_kinds"]),
                 allowlist_days=int(raw["clear"]["allowlist_days"]),
+                assignment=_strategy(raw.get("assignment", {}).get("strategy", "least_loaded")),
             )
         except (KeyError, TypeError, ValueError) as err:
             raise InvalidPolicy(f"case policy: {type(err).__name__}: {err}") from None
@@ -97,6 +100,12 @@ class CasePolicy:
     def priority(self, exposure: Decimal, risk: float) -> float:
         """Exposure (floored) times risk."""
         return float(max(exposure, self.exposure_floor)) * risk
+
+
+def _strategy(value: object) -> str:
+    if value not in ("least_loaded", "round_robin"):
+        raise ValueError(f"assignment.strategy must be least_loaded or round_robin, not {value!r}")
+    return str(value)
 
 
 def _finite(value: object) -> bool:

@@ -45,6 +45,9 @@ class CaseQueue:
             q = q.where(c.assignee.is_(None))
         if flt.overdue_only:
             q = q.where(c.due_at < self.clock.now())
+        if flt.tag is not None:
+            tg = ct.case_tags.c
+            q = q.where(select(tg.tag).where(tg.case_id == c.case_id, tg.tag == flt.tag).exists())
         q = q.order_by(c.priority.desc(), c.due_at, c.case_id).limit(flt.limit).offset(flt.offset)
         with self.db.connect() as conn:
             return [repo.case_from_row(r) for r in conn.execute(q).mappings()]

@@ -15,12 +15,26 @@ from typing import IO
 from sqlalchemy import Engine
 
 from riskline.cases import effects
+from riskline.cases.assign import Assigner
+from riskline.cases.attachments import Attachments
+from riskline.cases.bulk import BulkActions
 from riskline.cases.commands import CaseCommands
+from riskline.cases.follower import RingLookup
 from riskline.cases.labels import CaseLabels
+from riskline.cases.notes import CaseNotes
 from riskline.cases.policy import CasePolicy
 from riskline.cases.ports import AppealLedger, Flagger, Writer
 from riskline.cases.queue import CaseQueue, QueueStats
-from riskline.cases.types import Case, CaseCommand, CaseDetail, Label, QueueFilter, Reviewer
+from riskline.cases.types import (
+    Case,
+    CaseCommand,
+    CaseDetail,
+    Clear,
+    ConfirmFraud,
+    Label,
+    QueueFilter,
+    Reviewer,
+)
 from riskline.clock import Clock
 from riskline.rules import ListStore
 
@@ -40,6 +54,9 @@ class CaseService:
         writer: Writer | None = None,
         graph: Flagger | None = None,
         appeals: AppealLedger | None = None,
+        rings: RingLookup | None = None,
+        attachments_dir: Path = Path("attachments"),
+        attachment_max_bytes: int = 5 * 1024 * 1024,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -49,6 +66,14 @@ class CaseService:
             db, lines, lists, clock, self.policy, writer=writer, graph=graph, appeals=appeals
         )
         self.labelling = CaseLabels(db)
+        self.notes = CaseNotes(db, clock)
+        """Notes and tags."""
+        self.attachments = Attachments(db, clock, attachments_dir, attachment_max_bytes)
+        """Evidence files, kept outside the web root."""
+        self.bulk = BulkActions(db, self.commands, rings)
+        """Confirm or clear a ring's cases together."""
+        self.assigner = Assigner(db, clock, self.policy.assignment, writer)
+        """Shifts and auto-assignment."""
 
     def queue(self, flt: QueueFilter | None = None) -> list[Case]:
         """:meth:`CaseQueue.queue`."""
@@ -87,9 +112,28 @@ class CaseService:
         return self.commands.act(case_id, command, by)
 
     def approve(self, case_id: str, by: Reviewer, why: str = "") -> Case:
-        """:meth:`CaseCommands.approve`."""
+        """:meth:`CaseCommands.approve`; for a case of a bulk request, the whole group."""
+        group = self._group(case_id)
+        if group:
+            done = self.bulk.approve(group, by, why)
+            return next((c for c in done if c.case_id == case_id), self.get(case_id))
         return self.commands.approve(case_id, by, why)
 
     def reject(self, case_id: str, by: Reviewer, why: str) -> Case:
-        """:meth:`CaseCommands.reject`."""
+        """:meth:`CaseCommands.reject`; for a case of a bulk request, the whole group."""
+        group = self._group(case_id)
+        if group:
+            done = self.bulk.reject(group, by, why)
+            return next((c for c in done if c.case_id == case_id), self.get(case_id))
         return self.commands.reject(case_id, by, why)
+
+    def _group(self, case_id: str) -> list[str]:
+        pending = self.get(case_id).pending
+        group = pending.params.get("bulk") if pending is not None else None
+        return [str(x) for x in group] if isinstance(group, list) else []
+
+    def act_bulk(
+        self, case_id: str, case_ids: list[str], command: ConfirmFraud | Clear, by: Reviewer
+    ) -> list[Case]:
+        """:meth:`BulkActions.act`."""
+        return self.bulk.act(case_id, case_ids, command, by)

@@ -1,5 +1,6 @@
 """Tables of review cases (migration 0003, which also makes the notices and appeals tables of
-:mod:`riskline.notices.tables` and the ``projection_cursors`` of :mod:`riskline.projection`).
+:mod:`riskline.notices.tables` and the ``projection_cursors`` of :mod:`riskline.projection`;
+migration 0012 adds case work (notes, tags, attachments, shifts) and merchant restrictions).
 
 Cases are a projection of the decision log: the follower keeps its position in
 ``projection_cursors`` and moves it in the same transaction as the rows it writes, and every
@@ -18,16 +19,22 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from riskline.storage.tables import Money, UtcDateTime, metadata
 
 __all__ = [
+    "case_attachments",
     "case_decisions",
     "case_events",
     "case_labels",
     "case_members",
+    "case_notes",
+    "case_shifts",
+    "case_tags",
     "cases",
+    "merchant_actions",
 ]
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
@@ -109,3 +116,66 @@ case_labels = Table(
     Column("labelled_by", String(128), nullable=False),
 )
 Index("ix_case_labels_labelled_at", case_labels.c.labelled_at)
+
+case_notes = Table(
+    "case_notes",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("case_id", String(40), nullable=False),
+    Column("author", String(128), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("text", Text, nullable=False),
+)
+Index("ix_case_notes_case_id", case_notes.c.case_id, case_notes.c.id)
+
+case_tags = Table(
+    "case_tags",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("tag", String(40), primary_key=True),
+    Column("added_by", String(128), nullable=False),
+    Column("added_at", UtcDateTime(), nullable=False),
+)
+Index("ix_case_tags_tag", case_tags.c.tag)
+
+case_attachments = Table(
+    "case_attachments",
+    metadata,
+    Column("attachment_id", String(40), primary_key=True),
+    Column("case_id", String(40), nullable=False),
+    Column("filename", String(200), nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("stored_name", String(80), nullable=False),
+    Column("uploaded_by", String(128), nullable=False),
+    Column("uploaded_at", UtcDateTime(), nullable=False),
+)
+Index("ix_case_attachments_case_id", case_attachments.c.case_id)
+
+case_shifts = Table(
+    "case_shifts",
+    metadata,
+    Column("reviewer", String(128), primary_key=True),
+    Column("since", UtcDateTime(), nullable=False),
+)
+
+merchant_actions = Table(
+    "merchant_actions",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("merchant_id", String(128), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason_codes", Text, nullable=False),
+    Column("decision_id", String(40), nullable=False),
+    Column("since", UtcDateTime(), nullable=False),
+    Column("until", UtcDateTime(), nullable=True),
+    Column("cap", Money(), nullable=True),
+    Column("case_id", String(40), nullable=True),
+    Column("decided_by", String(128), nullable=True),
+    Column("decided_at", UtcDateTime(), nullable=True),
+    Column("why", Text, nullable=True),
+    UniqueConstraint("decision_id", "kind", name="uq_merchant_actions_decision_id"),
+)
+Index("ix_merchant_actions_merchant_id", merchant_actions.c.merchant_id, merchant_actions.c.status)

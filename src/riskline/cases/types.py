@@ -20,6 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 __all__ = [
+    "Attachment",
     "Case",
     "CaseCommand",
     "CaseDetail",
@@ -31,6 +32,7 @@ __all__ = [
     "Escalate",
     "Label",
     "Member",
+    "Note",
     "PendingApproval",
     "QueueFilter",
     "RequestInfo",
@@ -196,6 +198,8 @@ class QueueFilter:
     overdue_only: bool = False
     limit: int = 100
     offset: int = 0
+    tag: str | None = None
+    """Only cases carrying this tag."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +213,8 @@ class ConfirmFraud:
     why: str
     close: bool = False
     blocklist: bool = True
+    group: tuple[str, ...] = ()
+    """A bulk action's cases (this one among them): one approval carries out all of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,3 +245,29 @@ class Escalate:
 
 
 CaseCommand = ConfirmFraud | Clear | RequestInfo | Escalate
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """An analyst's note on a case (append-only)."""
+
+    note_id: int
+    case_id: str
+    author: str
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """Evidence attached to a case: what it is (sniffed from its content), how big, who added it."""
+
+    attachment_id: str
+    case_id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    stored_name: str
+    uploaded_by: str
+    uploaded_at: datetime

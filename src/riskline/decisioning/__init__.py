@@ -2,6 +2,13 @@
 
 from riskline.decisioning.context import CONTEXT_SCHEMA
 from riskline.decisioning.engine import BatchResult, Engine, owner_of, signal_schema
+from riskline.decisioning.merchant_actions import (
+    MERCHANT_KINDS,
+    MemoryMerchantBook,
+    MerchantBook,
+    MerchantRestriction,
+    MerchantState,
+)
 from riskline.decisioning.models import MODEL_SCHEMA, ModelSignals
 from riskline.decisioning.policy import ActionSpec, Policy, PolicyResult
 from riskline.decisioning.ports import (
@@ -25,6 +32,7 @@ from riskline.decisioning.types import (
 
 __all__ = [
     "CONTEXT_SCHEMA",
+    "MERCHANT_KINDS",
     "MODEL_SCHEMA",
     "Action",
     "ActionKind",
@@ -37,6 +45,10 @@ __all__ = [
     "FeatureSource",
     "GraphSource",
     "LedgerEntry",
+    "MemoryMerchantBook",
+    "MerchantBook",
+    "MerchantRestriction",
+    "MerchantState",
     "ModelSignals",
     "Outcome",
     "Policy",

@@ -23,6 +23,7 @@ from riskline.credit import (
     expire_freeze,
 )
 from riskline.decisioning.context import product_of
+from riskline.decisioning.merchant_actions import MERCHANT_KINDS
 from riskline.decisioning.policy import ActionSpec
 from riskline.decisioning.ports import Batch
 from riskline.decisioning.types import Action, ActionKind, Outcome, Reason
@@ -165,6 +166,8 @@ def apply_specs(
     """
     done: list[Action] = []
     for spec, reasons in _merge(specs):
+        if spec.kind in MERCHANT_KINDS:  # the event's merchant, not the owner's lines
+            continue
         handler = _HANDLERS.get(spec.kind)
         if handler is None or owner is None or spec.product is None:
             done.append(Action(ActionKind(spec.kind), spec.product, owner))

@@ -35,8 +35,17 @@ from riskline.decisioning.effects import (
     credit_gate,
     expire_freezes,
 )
+from riskline.decisioning.merchant_actions import (
+    MemoryMerchantBook,
+    MerchantBook,
+    MerchantRestriction,
+    MerchantState,
+    merchant_of,
+    requested,
+    verdict_for,
+)
 from riskline.decisioning.models import MODEL_SCHEMA, ModelSignals
-from riskline.decisioning.policy import Policy
+from riskline.decisioning.policy import ActionSpec, Policy
 from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, GraphSource, LedgerEntry
 from riskline.decisioning.replay import FlagRecord, froze, read_flags
 from riskline.decisioning.types import (
@@ -126,8 +135,12 @@ class Engine:
         lists: ListLookup | None = None,
         texts: Mapping[str, str] | None = None,
         max_future_skew: timedelta = timedelta(minutes=5),
+        merchants: MerchantBook | None = None,
     ) -> None:
         self.store = store
+        self.merchants: MerchantBook = merchants or MemoryMerchantBook()
+        """Holds and caps on merchants (asked for by the policy, released by analysts)."""
+        self._imposed: list[MerchantRestriction] = []
         self.features = features
         self.models = models or ModelSignals()
         self.graph = graph
@@ -222,11 +235,14 @@ class Engine:
         owners = {o for e in events if (o := owner_of(e)) is not None}
         book = LineBook(batch, owners, self.store.lines_for)
         fresh: dict[str, Decision] = {}
+        self._imposed = []
         for event in events:
             if event.event_id in known or event.event_id in fresh:
                 continue
             fresh[event.event_id] = self._decide(event, book, encoded[event.event_id])
         self._commit(batch)
+        if self._imposed:  # only once the decisions asking for them are stored
+            self.merchants.impose(self._imposed)
         stored = self.store.get_decisions(
             [known[e.event_id] for e in events if e.event_id in known]
         )
@@ -333,6 +349,7 @@ class Engine:
             reasons.append(gate)
             outcome = Outcome.DECLINE
         actions = apply_specs(result.actions, owner, book, decision_id, event.occurred_at)
+        outcome = self._merchant(event, result.actions, decision_id, reasons, actions, outcome)
         outcome = self._contagion(owner, actions, reasons, book, decision_id, event, outcome)
         actions += credit_effects(event, outcome, book, self.bands, score, owner)
         if verdict is not None:
@@ -357,6 +374,33 @@ class Engine:
         )
         _record(book.batch, event, encoded, decision)
         return decision
+
+    def _merchant(
+        self,
+        event: t.Event,
+        specs: Sequence[tuple[ActionSpec, str]],
+        decision_id: str,
+        reasons: list[Reason],
+        actions: list[Action],
+        outcome: Outcome,
+    ) -> Outcome:
+        """Restrictions the policy asks for on the event's merchant (in force for the rest of
+        the batch at once), and what those in force do to this event."""
+        merchant = merchant_of(event)
+        if merchant is None:
+            return outcome
+        at = event.occurred_at
+        state = self.merchants.state(merchant, at)
+        pending = tuple(r for r in self._imposed if r.merchant_id == merchant and r.in_force(at))
+        if pending:
+            state = MerchantState((*state.restrictions, *pending), state.released_until)
+        new, asked = requested(specs, event, state, decision_id)
+        self._imposed.extend(new)
+        actions.extend(asked)
+        verdict = verdict_for(event, state)
+        reasons.extend(verdict.reasons)
+        actions.extend(verdict.actions)
+        return Outcome.worst([outcome, verdict.outcome])
 
     def _credit_score(
         self, event: t.Event, owner: str | None, values: Mapping[str, float]

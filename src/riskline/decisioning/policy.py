@@ -78,13 +78,25 @@ class Condition(_Strict):
 
 
 class ActionSpec(_Strict):
-    """A line or case action a check asks for."""
+    """A line, case or merchant action a check asks for (merchant actions: the event's
+    merchant, see :mod:`riskline.decisioning.merchant_actions`)."""
 
-    kind: Literal["freeze", "cut_limit", "close", "open_review", "challenge", "decline_application"]
+    kind: Literal[
+        "freeze",
+        "cut_limit",
+        "close",
+        "open_review",
+        "challenge",
+        "decline_application",
+        "hold_settlement",
+        "cap_acceptance",
+    ]
     product: Product | None = None
     days: int | None = Field(default=None, ge=1, le=3650)
     review_days: int = Field(default=7, ge=0, le=365)
     factor: float | None = Field(default=None, gt=0, lt=1)
+    amount: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    """``cap_acceptance`` only: the largest credit-funded payment the merchant may accept."""
 
 
 class ReasonSpec(_Strict):
@@ -316,7 +328,9 @@ def _check_action(check_id: str, a: ActionSpec) -> None:
     needs_product = {"freeze", "cut_limit", "close"}
     if a.kind in needs_product and a.product is None:
         raise InvalidPolicy(f"check {check_id}: action {a.kind} needs a product")
-    if a.kind == "freeze" and a.days is None:
-        raise InvalidPolicy(f"check {check_id}: action freeze needs days")
+    if a.kind in ("freeze", "hold_settlement", "cap_acceptance") and a.days is None:
+        raise InvalidPolicy(f"check {check_id}: action {a.kind} needs days (its expiry)")
+    if a.kind == "cap_acceptance" and a.amount is None:
+        raise InvalidPolicy(f"check {check_id}: action cap_acceptance needs an amount (the cap)")
     if a.kind == "cut_limit" and a.factor is None:
         raise InvalidPolicy(f"check {check_id}: action cut_limit needs a factor between 0 and 1")

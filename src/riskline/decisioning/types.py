@@ -64,6 +64,8 @@ class ActionKind(StrEnum):
     OPEN_REVIEW = "open_review"
     CHALLENGE = "challenge"
     DECLINE_APPLICATION = "decline_application"
+    HOLD_SETTLEMENT = "hold_settlement"
+    CAP_ACCEPTANCE = "cap_acceptance"
 
 
 @dataclass(frozen=True, slots=True)

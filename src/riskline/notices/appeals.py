@@ -122,12 +122,15 @@ class Appeals:
         person_id: str | None,
         message: str,
         decision_id: str | None = None,
+        party_kind: str = "account",
     ) -> AppealReceipt:
         """A user's appeal against a notice's action: joins the party's open case or opens one.
 
         One appeal per notice: appealing the same notice again returns the first appeal.
+        ``party_kind`` is ``merchant`` for a merchant appealing a hold (it joins the merchant's
+        review case).
         """
-        members = [Member("account", account_id)] + (
+        members = [Member(party_kind, account_id)] + (
             [Member("person", person_id)] if person_id else []
         )
 

@@ -52,7 +52,13 @@ _CASE_REASONS = {
     NoticeKind.APPEAL_UPHELD: ("FRAUD_CONFIRMED",),
     NoticeKind.CASE_CONFIRMED: ("FRAUD_CONFIRMED",),
 }
-_USER_FACING = ("info_requested", "appeal_received", "closed")
+_USER_FACING = (
+    "info_requested",
+    "appeal_received",
+    "closed",
+    "merchant_restricted",
+    "merchant_released",
+)
 """Case events the user hears about (the rest is internal case work)."""
 _APPLICATIONS = ("account_opened", "loan_application", "enterprise_loan_application")
 _Read = Callable[[Connection, int, int], tuple[list[dict[str, Any]], bool]]
@@ -207,7 +213,7 @@ class NoticeFollower:
             details = json.loads(r["details"])
             for kind, account in _case_notices(conn, r["case_id"], r["action"], details):
                 person = persons_of(conn, [account]).get(account)
-                codes = _CASE_REASONS.get(kind, ())
+                codes = _CASE_REASONS.get(kind, ()) or _merchant_reasons(kind, details)
                 out.append(
                     _row(
                         f"case:{r['id']}:{account}",
@@ -217,7 +223,8 @@ class NoticeFollower:
                         codes,
                         r["at"],
                         {"ask": str(details["ask"])} if details.get("ask") else {},
-                        details.get("decision_id"),
+                        # a merchant's notice belongs to its case, not to the buyer's decision
+                        None if r["action"].startswith("merchant_") else details.get("decision_id"),
                         r["case_id"],
                     )
                 )
@@ -227,6 +234,8 @@ class NoticeFollower:
 def _decision_notices(d: Decision) -> list[tuple[NoticeKind, dict[str, str]]]:
     if d.features.get("event.is_external") == 1.0:
         return []  # an application seen at another platform: nothing was asked of us
+    if "SETTLEMENT_HELD" in d.reason_codes:
+        return []  # the merchant was told when the hold began (``merchant_restricted``)
     kinds = {a.kind for a in d.actions if a.applied}
     out: list[tuple[NoticeKind, dict[str, str]]] = []
     for a in d.actions:
@@ -256,6 +265,14 @@ def _case_notices(
         return [(NoticeKind.INFO_REQUESTED, a) for a in notify]
     if action == "appeal_received":
         return [(NoticeKind.APPEAL_RECEIVED, a) for a in notify]
+    if action == "merchant_restricted":  # addressed to the merchant
+        capped = details.get("kind") == "cap_acceptance"
+        kind = (
+            NoticeKind.MERCHANT_ACCEPTANCE_CAPPED if capped else NoticeKind.MERCHANT_SETTLEMENT_HELD
+        )
+        return [(kind, a) for a in notify]
+    if action == "merchant_released":
+        return [(NoticeKind.MERCHANT_RESTRICTION_LIFTED, a) for a in notify]
     if action != "closed":
         return []
     fraud = details.get("resolution") == "fraud"
@@ -274,6 +291,16 @@ def _case_notices(
     done = NoticeKind.CASE_CONFIRMED if fraud else NoticeKind.CASE_CLEARED
     out += [(done, a) for a in notify if a not in appellants]
     return out
+
+
+def _merchant_reasons(kind: NoticeKind, details: dict[str, Any]) -> tuple[str, ...]:
+    """A restricted merchant hears what it is and the reasons that asked for it."""
+    if kind is NoticeKind.MERCHANT_SETTLEMENT_HELD:
+        return ("SETTLEMENT_HELD", *[str(c) for c in details.get("reason_codes", [])])
+    if kind is NoticeKind.MERCHANT_ACCEPTANCE_CAPPED:
+        codes = [str(c) for c in details.get("reason_codes", [])]
+        return ("MERCHANT_ACCEPTANCE_CAPPED", *codes)
+    return ()
 
 
 def _row(

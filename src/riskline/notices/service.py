@@ -75,8 +75,9 @@ class NoticeService:
             raise Forbidden("this notice belongs to another account")
         if not notice.appealable:
             raise InvalidInput(f"a {notice.kind.value} notice cannot be appealed")
+        party = "merchant" if notice.kind.value.startswith("merchant_") else "account"
         return self.appeals.appeal(
-            notice_id, account_id, notice.person_id, message, notice.decision_id
+            notice_id, account_id, notice.person_id, message, notice.decision_id, party
         )
 
     def disclosure(self, lang: str) -> dict[str, str]:

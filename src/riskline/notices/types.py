@@ -33,6 +33,9 @@ class NoticeKind(StrEnum):
     APPEAL_UPHELD = "appeal_upheld"
     CASE_CLEARED = "case_cleared"
     CASE_CONFIRMED = "case_confirmed"
+    MERCHANT_SETTLEMENT_HELD = "merchant_settlement_held"
+    MERCHANT_ACCEPTANCE_CAPPED = "merchant_acceptance_capped"
+    MERCHANT_RESTRICTION_LIFTED = "merchant_restriction_lifted"
 
 
 APPEALABLE = frozenset(
@@ -45,6 +48,8 @@ APPEALABLE = frozenset(
         NoticeKind.PAYMENT_DECLINED,
         NoticeKind.REVIEW_OPENED,
         NoticeKind.CASE_CONFIRMED,
+        NoticeKind.MERCHANT_SETTLEMENT_HELD,
+        NoticeKind.MERCHANT_ACCEPTANCE_CAPPED,
     }
 )
 """Notices of restrictions: the user may appeal them (a person reviews the appeal)."""

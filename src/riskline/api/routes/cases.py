@@ -163,13 +163,14 @@ def get_queue(
     assignee: Annotated[str | None, Query(max_length=128)] = None,
     unassigned: bool = False,
     overdue: bool = False,
+    tag: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     key: ApiKey = Depends(_REVIEWERS),
 ) -> dict[str, Any]:
-    """Open cases by priority (exposure x risk); filter by status, assignee, overdue."""
+    """Open cases by priority (exposure x risk); filter by status, assignee, overdue, tag."""
     service = _service(request)
-    flt = QueueFilter(tuple(status or ()), assignee, unassigned, overdue, limit, offset)
+    flt = QueueFilter(tuple(status or ()), assignee, unassigned, overdue, limit, offset, tag)
     now = service.clock.now()
     return {"cases": [case_to_dict(c, now) for c in service.queue(flt)]}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -26,11 +27,14 @@ from riskline.ui.render import render
 from riskline.ui.security import require_role
 from riskline.ui.sessions import Session
 from riskline.ui.users import ConsoleRole
+from riskline.ui.views.casework_tools import case_work
+from riskline.ui.views.casework_tools import router as tools
 from riskline.ui.views.graph import rings_of
 
 __all__ = ["router"]
 
 router = APIRouter()
+router.include_router(tools)  # notes, tags, evidence, bulk actions, merchant holds, shifts
 _ANALYST = Depends(require_role(ConsoleRole.ANALYST))
 _SUPERVISOR = Depends(require_role(ConsoleRole.SUPERVISOR))
 _CASE = Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -38,6 +42,7 @@ Why = Annotated[str, Form(min_length=1, max_length=1000)]
 AUDIT_PAGE = 50
 """Audit entries per page of the case page."""
 SCOPES = ("open", "mine", "unassigned", "overdue", "pending", "closed")
+_TAG = Query(default=None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 def _cases(request: Request) -> CaseService:
@@ -62,32 +67,47 @@ def _filter(scope: str, user: str) -> QueueFilter:
     return QueueFilter()
 
 
-async def _queue(request: Request, scope: str, session: Session) -> dict[str, Any]:
+async def _queue(
+    request: Request, scope: str, session: Session, tag: str | None = None
+) -> dict[str, Any]:
     service = _cases(request)
-    flt = _filter(scope, session.user.username)
+    flt = replace(_filter(scope, session.user.username), tag=tag.lower() if tag else None)
     cases = await run_in_threadpool(service.queue, flt)
+    shifts = await run_in_threadpool(service.assigner.on_shift)
     now = service.clock.now()
-    return {"cases": cases, "scope": scope, "scopes": SCOPES, "now": now, "nav": "queue"}
+    return {
+        "cases": cases,
+        "scope": scope,
+        "scopes": SCOPES,
+        "tag": flt.tag,
+        "on_shift": shifts,
+        "strategy": service.assigner.strategy,
+        "now": now,
+        "nav": "queue",
+    }
 
 
 @router.get("/queue")
 async def queue_page(
     request: Request,
     scope: str = Query(default="open", pattern="^(" + "|".join(SCOPES) + ")$"),
+    tag: str | None = _TAG,
     session: Session = _ANALYST,
 ) -> Response:
-    """Cases to work, most urgent first (priority = exposure × risk), refreshed every 20 s."""
-    return render(request, "queue.html", await _queue(request, scope, session))
+    """Cases to work, most urgent first (priority = exposure × risk), refreshed every 20 s;
+    filtered by tag; who is on shift for auto-assignment."""
+    return render(request, "queue.html", await _queue(request, scope, session, tag))
 
 
 @router.get("/queue/rows")
 async def queue_rows(
     request: Request,
     scope: str = Query(default="open", pattern="^(" + "|".join(SCOPES) + ")$"),
+    tag: str | None = _TAG,
     session: Session = _ANALYST,
 ) -> Response:
     """Just the queue table (HTMX polling and filter changes)."""
-    return render(request, "_queue_rows.html", await _queue(request, scope, session))
+    return render(request, "_queue_rows.html", await _queue(request, scope, session, tag))
 
 
 def _case_context(request: Request, case_id: str, audit_page: int = 1) -> dict[str, Any]:
@@ -109,6 +129,7 @@ def _case_context(request: Request, case_id: str, audit_page: int = 1) -> dict[s
         "timeline": q.timeline([*accounts, *persons, *others]),
         "center": _centre(detail.case.ring_id is not None, accounts, persons, others),
         "users": [u.username for u in console.users.list() if u.disabled_at is None],
+        "work": case_work(request, case_id, (detail.case.group_kind, detail.case.group_key)),
         "now": _cases(request).clock.now(),
         "nav": "queue",
     }
