@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,18 +20,13 @@ _STYLE = {"ok": "green", "warn": "yellow", "alert": "bold red"}
 
 
 def read_table(path: Path) -> pl.DataFrame:
-    """A user's table: the lab's sniffing reader when installed, else CSV or Parquet."""
+    """A user's table, read as training reads it (delimiter and encoding sniffed, Excel)."""
     from riskline.errors import InvalidInput
+    from riskline.lab.tabular import read_table as read
 
     if not path.is_file():
         raise InvalidInput(f"no such file: {path}")
-    if importlib.util.find_spec("riskline.lab.tabular") is not None:
-        # the sniffing reader (delimiters, encodings, Excel) of the lab's input side
-        frame: pl.DataFrame = importlib.import_module("riskline.lab.tabular").read_table(path)
-        return frame
-    from riskline.scoring import read_history
-
-    return read_history(path)
+    return read(path)
 
 
 def resolve_version(registry: ModelRegistry, name: str, version: str | None) -> str:

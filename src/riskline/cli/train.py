@@ -174,8 +174,10 @@ def _lab(data: Path, opts: dict[str, Any], algo: str, monotone: str | None = Non
 
 
 def _after_training(run: LabRun) -> None:
-    """Where the model lab's HTML report is written after training (``riskline.lab.report``
-    plugs in here: ``console.print(f"report: {publish(run)}")``)."""
+    """Write the model's report (HTML with PNG charts) and its monitoring profile beside it."""
+    from riskline.lab.report import publish
+
+    say(f"report: {publish(run)}")
 
 
 def say(text: str) -> None:
