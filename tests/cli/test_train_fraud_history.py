@@ -22,18 +22,24 @@ from riskline.cli import app
 from riskline.errors import InvalidInput
 from riskline.events.history import HistoryColumns
 from riskline.features.entity_risk import ENTITY_RISK_FEATURES
-from riskline.lab.fraud import FraudSpec, card_precision_at_k, evaluate, history_frame
+from riskline.lab.fraud import (
+    FraudSpec,
+    HistoryFrame,
+    card_precision_at_k,
+    evaluate,
+    history_frame,
+)
 
 DAY = 86_400
 ORIGIN = datetime(2024, 1, 1, tzinfo=UTC)
-COMPROMISED = {"T0": 12, "T1": 22, "T2": 32, "T3": 42, "T4": 50}
+COMPROMISED = {"T0": 10, "T1": 20, "T2": 30, "T3": 38, "T4": 46, "T5": 54}
 """Compromised terminal → first day of its compromise (it lasts 21 days)."""
 
 
-def _history(n: int = 6000, seed: int = 3) -> pl.DataFrame:
+def _history(n: int = 3000, seed: int = 3) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     t = np.sort(rng.uniform(0, 70 * DAY, n))
-    terminal = rng.integers(0, 40, n)
+    terminal = rng.integers(0, 25, n)
     card = rng.integers(0, 600, n)
     amount = np.round(rng.lognormal(3.5, 1.0, n), 2)
     fraud = rng.random(n) < 0.004  # background noise, unrelated to anything
@@ -54,17 +60,24 @@ def _history(n: int = 6000, seed: int = 3) -> pl.DataFrame:
 COLS = HistoryColumns(payer="card", payee="terminal", amount="amt", time="secs", time_origin=ORIGIN)
 
 
-def test_delayed_terminal_risk_carries_a_terminal_compromise() -> None:
-    spec = FraudSpec(COLS, "fraud", rounds=80)
-    hist = history_frame(_history(), spec)
+SPEC = FraudSpec(COLS, "fraud", rounds=60)
+
+
+@pytest.fixture(scope="module")
+def hist() -> HistoryFrame:
+    return history_frame(_history(), SPEC)
+
+
+def test_delayed_terminal_risk_carries_a_terminal_compromise(hist: HistoryFrame) -> None:
+    spec = SPEC
     plain = replace(hist, features=tuple(f for f in hist.features if not f.startswith("risk.")))
     assert len(plain.features) == len(hist.features) - len(ENTITY_RISK_FEATURES)
     with_risk = evaluate(hist, spec).metrics["auc"]
     without = evaluate(plain, spec).metrics["auc"]
-    # Measured: about 0.81 against 0.61 (seed 3); the engine's own merchant counts see no
-    # compromise (traffic does not change), the delayed labels do.
+    # Measured: 0.79 against 0.54 (seed 3; seeds 4-7 gave gains of 0.15-0.36). The engine's
+    # own merchant counts see no compromise (traffic does not change); the delayed labels do.
     assert with_risk - without > 0.1, (with_risk, without)
-    assert with_risk > 0.75
+    assert with_risk > 0.7
 
 
 def test_the_frame_holds_the_engine_features_and_entity_risk_in_time_order() -> None:
@@ -88,10 +101,10 @@ def test_the_frame_holds_the_engine_features_and_entity_risk_in_time_order() -> 
 
 
 def test_unlabeled_rows_count_as_history_but_never_in_training_or_test() -> None:
-    df = _history(3000).with_columns(
+    df = _history(1500).with_columns(
         pl.when(pl.col("terminal") == "T9").then(2).otherwise(pl.col("fraud")).alias("fraud")
     )
-    spec = FraudSpec(COLS, "fraud", unlabeled="2", rounds=30)
+    spec = FraudSpec(COLS, "fraud", unlabeled="2", rounds=20)
     hist = history_frame(df, spec)
     n9 = df.filter(pl.col("terminal") == "T9").height
     assert hist.unlabeled == n9
@@ -112,10 +125,10 @@ def test_unlabeled_rows_count_as_history_but_never_in_training_or_test() -> None
     )
 
 
-def test_the_test_period_starts_a_label_delay_after_training_and_drops_known_payers() -> None:
-    df = _history(3000)
-    spec = FraudSpec(COLS, "fraud", rounds=30)
-    hist = history_frame(df, spec)
+def test_the_test_period_starts_a_label_delay_after_training_and_drops_known_payers(
+    hist: HistoryFrame,
+) -> None:
+    spec = replace(SPEC, rounds=20)
     kept = evaluate(hist, spec, drop_compromised=False)
     dropped = evaluate(hist, spec)
     assert dropped.counts["test_rows_of_known_compromised_payers"] > 0
@@ -146,7 +159,7 @@ def test_bad_target_values_name_the_column_and_the_fix() -> None:
 
 
 def _write(tmp_path: Path) -> Path:
-    df = _history(2500).with_columns(
+    df = _history(1500).with_columns(
         pl.when(pl.int_range(pl.len()) % 97 == 0).then(0.0).otherwise(pl.col("amt")).alias("amt")
     )
     path = tmp_path / "history.csv"

@@ -185,7 +185,11 @@ def _payments(
             result.split["train"].split(" .. ")[0],
             result.split["train"].split(" .. ")[1],
         ),
-        metrics={**result.metrics, **result.calibration},
+        metrics={
+            **result.metrics,
+            **result.calibration,
+            **{f"baseline_{key}": v for key, v in result.baseline.items()},
+        },
         extra={
             "source": "payment history",
             "columns": columns,
@@ -210,6 +214,7 @@ def _report(title: str, result: FraudEvaluation) -> None:
     for part, text in result.split.items():
         console.print(f"{part}: {text}")
     _print_metrics(f"{title}: test period, raw scores", {**result.counts, **result.metrics})
+    _print_metrics("plain baseline, same split: amount and your columns only", result.baseline)
     table = Table("decile", "mean predicted", "observed fraud rate", "rows", title="calibration")
     for i, (p, o, n) in enumerate(result.reliability, 1):
         table.add_row(str(i), f"{p:.4f}", f"{o:.4f}", str(n))
