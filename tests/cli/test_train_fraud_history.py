@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from riskline.cli import app
 from riskline.errors import InvalidInput
-from riskline.events.history import HistoryColumns
+from riskline.events.history import HistoryColumns, payment_wires
 from riskline.features.entity_risk import ENTITY_RISK_FEATURES
 from riskline.lab.fraud import (
     FraudSpec,
@@ -202,3 +202,46 @@ def test_cli_refuses_bad_options_with_one_line(
         assert message in out.output
         assert "Traceback" not in out.output
     assert not (tmp_path / "models" / "fraud-history").exists()
+
+
+def test_label_time_device_and_extra_columns() -> None:
+    df = _history(1200).with_columns(
+        (pl.col("secs") + 90 * DAY).alias("reported"),  # every label arrives after the history
+        (pl.col("card").str.slice(1).cast(pl.Int64) % 7).cast(pl.Utf8).alias("dev"),
+        (pl.col("amt") * 2).alias("score_from_elsewhere"),
+        pl.when(pl.col("amt") > 40).then(pl.lit("big")).otherwise(pl.lit("small")).alias("kind"),
+    )
+    cols = replace(COLS, device="dev")
+    spec = FraudSpec(
+        cols,
+        "fraud",
+        features=("score_from_elsewhere", "kind"),
+        categorical=("kind",),
+        exclude=("event.hour",),
+    )
+    prompt = history_frame(df, spec).frame
+    late = history_frame(df, replace(spec, label_time="reported")).frame
+    frauds = [c for c in ENTITY_RISK_FEATURES if ".fraud_" in c]
+    assert prompt.select(pl.sum_horizontal(frauds).sum()).item() > 0
+    assert late.select(pl.sum_horizontal(frauds).sum()).item() == 0
+    # counts do not depend on when labels arrive; devices are entities like the others
+    assert prompt["risk.device.n_30d"].to_list() == late["risk.device.n_30d"].to_list()
+    assert prompt["risk.device.n_30d"].max() > 0
+    assert set(prompt["kind"].unique().to_list()) == {0.0, 1.0}
+    assert prompt["score_from_elsewhere"].to_list() == pytest.approx(
+        df.sort("secs")["score_from_elsewhere"].to_list()
+    )
+    assert "event.hour" not in prompt.columns
+
+
+def test_amounts_zero_passes_negative_is_refused_naming_row_and_column() -> None:
+    rows = [
+        {"card": "C1", "terminal": "T1", "amt": 0, "secs": 10},
+        {"card": "C1", "terminal": "T1", "amt": -3.5, "secs": 20},
+    ]
+    wires = payment_wires(rows, COLS)
+    first = next(wires)
+    assert first["amount"] == "0.00"
+    assert first["occurred_at"] == "2024-01-01T00:00:10+00:00"
+    with pytest.raises(InvalidInput, match=r"row 1: amount column 'amt' value -3.5 must be"):
+        next(wires)
