@@ -160,7 +160,8 @@ def test_bad_target_values_name_the_column_and_the_fix() -> None:
 
 def _write(tmp_path: Path) -> Path:
     df = _history(1500).with_columns(
-        pl.when(pl.int_range(pl.len()) % 97 == 0).then(0.0).otherwise(pl.col("amt")).alias("amt")
+        pl.when(pl.int_range(pl.len()) % 97 == 0).then(0.0).otherwise(pl.col("amt")).alias("amt"),
+        pl.when(pl.col("amt") > 50).then(pl.lit("web")).otherwise(pl.lit("pos")).alias("channel"),
     )
     path = tmp_path / "history.csv"
     df.write_csv(path)
@@ -172,7 +173,7 @@ def test_cli_trains_registers_and_reports(tmp_path: Path, monkeypatch: pytest.Mo
     path = _write(tmp_path)
     args = ["train", "fraud", str(path), "--target", "fraud", "--time", "secs"]
     args += ["--payer", "card", "--payee", "terminal", "--amount", "amt", "--k", "5"]
-    args += ["--time-origin", "2024-01-01", "--label-delay", "5"]
+    args += ["--time-origin", "2024-01-01", "--label-delay", "5", "--categorical", "channel"]
     out = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
     for word in ("auc", "average_precision", "card_precision_at_5_per_day", "Brier", "gap: 5"):
@@ -181,6 +182,8 @@ def test_cli_trains_registers_and_reports(tmp_path: Path, monkeypatch: pytest.Mo
     meta = json.loads((tmp_path / "models" / "fraud-history" / "v1" / "meta.json").read_text())
     assert meta["extra"]["columns"]["payer"] == "card"
     assert meta["extra"]["label_delay_days"] == 5.0
+    assert meta["extra"]["not_served_online"] == ["channel"]
+    assert "channel are your own columns" in out.output
     assert "risk.payee.rate_7d" in meta["features"]
     assert 0.5 < meta["metrics"]["auc"] <= 1.0
 

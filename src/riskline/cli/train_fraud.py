@@ -201,6 +201,8 @@ def _payments(
             "known_compromised_payers_dropped_from_test": drop,
             "entity_risk": spec.entity_risk,
             "extra_features": list(spec.features),
+            # the engine's payment events do not carry the user's extra columns
+            "not_served_online": [f for f in result.features if f in spec.features],
             "categorical": list(spec.categorical),
             "excluded": list(spec.exclude),
             "split": dict(result.split),
@@ -208,6 +210,15 @@ def _payments(
         },
     )
     _report(f"{name} {meta.version} (not activated)", result)
+    if hist.unlabeled:
+        console.print(
+            f"note: {hist.unlabeled} unlabeled rows were history only (not trained or tested)"
+        )
+    if spec.features:
+        console.print(
+            f"note: {', '.join(spec.features)} are your own columns: the engine's payment events "
+            "do not carry them, so served online the model sees them as missing"
+        )
 
 
 def _report(title: str, result: FraudEvaluation) -> None:
