@@ -145,7 +145,9 @@ def test_train_fraud_on_own_payment_history(
     rows.write_csv(path)
     monkeypatch.setenv("RISKLINE_MODEL_DIR", str(tmp_path / "models"))
     args = ["train", "fraud", str(path), "--target", "fraud", "--time", "ts"]
-    ok = CliRunner().invoke(app, [*args, "--payer", "src", "--payee", "dst", "--amount", "amt"])
+    # ten days of history: a one-day label delay (the gap before the test period)
+    own = ["--payer", "src", "--payee", "dst", "--amount", "amt", "--label-delay", "1"]
+    ok = CliRunner().invoke(app, [*args, *own])
     assert ok.exit_code == 0, ok.output
     assert "fraud-history v1" in ok.stdout
     auc = float(next(line for line in ok.stdout.splitlines() if " auc " in line).split("│")[2])

@@ -1,7 +1,8 @@
-"""Bring your own payment history: past-only payer/payee features, then a LightGBM fraud model.
+"""Past-only payer/payee/pair aggregates of a payment frame, then a LightGBM fraud model.
 
-``riskline train fraud DATA --payer COL --payee COL --amount COL --time COL --label COL``
-maps the user's columns onto these arguments and calls :func:`train_fraud`.
+A library helper for data-set studies. ``riskline train fraud FILE --payer ... --payee ...``
+no longer comes here: it goes through :mod:`riskline.lab.fraud` (the engine's catalog, the
+event's context and delayed-label entity risk, so the model can be served).
 """
 
 from __future__ import annotations

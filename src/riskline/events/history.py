@@ -9,7 +9,7 @@ give tokens, never card numbers in clear.
 >>> next(payment_wires([{"card": 7, "terminal": "T1", "amt": 12.5, "t": 25}], cols))
 ... # doctest: +NORMALIZE_WHITESPACE
 {'type': 'payment', 'event_id': 'row-0', 'occurred_at': '1970-01-02T01:00:00+00:00',
- 'account_id': '7', 'merchant_id': 'T1', 'amount': '12.5', 'funding': 'bank_card'}
+ 'account_id': '7', 'merchant_id': 'T1', 'amount': '12.50', 'funding': 'bank_card'}
 """
 
 from __future__ import annotations
@@ -17,15 +17,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from riskline.errors import InvalidInput
 from riskline.events.types import Funding
 
-__all__ = ["TIME_UNITS", "HistoryColumns", "payment_wires"]
+__all__ = ["EPOCH", "TIME_UNITS", "HistoryColumns", "amount_text", "payment_wires", "time_of"]
 
 TIME_UNITS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
 """Units of a numeric time column, in seconds (a number of units since 1970-01-01 UTC)."""
+
+CENT = Decimal("0.01")
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +45,13 @@ class HistoryColumns:
     device: str | None = None
     time_unit: str = "s"
     funding: Funding = Funding.BANK_CARD
+    time_origin: datetime = EPOCH
+    """What a numeric time of 0 means (the engine takes dates from 2000 on: a step counter
+    such as 0, 1, 2... needs an origin, e.g. 2024-01-01)."""
 
     def __post_init__(self) -> None:
+        if self.time_origin.tzinfo is None:
+            object.__setattr__(self, "time_origin", self.time_origin.replace(tzinfo=UTC))
         if self.time_unit not in TIME_UNITS:
             raise InvalidInput(
                 f"unknown time unit {self.time_unit!r}; use one of {', '.join(TIME_UNITS)}"
@@ -54,11 +64,17 @@ class HistoryColumns:
         return tuple(c for c in named if c is not None)
 
 
-def _when(value: Any, unit: str, row: int, column: str) -> str:
+def time_of(value: Any, unit: str, row: int, column: str, origin: datetime = EPOCH) -> datetime:
+    """A time cell as an aware datetime: a datetime (naive = UTC), a number of ``unit`` since
+    ``origin`` (1970-01-01 UTC), or an ISO date-time text; ``row``/``column`` name it in errors.
+
+    >>> time_of(2, "d", 0, "t").isoformat()
+    '1970-01-03T00:00:00+00:00'
+    """
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=value * TIME_UNITS[unit])
+        moment = origin + timedelta(seconds=value * TIME_UNITS[unit])
     elif isinstance(value, str) and value.strip():
         try:
             moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -70,7 +86,30 @@ def _when(value: Any, unit: str, row: int, column: str) -> str:
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     else:
         raise InvalidInput(f"row {row}: time column {column!r} is empty")
-    return moment.isoformat()
+    return moment
+
+
+def amount_text(value: Any, row: int, column: str) -> str:
+    """An amount cell as the engine's text: rounded to cents; zero is a valid amount (a card
+    authorisation), a negative or missing one is refused, naming the row and the column.
+
+    >>> amount_text(12.499, 0, "amt"), amount_text(0, 1, "amt")
+    ('12.50', '0.00')
+    """
+    if isinstance(value, bool) or value is None or (isinstance(value, str) and not value.strip()):
+        raise InvalidInput(f"row {row}: amount column {column!r} is empty")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidInput(
+            f"row {row}: amount column {column!r} value {value!r} is no number"
+        ) from None
+    if not amount.is_finite() or amount < 0:
+        raise InvalidInput(
+            f"row {row}: amount column {column!r} value {value!r} must be a number >= 0 "
+            "(refunds are separate events)"
+        )
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_EVEN))
 
 
 def payment_wires(
@@ -79,16 +118,19 @@ def payment_wires(
     """One ``payment`` event (wire form, for ``parse_event``) per row, in the rows' order.
 
     Event ids are the ``event_id`` column's values, else ``row-N`` (N = position in the file,
-    so re-reading the same file gives the same ids and replays never double-count).
+    so re-reading the same file gives the same ids and replays never double-count). Amounts
+    are rounded to cents (the engine's resolution); zero amounts pass through as ``0.00``.
     """
     for i, row in enumerate(rows):
         wire: dict[str, Any] = {
             "type": "payment",
             "event_id": str(row[cols.event_id]) if cols.event_id else f"row-{i}",
-            "occurred_at": _when(row[cols.time], cols.time_unit, i, cols.time),
+            "occurred_at": time_of(
+                row[cols.time], cols.time_unit, i, cols.time, cols.time_origin
+            ).isoformat(),
             "account_id": str(row[cols.payer]),
             "merchant_id": str(row[cols.payee]),
-            "amount": str(row[cols.amount]),
+            "amount": amount_text(row[cols.amount], i, cols.amount),
             "funding": cols.funding.value,
         }
         if cols.device and row.get(cols.device) is not None:
