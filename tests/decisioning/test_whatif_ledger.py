@@ -1,6 +1,6 @@
 """The ledger backtest (``riskline.whatif``) on a small simulated world's ledger.
 
-Backtesting days 0..N with a candidate decides every event as a fresh engine with the
+Backtesting the first 60 days with a candidate decides every event as a fresh engine with the
 candidate does, event by event; its money figures add up to the changed decisions.
 """
 
@@ -25,7 +25,7 @@ from riskline.whatif import EXPOSURE_TYPES, STOPPING, backtest_ledger, customer_
 from tests.conftest import SECRET
 from tests.factories import wire
 
-END = datetime(2026, 1, 7, tzinfo=UTC)
+END = datetime(2026, 3, 6, tzinfo=UTC)  # the world starts on 2026-01-05: its first 60 days
 BIG = """
   - id: big_ticket
     events: [payment, loan_drawdown]
@@ -41,7 +41,7 @@ BIG = """
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A simulated world's events before ``END``, ingested into a SQLite ledger."""
     folder = tmp_path_factory.mktemp("whatif")
-    simulate(WorldConfig.small(persons=200, days=20, seed=3), folder / "world")
+    simulate(WorldConfig.small(persons=200, days=62, seed=3), folder / "world")
     lines = (folder / "world" / "events.jsonl").read_text().splitlines()
     kept = [x for x in lines if json.loads(x)["occurred_at"] < END.isoformat()[:10]]
     (folder / "events.jsonl").write_text("\n".join(kept) + "\n")
@@ -120,7 +120,11 @@ def test_money_figures_add_up(ledger: Settings, candidate: Path) -> None:
         d.amount for d in report.differences if d.after in STOPPING and d.before in STOPPING
     )
     assert report.exposure_stopped_delta == pytest.approx(gained - lost, abs=0.02)
-    assert all(d.after == "decline" for d in report.differences)
+    # the candidate declines where the live set reviews or lets a big ticket through; over 60
+    # days a few later decisions differ the other way too (the live set's reviews froze lines
+    # whose later requests it then declined as unusable)
+    declined = sum(d.count for d in report.differences if d.after == "decline")
+    assert declined >= 0.9 * changed, [(d.before, d.after, d.count) for d in report.differences]
     big = next(c for c in report.checks if c.code == "BIG_TICKET")
     assert big.live_hits == 0 and big.candidate_hits > 0 and big.candidate_stopped_amount > 0
     assert report.candidate_side.cases_opened <= report.live.cases_opened

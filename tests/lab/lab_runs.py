@@ -75,7 +75,13 @@ def lab_run(root: Path, kind: str = "scorecard", df: pl.DataFrame | None = None)
     registry = ModelRegistry(root)
     name = "credit" if kind == "scorecard" else "credit-lightgbm"
     meta = registry.register(
-        name, model, kind=kind, features=features, data_window=("", ""), metrics=metrics
+        name,
+        model,
+        kind=kind,
+        features=features,
+        data_window=("", ""),
+        metrics=metrics,
+        extra={"categorical": ["housing"]},  # as the lab records it, for scoring new files
     )
     dropped = [Dropped("id", "id-like: unique on every row")]
     dropped += [Dropped(c, "IV below 0.02") for c in cols if c not in features]

@@ -76,7 +76,8 @@ def dump(shared: SharedState) -> dict[str, Any]:
 def entity_values(rt: Runtime, accounts: list[str]) -> dict[str, Any]:
     """Every entity's features as of one time, and every account's graph features."""
     features: Any = rt.engine.features
-    features = getattr(features, "inner", features)  # under the consortium signals wrapper
+    while hasattr(features, "inner"):  # under the consortium and entity-risk wrappers
+        features = features.inner
     graph: Any = rt.engine.graph
     at = datetime(2026, 6, 1, tzinfo=UTC)
     out: dict[str, Any] = {}
@@ -138,7 +139,9 @@ def test_flushed_state_is_rebuilt_from_the_ledger(
 
     restarted = _runtime(settings, other_process(shared))
     try:
-        shared_of: Any = getattr(restarted.engine.features, "inner", None)
+        shared_of: Any = restarted.engine.features
+        while not hasattr(shared_of, "shared"):  # under the consortium and entity-risk wrappers
+            shared_of = shared_of.inner
         assert attach(restarted.engine, shared_of.shared) == len(events)
         assert dump(shared) == after  # attaching replays in skip mode: nothing written
         assert restarted.engine.person_of  # the engine's own maps were rebuilt

@@ -63,7 +63,7 @@ def bfs_depths(g: LinkGraph, start: Node, max_depth: int, budget: int) -> dict[N
     for d in range(1, max_depth + 1):
         nxt: list[Node] = []
         for node in frontier:
-            for other in g.joined(node):
+            for other in g.neighbours(node, g.join_mask):
                 if other not in depth:
                     depth[other] = d
                     nxt.append(other)
