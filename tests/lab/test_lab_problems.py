@@ -313,6 +313,9 @@ def test_10_credit_lightgbm_named_for_what_it_is_auc_on_raw_margin(
     assert result.exit_code == 0, result.output
     assert says(result, "credit-lightgbm v1 saved in")
     assert says(result, "on raw scores (booster margin)")
+    # its next step is no role the engine would refuse (the credit-score role takes scorecards)
+    assert says(result, "riskline models activate credit-lightgbm v1")
+    assert "--as scorecard" not in result.output
     registry = ModelRegistry(models)
     assert registry.versions("fraud") == []
     model, meta = registry.load("credit-lightgbm", "v1")

@@ -217,7 +217,10 @@ def _print_run(run: LabRun, data: Path, rows: int, cols: int) -> None:
     console.print(cal)
     say("next:")
     say(f"  riskline score {run.name} {data} --out scored.csv --version {run.version}")
-    say(f"  riskline models activate {run.name} {run.version} --as scorecard")
+    if run.kind == "scorecard":
+        say(f"  riskline models activate {run.name} {run.version} --as scorecard")
+    else:  # the engine's credit-score role takes points from a scorecard
+        say(f"  riskline models activate {run.name} {run.version}")
 
 
 def _lab_opts(**kw: Any) -> dict[str, Any]:
