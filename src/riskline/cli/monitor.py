@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.table import Table
 
@@ -14,19 +13,9 @@ from riskline.cli.base import app, console, handle_errors, load_settings
 if TYPE_CHECKING:
     from riskline.scoring import ModelRegistry
 
-__all__ = ["monitor", "read_table", "resolve_version"]
+__all__ = ["monitor", "resolve_version"]
 
 _STYLE = {"ok": "green", "warn": "yellow", "alert": "bold red"}
-
-
-def read_table(path: Path) -> pl.DataFrame:
-    """A user's table, read as training reads it (delimiter and encoding sniffed, Excel)."""
-    from riskline.errors import InvalidInput
-    from riskline.lab.tabular import read_table as read
-
-    if not path.is_file():
-        raise InvalidInput(f"no such file: {path}")
-    return read(path)
 
 
 def resolve_version(registry: ModelRegistry, name: str, version: str | None) -> str:
@@ -71,6 +60,7 @@ def monitor(
     2 on bad input (unknown model, missing column, unreadable file).
     """
     from riskline.lab.monitor import drift, load_profile, write_report
+    from riskline.lab.tabular import read_table
     from riskline.scoring import ModelRegistry
 
     with handle_errors():

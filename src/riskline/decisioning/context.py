@@ -16,7 +16,7 @@ import math
 from decimal import Decimal
 
 from riskline.credit.lines import CreditLine
-from riskline.events.types import BillOverdue, Event, Funding, Payment, Product
+from riskline.events.types import BillOverdue, Event, Funding, Payment, Product, is_round_amount
 
 __all__ = ["CONTEXT_SCHEMA", "ID_SCHEMA", "event_features", "event_ids", "product_of"]
 
@@ -82,7 +82,7 @@ def event_features(event: Event, line: CreditLine | None) -> dict[str, float]:
         values["event.days_overdue"] = float(event.days_overdue)
     if isinstance(amount, Decimal):
         values["event.amount"] = float(amount)
-        values["event.round_amount"] = 1.0 if amount > 0 and amount % 100 == 0 else 0.0
+        values["event.round_amount"] = 1.0 if is_round_amount(amount) else 0.0
     channel = getattr(event, "channel", None)
     if channel is not None:
         values["event.is_external"] = 1.0 if channel == "external" else 0.0

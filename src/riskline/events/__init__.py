@@ -33,6 +33,7 @@ from riskline.events.types import (
     RoleKind,
     Transfer,
     VerificationMethod,
+    is_round_amount,
 )
 
 __all__ = [
@@ -67,5 +68,6 @@ __all__ = [
     "event_fingerprint",
     "event_json_schema",
     "fingerprint_of",
+    "is_round_amount",
     "parse_event",
 ]

@@ -44,6 +44,7 @@ __all__ = [
     "RoleKind",
     "Transfer",
     "VerificationMethod",
+    "is_round_amount",
 ]
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
@@ -88,6 +89,17 @@ class RoleKind(StrEnum):
     SHAREHOLDER = "shareholder"
     GUARANTOR = "guarantor"
     SPONSOR = "sponsor"
+
+
+def is_round_amount(amount: Decimal) -> bool:
+    """A positive whole hundred (cash-out and fake purchases favour them); zero, a card check or
+    authorisation, is not round. The engine's context, the feature catalog's derived field and
+    training on a payment history all read this one definition.
+
+    >>> [is_round_amount(Decimal(x)) for x in ("200.00", "0", "199.99")]
+    [True, False, False]
+    """
+    return amount > 0 and amount % 100 == 0
 
 
 def _refs(*pairs: tuple[str, str | None]) -> tuple[tuple[str, str], ...]:

@@ -25,7 +25,7 @@ from enum import Enum
 from typing import Any
 
 from riskline.events import EVENT_TYPES
-from riskline.events.types import Event, Funding
+from riskline.events.types import Event, Funding, is_round_amount
 
 __all__ = [
     "DIRECT_KINDS",
@@ -158,7 +158,7 @@ def _days_before_due(e: Any, ts: int) -> Value:
 
 
 def _round(e: Any, ts: int) -> Value:
-    return 1.0 if e.amount > 0 and e.amount % 100 == 0 else 0.0  # a zero card check is not round
+    return 1.0 if is_round_amount(e.amount) else 0.0
 
 
 _DERIVED: dict[str, tuple[frozenset[str] | None, FieldGetter]] = {

@@ -20,7 +20,7 @@ component stats may over-count until the next ``expire``; the hot path stays O(1
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from types import MappingProxyType
 
 from riskline.events.types import EnterpriseRegistered, Event
@@ -219,10 +219,6 @@ class LinkGraph:
     def links(self, node: Node) -> dict[Node, Link]:
         """The node's links by neighbour (read-only by convention)."""
         return self.adj.get(node, {})
-
-    def joined(self, node: Node) -> Iterable[Node]:
-        """Neighbours over joining links, in recency order (as ``neighbours(node, join_mask)``)."""
-        return self.jadj.get(node, _NONE).keys()
 
     def neighbours(self, node: Node, mask: int) -> Iterator[Node]:
         """Neighbours over links carrying a kind in ``mask``, in recency order.

@@ -34,7 +34,7 @@ import polars as pl
 from riskline.errors import InvalidInput
 from riskline.events import Event, PiiHasher, parse_event
 from riskline.events.history import HistoryColumns, payment_wires, time_of
-from riskline.events.types import Payment
+from riskline.events.types import Payment, is_round_amount
 from riskline.features import default_catalog
 from riskline.features.batch import compute_batch
 from riskline.features.entity_risk import (
@@ -160,9 +160,8 @@ def _context(events: Sequence[Event]) -> dict[str, list[float]]:
         "event.amount": amounts,
         "event.hour": [float(e.occurred_at.hour) for e in events],
         "event.round_amount": [
-            # as the engine's context (decisioning.context): zero is not a round amount
             1.0
-            if isinstance(a := getattr(e, "amount", None), Decimal) and a > 0 and a % 100 == 0
+            if isinstance(a := getattr(e, "amount", None), Decimal) and is_round_amount(a)
             else 0.0
             for e in events
         ],

@@ -6,6 +6,7 @@ merchant's review case and close it (release: legit; confirm: fraud). See docs/m
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -60,12 +61,17 @@ def record_to_dict(r: MerchantRecord, now: Any) -> dict[str, Any]:
     }
 
 
+def _listing(desk: MerchantDesk, records: Iterable[MerchantRecord]) -> dict[str, Any]:
+    """The answer of every merchant route: restrictions as of the desk's clock."""
+    now = desk.book.clock.now()
+    return {"restrictions": [record_to_dict(r, now) for r in records]}
+
+
 @router.get("/v1/merchants/restrictions", summary="The newest merchant restrictions")
 def get_all(request: Request, key: ApiKey = Depends(_REVIEWERS)) -> dict[str, Any]:
     """Every merchant's holds and caps, newest first."""
     desk = _desk(request)
-    now = desk.book.clock.now()
-    return {"restrictions": [record_to_dict(r, now) for r in desk.records()]}
+    return _listing(desk, desk.records())
 
 
 @router.get("/v1/merchants/{merchant_id}/restrictions", summary="A merchant's holds and caps")
@@ -74,8 +80,7 @@ def get_restrictions(
 ) -> dict[str, Any]:
     """Newest first, with what analysts decided."""
     desk = _desk(request)
-    now = desk.book.clock.now()
-    return {"restrictions": [record_to_dict(r, now) for r in desk.records(merchant_id)]}
+    return _listing(desk, desk.records(merchant_id))
 
 
 @router.post("/v1/merchants/{merchant_id}/release", summary="Release a hold or cap")
@@ -88,8 +93,7 @@ def post_release(
     """The next payout (or payment above the cap) goes through; audited."""
     desk = _desk(request)
     done = desk.release(merchant_id, body.kind, reviewer_of(key), body.why)
-    now = desk.book.clock.now()
-    return {"restrictions": [record_to_dict(r, now) for r in done]}
+    return _listing(desk, done)
 
 
 @router.post("/v1/merchants/{merchant_id}/confirm", summary="Confirm a hold or cap")
@@ -102,5 +106,4 @@ def post_confirm(
     """Kept until an analyst releases it (no expiry); audited."""
     desk = _desk(request)
     done = desk.confirm(merchant_id, body.kind, reviewer_of(key), body.why)
-    now = desk.book.clock.now()
-    return {"restrictions": [record_to_dict(r, now) for r in done]}
+    return _listing(desk, done)
