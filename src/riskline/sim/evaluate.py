@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CREDIT_GATES",
     "HARMS",
+    "IMPOSTORS",
     "ActionLike",
     "DecisionLike",
     "EvaluationReport",
@@ -61,6 +62,12 @@ __all__ = [
 
 STOPPING = frozenset({"freeze", "cut_limit", "close"})
 """Action kinds that stop further use of a line."""
+
+IMPOSTORS = frozenset({"takeover"})
+"""Typologies whose credit events are made by someone other than the account's owner. The
+engine's step-up asks for the enrolled face (docs/identity.md), which an impostor cannot give,
+so a challenge or a hold stops their money; an owner (cash-out, bust-out, a farm's operator)
+passes it, and the hold is lifted."""
 
 CREDIT_GATES = frozenset({"NO_CREDIT_LINE", "LINE_NOT_USABLE", "INSUFFICIENT_LIMIT"})
 """Reason codes of a credit decline (no line, line not usable, not enough credit left): the
@@ -133,6 +140,8 @@ class TypologyResult:
     credit_at_risk: float
     credit_stopped: float
     money_stopped_share: float
+    held_stopped: float = 0.0
+    """Part of ``credit_stopped`` held by a step-up an impostor cannot pass."""
     parties_flagged: int = 0
     honest_flagged_by_its_reasons: int = 0
     reasons: tuple[str, ...] = ()
@@ -201,6 +210,7 @@ class _Tracker:
         self.first_codes: dict[str, frozenset[str]] = {}
         self.codes: dict[str, set[str]] = {}
         self.frozen: dict[str, datetime] = {}
+        self.held: dict[str, datetime] = {}
         self.credit_declined: set[str] = set()
         self.harmed: dict[str, set[str]] = {h: set() for h in HARMS}
         self.cases: dict[str, datetime] = {}
@@ -209,6 +219,7 @@ class _Tracker:
         self.days: set[str] = set()
         self.outcomes: Counter[str] = Counter()
         self.stopped: Counter[str] = Counter()
+        self.held_stopped: Counter[str] = Counter()
         self.events = 0
         self.seconds = 0.0
 
@@ -223,7 +234,8 @@ class _Tracker:
         elif kind == "account_opened":
             self.person_of[event["account_id"]] = event["person_id"]
         owner = event.get("account_id") or event.get("enterprise_id")
-        was_frozen = owner is not None and self._frozen_before(owner, when)
+        was_frozen = owner is not None and self._stopped_before(self.frozen, owner, when)
+        was_held = owner is not None and self._stopped_before(self.held, owner, when)
         outcome = str(decision.outcome)
         self.events += 1
         self.outcomes[outcome] += 1
@@ -235,8 +247,13 @@ class _Tracker:
         if label is not None:
             if owner is not None:
                 self.first_fraud.setdefault(owner, when)
-            if "credit_cents" in label and (risk_decline or was_frozen):
-                self.stopped[label["typology"]] += int(label["credit_cents"])
+            if "credit_cents" in label:
+                typology, cents = label["typology"], int(label["credit_cents"])
+                if risk_decline or was_frozen:
+                    self.stopped[typology] += cents
+                elif typology in IMPOSTORS and (outcome == "challenge" or was_held):
+                    self.stopped[typology] += cents
+                    self.held_stopped[typology] += cents
         self.seconds += time.perf_counter() - started
 
     def _record(self, decision: DecisionLike, outcome: str, when: datetime) -> bool:
@@ -260,7 +277,7 @@ class _Tracker:
                 self.harmed[done].add(getattr(action, "owner_id", None) or subject)
                 level = max(level, 1 if done == "held" else _STOP_LEVEL)
         if kinds & STOPPING:
-            self.frozen.setdefault(subject, when)
+            (self.held if outcome == "challenge" else self.frozen).setdefault(subject, when)
         if outcome != "approve" or kinds & STOPPING:
             codes = frozenset(_codes(decision))
             self.flagged.setdefault(subject, when)
@@ -276,10 +293,10 @@ class _Tracker:
         if value > self.score.get(decision.subject, 0.0):
             self.score[decision.subject] = value
 
-    def _frozen_before(self, subject: str, when: datetime) -> bool:
-        """Whether the subject or its person had a line stopped before ``when``."""
+    def _stopped_before(self, marks: dict[str, datetime], subject: str, when: datetime) -> bool:
+        """Whether the subject or its person was marked (frozen, or held) before ``when``."""
         for key in (subject, self.person_of.get(subject)):
-            if key is not None and key in self.frozen and self.frozen[key] < when:
+            if key is not None and key in marks and marks[key] < when:
                 return True
         return False
 
@@ -357,7 +374,9 @@ NOTES = (
     "flagged subjects; by persons: actors' parties flagged / (those + honest persons flagged)",
     "time to detection: the actor's first labeled fraud event to its first risk flag "
     "(0 when flagged before it)",
-    "money stopped: labeled credit events declined for risk or made after a freeze/cut/close",
+    "money stopped: labeled credit events declined for risk or made after a freeze/cut/close "
+    "outside a challenge; for impostors (takeover), who cannot pass the owner's face check, "
+    "also those challenged or made while a line was held (reported apart as held_stopped)",
     "credit declines (no line, not usable, not enough credit) are counted apart, never as flags",
     "harm: share of persons the engine did each thing to; held = a freeze under a challenge; "
     "review cases: one per party ever put in review, per 10,000 customers per day",
@@ -492,6 +511,7 @@ def _typology(
         credit_at_risk=at_risk / 100,
         credit_stopped=stopped / 100,
         money_stopped_share=_ratio(stopped, at_risk),
+        held_stopped=tracker.held_stopped[name] / 100,
         parties_flagged=len(parties),
         honest_flagged_by_its_reasons=honest,
         reasons=tuple(sorted(reasons)),
