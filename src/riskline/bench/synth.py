@@ -30,8 +30,10 @@ _KINDS = (
 
 
 class _World:
-    def __init__(self, rng: random.Random, n_accounts: int) -> None:
+    def __init__(self, rng: random.Random, n_accounts: int, seed: int = 0) -> None:
         self.rng = rng
+        # payment labels from their own stream, so the other events stay what they were
+        self.label_rng = random.Random(f"labels-{seed}")
         self.accounts = [f"a{i}" for i in range(n_accounts)]
         self.persons = [f"p{i}" for i in range(max(1, n_accounts * 3 // 4))]
         self.devices = [f"d{i}" for i in range(max(1, n_accounts // 2))]
@@ -51,6 +53,16 @@ class _World:
         if self.rng.random() < 0.2:
             return Decimal(self.rng.randint(1, 50) * 100)
         return Decimal(self.rng.randint(100, 500_000)) / 100
+
+    def labels(self) -> dict[str, str]:
+        """Optional payment labels: each present on most payments, absent on some."""
+        r = self.label_rng
+        named = {
+            "channel": r.choice(("pos", "ecommerce", "atm")),
+            "merchant_category": f"mcc{r.choice((5411, 5812, 5999, 4829))}",
+            "location": f"L{min(int(r.paretovariate(1.5)), 12)}",
+        }
+        return {k: v for k, v in named.items() if r.random() < 0.8}
 
     def base(self, at: datetime) -> dict[str, Any]:
         self.n += 1
@@ -100,6 +112,7 @@ def _event(w: _World, kind: str, at: datetime) -> t.Event:
             funding=funding,
             device_id=dev,
             ip=ip,
+            **w.labels(),
         )
     if kind == "loan_application":
         return t.LoanApplication(
@@ -189,7 +202,7 @@ def generate_history(
 ) -> list[t.Event]:
     """``n_events`` events in arrival order over simulated time starting 2026-03-01 UTC."""
     rng = random.Random(seed)
-    w = _World(rng, n_accounts)
+    w = _World(rng, n_accounts, seed)
     events = _setup(w, T0)
     at = T0 + timedelta(seconds=len(events))
     delay_s = int(max_delay.total_seconds())

@@ -96,6 +96,18 @@ def ingest(
     device: Annotated[
         str | None, typer.Option(help="Device column", rich_help_panel=_HISTORY)
     ] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(help="Channel column (e.g. pos, ecommerce)", rich_help_panel=_HISTORY),
+    ] = None,
+    category: Annotated[
+        str | None,
+        typer.Option(help="Merchant category column (e.g. an MCC)", rich_help_panel=_HISTORY),
+    ] = None,
+    location: Annotated[
+        str | None,
+        typer.Option(help="Location column (city, region, country)", rich_help_panel=_HISTORY),
+    ] = None,
     time_unit: Annotated[
         str, typer.Option(help="Unit of a numeric time: s, min, h, d", rich_help_panel=_HISTORY)
     ] = "s",
@@ -111,7 +123,10 @@ def ingest(
     from riskline.runtime import build_runtime
 
     with handle_errors():
-        history = _history_columns(payer, payee, amount, time, id_col, device, time_unit)
+        labels = {"channel": channel, "category": category, "location": location}
+        history = _history_columns(
+            payer, payee, amount, time, id_col, device, time_unit, labels
+        )
         runtime = build_runtime(load_settings(policy_path=_policy_path(policy)))
         try:
             with progress(f"ingest {file.name}") as advance:
@@ -161,10 +176,16 @@ def _history_columns(
     id_col: str | None,
     device: str | None,
     time_unit: str,
+    labels: dict[str, str | None] | None = None,
 ) -> HistoryColumns | None:
-    """The history column mapping, or None when the file holds events (wire form)."""
+    """The history column mapping, or None when the file holds events (wire form).
+
+    ``labels``: the optional ``channel``, ``category`` and ``location`` columns.
+    """
     given = {"--payer": payer, "--payee": payee, "--amount": amount, "--time": time}
-    if not any(given.values()) and id_col is None and device is None:
+    labels = labels or {}
+    optional = (id_col, device, *labels.values())
+    if not any(given.values()) and all(c is None for c in optional):
         return None
     missing = [k for k, v in given.items() if not v]
     if missing:
@@ -178,6 +199,9 @@ def _history_columns(
         time=str(time),
         event_id=id_col,
         device=device,
+        channel=labels.get("channel"),
+        category=labels.get("category"),
+        location=labels.get("location"),
         time_unit=time_unit,
     )
 

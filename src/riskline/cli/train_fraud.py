@@ -56,6 +56,16 @@ def train_fraud(
     amount: Annotated[str | None, typer.Option(help="Amount column (zero is allowed)")] = None,
     event_id: Annotated[str | None, typer.Option("--id", help="Event id column")] = None,
     device: Annotated[str | None, typer.Option(help="Device column")] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="Channel column (the payment event's channel)")
+    ] = None,
+    category: Annotated[
+        str | None,
+        typer.Option(help="Merchant category column (the event's merchant_category)"),
+    ] = None,
+    location: Annotated[
+        str | None, typer.Option(help="Location column (the payment event's location)")
+    ] = None,
     time_unit: Annotated[
         str, typer.Option(help="Unit of a numeric time column: s, min, h or d")
     ] = "s",
@@ -131,6 +141,9 @@ def train_fraud(
                     time=time_col,
                     event_id=event_id,
                     device=device,
+                    channel=channel,
+                    category=category,
+                    location=location,
                     time_unit=time_unit,
                     time_origin=_origin(time_origin),
                 ),

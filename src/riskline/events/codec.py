@@ -30,6 +30,7 @@ from riskline.events import types as t
 
 __all__ = [
     "EVENT_TYPES",
+    "SPARSE_FIELDS",
     "canonical_json",
     "decode_event",
     "encode_event",
@@ -85,24 +86,35 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+SPARSE_FIELDS = frozenset({"step_up", "channel", "merchant_category", "location"})
+"""Fields added after events were first stored: encoded only when set, so the encoding (and
+fingerprint) of every event without them is what it was before they existed."""
+
+_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
+def _field_names(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(always encoded, encoded only when set) field names of ``cls``."""
     names = _FIELDS.get(cls)
     if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.name != "step_up")
+        every = [f.name for f in dataclasses.fields(cls)]
+        names = _FIELDS[cls] = (
+            tuple(n for n in every if n not in SPARSE_FIELDS),
+            tuple(n for n in every if n in SPARSE_FIELDS),
+        )
     return names
 
 
 def encode_event(event: t.Event) -> dict[str, Any]:
-    """A JSON-ready dict with ``type`` first; ``step_up`` only when set, so the encoding (and
-    fingerprint) of every other event is what it was before the field existed."""
+    """A JSON-ready dict with ``type`` first; the :data:`SPARSE_FIELDS` only when set."""
     out: dict[str, Any] = {"type": event.type}
-    for name in _field_names(type(event)):
+    dense, sparse = _field_names(type(event))
+    for name in dense:
         out[name] = to_plain(getattr(event, name))
-    if event.step_up is not None:
-        out["step_up"] = event.step_up
+    for name in sparse:
+        value = getattr(event, name)
+        if value is not None:
+            out[name] = to_plain(value)
     return out
 
 

@@ -43,6 +43,10 @@ class HistoryColumns:
     time: str
     event_id: str | None = None
     device: str | None = None
+    channel: str | None = None
+    category: str | None = None
+    """The merchant category column (the event's ``merchant_category``)."""
+    location: str | None = None
     time_unit: str = "s"
     funding: Funding = Funding.BANK_CARD
     time_origin: datetime = EPOCH
@@ -61,7 +65,17 @@ class HistoryColumns:
     def required(self) -> tuple[str, ...]:
         """The columns a history must have."""
         named = (self.payer, self.payee, self.amount, self.time, self.event_id, self.device)
-        return tuple(c for c in named if c is not None)
+        return tuple(c for c in (*named, *self.labels.values()) if c is not None)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Payment field -> the user's column, for the optional labels the history has."""
+        named = {
+            "channel": self.channel,
+            "merchant_category": self.category,
+            "location": self.location,
+        }
+        return {f: c for f, c in named.items() if c is not None}
 
 
 def time_of(value: Any, unit: str, row: int, column: str, origin: datetime = EPOCH) -> datetime:
@@ -120,7 +134,10 @@ def payment_wires(
     Event ids are the ``event_id`` column's values, else ``row-N`` (N = position in the file,
     so re-reading the same file gives the same ids and replays never double-count). Amounts
     are rounded to cents (the engine's resolution); zero amounts pass through as ``0.00``.
+    Channel, merchant category and location cells become the event's fields of those names
+    (empty cells: no value); ``parse_event`` refuses values that are no printable ASCII label.
     """
+    labels = tuple(cols.labels.items())
     for i, row in enumerate(rows):
         wire: dict[str, Any] = {
             "type": "payment",
@@ -135,4 +152,8 @@ def payment_wires(
         }
         if cols.device and row.get(cols.device) is not None:
             wire["device_id"] = str(row[cols.device])
+        for name, column in labels:
+            value = row.get(column)
+            if value is not None and str(value).strip():
+                wire[name] = str(value)
         yield wire

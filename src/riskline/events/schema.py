@@ -66,6 +66,11 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ID_P
 Text = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Ip = Annotated[str, StringConstraints(min_length=2, max_length=64, pattern=r"^[0-9A-Fa-f.:]+$")]
+LABEL_PATTERN = r"^[ -~]{1,64}$"
+"""Payment labels (channel, merchant category, location): printable ASCII, 1-64 characters."""
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=LABEL_PATTERN)
+]
 
 
 def _ascii_decimal(value: object) -> object:
@@ -247,6 +252,9 @@ class PaymentIn(_Base):
     funding: t.Funding = t.Funding.REVOLVING
     device_id: Id | None = None
     ip: Ip | None = None
+    channel: Label | None = None
+    merchant_category: Label | None = None
+    location: Label | None = None
 
     def to_domain(self, hasher: PiiHasher) -> t.Event:
         return t.Payment(**self._common(), **self.model_dump(exclude={"type", *_COMMON}))

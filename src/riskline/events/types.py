@@ -182,7 +182,12 @@ class IdentityVerified(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Payment(Event):
-    """A purchase by an account at a merchant."""
+    """A purchase by an account at a merchant.
+
+    ``channel`` (e.g. ``pos``, ``ecommerce``), ``merchant_category`` (e.g. an MCC) and
+    ``location`` (e.g. a city or region code) are optional labels given by the caller; feature
+    definitions read them like any other text field (distinct values, first seen).
+    """
 
     type: ClassVar[str] = "payment"
     account_id: str
@@ -192,6 +197,9 @@ class Payment(Event):
     funding: Funding = Funding.REVOLVING
     device_id: str | None = None
     ip: str | None = None
+    channel: str | None = None
+    merchant_category: str | None = None
+    location: str | None = None
 
     def entities(self) -> tuple[tuple[str, str], ...]:
         return _refs(

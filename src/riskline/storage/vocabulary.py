@@ -127,4 +127,13 @@ FEATURE_NAMES: tuple[str, ...] = (
     "event.merchant_id",
     "event.enterprise_id",
     "event.counterparty_id",
+    "account.payments_10m",
+    "account.spend_10m",
+    "account.payments_1h",
+    "account.spend_1h",
+    "account.spend_1d",
+    "account.locations_7d",
+    "account.new_locations_1d",
+    "account.categories_7d",
+    "account.channels_7d",
 )
