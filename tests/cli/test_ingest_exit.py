@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -83,3 +84,25 @@ def test_a_payment_history_in_the_users_columns(tmp_path: Path, db_url: str) -> 
     assert first.occurred_at.isoformat() == "2025-11-24T17:00:00+00:00"
     assert str(getattr(check, "amount", "")) == "0.00"
     assert getattr(first, "merchant_id", None) == "T1"
+
+
+def test_history_channel_category_and_location_reach_the_stored_events(
+    tmp_path: Path, db_url: str
+) -> None:
+    history = tmp_path / "labels.csv"
+    history.write_text(
+        "card,terminal,amt,t,ch,mcc,city\n"
+        "c1,T1,12.50,1767225600,pos,5411,Shanghai\n"
+        "c1,T2,3.00,1767225660,,,\n"  # empty cells: no label
+        "c2,T2,4.00,1767225720,ecommerce,5999,Caf\u00e9 town\n"  # not ASCII: line 4 rejected
+    )
+    mapping = ["--payer", "card", "--payee", "terminal", "--amount", "amt", "--time", "t"]
+    labels = ["--channel", "ch", "--category", "mcc", "--location", "city"]
+    result = CliRunner().invoke(app, ["ingest", str(history), *mapping, *labels])
+    assert result.exit_code == 3, result.output
+    assert "line 4" in result.stderr and "location" in result.stderr
+    events: dict[str, Any] = {e.event_id: e for e in SqlStore(connect(db_url)).iter_events()}
+    assert set(events) == {"row-0", "row-1"}
+    first, second = events["row-0"], events["row-1"]
+    assert (first.channel, first.merchant_category, first.location) == ("pos", "5411", "Shanghai")
+    assert (second.channel, second.merchant_category, second.location) == (None, None, None)

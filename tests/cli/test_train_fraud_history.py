@@ -248,3 +248,34 @@ def test_amounts_zero_passes_negative_is_refused_naming_row_and_column() -> None
     assert first["occurred_at"] == "2024-01-01T00:00:10+00:00"
     with pytest.raises(InvalidInput, match=r"row 1: amount column 'amt' value -3.5 must be"):
         next(wires)
+
+
+def test_channel_category_and_location_columns_become_event_fields_and_features() -> None:
+    cols = HistoryColumns(
+        payer="card", payee="tid", amount="amt", time="t", location="city", category="mcc"
+    )
+    assert cols.required == ("card", "tid", "amt", "t", "mcc", "city")
+    rows = [
+        {"card": "c1", "tid": "T1", "amt": 1, "t": 1_767_225_600, "city": "SH", "mcc": 5411},
+        {"card": "c1", "tid": "T2", "amt": 2, "t": 1_767_225_660, "city": "BJ", "mcc": None},
+        {"card": "c1", "tid": "T2", "amt": 3, "t": 1_767_225_720, "city": " ", "mcc": 5411},
+        {"card": "c1", "tid": "T3", "amt": 4, "t": 1_767_225_780, "city": "SH", "mcc": 5999},
+    ]
+    wires = list(payment_wires(rows, cols))
+    assert [(w.get("location"), w.get("merchant_category")) for w in wires] == [
+        ("SH", "5411"),
+        ("BJ", None),
+        (None, "5411"),
+        ("SH", "5999"),
+    ]
+    assert "channel" not in wires[0]
+    df = pl.DataFrame(rows).with_columns(
+        pl.col("city").cast(pl.Utf8), pl.col("mcc").cast(pl.Utf8), pl.lit(0).alias("fraud")
+    )
+    frame = history_frame(df, FraudSpec(cols, "fraud", entity_risk=False)).frame
+    # the engine's catalog reads them: distinct locations and categories, bursts of payments
+    assert frame["account.locations_7d"].to_list() == [1.0, 2.0, 2.0, 2.0]
+    assert frame["account.new_locations_1d"].to_list() == [1.0, 2.0, 2.0, 2.0]
+    assert frame["account.categories_7d"].to_list() == [1.0, 1.0, 1.0, 2.0]
+    assert frame["account.payments_10m"].to_list() == [1.0, 2.0, 3.0, 4.0]
+    assert frame["account.spend_1h"].to_list() == [1.0, 3.0, 6.0, 10.0]

@@ -187,3 +187,31 @@ def test_zero_amounts_are_card_authorisations_and_zero_refunds(
 def test_zero_is_still_refused_where_it_means_nothing(kind: str, hasher: PiiHasher) -> None:
     with pytest.raises(InvalidEvent, match="greater than zero"):
         parse_event(wire(kind, amount="0"), hasher)
+
+
+def test_payment_labels_are_stripped_printable_ascii_and_encoded_only_when_set() -> None:
+    hasher = PiiHasher(b"test-secret-key")
+    plain = parse_event(wire("payment"), hasher)
+    # a payment without labels encodes (and fingerprints) as before the fields existed
+    assert not {"channel", "merchant_category", "location"} & set(encode_event(plain))
+    labeled = parse_event(
+        wire("payment", channel=" pos ", merchant_category="5411", location="Shanghai 01"), hasher
+    )
+    got = encode_event(labeled)
+    assert (got["channel"], got["merchant_category"], got["location"]) == (
+        "pos",
+        "5411",
+        "Shanghai 01",
+    )
+    assert decode_event(got) == labeled
+    assert event_fingerprint(labeled) != event_fingerprint(plain)
+    for bad, says in (
+        ("", "at least 1 character"),
+        ("   ", "at least 1 character"),
+        ("x" * 65, "at most 64 characters"),
+        ("Caf\u00e9", "pattern"),
+        ("a\tb", "pattern"),
+        (7, "valid string"),
+    ):
+        with pytest.raises(InvalidEvent, match=f"payment.location: .*{says}"):
+            parse_event(wire("payment", location=bad), hasher)

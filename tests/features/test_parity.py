@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from riskline.bench.synth import generate_history
 from riskline.events import PiiHasher, parse_event
-from riskline.events.types import Event
+from riskline.events.types import Event, Payment
 from riskline.features import OnlineFeatures, default_catalog
 from riskline.features.batch import compute_batch
 
@@ -63,3 +64,33 @@ def test_naive_sql_over_sqlite_agrees_with_online() -> None:
     naive = NaiveSqlFeatures(default_catalog())
     for e in events:
         assert diff(dict(online.process(e)), naive.process(e)) == {}, e.event_id
+
+
+def test_payment_labels_online_equals_batch_and_absent_labels_count_nothing() -> None:
+    """Channel, merchant category and location features: the same online and in batch; a
+    payment without a location adds none (it is not a location of its own)."""
+    events = generate_history(1200, seed=5, n_accounts=30, disorder=0.05)
+    rows = _assert_parity(events, timedelta(hours=24))
+    labeled = ("account.locations_7d", "account.new_locations_1d", "account.categories_7d")
+    names = (*labeled, "account.channels_7d")
+    seen = {name: {r[name] for r in rows if name in r} for name in names}
+    assert all(max(v) >= 2 for v in seen.values()), seen
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    places: list[tuple[str | None, str | None]] = [("L1", None), (None, None), ("L2", "pos")]
+    places.append(("L1", None))
+    hand: list[Event] = [
+        Payment(
+            event_id=f"p{i}",
+            occurred_at=t0 + timedelta(minutes=i),
+            account_id="a1",
+            merchant_id="m1",
+            amount=Decimal("5.00"),
+            location=location,
+            channel=channel,
+        )
+        for i, (location, channel) in enumerate(places)
+    ]
+    rows = _assert_parity(hand, timedelta(hours=24))
+    assert [r["account.locations_7d"] for r in rows] == [1.0, 1.0, 2.0, 2.0]
+    assert [r["account.new_locations_1d"] for r in rows] == [1.0, 1.0, 2.0, 2.0]
+    assert [r["account.channels_7d"] for r in rows] == [0.0, 0.0, 1.0, 1.0]

@@ -104,6 +104,7 @@ def _event(w: _World, kind: str, at: datetime) -> t.Event:
         return t.Login(**b, account_id=acc, device_id=dev, ip=ip)
     if kind == "payment":
         funding = r.choice(list(t.Funding))
+        labels = w.labels()
         return t.Payment(
             **b,
             account_id=acc,
@@ -112,7 +113,9 @@ def _event(w: _World, kind: str, at: datetime) -> t.Event:
             funding=funding,
             device_id=dev,
             ip=ip,
-            **w.labels(),
+            channel=labels.get("channel"),
+            merchant_category=labels.get("merchant_category"),
+            location=labels.get("location"),
         )
     if kind == "loan_application":
         return t.LoanApplication(

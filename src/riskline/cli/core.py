@@ -124,9 +124,7 @@ def ingest(
 
     with handle_errors():
         labels = {"channel": channel, "category": category, "location": location}
-        history = _history_columns(
-            payer, payee, amount, time, id_col, device, time_unit, labels
-        )
+        history = _history_columns(payer, payee, amount, time, id_col, device, time_unit, labels)
         runtime = build_runtime(load_settings(policy_path=_policy_path(policy)))
         try:
             with progress(f"ingest {file.name}") as advance:

@@ -69,7 +69,8 @@ Ip = Annotated[str, StringConstraints(min_length=2, max_length=64, pattern=r"^[0
 LABEL_PATTERN = r"^[ -~]{1,64}$"
 """Payment labels (channel, merchant category, location): printable ASCII, 1-64 characters."""
 Label = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=LABEL_PATTERN)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=LABEL_PATTERN),
 ]
 
 
