@@ -62,8 +62,11 @@ __all__ = [
 STOPPING = frozenset({"freeze", "cut_limit", "close"})
 """Action kinds that stop further use of a line."""
 
-CREDIT_GATES = frozenset({"NO_CREDIT_LINE", "LINE_NOT_USABLE", "INSUFFICIENT_LIMIT"})
-"""Reason codes of a credit decline (no line, line not usable, not enough credit left): the
+CREDIT_GATES = frozenset(
+    {"NO_CREDIT_LINE", "LINE_NOT_USABLE", "INSUFFICIENT_LIMIT", "ACCOUNT_DELINQUENT"}
+)
+"""Reason codes of a credit decline (no line, line not usable, not enough credit left, new
+credit paused while a bill is overdue): the
 credit product saying no, not a risk finding. Kept apart from risk flags in every rate."""
 
 HARMS = (

@@ -127,4 +127,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "event.merchant_id",
     "event.enterprise_id",
     "event.counterparty_id",
+    "account.hours_since_overdue",
+    "account.last_days_overdue",
+    "account.hours_since_repayment",
+    "event.asks_credit",
 )
