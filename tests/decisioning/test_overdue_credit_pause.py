@@ -74,15 +74,16 @@ def test_an_overdue_bill_pauses_new_credit_until_repaid(runtime: Runtime) -> Non
     assert _do(runtime, "loan_drawdown", 52.5).outcome is Outcome.APPROVE  # the pause lifted
 
 
-def test_a_new_overdue_notice_after_a_repayment_pauses_again(runtime: Runtime) -> None:
+def test_a_week_late_after_a_repayment_pauses_again(runtime: Runtime) -> None:
     _open(runtime)
     _do(runtime, "repayment", 9, paid_at=_at(9).isoformat())
     assert _do(runtime, "loan_drawdown", 10).outcome is Outcome.APPROVE
     _do(runtime, "bill_overdue", 40, days_overdue=1)
-    d = _do(runtime, "loan_drawdown", 41)
+    assert _do(runtime, "loan_drawdown", 44).outcome is Outcome.APPROVE  # 5 days late: nothing
+    d = _do(runtime, "loan_drawdown", 46)  # 7 days late, no repayment since the notice
     _paused(d)
-    assert d.features["account.hours_since_overdue"] == pytest.approx(24.0)
-    assert d.features["account.hours_since_repayment"] == pytest.approx(32 * 24.0)
+    assert d.features["account.hours_since_overdue"] == pytest.approx(6 * 24.0)
+    assert d.features["account.hours_since_repayment"] == pytest.approx(37 * 24.0)
     assert d.features["account.last_days_overdue"] == 1.0
 
 

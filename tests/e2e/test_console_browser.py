@@ -126,15 +126,17 @@ def test_confirm_fraud_with_four_eyes_freezes_the_line(
     row.locator("a").first.click()
     page.wait_for_url(f"**/console/cases/{case_id}")
     expect(page.get_by_test_id("case-status")).to_have_text("open")
-    expect(page.locator("#decisions")).to_contain_text("REPAYMENT_OVERDUE")
-    expect(page.locator("#timeline")).to_contain_text("bill_overdue")
+    expect(page.locator("#decisions")).to_contain_text("CASHOUT_PATTERN")
+    expect(page.locator("#timeline")).to_contain_text("4800.00")  # the night purchase
     expect(page.locator("tr[data-line=ln_revolving_a1]")).to_have_attribute(
-        "data-status", "limited"
+        "data-status",
+        "frozen",  # the engine's 30-day freeze, pending the review
     )
+    assert [h.actor.kind for h in store.line_history("ln_revolving_a1")] == ["engine"]
     details = page.locator("#decisions details.decision").first
     details.locator("summary").click()  # HTMX loads reasons, scores and features on opening
     expect(details.locator("table.features tbody tr")).not_to_have_count(0)
-    expect(details.locator(".reasons")).to_contain_text("A repayment is seriously overdue.")
+    expect(details.locator(".reasons")).to_contain_text("a way to turn credit into cash")
     expect(page.locator(".graph.drawn")).to_have_count(1)  # cytoscape.js drew the neighbourhood
     assert int(page.locator(".graph").get_attribute("data-nodes") or 0) >= 2
     page.screenshot(path=str(artifacts / "case-open.png"), full_page=True)
@@ -148,7 +150,9 @@ def test_confirm_fraud_with_four_eyes_freezes_the_line(
     assert _post(page, f"{server.url}/console/cases/{case_id}/approve", {}, None) == 403
 
     # confirm fraud (blocklisting asked): lines freeze now, the case waits for four eyes
-    page.get_by_test_id("fraud-why").fill("Overdue right after opening; identity looks borrowed.")
+    page.get_by_test_id("fraud-why").fill(
+        "Maxed out at night in one round sum; identity looks borrowed."
+    )
     page.get_by_test_id("confirm-fraud").click()
     expect(page.get_by_test_id("case-status")).to_have_text("pending_approval")
     expect(page.get_by_test_id("case-message")).to_contain_text("waiting for a supervisor")
