@@ -131,18 +131,20 @@ def test_close_waits_for_approval_and_rejection_sends_it_back(
         rt.cases.act(cid, Escalate("too late"), analyst)
 
 
-def test_clear_reinstates_restores_and_allowlists(rt: Runtime, analyst: Reviewer) -> None:
-    decide(rt, wire("account_opened", account_id="c1", person_id="cp1", device_id="dc"))
-    (overdue,) = decide(
-        rt, wire("bill_overdue", account_id="c1", product="revolving", days_overdue=45)
-    )
-    assert overdue.outcome is Outcome.REVIEW
+def test_clear_reinstates_and_allowlists(rt: Runtime, analyst: Reviewer) -> None:
+    opened = rt.engine.clock.now() - timedelta(days=40)
+    decide(rt, wire("account_opened", at=opened, account_id="c1", person_id="cp1", device_id="dc"))
+    # a month on, 4,800 of the 5,000 line in one round amount at 02:00: reviewed as cash-out
+    night = opened.replace(hour=2) + timedelta(days=32)
+    spend = wire("payment", at=night, account_id="c1", device_id="dc", amount="4800.00")
+    (cashout,) = decide(rt, spend)
+    assert cashout.outcome is Outcome.REVIEW and "CASHOUT_PATTERN" in cashout.reason_codes
     (line,) = rt.store.lines_for(["c1"])
-    assert line.status is LineStatus.LIMITED
+    assert line.status is LineStatus.FROZEN
     cid = _only_case(rt)
     case = rt.cases.get(cid)
     assert case.group_kind == "person" and case.group_key == "cp1"
-    done = rt.cases.act(cid, Clear("paid late because of a bank error"), analyst)
+    done = rt.cases.act(cid, Clear("a laptop for the family, receipt seen"), analyst)
     assert done.resolution is Resolution.LEGIT and done.assignee == "ann"
     (line,) = rt.store.lines_for(["c1"])
     assert line.status is LineStatus.ACTIVE and line.limit == line.limit.max(Decimal(5000))
@@ -151,6 +153,16 @@ def test_clear_reinstates_restores_and_allowlists(rt: Runtime, analyst: Reviewer
     assert entry is not None and entry.expires_at == now + timedelta(days=90)
     assert [lb.label for lb in rt.cases.labels()] == [Resolution.LEGIT]
     assert rt.store.line_history(line.line_id)[-1].actor.id == "ann"
+
+
+def test_clear_restores_a_cut_limit(rt: Runtime, analyst: Reviewer) -> None:
+    decide(rt, *farm())
+    cut = {ln.owner_id: ln for ln in rt.store.lines_for(["fa3"]) if ln.product.value == "revolving"}
+    assert cut["fa3"].status is LineStatus.LIMITED and cut["fa3"].previous_limit is not None
+    rt.cases.act(_only_case(rt), Clear("a sales clerk's tablet, customers verified"), analyst)
+    (line,) = [ln for ln in rt.store.lines_for(["fa3"]) if ln.product.value == "revolving"]
+    assert line.status is LineStatus.ACTIVE and line.limit == cut["fa3"].previous_limit
+    assert rt.store.line_history(line.line_id)[-1].action == "restore_limit"
 
 
 def test_request_info_escalate_and_assignment_rules(

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+import yaml
 
 from riskline.clock import FixedClock
 from riskline.config import Settings
 from riskline.credit import LineStatus
-from riskline.decisioning import Outcome
+from riskline.decisioning import Decision, Outcome
+from riskline.decisioning.policy import DEFAULT_POLICY_PATH
 from riskline.events import parse_event
 from riskline.runtime import Runtime, build_runtime
-from tests.factories import wire
+from tests.factories import T0, wire
 
 
 @pytest.fixture
@@ -38,12 +42,24 @@ def _setup(rt: Runtime, role: str, share: str | None = None) -> None:
         assert d.outcome is Outcome.APPROVE, d.reasons
 
 
+def _night_maxout(rt: Runtime) -> Decision:
+    """p1's a1, a month after opening, spends 4,800 of the 5,000 on its revolving line in one
+    round amount at 02:00: the default policy's ``maxout_round_night`` reviews it and freezes
+    a1's lines."""
+    night = T0.replace(hour=2) + timedelta(days=31)
+    # the merchant sells mostly for cash: not a collusive one (that check would fire too)
+    sale = wire("payment", at=night - timedelta(days=3), amount="9000.00", funding="bank_card")
+    assert rt.engine.process(parse_event(sale, rt.hasher)).outcome is Outcome.APPROVE
+    payment = wire("payment", at=night, amount="4800.00")
+    return rt.engine.process(parse_event(payment, rt.hasher))
+
+
 def test_freezing_a_controller_reviews_the_enterprise(runtime: Runtime) -> None:
     _setup(runtime, "actual_controller")
     (line,) = runtime.store.lines_for(["e1"])
-    d = runtime.engine.process(parse_event(wire("bill_overdue", days_overdue=45), runtime.hasher))
+    d = _night_maxout(runtime)
     assert d.outcome is Outcome.REVIEW
-    assert d.reason_codes == ("REPAYMENT_OVERDUE", "LINKED_PERSON_RESTRICTED")
+    assert d.reason_codes == ("CASHOUT_PATTERN", "LINKED_PERSON_RESTRICTED")
     assert d.reasons[1].evidence == {
         "person": "p1",
         "role": "actual_controller",
@@ -62,8 +78,8 @@ def test_freezing_a_controller_reviews_the_enterprise(runtime: Runtime) -> None:
 
 def test_small_shareholder_does_not_spread(runtime: Runtime) -> None:
     _setup(runtime, "shareholder", "0.1")
-    d = runtime.engine.process(parse_event(wire("bill_overdue", days_overdue=45), runtime.hasher))
-    assert d.reason_codes == ("REPAYMENT_OVERDUE",)
+    d = _night_maxout(runtime)
+    assert d.reason_codes == ("CASHOUT_PATTERN",)
     (line,) = runtime.store.lines_for(["e1"])
     assert line.status is LineStatus.ACTIVE
 
@@ -71,20 +87,55 @@ def test_small_shareholder_does_not_spread(runtime: Runtime) -> None:
 def test_contagion_survives_a_rebuild(runtime: Runtime) -> None:
     _setup(runtime, "guarantor")
     runtime.engine.rebuild()
-    d = runtime.engine.process(parse_event(wire("bill_overdue", days_overdue=45), runtime.hasher))
+    d = _night_maxout(runtime)
     assert "LINKED_PERSON_RESTRICTED" in d.reason_codes
 
 
-def test_enterprise_default_reviews_its_controllers(runtime: Runtime) -> None:
+_SHELL_CHECK = {
+    "id": "shell_enterprise_freeze",
+    "description": "A young enterprise asking for a lot of credit (a shell borrowing to vanish).",
+    "events": ["enterprise_loan_application"],
+    "when": "enterprise.age_days < 180 and enterprise.loan_amount_90d >= 1000000",
+    "outcome": "review",
+    "reason": {"code": "YOUNG_ENTERPRISE", "text": "The business is new and asks for a lot."},
+    "actions": [
+        {"kind": "freeze", "product": "enterprise_credit", "days": 30},
+        {"kind": "open_review"},
+    ],
+}
+
+
+def test_enterprise_overdue_alone_reviews_nobody(runtime: Runtime) -> None:
+    """Lateness is a credit matter: an enterprise's overdue bill freezes nothing, so nothing
+    spreads to the people behind it."""
     _setup(runtime, "actual_controller")
     overdue = wire("bill_overdue", account_id="e1", product="enterprise_credit", days_overdue=60)
     d = runtime.engine.process(parse_event(overdue, runtime.hasher))
-    assert d.outcome is Outcome.REVIEW
-    assert "CONTROLLED_ENTERPRISE_RESTRICTED" in d.reason_codes
-    up = next(r for r in d.reasons if r.code == "CONTROLLED_ENTERPRISE_RESTRICTED")
-    assert up.evidence == {"enterprise": "e1", "role": "actual_controller", "person": "p1"}
-    (enterprise_line,) = runtime.store.lines_for(["e1"])
-    assert enterprise_line.status is LineStatus.FROZEN
-    lines = {ln.product.value: ln for ln in runtime.store.lines_for(["a1"])}
-    assert lines["cash_loan"].status is LineStatus.LIMITED
-    assert ("open_review", "a1") in {(a.kind.value, a.owner_id) for a in d.actions}
+    assert d.outcome is Outcome.APPROVE and d.reasons == () and d.actions == ()
+    lines = runtime.store.lines_for(["e1", "a1"])
+    assert {ln.status for ln in lines} == {LineStatus.ACTIVE}
+
+
+def test_frozen_enterprise_reviews_its_controllers(
+    settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    policy = yaml.safe_load(DEFAULT_POLICY_PATH.read_text())
+    policy["checks"].append(_SHELL_CHECK)
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(policy))
+    rt = build_runtime(settings.model_copy(update={"policy_path": path}), clock=clock)
+    try:
+        _setup(rt, "actual_controller")
+        ask = wire("enterprise_loan_application", amount="1500000.00")
+        d = rt.engine.process(parse_event(ask, rt.hasher))
+        assert d.outcome is Outcome.REVIEW
+        assert "CONTROLLED_ENTERPRISE_RESTRICTED" in d.reason_codes
+        up = next(r for r in d.reasons if r.code == "CONTROLLED_ENTERPRISE_RESTRICTED")
+        assert up.evidence == {"enterprise": "e1", "role": "actual_controller", "person": "p1"}
+        (enterprise_line,) = rt.store.lines_for(["e1"])
+        assert enterprise_line.status is LineStatus.FROZEN
+        lines = {ln.product.value: ln for ln in rt.store.lines_for(["a1"])}
+        assert lines["cash_loan"].status is LineStatus.LIMITED
+        assert ("open_review", "a1") in {(a.kind.value, a.owner_id) for a in d.actions}
+    finally:
+        rt.close()

@@ -108,7 +108,7 @@ def test_analyst_cannot_reach_admin_pages(
     page.close()
 
 
-def test_confirm_fraud_with_four_eyes_freezes_the_line(
+def test_confirm_fraud_with_four_eyes_closes_the_line(
     server: Server, browser_context: Any, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
@@ -126,15 +126,17 @@ def test_confirm_fraud_with_four_eyes_freezes_the_line(
     row.locator("a").first.click()
     page.wait_for_url(f"**/console/cases/{case_id}")
     expect(page.get_by_test_id("case-status")).to_have_text("open")
-    expect(page.locator("#decisions")).to_contain_text("REPAYMENT_OVERDUE")
-    expect(page.locator("#timeline")).to_contain_text("bill_overdue")
+    expect(page.locator("#decisions")).to_contain_text("CASHOUT_PATTERN")
+    expect(page.locator("#timeline")).to_contain_text("4800.00")  # the night purchase
     expect(page.locator("tr[data-line=ln_revolving_a1]")).to_have_attribute(
-        "data-status", "limited"
+        "data-status",
+        "frozen",  # the engine's 30-day freeze, pending the review
     )
+    assert [h.actor.kind for h in store.line_history("ln_revolving_a1")] == ["engine"]
     details = page.locator("#decisions details.decision").first
     details.locator("summary").click()  # HTMX loads reasons, scores and features on opening
     expect(details.locator("table.features tbody tr")).not_to_have_count(0)
-    expect(details.locator(".reasons")).to_contain_text("A repayment is seriously overdue.")
+    expect(details.locator(".reasons")).to_contain_text("a way to turn credit into cash")
     expect(page.locator(".graph.drawn")).to_have_count(1)  # cytoscape.js drew the neighbourhood
     assert int(page.locator(".graph").get_attribute("data-nodes") or 0) >= 2
     page.screenshot(path=str(artifacts / "case-open.png"), full_page=True)
@@ -147,8 +149,12 @@ def test_confirm_fraud_with_four_eyes_freezes_the_line(
     assert _case(server, case_id).assignee is None
     assert _post(page, f"{server.url}/console/cases/{case_id}/approve", {}, None) == 403
 
-    # confirm fraud (blocklisting asked): lines freeze now, the case waits for four eyes
-    page.get_by_test_id("fraud-why").fill("Overdue right after opening; identity looks borrowed.")
+    # confirm fraud, blocklisting and closing asked (the engine already froze the lines while
+    # the review is open): the case waits for four eyes, the lines stay frozen meanwhile
+    page.get_by_test_id("fraud-why").fill(
+        "Maxed out at night in one round sum; identity looks borrowed."
+    )
+    page.locator("form:has([data-testid=confirm-fraud]) input[name=close]").check()
     page.get_by_test_id("confirm-fraud").click()
     expect(page.get_by_test_id("case-status")).to_have_text("pending_approval")
     expect(page.get_by_test_id("case-message")).to_contain_text("waiting for a supervisor")
@@ -170,14 +176,19 @@ def test_confirm_fraud_with_four_eyes_freezes_the_line(
     expect(page.locator("#audit")).to_contain_text("approved")
     page.screenshot(path=str(artifacts / "case-approved.png"), full_page=True)
 
-    # the person's account page shows the line frozen, and so does the database
+    # the person's account page shows the line closed, and so does the database
     page.goto(f"{server.url}/console/persons/p1")
-    expect(page.locator("tr[data-line=ln_revolving_a1]")).to_have_attribute("data-status", "frozen")
-    page.screenshot(path=str(artifacts / "person-frozen.png"), full_page=True)
+    expect(page.locator("tr[data-line=ln_revolving_a1]")).to_have_attribute("data-status", "closed")
+    page.screenshot(path=str(artifacts / "person-closed.png"), full_page=True)
     line = store.get_line("ln_revolving_a1")
-    assert line.status is LineStatus.FROZEN
+    assert line.status is LineStatus.CLOSED
     history = store.line_history("ln_revolving_a1")
-    assert history[-1].actor.id == "alice" and "FRAUD_CONFIRMED" in history[-1].reasons
+    assert [(h.action, h.actor.kind) for h in history] == [
+        ("freeze", "engine"),
+        ("close", "analyst"),
+    ]
+    assert history[-1].actor.id == "sam"  # the close waited for the approving supervisor
+    assert "FRAUD_CONFIRMED" in history[-1].reasons
     assert store.get_line("ln_revolving_a2").status is LineStatus.ACTIVE
     blocked = {(e.kind, e.value) for e in server.runtime.lists.entries("block")}
     assert ("account", "a1") in blocked and ("account", "a2") not in blocked

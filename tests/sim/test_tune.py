@@ -233,3 +233,24 @@ def test_the_collector_learns_each_accounts_person_from_its_opening() -> None:
     keep(None, _Decision("payment", "a1", **{"x.amount": 5.0}))
     assert table.person_of == {"a1": "p1"}
     assert [r[:2] for r in table.rows] == [("payment", "a1")]  # openings are not in scope
+
+
+def test_a_credit_gate_check_is_neither_tuned_nor_counted() -> None:
+    """A check declining for credit alone (new credit paused while a bill is overdue) is a
+    credit decision: it touches the old heavy spenders here, yet tuning leaves it as written
+    and neither its hits nor its constants enter the figures."""
+    table, labels, person_of = _world()
+    gate = {
+        "id": "overdue_credit_pause",
+        "events": ["payment"],
+        "when": "x.age >= 100",
+        "outcome": "decline",
+        "reason": {"code": "ACCOUNT_DELINQUENT", "text": "Credit is paused until you repay."},
+    }
+    policy = {"version": "p1", "checks": [gate]}
+    result = tune(table, labels, person_of, RULES, policy, SCHEMA, Budget(good=0.01, hard=0.03))
+    assert {k.item for k, _ in result.changes} == {"rules:big"}
+    assert result.before["hard_rates"]["heavy_spender"] == 0.0  # its hits are not counted
+    as_risk = {**policy, "checks": [{**gate, "reason": {"code": "OLD", "text": "Old."}}]}
+    counted = tune(table, labels, person_of, RULES, as_risk, SCHEMA, Budget(good=0.01, hard=1.0))
+    assert counted.before["hard_rates"]["heavy_spender"] == 1.0  # the same check as a risk one

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest.mock import ANY
@@ -27,7 +28,7 @@ from riskline.runtime import Runtime, build_runtime
 from riskline.sim import WorldConfig, iter_events
 from tests.cases.helpers import decide, farm
 from tests.conftest import SECRET
-from tests.factories import wire
+from tests.factories import T0, wire
 from tests.hardening.conftest import auth
 from tests.identity.conftest import takeover_events
 
@@ -83,6 +84,15 @@ def _after_crash(
         crashed.ingestor.close()  # only the writer thread: nothing a graceful stop would add
 
 
+NIGHT = T0.replace(hour=2) + timedelta(days=1)
+
+
+def _night_maxout() -> dict[str, Any]:
+    """a1 spends 4,800 of its 5,000 revolving line in one round amount at 02:00: the default
+    policy reviews it as cash-out and freezes a1's lines (so p1 is flagged in the graph)."""
+    return wire("payment", at=NIGHT, amount="4800.00")
+
+
 def _features(decisions: Sequence[Decision]) -> list[dict[str, object]]:
     """Feature values with NaN spelled out (NaN never equals itself)."""
     return [{k: "nan" if math.isnan(v) else v for k, v in d.features.items()} for d in decisions]
@@ -100,14 +110,15 @@ def test_a_freeze_flags_the_person_again_after_a_crash(tmp_path: Path, clock: Fi
             for w in (
                 wire("account_opened"),
                 wire("loan_application", product="cash_loan", amount="2000.00"),
-                wire("bill_overdue", days_overdue=45),  # freezes a1's cash line: p1 flagged
+                _night_maxout(),  # freezes a1's lines: p1 flagged
             )
         ]
+        later = NIGHT + timedelta(minutes=5)
         after = [
             parse_event(w, opened.hasher)
             for w in (
-                wire("account_opened", account_id="a2", device_id="d2", ip="10.0.0.2"),
-                wire("loan_application", account_id="a2"),
+                wire("account_opened", at=later, account_id="a2", device_id="d2", ip="10.0.0.2"),
+                wire("loan_application", at=later + timedelta(minutes=1), account_id="a2"),
             )
         ]
     finally:
@@ -222,7 +233,7 @@ def test_a_rebuild_without_the_database_sets_the_flags_last_read(
         for w in (
             wire("account_opened"),
             wire("loan_application", product="cash_loan", amount="2000.00"),
-            wire("bill_overdue", days_overdue=45),
+            _night_maxout(),
         ):
             rt.engine.process(parse_event(w, rt.hasher))
         _block_account(rt, "a1")

@@ -14,8 +14,9 @@ USERS = {"alice": "analyst", "bob": "analyst", "sam": "supervisor", "ada": "admi
 
 
 def seed_events() -> list[dict[str, Any]]:
-    """Two people: p1 (account a1) falls 45 days overdue, which the default policy reviews;
-    p2 (account a2) only pays."""
+    """Two people: p1 (account a1) later spends almost all of its revolving line in one round
+    amount at two in the morning, which the default policy reviews as a cash-out pattern
+    (``maxout_round_night``: review, both lines frozen); p2 (account a2) only pays."""
     t = T0
     events = [
         wire("account_opened", at=t, event_id="s-open-a1"),
@@ -43,15 +44,9 @@ def seed_events() -> list[dict[str, Any]]:
             )
         )
     events.append(wire("payment", at=t + timedelta(days=2), event_id="s-pay-a1"))
-    events.append(
-        wire(
-            "bill_overdue",
-            at=t + timedelta(days=40),
-            event_id="s-overdue-a1",
-            days_overdue=45,
-            due_date="2026-02-25",
-        )
-    )
+    # 4,800 of the 4,879.50 still available on a1's 5,000 line, at 02:00
+    night = t.replace(hour=2) + timedelta(days=41)
+    events.append(wire("payment", at=night, event_id="s-night-a1", amount="4800.00"))
     return events
 
 

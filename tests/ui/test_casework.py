@@ -35,8 +35,8 @@ def test_queue_and_case_page(client: TestClient, runtime: Runtime) -> None:
     page = client.get(f"/console/cases/{case_id}").text
     decision = runtime.store.decisions_for("a1")[0]
     assert f"/console/decisions/{decision.decision_id}" in page
-    assert "REPAYMENT_OVERDUE" in page and "bill_overdue" in page
-    assert 'data-line="ln_revolving_a1" data-status="limited"' in page
+    assert "CASHOUT_PATTERN" in page and "4800.00" in page  # the night purchase
+    assert 'data-line="ln_revolving_a1" data-status="frozen"' in page
     assert 'data-src="/console/graph/data?entity=person%3Ap1' in page
     assert 'data-testid="approve"' not in page  # nothing pending
     assert client.get("/console/cases/c_missing").status_code == 404

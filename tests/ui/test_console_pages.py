@@ -25,9 +25,9 @@ def test_dashboard_figures_match_the_database(
     assert re.search(r'data-testid="total-review">1<', html)
     assert re.search(r'data-testid="queue-open">1<', html)
     text = _text(html)
-    assert "REPAYMENT_OVERDUE" in text and "10.00 %" in text  # 1 of the 10 decisions
+    assert "CASHOUT_PATTERN" in text and "10.00 %" in text  # 1 of the 10 decisions
     assert "credit_score" in text  # a score histogram is drawn
-    # a 7-day window ending at the newest decision holds only the overdue review
+    # a 7-day window ending at the newest decision holds only the night cash-out review
     week = client.get("/console/dashboard/outcomes?days=7", headers={"HX-Request": "true"}).text
     assert "<html" not in week
     assert re.search(r'data-testid="total-approve">0<', week)
@@ -43,7 +43,8 @@ def test_decision_page_shows_reasons_scores_and_features(
     assert decision.outcome.value == "review"
     html = client.get(f"/console/decisions/{decision.decision_id}").text
     text = _text(html)
-    assert "REPAYMENT_OVERDUE" in text and "A repayment is seriously overdue." in text
+    assert "CASHOUT_PATTERN" in text
+    assert "may be a way to turn credit into cash." in text  # the reason's plain words
     assert f"Feature values ({len(decision.features)})" in text
     assert all(f"<code>{name}</code>" in html for name in decision.features)
     assert client.get("/console/decisions/d_000000000000000000000000").status_code == 404
@@ -54,12 +55,14 @@ def test_account_page_shows_lines_history_and_timeline(
 ) -> None:
     signed_in("alice")
     html = client.get("/console/accounts/a1").text
-    assert 'data-line="ln_revolving_a1" data-status="limited"' in html
+    assert 'data-line="ln_revolving_a1" data-status="frozen"' in html
     text = _text(html)
-    assert "active → limited" in text and "REPAYMENT_OVERDUE" in text  # history of the cut
-    for kind in ("bill_overdue", "payment", "account_opened"):
+    assert "active → frozen" in text and "CASHOUT_PATTERN" in text  # history of the freeze
+    for kind in ("payment", "account_opened"):
         assert kind in text
-    assert text.index("bill_overdue") < text.index("account_opened")  # newest first
+    timeline = text[text.index("Event timeline") :]
+    night, day = timeline.index("amount 4800.00"), timeline.index("amount 120.50")
+    assert night < day < timeline.index("account_opened")  # newest first
     assert "11010519491231002X" not in html  # the ID number is stored and shown hashed only
     assert 'href="/console/persons/p1"' in html
     assert client.get("/console/accounts/nobody").status_code == 404
@@ -139,5 +142,5 @@ def test_decision_details_fragment_for_htmx(
     assert f'hx-get="{url}"' in account and 'hx-trigger="toggle once"' in account
     fragment = client.get(url, headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text
-    assert "REPAYMENT_OVERDUE" in fragment.text
+    assert "CASHOUT_PATTERN" in fragment.text
     assert all(f"<code>{name}</code>" in fragment.text for name in decision.features)

@@ -36,12 +36,12 @@ CORE_POLICY = {
             "actions": [{"kind": "freeze", "product": "revolving", "days": 30}],
         },
         {
-            "id": "serious_overdue",
-            "events": ["bill_overdue"],
-            "when": "event.days_overdue >= 30",
-            "outcome": "review",
-            "reason": {"code": "REPAYMENT_OVERDUE", "text": "Overdue."},
-            "actions": [{"kind": "cut_limit", "product": "revolving", "factor": 0.5}],
+            "id": "maxout_drawdown",
+            "events": ["loan_drawdown"],
+            "when": "line.amount_to_available >= 0.95 and event.hour < 6",
+            "outcome": "challenge",
+            "reason": {"code": "NEW_DEVICE_DRAWDOWN", "text": "Please confirm it is you."},
+            "actions": [{"kind": "freeze", "product": "cash_loan", "days": 3, "review_days": 1}],
         },
     ],
 }

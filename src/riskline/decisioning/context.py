@@ -6,8 +6,8 @@
 >>> e = Payment(event_id="e", occurred_at=datetime(2026, 1, 1, 3, tzinfo=timezone.utc),
 ...             account_id="a", merchant_id="m", amount=Decimal("100"))
 >>> v = event_features(e, None)
->>> v["event.amount"], v["event.hour"], v["event.round_amount"]
-(100.0, 3.0, 1.0)
+>>> v["event.amount"], v["event.hour"], v["event.round_amount"], v["event.asks_credit"]
+(100.0, 3.0, 1.0, 1.0)
 """
 
 from __future__ import annotations
@@ -16,9 +16,27 @@ import math
 from decimal import Decimal
 
 from riskline.credit.lines import CreditLine
-from riskline.events.types import BillOverdue, Event, Funding, Payment, Product, is_round_amount
+from riskline.events.types import (
+    BillOverdue,
+    Channel,
+    EnterpriseLoanApplication,
+    Event,
+    Funding,
+    LoanApplication,
+    LoanDrawdown,
+    Payment,
+    Product,
+    is_round_amount,
+)
 
-__all__ = ["CONTEXT_SCHEMA", "ID_SCHEMA", "event_features", "event_ids", "product_of"]
+__all__ = [
+    "CONTEXT_SCHEMA",
+    "ID_SCHEMA",
+    "asks_credit",
+    "event_features",
+    "event_ids",
+    "product_of",
+]
 
 ID_KINDS = (
     "account",
@@ -57,6 +75,7 @@ CONTEXT_SCHEMA = {
     "event.round_amount": "bool",
     "event.days_overdue": "number",
     "event.is_external": "bool",
+    "event.asks_credit": "bool",
     "line.limit": "number",
     "line.available": "number",
     "line.utilisation": "number",
@@ -73,9 +92,33 @@ def product_of(event: Event) -> Product | None:
     return product if isinstance(product, Product) else None
 
 
+_CREDIT_EVENTS = (Payment, LoanApplication, LoanDrawdown, EnterpriseLoanApplication)
+"""Event types that may ask for credit (``event.asks_credit`` is set on them only)."""
+
+
+def asks_credit(event: Event) -> bool:
+    """Whether the event asks us for new credit: a purchase on the revolving line, a
+    drawdown, or a loan application made here (one seen at another platform asks us nothing).
+
+    >>> from datetime import datetime, timezone
+    >>> from decimal import Decimal
+    >>> at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    >>> asks_credit(Payment(event_id="e", occurred_at=at, account_id="a", merchant_id="m",
+    ...                     amount=Decimal("5"), funding=Funding.BANK_CARD))
+    False
+    """
+    if isinstance(event, Payment):
+        return event.funding is Funding.REVOLVING
+    if isinstance(event, LoanApplication):
+        return event.channel == Channel.INTERNAL
+    return isinstance(event, LoanDrawdown | EnterpriseLoanApplication)
+
+
 def event_features(event: Event, line: CreditLine | None) -> dict[str, float]:
     """Context features for ``event`` given the line it concerns (if any)."""
     values: dict[str, float] = {"event.hour": float(event.occurred_at.hour)}
+    if isinstance(event, _CREDIT_EVENTS):
+        values["event.asks_credit"] = 1.0 if asks_credit(event) else 0.0
     amount = getattr(event, "amount", None)
     if isinstance(event, BillOverdue):
         amount = event.amount_due

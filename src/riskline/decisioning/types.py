@@ -135,8 +135,11 @@ class RiskView:
     actions: tuple[Action, ...]
 
 
-CREDIT_GATE_CODES = frozenset({"NO_CREDIT_LINE", "LINE_NOT_USABLE", "INSUFFICIENT_LIMIT"})
-"""Reason codes of declines about credit availability, not about risk."""
+CREDIT_GATE_CODES = frozenset(
+    {"NO_CREDIT_LINE", "LINE_NOT_USABLE", "INSUFFICIENT_LIMIT", "ACCOUNT_DELINQUENT"}
+)
+"""Reason codes of declines about credit availability, not about risk (``ACCOUNT_DELINQUENT``:
+new credit paused while a bill is overdue, the default policy's ``overdue_credit_pause``)."""
 
 
 def risk_view(decision: Decision, credit_codes: frozenset[str] = CREDIT_GATE_CODES) -> RiskView:

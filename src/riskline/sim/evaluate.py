@@ -69,8 +69,11 @@ engine's step-up asks for the enrolled face (docs/identity.md), which an imposto
 so a challenge or a hold stops their money; an owner (cash-out, bust-out, a farm's operator)
 passes it, and the hold is lifted."""
 
-CREDIT_GATES = frozenset({"NO_CREDIT_LINE", "LINE_NOT_USABLE", "INSUFFICIENT_LIMIT"})
-"""Reason codes of a credit decline (no line, line not usable, not enough credit left): the
+CREDIT_GATES = frozenset(
+    {"NO_CREDIT_LINE", "LINE_NOT_USABLE", "INSUFFICIENT_LIMIT", "ACCOUNT_DELINQUENT"}
+)
+"""Reason codes of a credit decline (no line, line not usable, not enough credit left, new
+credit paused while a bill is overdue): the
 credit product saying no, not a risk finding. Kept apart from risk flags in every rate."""
 
 HARMS = (

@@ -7,6 +7,9 @@ to the value that catches the most fraud actors, averaged over typologies, while
 persons it touches stay within a budget: a share of good persons and, for every kind of hard
 negative, a share of that kind. It writes the tuned rule set and policy (same checks, same
 reasons and actions, new constants and version) and ``tuning.json`` with the figures.
+Checks whose reason is a credit gate (``ACCOUNT_DELINQUENT``: new credit paused while a bill
+is overdue) are credit decisions, not fraud findings: they are left as written and out of
+the figures.
 
 The search replays recorded features offline, so it does not see what its own decisions
 would have changed later (a line frozen earlier stops later events; a flag spreads over the
@@ -42,6 +45,7 @@ from riskline.rules.ast import Call, Compare, Feature, Literal, Node, children, 
 from riskline.rules.backtest import hit_matrix
 from riskline.rules.parser import parse
 from riskline.rules.types import Type
+from riskline.sim.evaluate import CREDIT_GATES
 from riskline.sim.labels import Labels
 
 __all__ = [
@@ -214,9 +218,24 @@ def _items(rules_doc: Mapping[str, Any], policy_doc: Mapping[str, Any]) -> list[
                 raw.get("mode") == "shadow" or raw.get("outcome") not in _OUTCOMES
             ):
                 continue
+            if _credit_gate(raw):
+                continue
             events = tuple(raw.get("events") or ())
             items.append(_Item(doc, i, f"{doc}:{raw['id']}", raw["when"], events))
     return items
+
+
+def _credit_gate(raw: Mapping[str, Any]) -> bool:
+    """A check whose reason is a credit gate (new credit paused while a bill is overdue): a
+    credit decision, not a fraud finding, so it is neither tuned to catch fraud nor counted
+    as touching the honest persons it declines.
+
+    >>> _credit_gate({"reason": {"code": "ACCOUNT_DELINQUENT"}}), _credit_gate({"reason_code": "X"})
+    (True, False)
+    """
+    reason = raw.get("reason")
+    code = reason.get("code") if isinstance(reason, Mapping) else raw.get("reason_code")
+    return code in CREDIT_GATES
 
 
 def table_for(

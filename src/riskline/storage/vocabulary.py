@@ -136,4 +136,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "account.new_locations_1d",
     "account.categories_7d",
     "account.channels_7d",
+    "account.hours_since_overdue",
+    "account.last_days_overdue",
+    "account.hours_since_repayment",
+    "event.asks_credit",
 )
