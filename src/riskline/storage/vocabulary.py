@@ -127,4 +127,5 @@ FEATURE_NAMES: tuple[str, ...] = (
     "event.merchant_id",
     "event.enterprise_id",
     "event.counterparty_id",
+    "graph.purchase_loop",
 )
