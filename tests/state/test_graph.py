@@ -82,6 +82,7 @@ def test_equals_in_process_graph_on_a_simulated_world(
         "graph.linked_flagged_parties",
         "graph.buyer_merchant_shared_identity",
         "graph.merchant_loop_buyers",  # too few sales in 1,500 events: test_cash_out_loops_match
+        "graph.purchase_loop",  # likewise
     }
 
 
@@ -121,13 +122,24 @@ def test_cash_out_loops_match(shared: SharedState) -> None:
             amount=Decimal(900),
             funding=Funding.REVOLVING,
         ),
+        Payment(  # the buyer again: its purchase came back to its card through the merchant
+            event_id="p3",
+            occurred_at=at[4],
+            account_id="b",
+            merchant_id="m",
+            amount=Decimal(700),
+            funding=Funding.REVOLVING,
+        ),
     ]
     local, redis_graph = GraphRisk(), RedisGraph(shared)
+    seen = []
     for i, event in enumerate(events):
         local.observe(event)
         redis_graph.observe(event)
-        _check(dict(local.features_for(event)), dict(redis_graph.features_for(event)), str(i))
-    assert redis_graph.features_for(events[-1])["graph.merchant_loop_buyers"] == 1.0
+        seen.append(dict(redis_graph.features_for(event)))
+        _check(dict(local.features_for(event)), seen[-1], str(i))
+    assert seen[3]["graph.merchant_loop_buyers"] == 1.0
+    assert seen[4]["graph.purchase_loop"] == 1.0
 
 
 def test_enterprise_roles_and_linked_flags_match(shared: SharedState) -> None:

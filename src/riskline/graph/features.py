@@ -46,6 +46,7 @@ SCHEMA: Mapping[str, str] = MappingProxyType(
         "graph.blocklist_distance": "number",
         "graph.buyer_merchant_shared_identity": "bool",
         "graph.fund_cycle": "bool",
+        "graph.purchase_loop": "bool",
         "graph.merchant_loop_buyers": "number",
         "graph.farm_accounts": "number",
         "graph.linked_flagged_parties": "number",
@@ -130,15 +131,19 @@ def _flow_features(g: LinkGraph, event: Event, node: Node) -> dict[str, float]:
         merchant = ("merchant", event.merchant_id)
         shared = float(bool(shared_identity(g, node, merchant)))
         loops = float(loop_buyers(g, merchant, since, cfg.search_budget))
-    cycle = 0.0
+    cycle = purchase = 0.0
     if node[0] == "account":
-        found = fund_cycle(
-            g, node, since, cfg.cycle_max_depth, cfg.search_budget, cfg.cycle_min_transfer
-        )
+        args = (cfg.cycle_max_depth, cfg.search_budget, cfg.cycle_min_transfer)
+        found = fund_cycle(g, node, since, *args)
         cycle = float(bool(found))
+        if any(n[0] == "merchant" for n, _ in found):
+            purchase = 1.0
+        elif found:  # a loop of transfers was found first; is there one through a merchant too?
+            purchase = float(bool(fund_cycle(g, node, since, *args, through_merchant=True)))
     return {
         "graph.buyer_merchant_shared_identity": shared,
         "graph.fund_cycle": cycle,
+        "graph.purchase_loop": purchase,
         "graph.merchant_loop_buyers": loops,
     }
 

@@ -98,10 +98,13 @@ def _between_accounts(link: Link) -> bool:
     return link.a[0] == "account" and link.b[0] == "account"
 
 
-def _is_cycle(path: list[Step], targets: set[Node]) -> bool:
-    """A real loop: through a merchant, or through at least two accounts of other people."""
+def _is_cycle(path: list[Step], targets: set[Node], through_merchant: bool = False) -> bool:
+    """A real loop: through a merchant, or (unless ``through_merchant``) through at least two
+    accounts of other people."""
+    if any(n[0] == "merchant" for n, _ in path):
+        return True
     others = {n for n, _ in path if n[0] == "account" and n not in targets}
-    return any(n[0] == "merchant" for n, _ in path) or len(others) >= 2
+    return not through_merchant and len(others) >= 2
 
 
 def _forward(steps: list[Step], since: float, min_transfer: float) -> bool:
@@ -119,6 +122,7 @@ def fund_cycle(
     max_depth: int = 5,
     budget: int = 2000,
     min_transfer: float = 0.0,
+    through_merchant: bool = False,
 ) -> list[Step]:
     """A money loop through ``account`` (back to it or a kin account) whose hops follow each
     other in time since ``since``; empty if none is found.
@@ -127,7 +131,9 @@ def fund_cycle(
     account): one wrap in time is allowed, then the loop is checked in its own order. It
     must pass a merchant or two other people's accounts, so paying one's own card or
     settling up with one other person is no cycle; transfers between accounts averaging less
-    than ``min_transfer`` carry no loop.
+    than ``min_transfer`` carry no loop. With ``through_merchant`` only a loop that passes a
+    merchant counts (a purchase that came back as the merchant's payout or takings): friends
+    passing money round a circle of transfers is no such loop.
     """
     targets = kin_accounts(g, account)
     if not _can_return(g, targets, since, min_transfer):
@@ -154,7 +160,9 @@ def fund_cycle(
         if node in targets:
             steps = [*path[1:], step]
             rotated = steps[wrap - 1 :] + steps[: wrap - 1] if wrap else steps
-            if _is_cycle(path, targets) and _forward(rotated, since, min_transfer):
+            if _is_cycle(path, targets, through_merchant) and _forward(
+                rotated, since, min_transfer
+            ):
                 return [*path, step]
             continue
         if node in on_path or len(path) >= max_depth:

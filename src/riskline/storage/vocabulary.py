@@ -140,4 +140,5 @@ FEATURE_NAMES: tuple[str, ...] = (
     "account.last_days_overdue",
     "account.hours_since_repayment",
     "event.asks_credit",
+    "graph.purchase_loop",
 )
