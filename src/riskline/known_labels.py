@@ -10,7 +10,10 @@ A labels file (JSON lines, written by ``riskline labels analysts``) holds two ki
 :func:`known_starts` turns them into the moments from which a person's or an account's events
 count as fraud for ``riskline train fraud --labels``: a confirmed person's from ``lookback_days``
 before the case opened (the activity an analyst reviews); an account with a matured bad bill's
-from ``BILL_CYCLE_DAYS`` before its due date (the spend or the drawdown that went unpaid).
+from ``BILL_CYCLE_DAYS`` before its due date (the spend or the drawdown that went unpaid) up to
+the due date, after which its events are left out of training (``leave_out``): an overdue
+account's later events carry the overdue itself, and a fraud model taught "overdue is fraud"
+flags every late payer.
 Cleared cases and every party never reviewed count as genuine, as on a real platform.
 Records known after ``as_of`` are left out.
 
@@ -71,6 +74,9 @@ class KnownStarts:
 
     accounts: dict[str, float] = field(default_factory=dict)
     persons: dict[str, float] = field(default_factory=dict)
+    leave_out: dict[str, float] = field(default_factory=dict)
+    """From when an overdue account's events are left out of training (its first bad due
+    date)."""
     confirmed: int = 0
     cleared: int = 0
     overdue_accounts: int = 0
@@ -107,6 +113,7 @@ def known_starts(records: Iterable[Mapping[str, Any]], rules: KnownLabelRules) -
     """From when each confirmed person's and each bad account's events count as fraud."""
     accounts: dict[str, float] = {}
     persons: dict[str, float] = {}
+    leave_out: dict[str, float] = {}
     verdicts = {True: 0, False: 0}
     lookback = timedelta(days=rules.lookback_days)
     wanted = {"m1": ("M1", "M3"), "m3": ("M3",), "none": ()}[rules.overdue]
@@ -123,9 +130,10 @@ def known_starts(records: Iterable[Mapping[str, Any]], rules: KnownLabelRules) -
                 due = _moment(f"{r['due_date']}T00:00:00+00:00", "due_date")
                 begin = (due - timedelta(days=BILL_CYCLE_DAYS)).timestamp()
                 _earliest(accounts, str(r["account"]), begin)
+                _earliest(leave_out, str(r["account"]), due.timestamp())
         except KeyError as err:
             raise InvalidInput(f"a {r['kind']} label has no {err.args[0]}") from None
-    return KnownStarts(accounts, persons, verdicts[True], verdicts[False], len(accounts))
+    return KnownStarts(accounts, persons, leave_out, verdicts[True], verdicts[False], len(accounts))
 
 
 def _earliest(starts: dict[str, float], key: str, begin: float) -> None:

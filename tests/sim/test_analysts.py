@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 import pytest
 
 from riskline.errors import InvalidInput
@@ -175,6 +176,7 @@ def test_known_starts_use_lookback_and_overdue_choice() -> None:
     m1 = known_starts(records, KnownLabelRules(lookback_days=10, overdue="m1"))
     assert m1.persons == {"p1": datetime(2026, 1, 22, tzinfo=UTC).timestamp()}
     assert m1.accounts == {"a9": datetime(2026, 1, 30, tzinfo=UTC).timestamp()}
+    assert m1.leave_out == {"a9": datetime(2026, 3, 1, tzinfo=UTC).timestamp()}
     assert (m1.confirmed, m1.cleared, m1.overdue_accounts) == (1, 1, 1)
     assert known_starts(records, KnownLabelRules(overdue="m3")).accounts == {}
     with pytest.raises(InvalidInput, match="overdue"):
@@ -211,7 +213,7 @@ def test_no_ground_truth_leaks_for_parties_never_reviewed(world_dir: Path, tmp_p
     assert {r["party"] for r in records if r["kind"] == "case"} == set(reviewed)
     known = known_starts(records, KnownLabelRules(overdue="m1"))
     assert set(known.persons) == set(fraud[:3])
-    frame = world_frame(events, None, known.pair())
+    frame = world_frame(events, None, known.pair(), known.leave_out)
     owner = {e["account_id"]: e["person_id"] for e in events if e["type"] == "account_opened"}
     account_of = {e["event_id"]: e.get("account_id") for e in events}
     positive = {account_of[e] for e in frame.filter(frame["label"] == 1.0)["event_id"]}
@@ -219,6 +221,11 @@ def test_no_ground_truth_leaks_for_parties_never_reviewed(world_dir: Path, tmp_p
     overdue = {b.account for b in bills}
     assert positive, "the confirmed parties' events are labeled"
     assert all(owner.get(a) in known.persons or a in overdue for a in positive)
+    # an overdue account's events after its bad due date are left out, not labeled
+    for a, cut in known.leave_out.items():
+        if owner.get(a) not in known.persons:
+            late = frame.filter(pl.col("ts") >= cut)["event_id"]
+            assert not any(account_of[e] == a for e in late)
     unreviewed_fraud = set(fraud[3:]) & persons
     leaked = {a for a in positive if owner.get(a) in unreviewed_fraud and a not in overdue}
     assert not leaked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -15,6 +15,7 @@ from riskline.errors import InvalidInput
 from riskline.events.history import EPOCH
 
 if TYPE_CHECKING:
+    from riskline.known_labels import KnownStarts
     from riskline.lab.fraud import FraudEvaluation, FraudSpec
 
 __all__ = ["train_fraud"]
@@ -133,8 +134,13 @@ def train_fraud(
             raise InvalidInput("--labels FILE goes with --world DIR (the world's events)")
         if world is not None:
             registry = ModelRegistry(load_settings().model_dir)
-            starts = None if labels is None else _known(labels, lookback_days, overdue)
-            trained = train_on_world(load_world_frame(world, starts), registry)
+            known = None if labels is None else _known(labels, lookback_days, overdue)
+            frame = (
+                load_world_frame(world)
+                if known is None
+                else load_world_frame(world, known.pair(), known.leave_out)
+            )
+            trained = train_on_world(frame, registry)
             _print_metrics(
                 f"fraud {trained.fraud_version} (active), anomaly {trained.anomaly_version}",
                 trained.metrics,
@@ -176,7 +182,7 @@ def train_fraud(
         _from_history(data, target, time_col, features, mapping or [], "gbdt")
 
 
-def _known(path: Path, lookback_days: float, overdue: str) -> tuple[Any, Any]:
+def _known(path: Path, lookback_days: float, overdue: str) -> KnownStarts:
     """The starts of the known labels in ``path``, after a line saying what they hold."""
     from riskline.known_labels import KnownLabelRules, known_starts, read_known
 
@@ -186,7 +192,7 @@ def _known(path: Path, lookback_days: float, overdue: str) -> tuple[Any, Any]:
         f"labels from {path.name}: {known.confirmed} confirmed and {known.cleared} cleared "
         f"cases, {known.overdue_accounts} accounts with a bill gone {overdue} counted as fraud"
     )
-    return known.pair()
+    return known
 
 
 def _only(text: str | None) -> tuple[str, tuple[str, ...]] | None:
