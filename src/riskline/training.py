@@ -75,12 +75,23 @@ def fraud_labels(labels: Any) -> tuple[dict[str, float], dict[str, float]]:
     return starts["account"], starts["person"]
 
 
-def world_frame(events: Iterable[dict[str, Any]], labels: Any) -> pl.DataFrame:
-    """Point-in-time features of every account event, with ``label`` and ``ts``."""
+def world_frame(
+    events: Iterable[dict[str, Any]],
+    labels: Any,
+    starts: tuple[Mapping[str, float], Mapping[str, float]] | None = None,
+    leave_out: Mapping[str, float] | None = None,
+) -> pl.DataFrame:
+    """Point-in-time features of every account event, with ``label`` and ``ts``.
+
+    Labels come from the world's ground truth, or from ``starts`` (from when events count as
+    fraud, by account and by person: :func:`riskline.known_labels.known_starts`) when given.
+    An account's events from its ``leave_out`` time on are left out, unless its person's
+    events count as fraud by then.
+    """
     hasher = PiiHasher(_SECRET)
     parsed: list[Event] = [parse_event(w, hasher) for w in events]
     frame = compute_batch(default_catalog(), parsed)
-    starts, persons = fraud_labels(labels)
+    starts_, persons = fraud_labels(labels) if starts is None else starts
     owner = _account_person(parsed)
     ts, y, keep = [], [], []
     for i, e in enumerate(parsed):
@@ -88,7 +99,10 @@ def world_frame(events: Iterable[dict[str, Any]], labels: Any) -> pl.DataFrame:
         if not isinstance(account, str):
             continue
         t = e.occurred_at.timestamp()
-        begin = min(starts.get(account, np.inf), persons.get(owner.get(account, ""), np.inf))
+        person = persons.get(owner.get(account, ""), np.inf)
+        if leave_out is not None and leave_out.get(account, np.inf) <= t < person:
+            continue
+        begin = min(starts_.get(account, np.inf), person)
         keep.append(i)
         ts.append(t)
         y.append(1.0 if t >= begin else 0.0)
@@ -144,11 +158,19 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(float(ts)).isoformat()
 
 
-def load_world_frame(world_dir: Path) -> pl.DataFrame:
-    """``world_frame`` of a world folder written by ``riskline simulate``."""
+def load_world_frame(
+    world_dir: Path,
+    starts: tuple[Mapping[str, float], Mapping[str, float]] | None = None,
+    leave_out: Mapping[str, float] | None = None,
+) -> pl.DataFrame:
+    """``world_frame`` of a world folder written by ``riskline simulate``: its ground truth,
+    or ``starts`` and ``leave_out`` (labels the platform knew) when given, whose
+    ``labels.jsonl`` is then not read."""
     from riskline.sim import load_world
 
     world = load_world(world_dir)
+    if starts is not None:
+        return world_frame(world.events(), None, starts, leave_out)
     return world_frame(world.events(), world.labels)
 
 

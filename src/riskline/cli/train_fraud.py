@@ -15,6 +15,7 @@ from riskline.errors import InvalidInput
 from riskline.events.history import EPOCH
 
 if TYPE_CHECKING:
+    from riskline.known_labels import KnownStarts
     from riskline.lab.fraud import FraudEvaluation, FraudSpec
 
 __all__ = ["train_fraud"]
@@ -102,6 +103,29 @@ def train_fraud(
     k: Annotated[int, typer.Option("--k", help="k of card precision@k per day")] = 100,
     test_share: Annotated[float, typer.Option(help="Share of labeled rows in the test")] = 0.4,
     name: Annotated[str, typer.Option(help="Registry name of the model")] = "fraud-history",
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="With --world: train on these platform-known labels (case verdicts, M1/M3; "
+            "`riskline labels analysts`) instead of the world's ground truth",
+        ),
+    ] = None,
+    lookback_days: Annotated[
+        float,
+        typer.Option(
+            help="With --labels: a confirmed person's events count as fraud "
+            "from this many days before the case opened"
+        ),
+    ] = 30.0,
+    overdue: Annotated[
+        str,
+        typer.Option(
+            help="With --labels: m1 | m3 | none, the matured repayment outcome "
+            "whose account's events (from 30 days before the due date) count as fraud"
+        ),
+    ] = "m1",
 ) -> None:
     """LightGBM fraud model (calibrated, reason codes) and an anomaly model; --world activates.
 
@@ -116,9 +140,17 @@ def train_fraud(
     from riskline.training import load_world_frame, train_on_world
 
     with handle_errors():
+        if labels is not None and world is None:
+            raise InvalidInput("--labels FILE goes with --world DIR (the world's events)")
         if world is not None:
             registry = ModelRegistry(load_settings().model_dir)
-            trained = train_on_world(load_world_frame(world), registry)
+            known = None if labels is None else _known(labels, lookback_days, overdue)
+            frame = (
+                load_world_frame(world)
+                if known is None
+                else load_world_frame(world, known.pair(), known.leave_out)
+            )
+            trained = train_on_world(frame, registry)
             _print_metrics(
                 f"fraud {trained.fraud_version} (active), anomaly {trained.anomaly_version}",
                 trained.metrics,
@@ -161,6 +193,19 @@ def train_fraud(
             _payments(data, spec, mapping or [], k, name, not keep_known_compromised)
             return
         _from_history(data, target, time_col, features, mapping or [], "gbdt")
+
+
+def _known(path: Path, lookback_days: float, overdue: str) -> KnownStarts:
+    """The starts of the known labels in ``path``, after a line saying what they hold."""
+    from riskline.known_labels import KnownLabelRules, known_starts, read_known
+
+    rules = KnownLabelRules(lookback_days=lookback_days, overdue=overdue)
+    known = known_starts(read_known(path), rules)
+    console.print(
+        f"labels from {path.name}: {known.confirmed} confirmed and {known.cleared} cleared "
+        f"cases, {known.overdue_accounts} accounts with a bill gone {overdue} counted as fraud"
+    )
+    return known
 
 
 def _only(text: str | None) -> tuple[str, tuple[str, ...]] | None:

@@ -103,7 +103,13 @@ def evaluate(
     ] = None,
 ) -> None:
     """Stream a world through the engine in time order and score it against the labels."""
-    from riskline.sim import print_report, refuse_same_world, run_baseline, write_report
+    from riskline.sim import (
+        print_report,
+        refuse_same_world,
+        run_baseline,
+        write_cases,
+        write_report,
+    )
 
     with handle_errors():
         if baseline != (train_world is not None):
@@ -118,7 +124,8 @@ def evaluate(
     print_report(report, console)
     if out is not None:
         paths = write_report(report, out)
-        console.print(f"wrote {paths[0]} and {paths[1]}")
+        cases = write_cases(report, out)
+        console.print(f"wrote {paths[0]}, {paths[1]} and {cases} (the review cases opened)")
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from riskline.sim.evaluate import (
     EvaluationReport,
     HarmRow,
     PrCurve,
+    ReviewCase,
     TypologyResult,
     evaluate,
 )
@@ -37,6 +38,7 @@ from riskline.sim.report import (
     print_report,
     render_html,
     report_table,
+    write_cases,
     write_report,
 )
 from riskline.sim.simulate import (
@@ -66,6 +68,7 @@ __all__ = [
     "LoadedWorld",
     "NaiveRules",
     "PrCurve",
+    "ReviewCase",
     "TypeAudit",
     "TypologyResult",
     "TypologySpec",
@@ -85,5 +88,6 @@ __all__ = [
     "report_table",
     "run_baseline",
     "simulate",
+    "write_cases",
     "write_report",
 ]

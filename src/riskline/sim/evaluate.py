@@ -35,7 +35,7 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -56,6 +56,7 @@ __all__ = [
     "EvaluationReport",
     "HarmRow",
     "PrCurve",
+    "ReviewCase",
     "TypologyResult",
     "evaluate",
 ]
@@ -171,6 +172,24 @@ class PrCurve:
     average_precision: float
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewCase:
+    """A review case the run opened: the party (person, enterprise or merchant), when, and the
+    reason codes of the decision that opened it. What an analyst queue receives."""
+
+    party: str
+    opened_at: datetime
+    reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``opened_at`` in ISO 8601)."""
+        return {
+            "party": self.party,
+            "opened_at": self.opened_at.isoformat(),
+            "reasons": list(self.reasons),
+        }
+
+
 @dataclass(frozen=True)
 class EvaluationReport:
     """Per-typology scores, harm, false-positive rates and decision-outcome counts."""
@@ -197,10 +216,14 @@ class EvaluationReport:
     precision_persons: float = 0.0
     """Parties of fraud actors flagged / (those + honest persons flagged): the baseline's unit."""
     baseline: BaselineReport | None = None
+    review_cases: tuple[ReviewCase, ...] = ()
+    """The cases opened, in order (written to ``cases.jsonl``, not to the JSON report)."""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
+        """JSON-ready form, without the case list."""
+        out = asdict(replace(self, review_cases=()))
+        del out["review_cases"]
+        return out
 
 
 class _Tracker:
@@ -217,6 +240,7 @@ class _Tracker:
         self.credit_declined: set[str] = set()
         self.harmed: dict[str, set[str]] = {h: set() for h in HARMS}
         self.cases: dict[str, datetime] = {}
+        self.case_reasons: dict[str, tuple[str, ...]] = {}
         self.score: dict[str, float] = {}
         self.first_fraud: dict[str, datetime] = {}
         self.days: set[str] = set()
@@ -273,7 +297,10 @@ class _Tracker:
         for harm in harms:
             self.harmed[harm].add(subject)
         if "reviewed" in harms:
-            self.cases.setdefault(self.person_of.get(subject, subject), when)
+            party = self.person_of.get(subject, subject)
+            if party not in self.cases:
+                self.cases[party] = when
+                self.case_reasons[party] = tuple(sorted(_codes(decision)))
         for action in decision.actions:
             done = _action_harm(action, outcome)
             if done is not None:
@@ -421,6 +448,9 @@ def _report(tracker: _Tracker, labels: Labels, seconds: float) -> EvaluationRepo
         days=days,
         curves=tuple(_curve(t, people.scores(labels, t, tracker.score), negatives) for t in names),
         tracker_seconds=round(tracker.seconds, 2),
+        review_cases=tuple(
+            ReviewCase(p, w, tracker.case_reasons[p]) for p, w in tracker.cases.items()
+        ),
     )
 
 

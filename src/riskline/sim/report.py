@@ -30,6 +30,7 @@ __all__ = [
     "print_report",
     "render_html",
     "report_table",
+    "write_cases",
     "write_report",
 ]
 
@@ -359,3 +360,14 @@ def write_report(report: EvaluationReport, out_dir: Path) -> tuple[Path, Path]:
     js.write_text(json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     page.write_text(render_html(report), encoding="utf-8")
     return js, page
+
+
+def write_cases(report: EvaluationReport, out_dir: Path) -> Path:
+    """Write the run's review cases, one JSON object a line, to ``out_dir/cases.jsonl``
+    (what `riskline labels analysts` hands to the simulated analysts)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "cases.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for case in report.review_cases:
+            fh.write(json.dumps(case.to_dict(), sort_keys=True) + "\n")
+    return path
