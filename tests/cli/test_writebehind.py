@@ -78,10 +78,14 @@ def test_a_failed_write_is_reported_at_the_next_call(tmp_path: Path, clock: Fixe
         writer.flush()
         with sqlite3.connect(tmp_path / "x.db") as conn:
             conn.execute("DROP TABLE decisions")
-        with pytest.raises(Unavailable, match="writer failed"):
+
+        def decide_the_rest() -> None:
             for w in wires[20:]:
                 ahead(w)
             writer.flush()
+
+        with pytest.raises(Unavailable, match="writer failed"):
+            decide_the_rest()
     finally:
         writer.close()
         rt.close()
