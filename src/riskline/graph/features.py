@@ -116,9 +116,12 @@ def _flag_search(g: LinkGraph, start: Node, hops: int, cap: int, budget: int) ->
     at 1..``hops`` and the nearest one's depth (``cap`` when none is nearer), the same answer
     with less work. Breadth-first in the same order under the same budget, it stops where
     nothing it would still find can change the answer: past ``hops`` once a flag is found
-    (deeper ones are farther), and at depth ``cap`` (a flag there reads as ``cap``, like none).
+    (deeper ones are farther), at depth ``cap`` (a flag there reads as ``cap``, like none), and
+    where the frontier's distance bounds (``LinkGraph.flag_reach``) put every flag still to
+    find past ``hops`` and no nearer than the nearest found (a flagged frontier node counts 1:
+    its bound says nothing of other flags behind it).
     """
-    flags, jadj = g.flags, g.jadj
+    flags, jadj, bound = g.flags, g.jadj, g.flag_reach.bound
     best = 0 if start in flags else cap
     near = 0
     seen = {start}
@@ -126,6 +129,10 @@ def _flag_search(g: LinkGraph, start: Node, hops: int, cap: int, budget: int) ->
     for d in range(1, max(hops, cap - 1) + 1):
         if d > hops and best < d:
             break
+        if d > 1:  # the nearest flag still to find is at least this deep (flag_reach bounds)
+            deeper = d - 1 + min(max(1, bound(n)) for n in frontier) if frontier else cap
+            if deeper > hops and deeper >= best:
+                break
         nxt: list[Node] = []
         for node in frontier:
             for other in jadj.get(node, _NO_LINKS):
