@@ -90,3 +90,62 @@ def test_random_graphs_do_hold_cycles() -> None:
             bool(flows.fund_cycle(g, n, 0.0, 5, 2000, 0.0)) for n in g.adj if n[0] == "account"
         )
     assert found > 0
+
+
+def _plain_flags(g: LinkGraph, node: Node, budget: int) -> dict[str, float]:
+    """The flag features from the full budgeted search, as computed before any shortcut."""
+    cfg = g.config
+    depth = bfs_depths(g, node, max(cfg.hops, cfg.distance_cap), budget)
+    flagged = [d for n, d in depth.items() if n in g.flags]
+    return {
+        "graph.flagged_neighbours": float(sum(1 for d in flagged if 0 < d <= cfg.hops)),
+        "graph.blocklist_distance": float(min([*flagged, cfg.distance_cap])),
+    }
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_flag_reach_keeps_lower_bounds_through_every_change(seed: int) -> None:
+    """Links, flags, unflags, evictions and expiry in random order: after each step the
+    flag features equal the full search (with small budgets, so truncation is exercised),
+    and every node within reach of a flag has a bound no higher than its true distance."""
+    rng = random.Random(seed)
+    hops, cap = rng.choice(((2, 4), (1, 3), (3, 3), (2, 2)))
+    budget = rng.choice((3, 8, 2000))
+    cfg = GraphConfig(
+        max_degree=rng.choice((3, 6, 12)),
+        ttl_seconds=60.0,
+        bucket_seconds=10.0,
+        hops=hops,
+        distance_cap=cap,
+        search_budget=budget,
+    )
+    g = LinkGraph(cfg)
+    size = rng.choice((5, 9, 14))
+    seen: set[tuple[bool, bool]] = set()
+    for step in range(160):
+        roll = rng.random()
+        if roll < 0.08 and g.adj:
+            node = rng.choice(sorted(g.adj))
+            g.flag(node[0], node[1], rng.choice(("a", "b")))
+        elif roll < 0.12 and g.flags:
+            node = rng.choice(sorted(g.flags))
+            g.unflag(node[0], node[1], rng.choice(("a", "b", None)))
+        elif roll < 0.15:
+            g.expire(float(step))
+        else:
+            a_kind, b_kind, kind = rng.choice(_PAIRS)
+            a: Node = (a_kind, f"{a_kind[0]}{rng.randrange(size)}")
+            b: Node = (b_kind, f"{b_kind[0]}{rng.randrange(size)}")
+            g.add_edge(a, b, kind, float(step), 100.0)
+        for node in sorted(g.adj):
+            exact = bfs_depths(g, node, cfg.hops + cfg.distance_cap, 10**9)
+            near = [d for n, d in exact.items() if n in g.flags]
+            if near and min(near) <= g.flag_reach.reach:
+                assert g.flag_reach.bound(node) <= min(near)
+            fast = _flag_features(g, node, g.stats(node).flagged)
+            assert fast == _plain_flags(g, node, budget)
+            skipped = g.flag_reach.bound(node) > g.flag_reach.reach
+            seen.add((skipped, fast["graph.blocklist_distance"] < cap))
+    assert (False, True) in seen  # flags were found by the search
+    if seed % 3 == 0:
+        assert (True, False) in seen  # and searches were skipped

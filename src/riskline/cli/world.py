@@ -180,16 +180,23 @@ def _score_world(
     **overrides: Any,
 ) -> Any:
     """Stream ``world`` through a runtime on ``url`` (settings ``overrides`` such as
-    ``rules_path``) and score it; ``on_decision`` sees every event with its engine decision."""
+    ``rules_path``) and score it; ``on_decision`` sees every event with its engine decision.
+
+    The engine's batches are written by a second process while it decides the next ones
+    (``riskline.writebehind``: the same decisions, one core more); every batch is stored
+    before this returns."""
     from riskline.decisioning import ModelSignals
     from riskline.lookahead import LookaheadDecider
     from riskline.runtime import build_runtime
     from riskline.sim import evaluate as score
     from riskline.sim import load_world
+    from riskline.writebehind import WriteBehindStore
 
     signals = None if models else ModelSignals()
     settings = load_settings(database_url=url, **overrides)
     runtime = build_runtime(settings, models=signals, pii_warning=pii_warning)
+    writer = WriteBehindStore(runtime.store, url)
+    runtime.engine.store = writer
     decided: dict[str, Any] = {}
 
     def process(events: Sequence[Any]) -> Any:
@@ -211,6 +218,11 @@ def _score_world(
             ahead(wire)
             return decided.pop(str(wire["event_id"]))
 
-        return score((to_score, loaded.labels), decide)
+        report = score((to_score, loaded.labels), decide)
+        writer.flush()
+        return report
     finally:
-        runtime.close()
+        try:
+            writer.close()
+        finally:
+            runtime.close()

@@ -55,6 +55,7 @@ SCHEMA: Mapping[str, str] = MappingProxyType(
 )
 
 _DEVICE = kinds_mask({EdgeKind.DEVICE})
+_NO_LINKS: Mapping[Node, object] = MappingProxyType({})
 
 
 def bfs_depths(g: LinkGraph, start: Node, max_depth: int, budget: int) -> dict[Node, int]:
@@ -90,20 +91,66 @@ def _flag_features(g: LinkGraph, node: Node, component_flagged: int) -> dict[str
 
     The search runs only when the node's component holds a flagged member: components are
     over joining links and may over-count until ``expire`` but never miss a reachable node,
-    so a component without a flag has none within any distance.
+    so a component without a flag has none within any distance. On the in-process graph it
+    runs only when a flag may be within reach (``LinkGraph.flag_reach``, a lower bound of
+    the distance to the nearest flag).
     """
     cfg = g.config
+    none = {"graph.flagged_neighbours": 0.0, "graph.blocklist_distance": float(cfg.distance_cap)}
     if not g.flags or component_flagged <= 0:
-        return {
-            "graph.flagged_neighbours": 0.0,
-            "graph.blocklist_distance": float(cfg.distance_cap),
-        }
+        return none
+    if isinstance(g, LinkGraph):
+        if g.flag_reach.bound(node) > g.flag_reach.reach:
+            return none
+        near, dist = _flag_search(g, node, cfg.hops, cfg.distance_cap, cfg.search_budget)
+        return {"graph.flagged_neighbours": float(near), "graph.blocklist_distance": float(dist)}
     reach = max(cfg.hops, cfg.distance_cap)
     depth = bfs_depths(g, node, reach, cfg.search_budget)
     flagged = [d for n, d in depth.items() if n in g.flags]
     near = sum(1 for d in flagged if 0 < d <= cfg.hops)
     dist = min([*flagged, cfg.distance_cap])
     return {"graph.flagged_neighbours": float(near), "graph.blocklist_distance": float(dist)}
+
+
+def _flag_search(g: LinkGraph, start: Node, hops: int, cap: int, budget: int) -> tuple[int, int]:
+    """What ``bfs_depths(g, start, max(hops, cap), budget)`` tells of flags: the flagged nodes
+    at 1..``hops`` and the nearest one's depth (``cap`` when none is nearer), the same answer
+    with less work. Breadth-first in the same order under the same budget, it stops where
+    nothing it would still find can change the answer: past ``hops`` once a flag is found
+    (deeper ones are farther), at depth ``cap`` (a flag there reads as ``cap``, like none), and
+    where the frontier's distance bounds (``LinkGraph.flag_reach``) put every flag still to
+    find past ``hops`` and no nearer than the nearest found (a flagged frontier node counts 1:
+    its bound says nothing of other flags behind it).
+    """
+    flags, jadj, bound = g.flags, g.jadj, g.flag_reach.bound
+    best = 0 if start in flags else cap
+    near = 0
+    seen = {start}
+    frontier = [start]
+    for d in range(1, max(hops, cap - 1) + 1):
+        if d > hops and best < d:
+            break
+        if d > 1:  # the nearest flag still to find is at least this deep (flag_reach bounds)
+            deeper = d - 1 + min(max(1, bound(n)) for n in frontier) if frontier else cap
+            if deeper > hops and deeper >= best:
+                break
+        nxt: list[Node] = []
+        for node in frontier:
+            for other in jadj.get(node, _NO_LINKS):
+                if other not in seen:
+                    seen.add(other)
+                    nxt.append(other)
+                    budget -= 1
+                    if other in flags:
+                        if d <= hops:
+                            near += 1
+                        elif d < best:
+                            return near, d
+                        best = min(best, d)
+            if budget <= 0:
+                return near, best
+        frontier = nxt
+    return near, best
 
 
 def _linked_flagged(g: LinkGraph, node: Node) -> int:

@@ -27,6 +27,7 @@ from riskline.events.types import EnterpriseRegistered, Event
 from riskline.graph.components import Components, ComponentStats
 from riskline.graph.enterprise import EnterpriseIndex
 from riskline.graph.extract import edges_from, exposure_of
+from riskline.graph.flagreach import FlagReach
 from riskline.graph.types import MONEY_KINDS, EdgeKind, GraphConfig, Link, Node, kinds_mask
 
 __all__ = ["LinkGraph"]
@@ -51,6 +52,9 @@ class LinkGraph:
         self.components = Components()
         self.enterprises = EnterpriseIndex(self.config.control_share)
         self.flags: dict[Node, dict[str, str]] = {}
+        self.flag_reach = FlagReach(self.jadj, max(self.config.hops, self.config.distance_cap - 1))
+        """Lower bounds of each node's distance to a flag, as far as the flag features look
+        (``riskline.graph.flagreach``): the flag search is skipped where nothing is in reach."""
         self.flow_cache: dict[Node, dict[str, float]] = {}
         """Last flow features per subject, refreshed on every money event of that subject."""
         self.exposure: dict[Node, float] = {}
@@ -98,6 +102,7 @@ class LinkGraph:
                 elif y in joined:
                     del joined[y]
                 joined[y] = link
+            self.flag_reach.joined(a, b)
         if kind in _OUT_KINDS:
             self.out.setdefault(a, {})[b] = link
         bucket = int(link.last_ts // self.config.bucket_seconds)
@@ -143,6 +148,7 @@ class LinkGraph:
                 del self.out[x]
         if link.has(self.join_mask):
             self.components.mark_dirty(link.a)
+            self.flag_reach.stale = True
 
     def expire(self, now_ts: float | None = None) -> int:
         """Drop non-identity links last seen before ``now - ttl``; returns links removed."""
@@ -161,6 +167,8 @@ class LinkGraph:
         if self.bucket_entries > 2 * self.n_links + 1024:
             self.compact()
         self.rebuild()
+        if self.flag_reach.stale:
+            self.flag_reach.reset(self.flags)
         return removed
 
     def compact(self) -> None:
@@ -192,6 +200,7 @@ class LinkGraph:
         if not reasons:
             self.components.add(node, False, self.exposure.get(node, 0.0))
             self.components.add_flagged(node, 1)
+            self.flag_reach.seed(node)
         reasons[reason] = reason
 
     def unflag(self, kind: str, key: str, reason: str | None = None) -> None:
@@ -207,6 +216,7 @@ class LinkGraph:
         if not reasons:
             del self.flags[node]
             self.components.add_flagged(node, -1)
+            self.flag_reach.stale = True
 
     def is_flagged(self, node: Node) -> bool:
         """Whether the entity carries any flag."""
