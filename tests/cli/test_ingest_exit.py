@@ -106,3 +106,19 @@ def test_history_channel_category_and_location_reach_the_stored_events(
     first, second = events["row-0"], events["row-1"]
     assert (first.channel, first.merchant_category, first.location) == ("pos", "5411", "Shanghai")
     assert (second.channel, second.merchant_category, second.location) == (None, None, None)
+
+
+def test_a_step_counter_history_takes_a_time_origin(tmp_path: Path, db_url: str) -> None:
+    history = tmp_path / "steps.csv"
+    history.write_text("card,terminal,amt,step\nc1,T1,12.50,0\nc2,T1,3.00,25\n")
+    mapping = ["--payer", "card", "--payee", "terminal", "--amount", "amt", "--time", "step"]
+    ok = CliRunner().invoke(
+        app, ["ingest", str(history), *mapping, "--time-unit", "h", "--time-origin", "2024-01-01"]
+    )
+    assert ok.exit_code == 0, ok.output
+    events = {e.event_id: e for e in SqlStore(connect(db_url)).iter_events()}
+    assert events["row-0"].occurred_at.isoformat() == "2024-01-01T00:00:00+00:00"
+    assert events["row-1"].occurred_at.isoformat() == "2024-01-02T01:00:00+00:00"
+    bad = CliRunner().invoke(app, ["ingest", str(history), *mapping, "--time-origin", "soon"])
+    assert bad.exit_code == 2 and "--time-origin takes a date" in bad.output
+    assert len(_ids(db_url)) == 2  # the refused run added nothing

@@ -20,7 +20,7 @@ from riskline.cli.base import (
     progress,
 )
 from riskline.errors import InvalidInput
-from riskline.events.history import HistoryColumns
+from riskline.events.history import HistoryColumns, parse_time_origin
 
 PAYMENTS_POLICY_PATH = Path(__file__).parent.parent / "decisioning" / "payments_policy.yaml"
 """The payment-only policy profile (``--policy payments``)."""
@@ -111,6 +111,13 @@ def ingest(
     time_unit: Annotated[
         str, typer.Option(help="Unit of a numeric time: s, min, h, d", rich_help_panel=_HISTORY)
     ] = "s",
+    time_origin: Annotated[
+        str | None,
+        typer.Option(
+            help="Date a numeric time of 0 means (step counters), e.g. 2024-01-01",
+            rich_help_panel=_HISTORY,
+        ),
+    ] = None,
 ) -> None:
     """Decide every event of a file; bad lines are reported and never half-applied.
 
@@ -124,7 +131,9 @@ def ingest(
 
     with handle_errors():
         labels = {"channel": channel, "category": category, "location": location}
-        history = _history_columns(payer, payee, amount, time, id_col, device, time_unit, labels)
+        history = _history_columns(
+            payer, payee, amount, time, id_col, device, time_unit, labels, time_origin
+        )
         runtime = build_runtime(load_settings(policy_path=_policy_path(policy)))
         try:
             with progress(f"ingest {file.name}") as advance:
@@ -175,6 +184,7 @@ def _history_columns(
     device: str | None,
     time_unit: str,
     labels: dict[str, str | None] | None = None,
+    time_origin: str | None = None,
 ) -> HistoryColumns | None:
     """The history column mapping, or None when the file holds events (wire form).
 
@@ -182,7 +192,7 @@ def _history_columns(
     """
     given = {"--payer": payer, "--payee": payee, "--amount": amount, "--time": time}
     labels = labels or {}
-    optional = (id_col, device, *labels.values())
+    optional = (id_col, device, time_origin, *labels.values())
     if not any(given.values()) and all(c is None for c in optional):
         return None
     missing = [k for k, v in given.items() if not v]
@@ -201,6 +211,7 @@ def _history_columns(
         category=labels.get("category"),
         location=labels.get("location"),
         time_unit=time_unit,
+        time_origin=parse_time_origin(time_origin),
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,22 +11,13 @@ from rich.table import Table
 from riskline.cli.base import console, handle_errors, load_settings
 from riskline.cli.train import _from_history, _mapping, _print_metrics, train_app
 from riskline.errors import InvalidInput
-from riskline.events.history import EPOCH
+from riskline.events.history import parse_time_origin
 
 if TYPE_CHECKING:
     from riskline.known_labels import KnownStarts
     from riskline.lab.fraud import FraudEvaluation, FraudSpec
 
 __all__ = ["train_fraud"]
-
-
-def _origin(text: str | None) -> datetime:
-    if text is None:
-        return EPOCH
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"--time-origin takes a date such as 2024-01-01, got {text!r}") from None
 
 
 def _names(text: str | None) -> tuple[str, ...]:
@@ -177,7 +167,7 @@ def train_fraud(
                     category=category,
                     location=location,
                     time_unit=time_unit,
-                    time_origin=_origin(time_origin),
+                    time_origin=parse_time_origin(time_origin),
                 ),
                 target=target,
                 label_delay_days=label_delay,

@@ -23,7 +23,15 @@ from typing import Any
 from riskline.errors import InvalidInput
 from riskline.events.types import Funding
 
-__all__ = ["EPOCH", "TIME_UNITS", "HistoryColumns", "amount_text", "payment_wires", "time_of"]
+__all__ = [
+    "EPOCH",
+    "TIME_UNITS",
+    "HistoryColumns",
+    "amount_text",
+    "parse_time_origin",
+    "payment_wires",
+    "time_of",
+]
 
 TIME_UNITS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
 """Units of a numeric time column, in seconds (a number of units since 1970-01-01 UTC)."""
@@ -31,6 +39,23 @@ TIME_UNITS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
 CENT = Decimal("0.01")
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_time_origin(text: str | None) -> datetime:
+    """What ``--time-origin`` says a numeric time of 0 means (UTC when no zone is given).
+
+    >>> parse_time_origin("2024-01-01").isoformat()
+    '2024-01-01T00:00:00+00:00'
+    >>> parse_time_origin(None) == EPOCH
+    True
+    """
+    if text is None:
+        return EPOCH
+    try:
+        origin = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"--time-origin takes a date such as 2024-01-01, got {text!r}") from None
+    return origin if origin.tzinfo is not None else origin.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
