@@ -110,12 +110,25 @@ def test_freeze_on_first_fraud_credit_stops_only_later_credit(
                     expected.get(label["typology"], 0) + label["credit_cents"]
                 )
             seen.add(owner_of[e["event_id"]])
+    # approved with a freeze: the flagged credit goes out, what follows is stopped
     report = evaluate(
-        (events, labels), decider(lambda e: e["event_id"] in credit, outcome="review")
+        (events, labels), decider(lambda e: e["event_id"] in credit, outcome="approve")
     )
     for row in report.typologies:
         assert row.credit_stopped == pytest.approx(expected.get(row.typology, 0) / 100), row
     assert any(0 < r.money_stopped_share < 1 for r in report.typologies)
+
+
+def test_credit_held_for_review_is_stopped(events: Events, labels: Labels) -> None:
+    credit = {k for k, r in labels.events.items() if "credit_cents" in r}
+    review = decider(lambda e: e["event_id"] in credit, outcome="review", actions=())
+    report = evaluate((events, labels), review)
+    for row in report.typologies:
+        assert row.credit_stopped == row.review_stopped == row.credit_at_risk, row
+    challenge = decider(lambda e: e["event_id"] in credit, outcome="challenge", actions=())
+    held = {r.typology: r for r in evaluate((events, labels), challenge).typologies}
+    assert held["takeover"].credit_stopped == held["takeover"].credit_at_risk > 0
+    assert all(r.credit_stopped == 0 for t, r in held.items() if t != "takeover")
 
 
 def test_a_flag_on_the_person_counts_for_their_accounts(events: Events, labels: Labels) -> None:

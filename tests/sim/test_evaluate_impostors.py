@@ -5,8 +5,9 @@ comes with the challenge), then drawing again an hour later:
 
 - A1 is a takeover victim: both of the attacker's drawdowns are stopped (the challenge holds the
   first until the owner's face is shown, and the line stays held for the second);
-- A2 is a bust-out owner: they pass the step-up and the hold is lifted, so neither drawdown is
-  stopped; a later freeze that is not a hold stops the third.
+- A2 is a bust-out owner: they pass the step-up and the hold is lifted, so the first drawdown is
+  not stopped; the second is held for review (the engine draws a line only on an approve) with a
+  freeze that is not a hold, which stops the third.
 """
 
 from __future__ import annotations
@@ -131,10 +132,10 @@ def test_an_impostor_is_stopped_by_the_challenge_and_the_hold() -> None:
     assert takeover.money_stopped_share == 1.0
 
 
-def test_an_owner_passes_the_step_up_and_only_a_real_freeze_stops_them() -> None:
+def test_an_owner_passes_the_step_up_and_only_a_review_or_a_real_freeze_stops_them() -> None:
     bustout = _row(_run(), "bustout")
     assert bustout.credit_at_risk == 550.0
-    # bust1 challenged (passed), bust2 reviewed (not a decline, made after a hold only),
-    # bust3 after bust2's freeze: stopped
-    assert bustout.credit_stopped == 50.0
+    # bust1 challenged (passed: not stopped), bust2 held for review, bust3 after bust2's freeze
+    assert bustout.credit_stopped == 150.0
+    assert bustout.review_stopped == 100.0
     assert bustout.held_stopped == 0.0

@@ -146,6 +146,9 @@ class TypologyResult:
     money_stopped_share: float
     held_stopped: float = 0.0
     """Part of ``credit_stopped`` held by a step-up an impostor cannot pass."""
+    review_stopped: float = 0.0
+    """Part of ``credit_stopped`` held for review: the engine draws a line only on an approve,
+    and an analyst releases it only by clearing the case."""
     parties_flagged: int = 0
     honest_flagged_by_its_reasons: int = 0
     reasons: tuple[str, ...] = ()
@@ -247,6 +250,7 @@ class _Tracker:
         self.outcomes: Counter[str] = Counter()
         self.stopped: Counter[str] = Counter()
         self.held_stopped: Counter[str] = Counter()
+        self.review_stopped: Counter[str] = Counter()
         self.events = 0
         self.seconds = 0.0
 
@@ -278,6 +282,9 @@ class _Tracker:
                 typology, cents = label["typology"], int(label["credit_cents"])
                 if risk_decline or was_frozen:
                     self.stopped[typology] += cents
+                elif outcome == "review":
+                    self.stopped[typology] += cents
+                    self.review_stopped[typology] += cents
                 elif typology in IMPOSTORS and (outcome == "challenge" or was_held):
                     self.stopped[typology] += cents
                     self.held_stopped[typology] += cents
@@ -404,7 +411,8 @@ NOTES = (
     "flagged subjects; by persons: actors' parties flagged / (those + honest persons flagged)",
     "time to detection: the actor's first labeled fraud event to its first risk flag "
     "(0 when flagged before it)",
-    "money stopped: labeled credit events declined for risk or made after a freeze/cut/close "
+    "money stopped: labeled credit events declined for risk, held for review (the engine draws a "
+    "line only on an approve; reported apart as review_stopped) or made after a freeze/cut/close "
     "outside a challenge; for impostors (takeover), who cannot pass the owner's face check, "
     "also those challenged or made while a line was held (reported apart as held_stopped)",
     "credit declines (no line, not usable, not enough credit) are counted apart, never as flags",
@@ -545,6 +553,7 @@ def _typology(
         credit_stopped=stopped / 100,
         money_stopped_share=_ratio(stopped, at_risk),
         held_stopped=tracker.held_stopped[name] / 100,
+        review_stopped=tracker.review_stopped[name] / 100,
         parties_flagged=len(parties),
         honest_flagged_by_its_reasons=honest,
         reasons=tuple(sorted(reasons)),
