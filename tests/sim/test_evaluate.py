@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +19,9 @@ from riskline.sim import (
     report_table,
     write_report,
 )
+from tests.sim.decisions import Action, Decision
 
 Events = list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Action:
-    kind: str
-    product: str | None = None
-
-
-@dataclass(frozen=True)
-class Decision:
-    event_id: str
-    outcome: str
-    subject: str
-    actions: tuple[Action, ...] = ()
 
 
 def subject(e: dict[str, Any]) -> str:

@@ -16,38 +16,13 @@ Six persons, one account each, two days with payments:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from riskline.sim import Labels, evaluate, render_html
 from riskline.sim.evaluate import EvaluationReport
-
-
-@dataclass(frozen=True)
-class Reason:
-    code: str
-
-
-@dataclass(frozen=True)
-class Action:
-    kind: str
-    product: str | None = None
-    owner_id: str | None = None
-    applied: bool = True
-
-
-@dataclass(frozen=True)
-class Decision:
-    event_id: str
-    outcome: str
-    subject: str
-    actions: tuple[Action, ...] = ()
-    reasons: tuple[Reason, ...] = ()
-    scores: Mapping[str, float] = field(default_factory=dict)
-
+from tests.sim.decisions import Action, Decision, Reason
 
 D1, D2 = "2026-01-05", "2026-01-06"
 T = {"d1_08": f"{D1}T08:00:00Z", "d1_12": f"{D1}T12:00:00Z", "d2_10": f"{D2}T10:00:00Z"}

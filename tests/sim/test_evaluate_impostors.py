@@ -12,34 +12,11 @@ comes with the challenge), then drawing again an hour later:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from riskline.sim import Labels, evaluate
 from riskline.sim.evaluate import EvaluationReport, TypologyResult
-
-
-@dataclass(frozen=True)
-class Reason:
-    code: str
-
-
-@dataclass(frozen=True)
-class Action:
-    kind: str
-    product: str | None = None
-    owner_id: str | None = None
-    applied: bool = True
-
-
-@dataclass(frozen=True)
-class Decision:
-    event_id: str
-    outcome: str
-    subject: str
-    actions: tuple[Action, ...] = ()
-    reasons: tuple[Reason, ...] = ()
-
+from tests.sim.decisions import Action, Decision, Reason
 
 DAY = "2026-01-05"
 
