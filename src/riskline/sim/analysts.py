@@ -37,7 +37,7 @@ import numpy as np
 
 from riskline.errors import InvalidInput
 from riskline.sim.evaluate import ReviewCase
-from riskline.sim.labels import Labels
+from riskline.sim.labels import Labels, json_lines
 
 __all__ = [
     "AnalystTeam",
@@ -209,16 +209,12 @@ def read_cases(path: Path) -> list[ReviewCase]:
     """The cases of ``cases.jsonl`` (``riskline evaluate --out``); a bad line is refused by
     number."""
     out: list[ReviewCase] = []
-    with path.open(encoding="utf-8") as fh:
-        for no, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                opened = _moment(str(row["opened_at"]))
-                out.append(ReviewCase(str(row["party"]), opened, tuple(row.get("reasons", ()))))
-            except (ValueError, KeyError, TypeError) as err:
-                raise InvalidInput(f"{path.name} line {no}: not a review case ({err})") from None
+    for no, row in json_lines(path):
+        try:
+            opened = _moment(str(row["opened_at"]))
+            out.append(ReviewCase(str(row["party"]), opened, tuple(row.get("reasons", ()))))
+        except (ValueError, KeyError, TypeError) as err:
+            raise InvalidInput(f"{path.name} line {no}: not a review case ({err})") from None
     return out
 
 

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 from numpy.typing import NDArray
 
-from riskline.errors import InvalidInput, NotFound
+from riskline.errors import NotFound
 from riskline.sim.audit_fields import ARTIFACT_GROUPS, FIELD_GROUPS, Feature, Value, event_features
+from riskline.sim.labels import json_lines
 
 __all__ = ["ALL_ARTIFACTS", "AuditReport", "GroupAuc", "TypeAudit", "audit_world"]
 
@@ -121,17 +121,7 @@ def _hash(seed: int, salt: str, key: str) -> int:
 
 
 def _lines(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open("rb") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as err:
-                raise InvalidInput(f"{path}:{number}: not JSON ({err})") from None
-            if not isinstance(record, dict):
-                raise InvalidInput(f"{path}:{number}: not a JSON object")
-            yield record
+    return (record for _, record in json_lines(path))
 
 
 def _fraud_rings(path: Path) -> dict[str, str]:

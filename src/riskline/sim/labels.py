@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
+from riskline.errors import InvalidInput
 from riskline.sim.world import World
 
-__all__ = ["Labels", "entity_labels"]
+__all__ = ["Labels", "entity_labels", "json_lines"]
 
 ENTITY_LEVELS = ("account", "person", "merchant", "enterprise")
 
@@ -85,6 +88,22 @@ class Labels:
         out = {k for k, rs in self.entities.items() if any(r["level"] == "person" for r in rs)}
         out |= {r["person_id"] for r in self.actors() if "person_id" in r}
         return out
+
+
+def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The JSON objects of a JSONL file with their line numbers; blank lines are skipped and any
+    other line that is not a JSON object is refused by number."""
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as err:
+                raise InvalidInput(f"{path}:{number}: not JSON ({err})") from None
+            if not isinstance(record, dict):
+                raise InvalidInput(f"{path}:{number}: not a JSON object")
+            yield number, record
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
