@@ -265,8 +265,6 @@ class _Tracker:
         elif kind == "account_opened":
             self.person_of[event["account_id"]] = event["person_id"]
         owner = event.get("account_id") or event.get("enterprise_id")
-        was_frozen = owner is not None and self._stopped_before(self.frozen, owner, when)
-        was_held = owner is not None and self._stopped_before(self.held, owner, when)
         outcome = str(decision.outcome)
         self.events += 1
         self.outcomes[outcome] += 1
@@ -279,16 +277,29 @@ class _Tracker:
             if owner is not None:
                 self.first_fraud.setdefault(owner, when)
             if "credit_cents" in label:
-                typology, cents = label["typology"], int(label["credit_cents"])
-                if risk_decline or was_frozen:
-                    self.stopped[typology] += cents
-                elif outcome == "review":
-                    self.stopped[typology] += cents
-                    self.review_stopped[typology] += cents
-                elif typology in IMPOSTORS and (outcome == "challenge" or was_held):
-                    self.stopped[typology] += cents
-                    self.held_stopped[typology] += cents
+                self._count_stopped(label, owner, outcome, risk_decline, when)
         self.seconds += time.perf_counter() - started
+
+    def _count_stopped(
+        self, label: dict[str, Any], owner: str | None, outcome: str, declined: bool, when: datetime
+    ) -> None:
+        """Add a labeled credit event's money to what was stopped, and to the part a review or
+        an impostor's hold stopped (marks made at ``when`` itself are not before it)."""
+        typology, cents = label["typology"], int(label["credit_cents"])
+        part: Counter[str] | None
+        if declined or self._stopped_before(self.frozen, owner, when):
+            part = None
+        elif outcome == "review":
+            part = self.review_stopped
+        elif typology in IMPOSTORS and (
+            outcome == "challenge" or self._stopped_before(self.held, owner, when)
+        ):
+            part = self.held_stopped
+        else:
+            return
+        self.stopped[typology] += cents
+        if part is not None:
+            part[typology] += cents
 
     def _record(self, decision: DecisionLike, outcome: str, when: datetime) -> bool:
         """Flags, harms, cases and codes of a decision that did something; True on a risk
@@ -330,8 +341,12 @@ class _Tracker:
         if value > self.score.get(decision.subject, 0.0):
             self.score[decision.subject] = value
 
-    def _stopped_before(self, marks: dict[str, datetime], subject: str, when: datetime) -> bool:
+    def _stopped_before(
+        self, marks: dict[str, datetime], subject: str | None, when: datetime
+    ) -> bool:
         """Whether the subject or its person was marked (frozen, or held) before ``when``."""
+        if subject is None:
+            return False
         for key in (subject, self.person_of.get(subject)):
             if key is not None and key in marks and marks[key] < when:
                 return True
