@@ -58,3 +58,31 @@ def test_a_payout_before_the_purchase_or_of_another_size_is_no_loop(ev):  # type
         ev.payout("m", "cb", "120", day=2),  # a small payout to the buyer: not the purchase
     ]
     assert _loops(refund_sized, ev.pay("x", "m", "100", day=3)) == 0.0
+
+
+def test_the_organisers_next_shop_inherits_the_loop(ev):  # type: ignore[no-untyped-def]
+    setup = [
+        ev.opened("b", "pb"),
+        ev.transfer("b", to_card="cb", amount="80", day=0),
+        ev.merchant("m", "organiser", card="co"),
+        ev.pay("b", "m", "1000", day=1),
+        ev.payout("m", "cb", "960", day=1.2),
+        ev.merchant("m2", "organiser", card="co2", day=2),  # same owner, a new shop
+        ev.merchant("m3", "someone", card="co", day=2),  # paid out to the same card
+        ev.merchant("m4", "stranger", card="c4", day=2),
+    ]
+    gr = GraphRisk()
+    for e in setup:
+        gr.observe(e)
+    seen = {}
+    for shop in ("m", "m2", "m3", "m4"):
+        probe = ev.pay("next", shop, "900", day=3)
+        gr.observe(probe)
+        f = gr.features_for(probe)
+        seen[shop] = (f["graph.merchant_loop_buyers"], f["graph.owner_loop_buyers"])
+    assert seen == {
+        "m": (1.0, 0.0),
+        "m2": (0.0, 1.0),
+        "m3": (0.0, 1.0),
+        "m4": (0.0, 0.0),
+    }

@@ -19,7 +19,7 @@ from riskline.sim import (
     report_table,
     write_report,
 )
-from tests.sim.decisions import Action, Decision
+from tests.sim.decisions import Action, Decision, Reason
 
 Events = list[dict[str, Any]]
 
@@ -115,6 +115,39 @@ def test_credit_held_for_review_is_stopped(events: Events, labels: Labels) -> No
     held = {r.typology: r for r in evaluate((events, labels), challenge).typologies}
     assert held["takeover"].credit_stopped == held["takeover"].credit_at_risk > 0
     assert all(r.credit_stopped == 0 for t, r in held.items() if t != "takeover")
+
+
+def test_a_draw_without_a_line_after_its_application_went_to_review_is_stopped(
+    events: Events, labels: Labels
+) -> None:
+    # The engine opens a line only when an application is approved: the enterprise circle's
+    # applications held for review leave their draws declined for having no line.
+    enterprises = {r["id"] for r in labels.actors() if r["typology"] == "enterprise"}
+    draws = {
+        e["event_id"]
+        for e in events
+        if e["type"] == "loan_drawdown" and e.get("account_id") in enterprises
+    }
+    assert draws and draws <= {k for k, r in labels.events.items() if "credit_cents" in r}
+
+    def decide(review_applications: bool) -> Callable[[dict[str, Any]], Decision]:
+        def one(e: dict[str, Any]) -> Decision:
+            if e["type"] == "enterprise_loan_application" and review_applications:
+                return Decision(e["event_id"], "review", subject(e), reasons=(Reason("X"),))
+            if e["event_id"] in draws:
+                return Decision(
+                    e["event_id"], "decline", subject(e), reasons=(Reason("NO_CREDIT_LINE"),)
+                )
+            return Decision(e["event_id"], "approve", subject(e))
+
+        return one
+
+    held = {r.typology: r for r in evaluate((events, labels), decide(True)).typologies}
+    row = held["enterprise"]
+    assert row.credit_stopped == row.review_stopped == row.credit_at_risk > 0
+    # No review before: the product had no line of its own accord, which stops nothing.
+    plain = {r.typology: r for r in evaluate((events, labels), decide(False)).typologies}
+    assert plain["enterprise"].credit_stopped == 0
 
 
 def test_a_flag_on_the_person_counts_for_their_accounts(events: Events, labels: Labels) -> None:

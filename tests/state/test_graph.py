@@ -16,6 +16,7 @@ from riskline.events import (
     Funding,
     Login,
     MerchantPayout,
+    MerchantRegistered,
     Payment,
     RoleKind,
     Transfer,
@@ -83,6 +84,7 @@ def test_equals_in_process_graph_on_a_simulated_world(
         "graph.buyer_merchant_shared_identity",
         "graph.merchant_loop_buyers",  # too few sales in 1,500 events: test_cash_out_loops_match
         "graph.purchase_loop",  # likewise
+        "graph.owner_loop_buyers",  # likewise
     }
 
 
@@ -131,6 +133,33 @@ def test_cash_out_loops_match(shared: SharedState) -> None:
             funding=Funding.REVOLVING,
         ),
     ]
+    sibling: list[Event] = [  # the organiser's next shop, and a sale there
+        MerchantRegistered(
+            event_id="m2",
+            occurred_at=at[3],
+            merchant_id="m2",
+            owner_person_id="org",
+            category="retail",
+            card_hash="c2",
+        ),
+        Payment(
+            event_id="p4",
+            occurred_at=at[3],
+            account_id="d",
+            merchant_id="m2",
+            amount=Decimal(900),
+            funding=Funding.REVOLVING,
+        ),
+    ]
+    first = MerchantRegistered(
+        event_id="m1",
+        occurred_at=at[0],
+        merchant_id="m",
+        owner_person_id="org",
+        category="retail",
+        card_hash="co",
+    )
+    events = [first, *events[:4], *sibling, events[4]]
     local, redis_graph = GraphRisk(), RedisGraph(shared)
     seen = []
     for i, event in enumerate(events):
@@ -138,8 +167,9 @@ def test_cash_out_loops_match(shared: SharedState) -> None:
         redis_graph.observe(event)
         seen.append(dict(redis_graph.features_for(event)))
         _check(dict(local.features_for(event)), seen[-1], str(i))
-    assert seen[3]["graph.merchant_loop_buyers"] == 1.0
-    assert seen[4]["graph.purchase_loop"] == 1.0
+    assert seen[4]["graph.merchant_loop_buyers"] == 1.0
+    assert seen[6]["graph.owner_loop_buyers"] == 1.0
+    assert seen[7]["graph.purchase_loop"] == 1.0
 
 
 def test_enterprise_roles_and_linked_flags_match(shared: SharedState) -> None:

@@ -174,3 +174,17 @@ def test_only_a_scratch_database_gives_up_fsync(
         assert conn.execute(text("PRAGMA synchronous")).scalar_one() == synchronous
     engine.dispose()
     assert (tmp_path / "x.db").exists()
+
+
+def test_every_signal_the_default_engine_stores_has_a_number() -> None:
+    """A name missing from the vocabulary is stored verbatim in every decision that carries it
+    (the 27 entity-risk names once cost ~600 bytes a payment)."""
+    from riskline.decisioning.engine import signal_schema
+    from riskline.features import default_catalog
+    from riskline.features.entity_risk_online import risk_schema
+    from riskline.graph import SCHEMA
+
+    catalog = {k: str(v) for k, v in default_catalog().schema().items()}
+    names = signal_schema({**catalog, **risk_schema()}, SCHEMA)
+    assert [n for n in names if n not in FEATURE_NAMES] == []
+    assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from riskline.clock import Clock
-from riskline.credit import BandTable, ScoreProvider
+from riskline.credit import BandTable, CreditLine, LineStatus, ScoreProvider
 from riskline.decisioning.analyst_rules import RULES_SCHEMA, RuleSource, RulesVerdict, apply_rules
 from riskline.decisioning.contagion import spread, spread_up
 from riskline.decisioning.context import (
@@ -88,6 +88,35 @@ def signal_schema(features: Mapping[str, str], graph: Mapping[str, str]) -> dict
     """Every name a rule or policy check may read, with its type: the feature catalog, the
     graph signals, and what the engine itself adds (context, model scores, rules score, ids)."""
     return {**features, **graph, **CONTEXT_SCHEMA, **MODEL_SCHEMA, **RULES_SCHEMA, **ID_SCHEMA}
+
+
+def _asks_again(
+    gate: Reason,
+    outcome: Outcome,
+    line: CreditLine | None,
+    specs: Sequence[tuple[ActionSpec, str]],
+    event: t.Event,
+) -> bool:
+    """Whether credit asked for on a line held by an earlier step-up is challenged again
+    rather than declined.
+
+    A customer who has not yet answered a challenge and tries again is asked again; passing
+    releases the hold (``identity.release``). That holds only while the line's freeze is no
+    longer than the hold this challenge puts on it, so that lifting this challenge's hold
+    lifts nothing else: a line frozen for longer (a fraud finding) is declined as before.
+    """
+    if outcome is not Outcome.CHALLENGE or gate.code != "LINE_NOT_USABLE" or line is None:
+        return False
+    if line.status is not LineStatus.FROZEN or line.frozen_until is None:
+        return False
+    if line.previous_limit is not None:
+        return False
+    hold = [
+        spec.days or 30
+        for spec, _ in specs
+        if spec.kind == "freeze" and spec.product == line.product
+    ]
+    return bool(hold) and line.frozen_until <= event.occurred_at + timedelta(days=max(hold))
 
 
 def owner_of(event: t.Event) -> str | None:
@@ -347,7 +376,8 @@ class Engine:
         gate = credit_gate(event, line, product)
         if gate is not None:
             reasons.append(gate)
-            outcome = Outcome.DECLINE
+            if not _asks_again(gate, outcome, line, result.actions, event):
+                outcome = Outcome.DECLINE
         actions = apply_specs(result.actions, owner, book, decision_id, event.occurred_at)
         outcome = self._merchant(event, result.actions, decision_id, reasons, actions, outcome)
         outcome = self._contagion(owner, actions, reasons, book, decision_id, event, outcome)

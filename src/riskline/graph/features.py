@@ -27,7 +27,7 @@ from riskline.events.types import (
     Transfer,
 )
 from riskline.graph.extract import subject_of
-from riskline.graph.flows import fund_cycle, loop_buyers
+from riskline.graph.flows import fund_cycle, loop_buyers, sibling_loop_buyers
 from riskline.graph.identity import shared_identity
 from riskline.graph.linkgraph import LinkGraph
 from riskline.graph.rings import farm_cluster
@@ -48,6 +48,7 @@ SCHEMA: Mapping[str, str] = MappingProxyType(
         "graph.fund_cycle": "bool",
         "graph.purchase_loop": "bool",
         "graph.merchant_loop_buyers": "number",
+        "graph.owner_loop_buyers": "number",
         "graph.farm_accounts": "number",
         "graph.linked_flagged_parties": "number",
         "graph.propagated_risk": "number",
@@ -173,11 +174,12 @@ subject's next money or credit event."""
 def _flow_features(g: LinkGraph, event: Event, node: Node) -> dict[str, float]:
     cfg = g.config
     since = event.occurred_at.timestamp() - cfg.cycle_window_seconds
-    shared = loops = 0.0
+    shared = loops = siblings = 0.0
     if isinstance(event, Payment):
         merchant = ("merchant", event.merchant_id)
         shared = float(bool(shared_identity(g, node, merchant)))
         loops = float(loop_buyers(g, merchant, since, cfg.search_budget))
+        siblings = float(sibling_loop_buyers(g, merchant, since, cfg.search_budget))
     cycle = purchase = 0.0
     if node[0] == "account":
         args = (cfg.cycle_max_depth, cfg.search_budget, cfg.cycle_min_transfer)
@@ -192,6 +194,7 @@ def _flow_features(g: LinkGraph, event: Event, node: Node) -> dict[str, float]:
         "graph.fund_cycle": cycle,
         "graph.purchase_loop": purchase,
         "graph.merchant_loop_buyers": loops,
+        "graph.owner_loop_buyers": siblings,
     }
 
 

@@ -27,11 +27,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from riskline.graph.identity import kin_accounts, owner_accounts, owners_of
+from riskline.graph.identity import kin_accounts, owner_accounts, owners_of, sibling_merchants
 from riskline.graph.linkgraph import LinkGraph
 from riskline.graph.types import EdgeKind, Link, Node, kinds_mask
 
-__all__ = ["Step", "arrival", "fund_cycle", "loop_buyers", "money_steps"]
+__all__ = [
+    "Step",
+    "arrival",
+    "fund_cycle",
+    "loop_buyers",
+    "money_steps",
+    "sibling_loop_buyers",
+]
 
 Step = tuple[Node, tuple[Link, ...]]
 """A hop: the node reached and the links that evidence it."""
@@ -230,6 +237,22 @@ def loop_buyers(g: LinkGraph, merchant: Node, since: float, budget: int = 2000) 
             if arrival((paid, payout), since) is not None and _paid_back(paid, payout):
                 found.add(holder)
     return len(found)
+
+
+def sibling_loop_buyers(g: LinkGraph, merchant: Node, since: float, budget: int = 2000) -> int:
+    """``loop_buyers`` of the merchant's siblings (``identity.sibling_merchants``: shops of
+    the same owner or paid out to the same card), added up.
+
+    A cash-out organiser whose first shop is found out registers another and moves the
+    buyers there; the new shop has no loop of its own yet, its owner's old one has.
+    """
+    total = 0
+    for sibling in sorted(sibling_merchants(g, merchant)):
+        total += loop_buyers(g, sibling, since, budget)
+        budget -= 1 + total
+        if budget <= 0:
+            break
+    return total
 
 
 def _paid_back(paid: Link, payout: Link) -> bool:

@@ -21,6 +21,7 @@ __all__ = [
     "owner_accounts",
     "owners_of",
     "shared_identity",
+    "sibling_merchants",
 ]
 
 _HOLDS = kinds_mask({EdgeKind.HOLDS})
@@ -29,6 +30,7 @@ _IDENT = kinds_mask({EdgeKind.HOLDS, EdgeKind.PHONE, EdgeKind.ID, EdgeKind.DEVIC
 _DRAW = kinds_mask({EdgeKind.DRAWDOWN})
 _MCARD = kinds_mask({EdgeKind.MERCHANT_CARD, EdgeKind.PAYOUT})
 _DEVICE = kinds_mask({EdgeKind.DEVICE})
+_REG_CARD = kinds_mask({EdgeKind.MERCHANT_CARD})
 
 
 def _of_kind(g: LinkGraph, node: Node, mask: int, kind: str) -> list[Node]:
@@ -51,6 +53,18 @@ def kin_accounts(g: LinkGraph, account: Node) -> set[Node]:
 def owners_of(g: LinkGraph, merchant: Node) -> list[Node]:
     """Owner persons of a merchant."""
     return [n for n, _ in g.successors(merchant, _OWNS) if n[0] == "person"]
+
+
+def sibling_merchants(g: LinkGraph, merchant: Node) -> set[Node]:
+    """Other merchants registered by one of the merchant's owners or to its payout card (the
+    same organiser's other shops)."""
+    found: set[Node] = set()
+    for anchor in owners_of(g, merchant):
+        found.update(_of_kind(g, anchor, _OWNS, "merchant"))
+    for card, _ in g.successors(merchant, _REG_CARD):
+        found.update(_of_kind(g, card, _REG_CARD, "merchant"))
+    found.discard(merchant)
+    return found
 
 
 def owner_accounts(g: LinkGraph, merchant: Node) -> list[Node]:

@@ -77,6 +77,10 @@ CREDIT_GATES = frozenset(
 credit paused while a bill is overdue): the
 credit product saying no, not a risk finding. Kept apart from risk flags in every rate."""
 
+APPLICATIONS = frozenset({"loan_application", "enterprise_loan_application"})
+"""Event types that ask for a credit line: one held for review opens no line until an analyst
+clears it, so a drawdown the engine then declines for having no line was stopped by the review."""
+
 HARMS = (
     "challenged",
     "held",
@@ -240,6 +244,7 @@ class _Tracker:
         self.codes: dict[str, set[str]] = {}
         self.frozen: dict[str, datetime] = {}
         self.held: dict[str, datetime] = {}
+        self.applied_in_review: dict[str, datetime] = {}
         self.credit_declined: set[str] = set()
         self.harmed: dict[str, set[str]] = {h: set() for h in HARMS}
         self.cases: dict[str, datetime] = {}
@@ -271,25 +276,41 @@ class _Tracker:
         risk_decline = False
         if outcome != "approve" or decision.actions:
             risk_decline = self._record(decision, outcome, when)
+        if kind in APPLICATIONS and outcome == "review" and owner is not None:
+            self.applied_in_review.setdefault(owner, when)
         self._note_score(decision, 0)
         label = self.labels.events.get(event["event_id"])
         if label is not None:
             if owner is not None:
                 self.first_fraud.setdefault(owner, when)
             if "credit_cents" in label:
-                self._count_stopped(label, owner, outcome, risk_decline, when)
+                no_line = outcome == "decline" and _no_line(decision)
+                self._count_stopped(label, owner, outcome, risk_decline, when, no_line=no_line)
         self.seconds += time.perf_counter() - started
 
     def _count_stopped(
-        self, label: dict[str, Any], owner: str | None, outcome: str, declined: bool, when: datetime
+        self,
+        label: dict[str, Any],
+        owner: str | None,
+        outcome: str,
+        declined: bool,
+        when: datetime,
+        *,
+        no_line: bool = False,
     ) -> None:
         """Add a labeled credit event's money to what was stopped, and to the part a review or
-        an impostor's hold stopped (marks made at ``when`` itself are not before it)."""
+        an impostor's hold stopped (marks made at ``when`` itself are not before it). A draw
+        declined for having no line after the line's application went to review (``no_line``)
+        was stopped by that review."""
         typology, cents = label["typology"], int(label["credit_cents"])
         part: Counter[str] | None
         if declined or self._stopped_before(self.frozen, owner, when):
             part = None
-        elif outcome == "review":
+        elif outcome == "review" or (
+            no_line
+            and owner is not None
+            and self._stopped_before(self.applied_in_review, owner, when)
+        ):
             part = self.review_stopped
         elif typology in IMPOSTORS and (
             outcome == "challenge" or self._stopped_before(self.held, owner, when)
@@ -392,6 +413,13 @@ def _action_harm(action: ActionLike, outcome: str) -> str | None:
     return {"cut_limit": "limit_cut", "close": "closed"}.get(kind)
 
 
+def _no_line(decision: DecisionLike) -> bool:
+    """Whether a decline says the product has no line (``NO_CREDIT_LINE``)."""
+    return any(
+        getattr(r, "code", None) == "NO_CREDIT_LINE" for r in getattr(decision, "reasons", ())
+    )
+
+
 def _credit_decline(decision: DecisionLike) -> bool:
     """A decline whose every reason is a credit gate (see :data:`CREDIT_GATES`)."""
     if str(decision.outcome) != "decline":
@@ -427,7 +455,8 @@ NOTES = (
     "time to detection: the actor's first labeled fraud event to its first risk flag "
     "(0 when flagged before it)",
     "money stopped: labeled credit events declined for risk, held for review (the engine draws a "
-    "line only on an approve; reported apart as review_stopped) or made after a freeze/cut/close "
+    "line only on an approve; reported apart as review_stopped, with draws declined for having no "
+    "line after its application went to review) or made after a freeze/cut/close "
     "outside a challenge; for impostors (takeover), who cannot pass the owner's face check, "
     "also those challenged or made while a line was held (reported apart as held_stopped)",
     "credit declines (no line, not usable, not enough credit) are counted apart, never as flags",
