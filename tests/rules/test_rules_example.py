@@ -35,3 +35,35 @@ def test_example_rules_backtest_on_feature_engine_batch_output() -> None:
     engine_only = set(GRAPH_SCHEMA) | {f for f in schema if f.split(".")[0] in ("event", "line")}
     assert set(fast.missing_columns) == engine_only & {f for r in rs.rules for f in r.when.features}
     assert sum(r.hits for r in fast.rules) > 0, "some rule should fire on the synthetic history"
+
+
+def test_a_cash_loan_from_a_phone_first_seen_this_week_is_held_for_review() -> None:
+    """new_device_cash_loan: the owner of a bust-out passes a step-up, a review holds the draw;
+    an old phone, a young account, a small draw or a line with nothing left does not fire."""
+    from datetime import UTC, datetime
+
+    from riskline.rules import Outcome
+    from riskline.rules.lists import EmptyLists
+
+    schema = signal_schema(default_catalog().schema(), GRAPH_SCHEMA)
+    rs = load_ruleset(EXAMPLE_RULESET, schema)
+    base = {
+        "account_device.age_hours": 30.0,
+        "account.age_days": 200.0,
+        "line.available": 8000.0,
+        "line.amount_to_available": 0.9,
+    }
+
+    def fired(**change: float) -> bool:
+        result = rs.evaluate({**base, **change}, EmptyLists(), datetime.now(UTC), "loan_drawdown")
+        return any(h.rule_id == "new_device_cash_loan" for h in result.hits)
+
+    assert (
+        fired()
+        and rs.evaluate(base, EmptyLists(), datetime.now(UTC), "loan_drawdown").outcome
+        is Outcome.REVIEW
+    )
+    assert not fired(**{"account_device.age_hours": 24.0 * 30})
+    assert not fired(**{"account.age_days": 10.0})
+    assert not fired(**{"line.amount_to_available": 0.1})
+    assert not fired(**{"line.available": 0.0, "line.amount_to_available": float("inf")})

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ import pytest
 
 from riskline.errors import NotFound
 from riskline.events import EVENT_TYPES, PiiHasher, parse_event
-from riskline.sim import Labels, load_world
+from riskline.sim import Labels, WorldConfig, load_world, simulate
 
 
 def test_every_event_parses_with_the_wire_schema(events: list[dict[str, Any]]) -> None:
@@ -53,3 +54,32 @@ def test_every_event_label_points_at_an_event(events: list[dict[str, Any]], labe
 def test_loading_a_directory_without_a_world_is_not_found(tmp_path: Path) -> None:
     with pytest.raises(NotFound, match=r"events\.jsonl"):
         load_world(tmp_path)
+
+
+def _acting_before_opening(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    opened: set[str] = set()
+    early: list[tuple[str, str]] = []
+    for e in events:
+        account = e.get("account_id")
+        if e["type"] == "account_opened":
+            opened.add(account)
+        elif isinstance(account, str) and account.startswith("A") and account not in opened:
+            early.append((account, e["event_id"]))
+    return early
+
+
+def test_no_ring_account_acts_before_it_is_opened(tmp_path: Path) -> None:
+    # Dispersed farms (every farm after day 0) open their accounts days apart: each account's
+    # camouflage and cash-out come after its own opening, and an account opened after the
+    # world ends is no actor (it has nothing to be caught by).
+    config = WorldConfig.small("hard", variant_day=0, seed=5)
+    simulate(config, tmp_path)
+    world = load_world(tmp_path)
+    with (tmp_path / "events.jsonl").open() as fh:
+        events = [json.loads(line) for line in fh]
+    ring_accounts = {r["id"] for r in world.labels.actors() if r["level"] == "account"}
+    early = [(a, e) for a, e in _acting_before_opening(events) if a in ring_accounts]
+    assert early == []
+    farms = {r["id"] for r in world.labels.actors() if r["typology"] == "farm"}
+    seen = {e["account_id"] for e in events if "account_id" in e}
+    assert farms and farms <= seen

@@ -152,7 +152,10 @@ class Ring:
         )
 
     def label(self, level: str, entity: str, role: str, start: int, **extra: Any) -> None:
-        """Label an account, person, merchant or enterprise as part of this ring."""
+        """Label an account, person, merchant or enterprise as part of this ring (not one
+        whose part starts after the world ends: it has no event to be caught by)."""
+        if start >= self.world.end_ts:
+            return
         self.members += level == "account"
         self.world.label(
             level=level,

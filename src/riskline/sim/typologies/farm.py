@@ -26,11 +26,11 @@ def generate(world: World, ring: Ring, size: int) -> None:
     rng = ring.rng
     burst = ring.daytime(ring.at(0.05, 0.7))
     cards = [ring.new_card() for _ in range(int(rng.integers(1, 3)))]
-    for actor in _open_burst(world, ring, size, burst):
+    for actor, opened in _open_burst(world, ring, size, burst):
         actor.card = cards[int(rng.integers(0, len(cards)))]
-        quiet = burst + int(rng.uniform(3, 15) * DAY / ring.speed)
+        quiet = opened + int(rng.uniform(3, 15) * DAY / ring.speed)
         count = int(rng.integers(0, 5) * world.config.camouflage_rate * 2)
-        ring.camouflage(actor, burst + DAY, quiet, count)
+        ring.camouflage(actor, opened + DAY, quiet, count)
         _monetise(ring, actor, quiet + int(rng.integers(0, 3)) * DAY)
 
 
@@ -39,8 +39,10 @@ def _dispersed(world: World, ring: Ring, ts: int) -> bool:
     return cfg.drift > 0 and ts >= world.start_ts + cfg.variant_day * DAY
 
 
-def _open_burst(world: World, ring: Ring, size: int, ts: int) -> list[Actor]:
-    """Accounts opened minutes apart from shared (or rotating) devices and consecutive phones."""
+def _open_burst(world: World, ring: Ring, size: int, ts: int) -> list[tuple[Actor, int]]:
+    """Accounts opened minutes apart from shared (or rotating) devices and consecutive phones
+    (days apart in the dispersed variant), each with the time it was opened: an account is
+    used only after it exists."""
     rng = ring.rng
     cfg = world.config
     dispersed = _dispersed(world, ring, ts)
@@ -56,7 +58,7 @@ def _open_burst(world: World, ring: Ring, size: int, ts: int) -> list[Actor]:
     alt = rng.random() < 0.3
     controller = world.spaces["person"].one()
     idno0 = int(world.spaces["idno"].numbers(1)[0])
-    accounts: list[Actor] = []
+    accounts: list[tuple[Actor, int]] = []
     for j in range(size):
         own = alt or j == 0
         person = controller if own else world.spaces["person"].one()
@@ -67,7 +69,7 @@ def _open_burst(world: World, ring: Ring, size: int, ts: int) -> list[Actor]:
         ring.label("account", actor.account_id, "farm_account", ts, person_id=person)
         if j == 0 or not alt:
             ring.label("person", person, "controller" if j == 0 else "identity", ts)
-        accounts.append(actor)
+        accounts.append((actor, ts))
         ts = ring.later(ts, 24.0, 96.0) if dispersed else ring.later(ts, 0.03, 0.7)
     return accounts
 
