@@ -3,18 +3,16 @@ a line frozen for longer than the challenge's own hold is declined as before."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from riskline.clock import FixedClock
-from riskline.credit import BandTable, FixedScore, LineStatus
-from riskline.decisioning import Engine, Outcome, Policy
+from riskline.credit import LineStatus
+from riskline.decisioning import Engine, Outcome
 from riskline.events import Event, PiiHasher, parse_event
-from riskline.storage import SqlStore, connect, upgrade
 from tests.conftest import ScriptedFeatures
+from tests.decisioning.conftest import EngineFactory
 from tests.factories import T0, wire
 
 NEW_DEVICE = {"account_device.age_hours": 5.0}
@@ -51,18 +49,12 @@ def features() -> ScriptedFeatures:
 
 
 @pytest.fixture
-def engine(sqlite_url: str, features: ScriptedFeatures, clock: FixedClock) -> Iterator[Engine]:
-    db = connect(sqlite_url)
-    upgrade(db)
-    yield Engine(
-        store=SqlStore(db),
-        features=features,
-        policy=Policy.from_mapping(POLICY),
-        bands=BandTable.default(),
-        scorer=FixedScore(),
-        clock=clock,
-    )
-    db.dispose()
+def engine(sql_engine: EngineFactory, features: ScriptedFeatures) -> Engine:
+    return sql_engine(POLICY, features)
+
+
+def opened(engine: Engine, hasher: PiiHasher) -> None:
+    engine.process(parse_event(wire("account_opened", at=T0), hasher))
 
 
 def pay(
@@ -78,7 +70,7 @@ def pay(
 def test_a_second_try_on_a_held_line_is_asked_again(
     engine: Engine, features: ScriptedFeatures, hasher: PiiHasher
 ) -> None:
-    engine.process(parse_event(wire("account_opened", at=T0), hasher))
+    opened(engine, hasher)
     first = pay(engine, features, hasher, 1, **NEW_DEVICE)
     assert first.outcome is Outcome.CHALLENGE
     again = pay(engine, features, hasher, 2, **NEW_DEVICE)
@@ -96,7 +88,7 @@ def test_a_second_try_on_a_held_line_is_asked_again(
 def test_a_line_frozen_for_longer_than_the_hold_is_declined(
     engine: Engine, features: ScriptedFeatures, hasher: PiiHasher
 ) -> None:
-    engine.process(parse_event(wire("account_opened", at=T0), hasher))
+    opened(engine, hasher)
     frozen = pay(engine, features, hasher, 1, **SHARED)
     assert frozen.outcome is Outcome.REVIEW
     later = pay(engine, features, hasher, 2, **NEW_DEVICE)

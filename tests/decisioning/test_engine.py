@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import pytest
 
 from riskline.clock import FixedClock
@@ -278,3 +279,23 @@ def test_bad_policies(mutation: dict[str, Any], fragment: str) -> None:
 def test_default_policy_loads() -> None:
     policy = Policy.default()
     assert policy.version and policy.checks
+
+
+def test_an_opening_stored_before_phone_blocks_existed_replays_as_the_same_event(
+    engine: Engine, hasher: PiiHasher
+) -> None:
+    import dataclasses
+
+    from riskline.events import AccountOpened, canonical_json, decode_event
+
+    fresh = ev(hasher, "account_opened", event_id="o-1")
+    assert isinstance(fresh, AccountOpened) and fresh.phone_block_hash is not None
+    old = dataclasses.replace(fresh, phone_block_hash=None)  # as read before the field existed
+    first = engine.process(old)
+    assert engine.process(fresh) == first  # a replay, not a conflict
+    # the ledger keeps the derived block (state rebuilt from it links it), the fingerprint not
+    again = decode_event(orjson.loads(canonical_json(fresh)))
+    assert isinstance(again, AccountOpened) and again.phone_block_hash == fresh.phone_block_hash
+    changed = ev(hasher, "account_opened", event_id="o-1", phone="+86 139 0000 0000")
+    with pytest.raises(IdempotencyConflict, match="o-1"):
+        engine.process(changed)

@@ -6,13 +6,11 @@ import os
 import time
 from pathlib import Path
 
-from riskline.clock import FixedClock
-from riskline.credit import BandTable, FixedScore
-from riskline.decisioning import Engine, Outcome, Policy
+from riskline.decisioning import Engine, Outcome
 from riskline.events import PiiHasher, parse_event
 from riskline.rules import ListEntry, MemoryListStore
-from riskline.storage import SqlStore, connect, upgrade
 from tests.conftest import ScriptedFeatures
+from tests.decisioning.conftest import EngineFactory
 from tests.factories import T0, wire
 
 RULES = """
@@ -49,31 +47,24 @@ POLICY = {
 
 def _engine(
     tmp_path: Path,
-    sqlite_url: str,
-    clock: FixedClock,
+    sql_engine: EngineFactory,
     lists: MemoryListStore,
     features: ScriptedFeatures,
 ) -> Engine:
     rules = tmp_path / "rules.yaml"
     rules.write_text(RULES)
-    db = connect(sqlite_url)
-    upgrade(db)
-    return Engine(
-        store=SqlStore(db),
-        features=features,
-        policy=Policy.from_mapping(POLICY),
-        bands=BandTable.default(),
-        scorer=FixedScore(),
-        clock=clock,
+    return sql_engine(
+        POLICY,
+        features,
         rules=rules,
         lists=lists,
         texts={"notice.blocked": "This device cannot be used for credit."},
     )
 
 
-def test_active_shadow_and_lists(tmp_path: Path, sqlite_url: str, clock: FixedClock) -> None:
+def test_active_shadow_and_lists(tmp_path: Path, sql_engine: EngineFactory) -> None:
     lists, features = MemoryListStore(), ScriptedFeatures()
-    engine = _engine(tmp_path, sqlite_url, clock, lists, features)
+    engine = _engine(tmp_path, sql_engine, lists, features)
     pay = parse_event(wire("payment", device_id="d9", amount="5.00"), _hasher())
     features.values[pay.event_id] = {"account.payments_1d": 4.0}
     d = engine.process(pay)
@@ -88,8 +79,8 @@ def test_active_shadow_and_lists(tmp_path: Path, sqlite_url: str, clock: FixedCl
     assert blocked.reasons[0].evidence == {"event.device_id": "d9"}
 
 
-def test_hot_reload_keeps_the_good_set(tmp_path: Path, sqlite_url: str, clock: FixedClock) -> None:
-    engine = _engine(tmp_path, sqlite_url, clock, MemoryListStore(), ScriptedFeatures())
+def test_hot_reload_keeps_the_good_set(tmp_path: Path, sql_engine: EngineFactory) -> None:
+    engine = _engine(tmp_path, sql_engine, MemoryListStore(), ScriptedFeatures())
     path = tmp_path / "rules.yaml"
     path.write_text(
         RULES.replace('"r1"', '"r2"').replace("account.payments_1d", "account.no_such_feature")

@@ -167,3 +167,43 @@ def test_neighbourhood_view(ev):
     deeper = gr.neighbourhood("account", "a1", depth=3, limit=4)
     assert deeper.truncated
     assert len(deeper.nodes) == 4
+
+
+def test_accounts_opened_on_one_block_of_numbers_are_counted() -> None:
+    """graph.phone_block_accounts: other accounts whose phone is in the account's block of 100
+    (a farm's bulk-bought SIM cards), read from the account on any later event."""
+    from datetime import UTC, datetime, timedelta
+
+    from riskline.events import AccountOpened, Login, PiiHasher
+    from riskline.graph import GraphRisk
+
+    hasher = PiiHasher(b"test-secret-for-blocks")
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    phones = {"a1": "+8613800138001", "a2": "+8613800138017", "a3": "+8613800138099"}
+    phones["x"] = "+8613800138100"  # the next block
+    gr = GraphRisk()
+    for i, (acct, phone) in enumerate(phones.items()):
+        gr.observe(
+            AccountOpened(
+                event_id=f"o{i}",
+                occurred_at=t0 + timedelta(days=i),
+                account_id=acct,
+                person_id=f"p{acct}",
+                phone_hash=hasher.phone(phone),
+                id_hash=f"id{acct}",
+                phone_block_hash=hasher.phone_block(phone),
+            )
+        )
+    seen = {}
+    for acct in phones:
+        probe = Login(
+            event_id=f"l{acct}",
+            occurred_at=t0 + timedelta(days=9),
+            account_id=acct,
+            device_id=f"d{acct}",
+        )
+        gr.observe(probe)
+        seen[acct] = gr.features_for(probe)["graph.phone_block_accounts"]
+    assert seen == {"a1": 2.0, "a2": 2.0, "a3": 2.0, "x": 0.0}
+    # the block joins no component: strangers share blocks too
+    assert gr.graph.stats(("account", "a1")).by_kind.get("account", 0) == 1

@@ -155,7 +155,7 @@ def test_a_case_approved_with_a_blocklist_flags_the_same_entities_after_a_replay
 def _other(n: int, device: str = "") -> dict[str, str]:
     """Another person's phone, ID number and IP, and a device (their own unless given)."""
     return {
-        "phone": f"+86 138 0013 800{n}",
+        "phone": f"+86 13{n} 0013 8000",  # another block of numbers (no number-block farm)
         "id_number": f"11010519491231{n:03d}X",
         "device_id": device or f"d{n}",
         "ip": f"10.0.0.{n}",

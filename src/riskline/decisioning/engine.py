@@ -244,7 +244,8 @@ class Engine:
         encoded: dict[str, tuple[str, str]] = {}
         for e in events:
             payload = canonical_json(e)
-            fp = fingerprint_of(payload)
+            derived = isinstance(e, t.AccountOpened) and e.phone_block_hash is not None
+            fp = fingerprint_of(canonical_json(e, derived=False) if derived else payload)
             if seen.setdefault(e.event_id, fp) != fp:
                 raise IdempotencyConflict(
                     f"event {e.event_id} was already received with different content"

@@ -29,6 +29,7 @@ from riskline.errors import InvalidEvent
 from riskline.events import types as t
 
 __all__ = [
+    "DERIVED_FIELDS",
     "EVENT_TYPES",
     "SPARSE_FIELDS",
     "canonical_json",
@@ -86,9 +87,15 @@ def to_plain(value: Any) -> Any:
     return value
 
 
-SPARSE_FIELDS = frozenset({"step_up", "channel", "merchant_category", "location"})
+SPARSE_FIELDS = frozenset(
+    {"step_up", "channel", "merchant_category", "location", "phone_block_hash"}
+)
 """Fields added after events were first stored: encoded only when set, so the encoding (and
 fingerprint) of every event without them is what it was before they existed."""
+DERIVED_FIELDS = frozenset({"phone_block_hash"})
+"""Fields the reader derives from another field (the phone's block from the phone): stored in
+the ledger, left out of the fingerprint, so an event stored before the field existed and sent
+again is the same event."""
 
 _FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
@@ -118,9 +125,14 @@ def encode_event(event: t.Event) -> dict[str, Any]:
     return out
 
 
-def canonical_json(event: t.Event) -> str:
-    """The encoding as compact JSON with sorted keys: what the ledger stores and fingerprints."""
-    return orjson.dumps(encode_event(event), option=orjson.OPT_SORT_KEYS).decode()
+def canonical_json(event: t.Event, *, derived: bool = True) -> str:
+    """The encoding as compact JSON with sorted keys: what the ledger stores (and, without the
+    :data:`DERIVED_FIELDS`, what it fingerprints)."""
+    out = encode_event(event)
+    if not derived:
+        for name in DERIVED_FIELDS:
+            out.pop(name, None)
+    return orjson.dumps(out, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def fingerprint_of(canonical: str) -> str:
@@ -129,8 +141,9 @@ def fingerprint_of(canonical: str) -> str:
 
 
 def event_fingerprint(event: t.Event) -> str:
-    """SHA-256 of the canonical encoding: equal content, equal fingerprint."""
-    return fingerprint_of(canonical_json(event))
+    """SHA-256 of the canonical encoding without derived fields: equal content, equal
+    fingerprint."""
+    return fingerprint_of(canonical_json(event, derived=False))
 
 
 Converter = Callable[[Any], Any]

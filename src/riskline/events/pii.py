@@ -9,6 +9,10 @@ accounts survive; without the secret a digest cannot be reversed by brute force.
 True
 >>> h.phone("+8613800138000").startswith("ph_")
 True
+>>> h.phone_block("+86 138-0013-8001") == h.phone_block("+8613800138099")
+True
+>>> h.phone_block("+8613800138000") == h.phone_block("+8613800138100")
+False
 """
 
 from __future__ import annotations
@@ -42,6 +46,15 @@ class PiiHasher:
         if not _PHONE.match(value):
             raise ValueError("not a phone number (7 to 15 digits, optional leading +)")
         return self._digest("ph", value)
+
+    def phone_block(self, raw: str) -> str | None:
+        """Digest of the number's block of 100 (all but its last two digits); ``None`` for a
+        number under 9 digits. SIM cards bought in bulk have consecutive numbers (连号): an
+        account farm's phones share a block, strangers' rarely do."""
+        digits = re.sub(r"\D", "", raw)
+        if len(digits) < 9:
+            return None
+        return self._digest("pb", digits[:-2])
 
     def id_number(self, raw: str) -> str:
         """Digest of a national ID or passport number (case-insensitive)."""

@@ -196,6 +196,7 @@ class AccountOpenedIn(_Base):
             id_hash=hasher.id_number(self.id_number),
             device_id=self.device_id,
             ip=self.ip,
+            phone_block_hash=hasher.phone_block(self.phone),
         )
 
 

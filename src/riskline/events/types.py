@@ -138,6 +138,9 @@ class AccountOpened(Event):
     id_hash: str
     device_id: str | None = None
     ip: str | None = None
+    phone_block_hash: str | None = None
+    """The phone number's block of 100, hashed (``PiiHasher.phone_block``): derived from the
+    phone when the event is read, so it is left out of the event's fingerprint."""
 
     def entities(self) -> tuple[tuple[str, str], ...]:
         return _refs(

@@ -53,6 +53,11 @@ def _account_opened(e: Any) -> list[RawEdge]:
         (a, ("phone", e.phone_hash), EdgeKind.PHONE, 0.0),
         (a, ("id", e.id_hash), EdgeKind.ID, 0.0),
         *_with_device_ip(a, e.device_id, e.ip),
+        *(
+            [(a, ("phone_block", e.phone_block_hash), EdgeKind.PHONE_BLOCK, 0.0)]
+            if e.phone_block_hash
+            else []
+        ),
     ]
 
 

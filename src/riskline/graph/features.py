@@ -49,6 +49,7 @@ SCHEMA: Mapping[str, str] = MappingProxyType(
         "graph.purchase_loop": "bool",
         "graph.merchant_loop_buyers": "number",
         "graph.owner_loop_buyers": "number",
+        "graph.phone_block_accounts": "number",
         "graph.farm_accounts": "number",
         "graph.linked_flagged_parties": "number",
         "graph.propagated_risk": "number",
@@ -56,6 +57,7 @@ SCHEMA: Mapping[str, str] = MappingProxyType(
 )
 
 _DEVICE = kinds_mask({EdgeKind.DEVICE})
+_BLOCK = kinds_mask({EdgeKind.PHONE_BLOCK})
 _NO_LINKS: Mapping[Node, object] = MappingProxyType({})
 
 
@@ -83,6 +85,15 @@ def device_shared_accounts(g: LinkGraph, node: Node) -> int:
     for device in g.neighbours(node, _DEVICE):
         if device[0] == "device":
             others.update(n for n in g.neighbours(device, _DEVICE) if n[0] == "account")
+    others.discard(node)
+    return len(others)
+
+
+def phone_block_accounts(g: LinkGraph, node: Node) -> int:
+    """Other accounts opened with a phone number in the same block of 100 as the node's."""
+    others: set[Node] = set()
+    for block in g.neighbours(node, _BLOCK):
+        others.update(n for n in g.neighbours(block, _BLOCK) if n[0] == "account")
     others.discard(node)
     return len(others)
 
@@ -217,6 +228,7 @@ def features_for(
         "graph.component_flagged": float(stats.flagged),
         "graph.component_exposure": float(stats.exposure),
         "graph.device_shared_accounts": float(device_shared_accounts(g, node)),
+        "graph.phone_block_accounts": float(phone_block_accounts(g, node)),
         "graph.linked_flagged_parties": float(_linked_flagged(g, node)),
         "graph.propagated_risk": float((risk or {}).get(node, 0.0)),
         "graph.farm_accounts": _farm_accounts(g, node),

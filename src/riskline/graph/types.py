@@ -40,6 +40,7 @@ class NodeKind(StrEnum):
     PERSON = "person"
     DEVICE = "device"
     PHONE = "phone"
+    PHONE_BLOCK = "phone_block"
     ID = "id"
     IP = "ip"
     CARD = "card"
@@ -62,6 +63,7 @@ class EdgeKind(StrEnum):
     PAYOUT = "payout"  # merchant -> card
     TRANSFER = "transfer"  # account -> account or card
     DRAWDOWN = "drawdown"  # account -> card (the card is the account's own)
+    PHONE_BLOCK = "phone_block"  # account - its phone's block of 100 numbers, hashed
 
 
 MONEY_KINDS = frozenset({EdgeKind.PAYMENT, EdgeKind.PAYOUT, EdgeKind.TRANSFER, EdgeKind.DRAWDOWN})
@@ -134,7 +136,9 @@ def kinds_mask(kinds: frozenset[EdgeKind] | set[EdgeKind]) -> int:
     return mask
 
 
-_DEFAULT_JOIN = frozenset(EdgeKind) - {EdgeKind.IP, EdgeKind.PAYMENT}
+_DEFAULT_JOIN = frozenset(EdgeKind) - {EdgeKind.IP, EdgeKind.PAYMENT, EdgeKind.PHONE_BLOCK}
+"""Links that merge components: all but addresses, payments and phone blocks (shared by
+strangers too; read directly, never walked)."""
 _STICKY = frozenset(
     {
         EdgeKind.HOLDS,

@@ -31,7 +31,16 @@ from riskline.storage.serde import body_dict
 
 __all__ = ["ERASED_FIELDS", "erase_subject", "export_subject"]
 
-ERASED_FIELDS = ("phone_hash", "id_hash", "card_hash", "device_id", "ip", "geo", "fingerprint")
+ERASED_FIELDS = (
+    "phone_hash",
+    "id_hash",
+    "card_hash",
+    "device_id",
+    "ip",
+    "geo",
+    "fingerprint",
+    "phone_block_hash",
+)
 """Event fields that identify or link a person and are removed on erasure."""
 
 _REQUIRED = {"phone_hash", "id_hash", "card_hash", "device_id"}

@@ -169,4 +169,5 @@ FEATURE_NAMES: tuple[str, ...] = (
     "risk.device.n_30d",
     "risk.device.fraud_30d",
     "risk.device.rate_30d",
+    "graph.phone_block_accounts",
 )

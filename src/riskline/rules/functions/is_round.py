@@ -21,11 +21,17 @@ from riskline.rules.types import Type
 __all__ = ["IS_ROUND"]
 
 
+_EXACT = 2.0**53
+"""Past this magnitude a float's remainder depends on how it is computed (Python's exact
+``%`` and polars' vectorised one disagree): no amount is that large, none counts as round."""
+
+
 def is_round(amount: float, unit: float) -> bool | None:
-    """Non-zero multiple of ``unit``; missing when ``unit`` is not positive."""
+    """Non-zero multiple of ``unit`` (under 2**53 in magnitude); missing when ``unit`` is not
+    positive."""
     if unit <= 0:
         return None
-    return amount != 0 and amount % unit == 0
+    return amount != 0 and abs(amount) < _EXACT and amount % unit == 0
 
 
 def _rule(types: Sequence[Type], nodes: Sequence[Node]) -> Type:
@@ -35,7 +41,8 @@ def _rule(types: Sequence[Type], nodes: Sequence[Node]) -> Type:
 
 def _vector(args: Sequence[pl.Expr], now: pl.Expr) -> pl.Expr:
     amount, unit = args
-    return pl.when(unit <= 0).then(None).otherwise((amount != 0) & (amount % unit == 0))
+    round_ = (amount != 0) & (amount.abs() < _EXACT) & (amount % unit == 0)
+    return pl.when(unit <= 0).then(None).otherwise(round_)
 
 
 IS_ROUND = Function("is_round", 2, 2, _rule, is_round, vector=_vector)
