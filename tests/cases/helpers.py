@@ -27,7 +27,8 @@ def decide(rt: Runtime, *bodies: dict[str, Any]) -> list[Decision]:
 def farm(n: int = 6, device: str = "dX", prefix: str = "f") -> list[dict[str, Any]]:
     """``n`` people opening accounts on one device; from the fourth on, each asks for a cash
     loan right after opening: those applications are reviewed as a farm (the device-farm
-    checks look at credit applications, not at openings)."""
+    checks look at credit applications, not at openings). Their phone numbers are 100 apart,
+    in different blocks: the number-block checks have tests of their own."""
     events: list[dict[str, Any]] = []
     for i in range(n):
         account = f"{prefix}a{i}"
@@ -37,7 +38,7 @@ def farm(n: int = 6, device: str = "dX", prefix: str = "f") -> list[dict[str, An
                 account_id=account,
                 person_id=f"{prefix}p{i}",
                 device_id=device,
-                phone=f"+86 139 {ord(prefix[0]):04d} {1000 + i}",
+                phone=f"+86 139 {ord(prefix[0]):04d} {1000 + 100 * i}",
                 id_number=f"110105198{ord(prefix[0]):03d}01{1000 + i}",
             )
         )
