@@ -77,10 +77,10 @@ CREDIT_GATES = frozenset(
 credit paused while a bill is overdue): the
 credit product saying no, not a risk finding. Kept apart from risk flags in every rate."""
 
-APPLICATIONS = frozenset({"account_opened", "loan_application", "enterprise_loan_application"})
-"""Event types that ask for a credit line (an opening asks for the revolving line): one held
-for review opens no line until an analyst clears it, so a draw the engine then declines for
-having no line was stopped by the review."""
+APPLICATIONS = frozenset({"loan_application", "enterprise_loan_application"})
+"""Event types that ask for a credit line: one held for review opens no line until an analyst
+clears it, so a draw the engine then declines for having no line was stopped by the review
+(an account opening gets its revolving line whatever the outcome short of a decline)."""
 
 HARMS = (
     "challenged",
