@@ -63,7 +63,7 @@ from riskline.errors import (
     Unavailable,
 )
 from riskline.events import types as t
-from riskline.events.codec import canonical_json, fingerprint_of
+from riskline.events.codec import ledger_form
 from riskline.rules import EmptyLists, ListLookup, RuleSetHolder
 
 __all__ = ["STEP_UP_CODE", "BatchResult", "Engine"]
@@ -243,9 +243,7 @@ class Engine:
         seen: dict[str, str] = {k: v.fingerprint for k, v in known.items()}
         encoded: dict[str, tuple[str, str]] = {}
         for e in events:
-            payload = canonical_json(e)
-            derived = isinstance(e, t.AccountOpened) and e.phone_block_hash is not None
-            fp = fingerprint_of(canonical_json(e, derived=False) if derived else payload)
+            payload, fp = ledger_form(e)
             if seen.setdefault(e.event_id, fp) != fp:
                 raise IdempotencyConflict(
                     f"event {e.event_id} was already received with different content"

@@ -37,6 +37,7 @@ __all__ = [
     "encode_event",
     "event_fingerprint",
     "fingerprint_of",
+    "ledger_form",
     "to_plain",
 ]
 
@@ -125,14 +126,25 @@ def encode_event(event: t.Event) -> dict[str, Any]:
     return out
 
 
-def canonical_json(event: t.Event, *, derived: bool = True) -> str:
-    """The encoding as compact JSON with sorted keys: what the ledger stores (and, without the
-    :data:`DERIVED_FIELDS`, what it fingerprints)."""
-    out = encode_event(event)
-    if not derived:
-        for name in DERIVED_FIELDS:
-            out.pop(name, None)
+def _dumps(out: dict[str, Any]) -> str:
     return orjson.dumps(out, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def canonical_json(event: t.Event) -> str:
+    """The encoding as compact JSON with sorted keys: what the ledger stores."""
+    return _dumps(encode_event(event))
+
+
+def ledger_form(event: t.Event) -> tuple[str, str]:
+    """What the ledger stores for ``event`` and its fingerprint: the canonical JSON, and the
+    SHA-256 of it without the :data:`DERIVED_FIELDS` (encoded once; re-encoded only for an
+    event that carries a derived field)."""
+    out = encode_event(event)
+    payload = _dumps(out)
+    if not any(name in out for name in DERIVED_FIELDS):
+        return payload, fingerprint_of(payload)
+    kept = {k: v for k, v in out.items() if k not in DERIVED_FIELDS}
+    return payload, fingerprint_of(_dumps(kept))
 
 
 def fingerprint_of(canonical: str) -> str:
@@ -143,7 +155,7 @@ def fingerprint_of(canonical: str) -> str:
 def event_fingerprint(event: t.Event) -> str:
     """SHA-256 of the canonical encoding without derived fields: equal content, equal
     fingerprint."""
-    return fingerprint_of(canonical_json(event, derived=False))
+    return ledger_form(event)[1]
 
 
 Converter = Callable[[Any], Any]

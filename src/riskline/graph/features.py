@@ -79,23 +79,24 @@ def bfs_depths(g: LinkGraph, start: Node, max_depth: int, budget: int) -> dict[N
     return depth
 
 
-def device_shared_accounts(g: LinkGraph, node: Node) -> int:
-    """Other accounts that used any of the node's devices (2 hops over device links)."""
+def _accounts_beside(g: LinkGraph, node: Node, mask: int, kind: str) -> int:
+    """Other accounts linked (over ``mask``) to any of the node's neighbours of ``kind``."""
     others: set[Node] = set()
-    for device in g.neighbours(node, _DEVICE):
-        if device[0] == "device":
-            others.update(n for n in g.neighbours(device, _DEVICE) if n[0] == "account")
+    for shared in g.neighbours(node, mask):
+        if shared[0] == kind:
+            others.update(n for n in g.neighbours(shared, mask) if n[0] == "account")
     others.discard(node)
     return len(others)
+
+
+def device_shared_accounts(g: LinkGraph, node: Node) -> int:
+    """Other accounts that used any of the node's devices (2 hops over device links)."""
+    return _accounts_beside(g, node, _DEVICE, "device")
 
 
 def phone_block_accounts(g: LinkGraph, node: Node) -> int:
     """Other accounts opened with a phone number in the same block of 100 as the node's."""
-    others: set[Node] = set()
-    for block in g.neighbours(node, _BLOCK):
-        others.update(n for n in g.neighbours(block, _BLOCK) if n[0] == "account")
-    others.discard(node)
-    return len(others)
+    return _accounts_beside(g, node, _BLOCK, "phone_block")
 
 
 def _flag_features(g: LinkGraph, node: Node, component_flagged: int) -> dict[str, float]:

@@ -384,9 +384,13 @@ class _Tracker:
         return min(found, key=lambda f: f[0]) if found else None
 
 
+def _reason_codes(decision: DecisionLike) -> set[str]:
+    """Every reason code of a decision, credit gates included."""
+    return {str(getattr(r, "code", NO_REASON)) for r in getattr(decision, "reasons", ())}
+
+
 def _codes(decision: DecisionLike) -> set[str]:
-    codes = {str(getattr(r, "code", NO_REASON)) for r in getattr(decision, "reasons", ())}
-    return codes - CREDIT_GATES or {NO_REASON}
+    return _reason_codes(decision) - CREDIT_GATES or {NO_REASON}
 
 
 def _outcome_harms(outcome: str, kinds: set[str], decision: DecisionLike) -> list[str]:
@@ -416,16 +420,14 @@ def _action_harm(action: ActionLike, outcome: str) -> str | None:
 
 def _no_line(decision: DecisionLike) -> bool:
     """Whether a decline says the product has no line (``NO_CREDIT_LINE``)."""
-    return any(
-        getattr(r, "code", None) == "NO_CREDIT_LINE" for r in getattr(decision, "reasons", ())
-    )
+    return "NO_CREDIT_LINE" in _reason_codes(decision)
 
 
 def _credit_decline(decision: DecisionLike) -> bool:
     """A decline whose every reason is a credit gate (see :data:`CREDIT_GATES`)."""
     if str(decision.outcome) != "decline":
         return False
-    codes = {getattr(r, "code", None) for r in getattr(decision, "reasons", ())}
+    codes = _reason_codes(decision)
     return bool(codes) and codes <= CREDIT_GATES and not decision.actions
 
 
