@@ -9,16 +9,21 @@ caller's batch is retried alone so one bad request never fails its neighbours. A
 first batch of a group arrives the writer lingers ``linger`` seconds (2 ms) for more, so
 concurrent single-event requests share one commit instead of paying an fsync each.
 
-After each committed group (and each ``call``) the writer runs its ``after_commit`` hooks
-(projections such as review cases and user notices) when nothing else is waiting, or at the
-latest after ``hooks_every`` groups, so projections never hold up waiting callers for long; a
-failing hook is logged and simply runs again next time, so hooks must be idempotent.
+After a committed group (or ``call``) the writer runs its ``after_commit`` hooks (projections
+such as review cases and user notices) at once if they last ran ``hooks_interval`` seconds ago or
+more; otherwise once nothing has arrived for ``hooks_idle`` seconds, or at the latest after
+``hooks_every`` groups. Under steady load the clients answered by one group send the next within
+a millisecond, so "nothing waiting right after the commit" was true after nearly every group and
+projecting cost the writer as much as deciding (docs/benchmarks.md, issue 18); now a busy writer
+projects a few times a second over several groups at once, and a quiet one right after each
+commit. A failing hook is logged and simply runs again next time, so hooks must be idempotent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import queue
 import threading
 import time
@@ -62,7 +67,11 @@ class Ingestor:
         self.after_commit: list[Callable[[], object]] = []
         """Run on the writer thread after groups and calls; errors are logged, retried."""
         self.hooks_every = 16
+        self.hooks_interval = 0.1
+        self.hooks_idle = 0.02
+        self._hooks_ran = -math.inf  # monotonic time the hooks last finished
         self._skipped = 0
+        self._pending = False  # groups or calls committed since the hooks last ran
         self._queue: queue.Queue[_Job | _Call | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="riskline-writer", daemon=True)
         self._thread.start()
@@ -103,8 +112,13 @@ class Ingestor:
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=self.hooks_idle if self._pending else None)
+            except queue.Empty:  # idle: bring the projections up now
+                self._run_hooks()
+                continue
             if item is None:
+                self._finish()
                 return
             if isinstance(item, _Call):
                 _run_call(item)
@@ -117,20 +131,32 @@ class Ingestor:
                 _run_call(carry)
                 self._after_commit()
             elif carry is _STOP:
+                self._finish()
                 return
+
+    def _finish(self) -> None:
+        if self._pending:  # what was committed last is projected before the writer stops
+            self._run_hooks()
 
     def _after_commit(self) -> None:
         if not self.after_commit:
             return
-        if not self._queue.empty() and self._skipped < self.hooks_every:
-            self._skipped += 1  # callers are waiting: project after a later group
+        recent = time.monotonic() - self._hooks_ran < self.hooks_interval
+        if recent and self._skipped < self.hooks_every:
+            self._skipped += 1  # project when idle, or after a later group
+            self._pending = True
             return
+        self._run_hooks()
+
+    def _run_hooks(self) -> None:
         self._skipped = 0
+        self._pending = False
         for hook in self.after_commit:
             try:
                 hook()
             except Exception:  # a projection lagging is no reason to stop deciding
                 log.exception("after-commit hook failed; it runs again after the next commit")
+        self._hooks_ran = time.monotonic()
 
     def _gather(self, first: _Job) -> tuple[list[_Job], object]:
         """Take batches arriving within ``linger`` seconds, up to the group size.

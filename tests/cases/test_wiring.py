@@ -96,3 +96,25 @@ def test_projections_wait_while_callers_queue_up_but_always_run_at_the_end(rt: R
     _eventually(lambda: bool(runs) and runs[-1] == rt.ingestor.groups)
     assert len(runs) < rt.ingestor.groups  # deferred while others waited...
     assert all(b - a <= rt.ingestor.hooks_every + 1 for a, b in itertools.pairwise(runs))
+
+
+def test_a_steady_caller_does_not_pay_for_projection_after_every_group(rt: Runtime) -> None:
+    """A caller answered by one group sends its next at once (the queue is empty for a moment
+    after every commit): hooks that ran less than ``hooks_interval`` ago wait for ``hooks_idle``
+    of quiet or ``hooks_every`` groups."""
+    runs: list[int] = []
+    rt.ingestor.after_commit.append(lambda: runs.append(rt.ingestor.groups))
+    rt.ingestor.hooks_interval = 0.0
+    rt.ingestor.call(lambda: None).result()  # the hooks run right after it...
+    _eventually(lambda: runs == [rt.ingestor.groups])
+    rt.ingestor.hooks_idle = rt.ingestor.hooks_interval = 5.0  # ...and not again for a while
+    hasher = PiiHasher(rt.settings.pii_key)
+    start = rt.ingestor.groups
+    for e in [parse_event(b, hasher) for b in farm(40, "dS", "s")]:
+        rt.ingestor.process([e])  # one group each, submitted as soon as the last is answered
+    every = rt.ingestor.hooks_every + 1
+    groups = rt.ingestor.groups - start
+    assert [r - start for r in runs] == [0, *range(every, groups + 1, every)]
+    rt.ingestor.hooks_idle = 0.01  # quiet now: the rest is projected without another event
+    rt.ingestor.call(lambda: None).result()
+    _eventually(lambda: runs[-1] == rt.ingestor.groups)

@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from riskline import __version__
 from riskline.api.auth import AuthFailures, KeyCache, RateLimiter
 from riskline.api.errors import install_error_handlers
+from riskline.api.fastpath import EventFastPath
 from riskline.api.limits import BodyLimit
 from riskline.api.metrics import Metrics
 from riskline.api.periodic import (
@@ -42,8 +43,17 @@ from riskline.ui import mount_console
 __all__ = ["create_app"]
 
 
-def create_app(runtime: Runtime, *, retry_every: float = RELEASE_RETRY_SECONDS) -> FastAPI:
+def create_app(
+    runtime: Runtime,
+    *,
+    retry_every: float = RELEASE_RETRY_SECONDS,
+    fast_events: bool | None = None,
+) -> FastAPI:
     """An app serving ``runtime``; the caller owns the runtime's lifetime.
+
+    ``fast_events`` (default: the setting of that name) answers well-formed
+    ``POST /v1/events`` requests of recently verified keys without the framework's per-request
+    machinery (:mod:`riskline.api.fastpath`); the answers are the route's own.
 
     While served, failed step-up releases are retried every ``retry_every`` seconds.
     """
@@ -86,6 +96,16 @@ def create_app(runtime: Runtime, *, retry_every: float = RELEASE_RETRY_SECONDS) 
     app.include_router(casework.router)  # notes, tags, attachments, bulk actions, shifts
     app.include_router(merchants.router)  # merchant holds and caps
     mount_console(app, runtime)  # the analyst console under /console (RISKLINE_CONSOLE_*)
+    if (
+        runtime.settings.fast_events if fast_events is None else fast_events
+    ):  # the events route's common case without the framework (api.fastpath)
+        app.add_middleware(
+            EventFastPath,
+            runtime=runtime,
+            keys=app.state.keys,
+            limiter=app.state.limiter,
+            metrics=metrics,
+        )
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
 
     def openapi() -> dict[str, Any]:

@@ -20,17 +20,27 @@ from riskline.storage import ApiKey, KeyStore, Role
 
 T = TypeVar("T")
 
-__all__ = ["AuthFailures", "KeyCache", "RateLimiter", "RoleCheck", "require"]
+__all__ = ["AuthFailures", "KeyCache", "RateLimiter", "RoleCheck", "require", "token_of"]
+
+
+def token_of(authorization: str | None, api_key: str | None) -> str | None:
+    """The API key a request carries in its ``Authorization`` or ``X-API-Key`` header.
+
+    >>> token_of("Bearer abc ", None), token_of("Basic abc", " k "), token_of(None, "")
+    ('abc', 'k', None)
+    """
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    if api_key:
+        return api_key.strip()
+    return None
 
 
 def _token(request: Request) -> str:
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return auth[7:].strip()
-    key = request.headers.get("x-api-key")
-    if key:
-        return key.strip()
-    raise Unauthenticated("missing API key (Authorization: Bearer <key> or X-API-Key)")
+    token = token_of(request.headers.get("authorization"), request.headers.get("x-api-key"))
+    if token is None:
+        raise Unauthenticated("missing API key (Authorization: Bearer <key> or X-API-Key)")
+    return token
 
 
 class KeyCache:

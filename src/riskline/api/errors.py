@@ -12,19 +12,24 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from riskline.errors import RateLimited, RisklineError
 
-__all__ = ["install_error_handlers"]
+__all__ = ["error_response", "install_error_handlers"]
 
 log = logging.getLogger(__name__)
 
 
-async def _riskline(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RisklineError)
+def error_response(exc: RisklineError) -> JSONResponse:
+    """The response for an error of the tree: its status, its body, and the headers it asks."""
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     if exc.status == 503:
         headers = {"Retry-After": "1"}
     if isinstance(exc, RateLimited):
         headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
     return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
+
+
+async def _riskline(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RisklineError)
+    return error_response(exc)
 
 
 async def _validation(_: Request, exc: Exception) -> JSONResponse:

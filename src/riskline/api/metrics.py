@@ -35,6 +35,11 @@ class Metrics:
             buckets=_BUCKETS,
             registry=self.registry,
         )
+        self.fast_path = Counter(
+            "riskline_events_fast_path_total",
+            "Event requests answered by the fast path (api.fastpath), not the route",
+            registry=self.registry,
+        )
         self.rejected = Counter(
             "riskline_rejected_total", "Requests rejected", ["reason"], registry=self.registry
         )

@@ -9,13 +9,15 @@ from fastapi import APIRouter, Depends, Request
 
 from riskline.api.auth import require
 from riskline.api.strictjson import StrictJsonRoute
+from riskline.decisioning.engine import BatchResult
 from riskline.errors import InvalidEvent, InvalidInput, PayloadTooLarge
 from riskline.events import Event, event_json_schema, parse_event
+from riskline.events.pii import PiiHasher
 from riskline.events.schema import loads_strict
 from riskline.storage import ApiKey, Role
 from riskline.storage.serde import decision_to_dict
 
-__all__ = ["router"]
+__all__ = ["decisions_body", "read_events", "router"]
 
 router = APIRouter(tags=["events"], route_class=StrictJsonRoute)
 
@@ -47,8 +49,21 @@ def _events(data: Any, max_batch: int) -> tuple[list[Any], bool]:
     raise InvalidInput("expected an event object or {'events': [...]}")
 
 
-def _parse_all(items: list[Any], request: Request, batch: bool) -> list[Event]:
-    hasher = request.app.state.runtime.hasher
+def read_events(raw: bytes, hasher: PiiHasher, max_batch: int) -> tuple[list[Event], bool]:
+    """The events of a request body (one event or a batch) and whether it was a batch."""
+    items, batch = _events(parse_body(raw), max_batch)
+    return _parse_all(items, hasher, batch), batch
+
+
+def decisions_body(result: BatchResult, batch: bool) -> dict[str, Any]:
+    """The response body for the decisions of a request."""
+    views = [decision_to_dict(d) for d in result.decisions]
+    if batch:
+        return {"decisions": views, "replayed": list(result.replayed)}
+    return {"decision": views[0], "replayed": result.replayed[0]}
+
+
+def _parse_all(items: list[Any], hasher: PiiHasher, batch: bool) -> list[Event]:
     out = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
@@ -97,14 +112,12 @@ async def post_events(
 ) -> dict[str, Any]:
     """Validate, decide and durably store events; replays return the stored decision."""
     runtime = request.app.state.runtime
-    items, batch = _events(parse_body(await request.body()), runtime.settings.max_batch_events)
-    events = _parse_all(items, request, batch)
+    events, batch = read_events(
+        await request.body(), runtime.hasher, runtime.settings.max_batch_events
+    )
     result = await runtime.ingestor.process_async(events)
     request.app.state.metrics.observe(result.decisions, result.replayed)
-    views = [decision_to_dict(d) for d in result.decisions]
-    if batch:
-        return {"decisions": views, "replayed": list(result.replayed)}
-    return {"decision": views[0], "replayed": result.replayed[0]}
+    return decisions_body(result, batch)
 
 
 def event_components() -> dict[str, Any]:
