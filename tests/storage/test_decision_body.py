@@ -19,6 +19,7 @@ from riskline.storage.rows import decision_row
 from riskline.storage.serde import (
     body_dict,
     decision_body,
+    decision_fields,
     decision_from_row,
     decision_to_dict,
     pack_names,
@@ -188,3 +189,13 @@ def test_every_signal_the_default_engine_stores_has_a_number() -> None:
     names = signal_schema({**catalog, **risk_schema()}, SCHEMA)
     assert [n for n in names if n not in FEATURE_NAMES] == []
     assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)
+
+
+def test_the_one_pass_view_writes_the_same_json_as_the_api_view() -> None:
+    """The events fast path serialises :func:`decision_fields` in one pass: NaN, decimals and
+    evidence come out as the API's view has them."""
+    d = _decision({"f.a": 1.5, "f.nan": math.nan, "f.int": 3.0})
+    one_pass = orjson.loads(orjson.dumps(decision_fields(d), default=str))
+    assert one_pass == decision_to_dict(d)
+    assert one_pass["features"]["f.nan"] is None
+    assert isinstance(one_pass["actions"][1]["limit"], str)

@@ -5,7 +5,7 @@ time on a single-event request went to FastAPI and Starlette: the middleware sta
 resolution, the strict-JSON route wrapper, the response model's serialisation. The events route
 needs none of it when the request is well formed and its key was verified a moment ago, so this
 raw ASGI middleware answers such requests itself, with the same functions the route uses
-(:func:`riskline.api.routes.events.read_events`, :func:`~riskline.api.routes.events.decisions_body`)
+(:func:`riskline.api.routes.events.read_events`, :func:`~riskline.api.routes.events.decisions_json`)
 and the same error bodies (:func:`riskline.api.errors.error_response`).
 
 Everything else goes down the ordinary route, with the body it has already read: a key not
@@ -20,13 +20,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from riskline.api.auth import KeyCache, RateLimiter, token_of
 from riskline.api.errors import error_response
 from riskline.api.metrics import Metrics
-from riskline.api.routes.events import decisions_body, read_events
+from riskline.api.routes.events import decisions_json, read_events
 from riskline.errors import RisklineError
 from riskline.runtime import Runtime
 from riskline.storage import Role
@@ -88,7 +87,7 @@ class EventFastPath:
             return
         self.metrics.observe(result.decisions, result.replayed)
         self.metrics.fast_path.inc()
-        raw = orjson.dumps(decisions_body(result, batch))
+        raw = decisions_json(result, batch)
         headers = [*_JSON_HEADERS, (b"content-length", str(len(raw)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": raw})

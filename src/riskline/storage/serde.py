@@ -172,14 +172,16 @@ def _action_from(a: Mapping[str, Any]) -> Action:
 
 def decision_to_dict(d: Decision) -> dict[str, Any]:
     """The API's JSON view of a decision."""
-    body = {
-        "reasons": _reasons(d),
-        "actions": [_action(a) for a in d.actions],
-        "scores": dict(d.scores),
-        "features": dict(d.features),
-        "versions": dict(d.versions),
-        "shadow": list(d.shadow),
-    }
+    return {**_head(d), **orjson.loads(orjson.dumps(_body(d), default=str))}
+
+
+def decision_fields(d: Decision) -> dict[str, Any]:
+    """The API's view of a decision before JSON: ``orjson.dumps(view, default=str)`` writes
+    the same JSON as :func:`decision_to_dict` (NaN as null, decimals as strings), in one pass."""
+    return {**_head(d), **_body(d)}
+
+
+def _head(d: Decision) -> dict[str, Any]:
     return {
         "decision_id": d.decision_id,
         "event_id": d.event_id,
@@ -189,7 +191,17 @@ def decision_to_dict(d: Decision) -> dict[str, Any]:
         "occurred_at": _iso(d.occurred_at),
         "decided_at": _iso(d.decided_at),
         "latency_us": d.latency_us,
-        **orjson.loads(orjson.dumps(body, default=str)),
+    }
+
+
+def _body(d: Decision) -> dict[str, Any]:
+    return {
+        "reasons": _reasons(d),
+        "actions": [_action(a) for a in d.actions],
+        "scores": dict(d.scores),
+        "features": dict(d.features),
+        "versions": dict(d.versions),
+        "shadow": list(d.shadow),
     }
 
 
