@@ -15,6 +15,7 @@ from riskline.config import Settings
 from riskline.credit import LineStatus
 from riskline.decisioning import Decision, Outcome
 from riskline.decisioning.policy import DEFAULT_POLICY_PATH
+from riskline.decisioning.replay import flagged_by
 from riskline.events import parse_event
 from riskline.runtime import Runtime, build_runtime
 from tests.factories import T0, wire
@@ -137,5 +138,49 @@ def test_frozen_enterprise_reviews_its_controllers(
         lines = {ln.product.value: ln for ln in rt.store.lines_for(["a1"])}
         assert lines["cash_loan"].status is LineStatus.LIMITED
         assert ("open_review", "a1") in {(a.kind.value, a.owner_id) for a in d.actions}
+    finally:
+        rt.close()
+
+
+_HOLD_CHECK = {  # a protective hold as the default policy's new-device checks ask for
+    "id": "new_device_hold",
+    "description": "A large purchase from a device that may not be the owner's.",
+    "events": ["payment"],
+    "when": "event.amount >= 4000",
+    "outcome": "review",
+    "reason": {"code": "NEW_DEVICE_DRAWDOWN", "text": "Please confirm it is you."},
+    "actions": [{"kind": "freeze", "product": "revolving", "days": 3}, {"kind": "open_review"}],
+}
+
+
+@pytest.mark.parametrize("protective", [True, False])
+def test_a_protective_freeze_neither_spreads_nor_marks_the_victim(
+    settings: Settings, clock: FixedClock, tmp_path: Path, protective: bool
+) -> None:
+    """A line frozen only because credit was used from a device that may not be the owner's
+    protects a possible takeover victim: the enterprise they control keeps its line, the person
+    is not marked in the graph (their contacts are not "linked to fraud"), and a rebuild from
+    the ledger agrees. The same freeze from a check that is not protective does all three."""
+    policy = yaml.safe_load(DEFAULT_POLICY_PATH.read_text())
+    policy["checks"].append(_HOLD_CHECK)
+    if not protective:
+        policy["contagion"]["protective"] = []
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(policy))
+    rt = build_runtime(settings.model_copy(update={"policy_path": path}), clock=clock)
+    try:
+        _setup(rt, "actual_controller")
+        spend = wire("payment", at=T0.replace(hour=14) + timedelta(days=31), amount="4321.50")
+        d = rt.engine.process(parse_event(spend, rt.hasher))
+        assert d.outcome is Outcome.REVIEW and d.reason_codes[0] == "NEW_DEVICE_DRAWDOWN"
+        assert ("freeze", "a1") in {(a.kind.value, a.owner_id) for a in d.actions}
+        (enterprise_line,) = rt.store.lines_for(["e1"])
+        assert (enterprise_line.status is LineStatus.ACTIVE) is protective
+        graph = rt.engine.graph.risk.graph  # type: ignore[union-attr]
+        assert (("person", "p1") in graph.flags) is not protective
+        assert flagged_by(d, rt.engine.policy.contagion) is not protective  # type: ignore[arg-type]
+        rt.engine.rebuild()
+        graph = rt.engine.graph.risk.graph  # type: ignore[union-attr]
+        assert (("person", "p1") in graph.flags) is not protective
     finally:
         rt.close()

@@ -47,8 +47,9 @@ from riskline.decisioning.merchant_actions import (
 from riskline.decisioning.models import MODEL_SCHEMA, ModelSignals
 from riskline.decisioning.policy import ActionSpec, Policy
 from riskline.decisioning.ports import Batch, EngineStore, FeatureSource, GraphSource, LedgerEntry
-from riskline.decisioning.replay import FlagRecord, froze, read_flags
+from riskline.decisioning.replay import FlagRecord, froze, protects_only, read_flags
 from riskline.decisioning.types import (
+    STEP_UP_CODE,
     Action,
     Decision,
     Outcome,
@@ -70,7 +71,6 @@ __all__ = ["STEP_UP_CODE", "BatchResult", "Engine"]
 
 log = logging.getLogger(__name__)
 
-STEP_UP_CODE = "STEP_UP_PASSED"
 STEP_UP_TEXT = "You confirmed your identity, so the request you made went ahead."
 _PASSED = frozenset({Outcome.CHALLENGE})
 """What a passed step-up challenge satisfies when its held event is re-submitted."""
@@ -464,6 +464,8 @@ class Engine:
         if spec is None or self.graph is None or owner is None or not froze(actions, owner):
             return outcome
         if outcome is Outcome.CHALLENGE:  # a hold pending step-up: nothing confirmed to spread
+            return outcome
+        if protects_only([r.code for r in reasons], spec):  # a victim's line held, not a suspect's
             return outcome
         at = event.occurred_at
         person = self._flag_frozen(owner)

@@ -99,10 +99,14 @@ class ActionSpec(_Strict):
     """``cap_acceptance`` only: the largest credit-funded payment the merchant may accept."""
 
 
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
+"""A reason code: upper case, digits and underscores."""
+
+
 class ReasonSpec(_Strict):
     """The reason a check gives."""
 
-    code: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
+    code: Code
     text: Annotated[str, StringConstraints(min_length=1, max_length=300)]
 
 
@@ -136,6 +140,11 @@ class ContagionSpec(_Strict):
     reverse_actions: list[ActionSpec] = Field(
         default_factory=lambda: [ActionSpec(kind="open_review")]
     )
+    protective: list[Code] = Field(default_factory=list)
+    """Reason codes whose freezes protect the owner rather than accuse them (credit used
+    from a device that may not be theirs: a takeover's victim is not a fraudster). A freeze
+    with no other evidence than these (credit-availability gates aside) neither spreads nor
+    flags the owner in the link graph, so the victim's contacts are not "linked to fraud"."""
 
     def counts(self, link: Any) -> bool:
         """Whether a link (``role``, ``share``) makes the enterprise share the restriction."""

@@ -18,9 +18,16 @@ from dataclasses import dataclass, field
 
 from riskline.decisioning.policy import ContagionSpec
 from riskline.decisioning.ports import EngineStore
-from riskline.decisioning.types import Action, ActionKind, Decision, Outcome
+from riskline.decisioning.types import (
+    CREDIT_GATE_CODES,
+    STEP_UP_CODE,
+    Action,
+    ActionKind,
+    Decision,
+    Outcome,
+)
 
-__all__ = ["FlagRecord", "flagged_by", "froze", "read_flags"]
+__all__ = ["FlagRecord", "flagged_by", "froze", "protects_only", "read_flags"]
 
 Flag = tuple[str, str, str]
 """kind, key, reason: the arguments of ``GraphSource.flag``."""
@@ -49,14 +56,33 @@ def read_flags(store: EngineStore, contagion: ContagionSpec | None) -> FlagRecor
 
 def flagged_by(decision: Decision, spec: ContagionSpec) -> bool:
     """Whether deciding ``decision`` flagged its owner ``line_frozen`` (``Engine._contagion``):
-    it froze or closed the owner's own line and was not a challenge's hold (a challenge that
-    carries contagion's reasons was made one by contagion, after the flag)."""
+    it froze or closed the owner's own line, was not a challenge's hold (a challenge that
+    carries contagion's reasons was made one by contagion, after the flag) and had evidence
+    other than the policy's protective codes."""
     if not froze(decision.actions, decision.subject):
         return False
     spread_codes = {spec.reason.code, spec.reverse_reason.code}
-    return decision.outcome is not Outcome.CHALLENGE or any(
-        r.code in spread_codes for r in decision.reasons
-    )
+    if any(r.code in spread_codes for r in decision.reasons):
+        return True
+    if decision.outcome is Outcome.CHALLENGE:
+        return False
+    return not protects_only([r.code for r in decision.reasons], spec)
+
+
+def protects_only(codes: Sequence[str], spec: ContagionSpec) -> bool:
+    """Whether the only evidence among ``codes`` is the policy's protective codes (credit
+    gates and a passed step-up are no evidence either way).
+
+    >>> from riskline.decisioning.policy import ReasonSpec
+    >>> spec = ContagionSpec(roles=["guarantor"], reason=ReasonSpec(code="LINKED", text="t"),
+    ...                      actions=[], protective=["NEW_DEVICE_DRAWDOWN"])
+    >>> protects_only(["NEW_DEVICE_DRAWDOWN", "INSUFFICIENT_LIMIT"], spec)
+    True
+    >>> protects_only(["NEW_DEVICE_DRAWDOWN", "MULE_CARD"], spec), protects_only([], spec)
+    (False, False)
+    """
+    evidence = set(codes) - CREDIT_GATE_CODES - {STEP_UP_CODE}
+    return bool(evidence) and evidence <= set(spec.protective)
 
 
 def froze(actions: Sequence[Action], owner: str | None) -> bool:

@@ -18,6 +18,7 @@ from riskline.events.types import Product
 
 __all__ = [
     "CREDIT_GATE_CODES",
+    "STEP_UP_CODE",
     "Action",
     "ActionKind",
     "Decision",
@@ -134,6 +135,9 @@ class RiskView:
     outcome: str
     actions: tuple[Action, ...]
 
+
+STEP_UP_CODE = "STEP_UP_PASSED"
+"""The reason a decision carries when its event was re-submitted after a passed step-up."""
 
 CREDIT_GATE_CODES = frozenset(
     {"NO_CREDIT_LINE", "LINE_NOT_USABLE", "INSUFFICIENT_LIMIT", "ACCOUNT_DELINQUENT"}
