@@ -53,3 +53,22 @@ def test_a_small_spend_or_an_old_device_is_not_challenged(policy: Policy) -> Non
     old = {**shared, "account_device.age_hours": 400.0}
     assert "new_device_big_spend" not in _checks(policy, **small)
     assert "new_device_big_spend" not in _checks(policy, **old)
+
+
+@pytest.mark.parametrize(
+    ("shop", "held"),
+    [
+        ({"merchant.credit_share_30d": 0.98, "merchant.sales_30d": 6.0}, True),  # a ring's shop
+        ({"merchant.credit_share_30d": 0.80, "merchant.sales_30d": 300.0}, False),  # a busy shop
+        ({"merchant.credit_share_30d": 0.98, "merchant.sales_30d": 120.0}, False),
+    ],
+)
+def test_a_shared_phone_spending_at_a_quiet_credit_only_shop_is_held(
+    policy: Policy, shop: dict[str, float], held: bool
+) -> None:
+    shared = {"account.new_devices_7d": 1.0, "device.accounts_30d": 3.0, **shop}
+    result = policy.evaluate("payment", {**SPEND, **shared})
+    assert ("new_device_quiet_shop" in result.fired) is held
+    assert (result.outcome.value == "review") is held  # else the step-up challenge alone
+    own_phone = {**shared, "device.accounts_30d": 1.0}
+    assert "new_device_quiet_shop" not in _checks(policy, **own_phone)
