@@ -70,5 +70,7 @@ def test_a_shared_phone_spending_at_a_quiet_credit_only_shop_is_held(
     result = policy.evaluate("payment", {**SPEND, **shared})
     assert ("new_device_quiet_shop" in result.fired) is held
     assert (result.outcome.value == "review") is held  # else the step-up challenge alone
+    # the purchase is held for review; the line is not frozen on this evidence alone
+    assert not [a for a, code in result.actions if code == "CASHOUT_PATTERN" and a.kind == "freeze"]
     own_phone = {**shared, "device.accounts_30d": 1.0}
     assert "new_device_quiet_shop" not in _checks(policy, **own_phone)
