@@ -70,8 +70,7 @@ class Ingestor:
         self.hooks_interval = 0.1
         self.hooks_idle = 0.02
         self._hooks_ran = -math.inf  # monotonic time the hooks last finished
-        self._skipped = 0
-        self._pending = False  # groups or calls committed since the hooks last ran
+        self._skipped = 0  # groups or calls committed since the hooks last ran
         self._queue: queue.Queue[_Job | _Call | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="riskline-writer", daemon=True)
         self._thread.start()
@@ -113,7 +112,7 @@ class Ingestor:
     def _run(self) -> None:
         while True:
             try:
-                item = self._queue.get(timeout=self.hooks_idle if self._pending else None)
+                item = self._queue.get(timeout=self.hooks_idle if self._skipped else None)
             except queue.Empty:  # idle: bring the projections up now
                 self._run_hooks()
                 continue
@@ -135,7 +134,7 @@ class Ingestor:
                 return
 
     def _finish(self) -> None:
-        if self._pending:  # what was committed last is projected before the writer stops
+        if self._skipped:  # what was committed last is projected before the writer stops
             self._run_hooks()
 
     def _after_commit(self) -> None:
@@ -144,13 +143,11 @@ class Ingestor:
         recent = time.monotonic() - self._hooks_ran < self.hooks_interval
         if recent and self._skipped < self.hooks_every:
             self._skipped += 1  # project when idle, or after a later group
-            self._pending = True
             return
         self._run_hooks()
 
     def _run_hooks(self) -> None:
         self._skipped = 0
-        self._pending = False
         for hook in self.after_commit:
             try:
                 hook()

@@ -17,7 +17,6 @@ success or error, so no event is submitted twice.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,8 +30,6 @@ from riskline.runtime import Runtime
 from riskline.storage import Role
 
 __all__ = ["EventFastPath"]
-
-log = logging.getLogger(__name__)
 
 _PATH = "/v1/events"
 _ROLES = frozenset({Role.INGEST, Role.ADMIN})

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 
 from riskline.api.auth import require
 from riskline.api.strictjson import StrictJsonRoute
-from riskline.decisioning.engine import BatchResult
+from riskline.decisioning import BatchResult
 from riskline.errors import InvalidEvent, InvalidInput, PayloadTooLarge
 from riskline.events import Event, event_json_schema, parse_event
 from riskline.events.pii import PiiHasher
