@@ -74,3 +74,74 @@ def test_a_shared_phone_spending_at_a_quiet_credit_only_shop_is_held(
     assert not [a for a, code in result.actions if code == "CASHOUT_PATTERN" and a.kind == "freeze"]
     own_phone = {**shared, "device.accounts_30d": 1.0}
     assert "new_device_quiet_shop" not in _checks(policy, **own_phone)
+
+
+CARD_TRANSFER = {  # an established account sends money to a bank card from a 3-day-old device
+    "account_device.age_hours": 72.0,
+    "account.age_days": 200.0,
+    "account.new_devices_7d": 2.0,
+    "event.card_id": "card-hash",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "fires"),
+    [
+        ({}, True),  # one of several new devices this week sends money out to a card
+        ({"account.new_devices_7d": 1.0}, False),  # the owner's new phone alone
+        ({"account_device.age_hours": 400.0}, False),  # a device used for weeks
+        ({"account.age_days": 10.0}, False),  # a new account has no history to compare
+    ],
+)
+def test_a_card_transfer_from_one_of_several_new_devices_is_challenged(
+    policy: Policy, change: dict[str, float], fires: bool
+) -> None:
+    result = policy.evaluate("transfer", {**CARD_TRANSFER, **change})
+    assert ("new_device_card_transfer" in result.fired) is fires
+    assert (result.outcome.value == "challenge") is fires
+
+
+def test_money_sent_to_another_account_is_not_a_card_transfer(policy: Policy) -> None:
+    to_account = {k: v for k, v in CARD_TRANSFER.items() if k != "event.card_id"}
+    to_account["event.counterparty_id"] = "A2"
+    assert "new_device_card_transfer" not in policy.evaluate("transfer", to_account).fired
+
+
+def test_a_card_transfer_hold_protects_and_does_not_spread(policy: Policy) -> None:
+    """The freeze guards a possible takeover victim: a protective code, no contagion."""
+    result = policy.evaluate("transfer", CARD_TRANSFER)
+    codes = {code for _, code in result.actions}
+    assert codes == {"NEW_DEVICE_TRANSFER"}
+    assert "NEW_DEVICE_TRANSFER" in policy.spec.contagion.protective
+    kinds = sorted(a.kind for a, _ in result.actions)
+    assert kinds == ["challenge", "freeze", "freeze"]
+
+
+BIG_SALE = {  # half the available credit at a 2-day-old shop with 4 sales, all on credit
+    "event.asks_credit": 1.0,
+    "line.amount_to_available": 0.6,
+    "line.available": 15000.0,
+    "merchant.age_days": 2.0,
+    "merchant.sales_30d": 4.0,
+    "merchant.credit_share_30d": 0.98,
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "held"),
+    [
+        ({}, True),  # a young, quiet, credit-only shop takes half a line
+        ({"merchant.age_days": 400.0}, False),  # an established shop
+        ({"merchant.sales_30d": 80.0}, False),  # a busy new shop
+        ({"merchant.credit_share_30d": 0.5}, False),  # a shop paid by card and credit alike
+        ({"line.amount_to_available": 0.2}, False),  # an ordinary purchase
+        ({"event.asks_credit": 0.0}, False),  # paid by bank card: no credit asked for
+    ],
+)
+def test_a_big_credit_sale_at_a_young_quiet_shop_is_held_for_review(
+    policy: Policy, change: dict[str, float], held: bool
+) -> None:
+    result = policy.evaluate("payment", {**BIG_SALE, **change})
+    assert ("young_shop_big_credit_sale" in result.fired) is held
+    assert (result.outcome.value == "review") is held
+    assert not [a for a, _ in result.actions if a.kind == "freeze"]  # a hold, never a freeze
