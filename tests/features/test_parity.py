@@ -94,3 +94,55 @@ def test_payment_labels_online_equals_batch_and_absent_labels_count_nothing() ->
     assert [r["account.locations_7d"] for r in rows] == [1.0, 1.0, 2.0, 2.0]
     assert [r["account.new_locations_1d"] for r in rows] == [1.0, 1.0, 2.0, 2.0]
     assert [r["account.channels_7d"] for r in rows] == [0.0, 0.0, 1.0, 1.0]
+
+
+def test_a_card_counts_peoples_accounts_not_enterprise_loans_online_and_in_batch() -> None:
+    """A group's enterprises drawing their loans to the controller's card are not accounts
+    sending money to a mule card; people's drawdowns and transfers to it are."""
+    from riskline.events.types import LoanDrawdown, Product, Transfer
+
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    at = [t0 + timedelta(hours=i) for i in range(5)]
+    hand: list[Event] = [
+        LoanDrawdown(
+            event_id="e1",
+            occurred_at=at[0],
+            account_id="E1",
+            product=Product.ENTERPRISE_CREDIT,
+            amount=Decimal("500000.00"),
+            card_hash="c1",
+        ),
+        LoanDrawdown(
+            event_id="e2",
+            occurred_at=at[1],
+            account_id="E2",
+            product=Product.ENTERPRISE_CREDIT,
+            amount=Decimal("300000.00"),
+            card_hash="c1",
+        ),
+        Transfer(
+            event_id="t1",
+            occurred_at=at[2],
+            account_id="a1",
+            amount=Decimal("180.00"),
+            to_card_hash="c1",
+        ),
+        LoanDrawdown(
+            event_id="d1",
+            occurred_at=at[3],
+            account_id="a2",
+            product=Product.CASH_LOAN,
+            amount=Decimal("5000.00"),
+            card_hash="c1",
+        ),
+        Transfer(
+            event_id="t2",
+            occurred_at=at[4],
+            account_id="a3",
+            amount=Decimal("90.00"),
+            to_card_hash="c1",
+        ),
+    ]
+    rows = _assert_parity(hand, timedelta(hours=24))
+    assert [r["card.accounts_30d"] for r in rows] == [0.0, 0.0, 1.0, 2.0, 3.0]
+    assert rows[1]["card.inflow_7d"] == 800000.0  # the money itself still reaches the card

@@ -25,7 +25,7 @@ from enum import Enum
 from typing import Any
 
 from riskline.events import EVENT_TYPES
-from riskline.events.types import Event, Funding, is_round_amount
+from riskline.events.types import Event, Funding, Product, is_round_amount
 
 __all__ = [
     "DIRECT_KINDS",
@@ -169,6 +169,15 @@ _DERIVED: dict[str, tuple[frozenset[str] | None, FieldGetter]] = {
         frozenset({"payment"}),
         FieldGetter(
             "is_credit_funded", lambda e, ts: 1.0 if e.funding is Funding.REVOLVING else 0.0
+        ),
+    ),
+    # an enterprise's loan drawn to a card is the enterprise's money, not a person's account
+    # sending money to the card (``card.accounts_30d`` counts people's accounts only)
+    "is_enterprise_credit": (
+        frozenset({"loan_drawdown", "transfer"}),
+        FieldGetter(
+            "is_enterprise_credit",
+            lambda e, ts: 1.0 if getattr(e, "product", None) is Product.ENTERPRISE_CREDIT else 0.0,
         ),
     ),
     "days_late": (frozenset({"repayment"}), FieldGetter("days_late", _days_late)),
