@@ -218,6 +218,38 @@ def test_health_metrics_openapi(client: TestClient, tokens: dict[str, str]) -> N
     assert "/v1/events" in spec["paths"]
 
 
+def test_every_refusal_is_counted_once_by_its_error_code(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    """``riskline_rejected_total`` counts 4xx answers of the fast path, the routes and the body
+    limit by the code their body names; accepted requests count nothing."""
+    h = auth(tokens["ingest"])
+    assert client.post("/v1/events", json=wire("account_opened"), headers=h).status_code == 200
+    assert client.post("/v1/events", json=wire("login"), headers=h).status_code == 200  # fast
+    assert client.post("/v1/events", json=wire("login")).status_code == 401  # no key
+    bad = {"Authorization": "Bearer rk_not_a_key"}
+    assert client.post("/v1/events", json=wire("login"), headers=bad).status_code == 401
+    future = wire("payment", occurred_at="2099-01-01T00:00:00Z")
+    assert client.post("/v1/events", json=future, headers=h).status_code == 422
+    assert client.get("/v1/no-such-route", headers=h).status_code == 404
+    text = client.get("/metrics", headers=auth(tokens["admin"])).text
+    counted = {
+        line.split("{")[1].split("}")[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("riskline_rejected_total{")
+    }
+    bodies = [
+        client.post("/v1/events", json=wire("login")).json()["error"],
+        client.post("/v1/events", json=future, headers=h).json()["error"],
+        client.get("/v1/no-such-route", headers=h).json()["error"],
+    ]
+    assert counted == {
+        f'reason="{bodies[0]}"': 2.0,
+        f'reason="{bodies[1]}"': 1.0,
+        f'reason="{bodies[2]}"': 1.0,
+    }
+
+
 def test_future_event_is_422(client: TestClient, tokens: dict[str, str]) -> None:
     r = client.post(
         "/v1/events",

@@ -15,7 +15,7 @@ from riskline.api.auth import AuthFailures, KeyCache, RateLimiter
 from riskline.api.errors import install_error_handlers
 from riskline.api.fastpath import EventFastPath
 from riskline.api.limits import BodyLimit
-from riskline.api.metrics import Metrics
+from riskline.api.metrics import Metrics, RejectCounter
 from riskline.api.periodic import (
     RELEASE_RETRY_SECONDS,
     build_monitor,
@@ -107,6 +107,7 @@ def create_app(
             metrics=metrics,
         )
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(RejectCounter, metrics=metrics)  # outermost: every refusal, once
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:

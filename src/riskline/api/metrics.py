@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
+import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from riskline.decisioning import Decision
 from riskline.monitoring import OUTCOMES, Series
 
-__all__ = ["Metrics"]
+__all__ = ["Metrics", "RejectCounter"]
 
 _BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
@@ -115,3 +118,42 @@ class Metrics:
     def render(self) -> bytes:
         """The text exposition format."""
         return bytes(generate_latest(self.registry))
+
+
+_CODE = re.compile(r"[a-z_]{1,40}")
+
+
+def _reason(status: int, body: bytes) -> str:
+    """The error code an error body names (``{"error": "rate_limited", ...}``), else the status."""
+    try:
+        code = orjson.loads(body).get("error")
+    except (orjson.JSONDecodeError, AttributeError):
+        code = None
+    return code if isinstance(code, str) and _CODE.fullmatch(code) else f"http_{status}"
+
+
+class RejectCounter:
+    """Count every refused request (a 4xx or 5xx answer) in ``riskline_rejected_total``, by the
+    error code of its body: the outermost middleware, so refusals of the body limit, the events
+    fast path and the routes are all counted, once each. A 2xx answer costs one comparison."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 0
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            elif status >= 400 and message["type"] == "http.response.body":
+                self.metrics.rejected.labels(_reason(status, message.get("body", b""))).inc()
+                status = 0  # a body sent in several parts is one refusal
+            await send(message)
+
+        await self.app(scope, receive, watch)
