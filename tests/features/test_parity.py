@@ -145,4 +145,5 @@ def test_a_card_counts_peoples_accounts_not_enterprise_loans_online_and_in_batch
     ]
     rows = _assert_parity(hand, timedelta(hours=24))
     assert [r["card.accounts_30d"] for r in rows] == [0.0, 0.0, 1.0, 2.0, 3.0]
+    assert [r["card.enterprises_30d"] for r in rows] == [1.0, 2.0, 2.0, 2.0, 2.0]  # apart
     assert rows[1]["card.inflow_7d"] == 800000.0  # the money itself still reaches the card

@@ -67,3 +67,26 @@ def test_a_cash_loan_from_a_phone_first_seen_this_week_is_held_for_review() -> N
     assert not fired(**{"account.age_days": 10.0})
     assert not fired(**{"line.amount_to_available": 0.1})
     assert not fired(**{"line.available": 0.0, "line.amount_to_available": float("inf")})
+
+
+def test_mule_card_counts_people_and_enterprises_apart() -> None:
+    """mule_card: a card many people's accounts send to, or an enterprise loan drawn to a card
+    other enterprises drew theirs to; a person paying that enterprises' card is no mule."""
+    from datetime import UTC, datetime
+
+    from riskline.rules.lists import EmptyLists
+
+    schema = signal_schema(default_catalog().schema(), GRAPH_SCHEMA)
+    rs = load_ruleset(EXAMPLE_RULESET, schema)
+
+    def fired(event_type: str, **values: float) -> bool:
+        result = rs.evaluate(values, EmptyLists(), datetime.now(UTC), event_type)
+        return any(h.rule_id == "mule_card" for h in result.hits)
+
+    group_card = {"card.accounts_30d": 1.0, "card.enterprises_30d": 4.0}
+    assert fired("loan_drawdown", **group_card, **{"event.enterprise_credit": 1.0})
+    assert not fired("loan_drawdown", **group_card, **{"event.enterprise_credit": 0.0})
+    assert not fired("transfer", **group_card)  # the controller sending to his own card
+    assert fired("transfer", **{"card.accounts_30d": 3.0, "card.enterprises_30d": 0.0})
+    few = {"card.accounts_30d": 1.0, "card.enterprises_30d": 2.0, "event.enterprise_credit": 1.0}
+    assert not fired("loan_drawdown", **few)

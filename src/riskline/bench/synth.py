@@ -128,10 +128,13 @@ def _event(w: _World, kind: str, at: datetime) -> t.Event:
             ip=ip,
         )
     if kind == "loan_drawdown":
+        # the first account draws enterprise credit (no extra random draw: the rest of the
+        # history stays what it was), so enterprise-only features see some
+        credit = t.Product.ENTERPRISE_CREDIT if acc == w.accounts[0] else t.Product.CASH_LOAN
         return t.LoanDrawdown(
             **b,
             account_id=acc,
-            product=t.Product.CASH_LOAN,
+            product=credit,
             amount=w.amount(),
             card_hash=w.pick(w.cards),
             device_id=dev,

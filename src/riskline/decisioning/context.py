@@ -76,6 +76,7 @@ CONTEXT_SCHEMA = {
     "event.days_overdue": "number",
     "event.is_external": "bool",
     "event.asks_credit": "bool",
+    "event.enterprise_credit": "bool",
     "line.limit": "number",
     "line.available": "number",
     "line.utilisation": "number",
@@ -119,6 +120,8 @@ def event_features(event: Event, line: CreditLine | None) -> dict[str, float]:
     values: dict[str, float] = {"event.hour": float(event.occurred_at.hour)}
     if isinstance(event, _CREDIT_EVENTS):
         values["event.asks_credit"] = 1.0 if asks_credit(event) else 0.0
+    if isinstance(event, LoanDrawdown):
+        values["event.enterprise_credit"] = float(event.product is Product.ENTERPRISE_CREDIT)
     amount = getattr(event, "amount", None)
     if isinstance(event, BillOverdue):
         amount = event.amount_due

@@ -170,4 +170,6 @@ FEATURE_NAMES: tuple[str, ...] = (
     "risk.device.fraud_30d",
     "risk.device.rate_30d",
     "graph.phone_block_accounts",
+    "card.enterprises_30d",
+    "event.enterprise_credit",
 )
