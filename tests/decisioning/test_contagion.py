@@ -33,10 +33,11 @@ def _setup(rt: Runtime, role: str, share: str | None = None) -> None:
         {"party_id": "p1", "role": role, **({"share": share} if share else {})},
         {"party_id": "p7", "role": "legal_representative"},
     ]
+    established = T0 - timedelta(days=400)  # not a shell company: registered long ago
     for kind, kw in [
+        ("enterprise_registered", {"roles": roles, "at": established}),
         ("account_opened", {}),
         ("loan_application", {"product": "cash_loan", "amount": "2000.00"}),
-        ("enterprise_registered", {"roles": roles}),
         ("enterprise_loan_application", {}),
     ]:
         d = rt.engine.process(parse_event(wire(kind, **kw), rt.hasher))
@@ -94,9 +95,9 @@ def test_contagion_survives_a_rebuild(runtime: Runtime) -> None:
 
 _SHELL_CHECK = {
     "id": "shell_enterprise_freeze",
-    "description": "A young enterprise asking for a lot of credit (a shell borrowing to vanish).",
+    "description": "An enterprise asking for a lot of credit (a check that freezes its line).",
     "events": ["enterprise_loan_application"],
-    "when": "enterprise.age_days < 180 and enterprise.loan_amount_90d >= 1000000",
+    "when": "enterprise.loan_amount_90d >= 1000000",
     "outcome": "review",
     "reason": {"code": "YOUNG_ENTERPRISE", "text": "The business is new and asks for a lot."},
     "actions": [

@@ -90,3 +90,23 @@ def test_mule_card_counts_people_and_enterprises_apart() -> None:
     assert fired("transfer", **{"card.accounts_30d": 3.0, "card.enterprises_30d": 0.0})
     few = {"card.accounts_30d": 1.0, "card.enterprises_30d": 2.0, "event.enterprise_credit": 1.0}
     assert not fired("loan_drawdown", **few)
+
+
+def test_a_company_registered_less_than_90_days_ago_is_reviewed_whatever_it_asks() -> None:
+    """shell_enterprise: age, not amount (shells ask for ordinary sums)."""
+    from datetime import UTC, datetime
+
+    from riskline.rules.lists import EmptyLists
+
+    schema = signal_schema(default_catalog().schema(), GRAPH_SCHEMA)
+    rs = load_ruleset(EXAMPLE_RULESET, schema)
+
+    def fired(age: float, amount: float) -> bool:
+        values = {"enterprise.age_days": age, "enterprise.loan_amount_90d": amount}
+        at = datetime.now(UTC)
+        result = rs.evaluate(values, EmptyLists(), at, "enterprise_loan_application")
+        return any(h.rule_id == "shell_enterprise" for h in result.hits)
+
+    assert fired(30.0, 400_000.0) and fired(89.0, 2_500_000.0)
+    assert not fired(124.0, 1_800_000.0)  # an established company asking for a lot
+    assert not fired(400.0, 300_000.0)
