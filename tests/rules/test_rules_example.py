@@ -92,8 +92,9 @@ def test_mule_card_counts_people_and_enterprises_apart() -> None:
     assert not fired("loan_drawdown", **few)
 
 
-def test_a_company_registered_less_than_90_days_ago_is_reviewed_whatever_it_asks() -> None:
-    """shell_enterprise: age, not amount (shells ask for ordinary sums)."""
+def test_a_very_young_company_is_reviewed_whatever_it_asks() -> None:
+    """shell_enterprise: under 90 days any amount (shells ask for ordinary sums), under 180 a
+    million or more."""
     from datetime import UTC, datetime
 
     from riskline.rules.lists import EmptyLists
@@ -107,6 +108,7 @@ def test_a_company_registered_less_than_90_days_ago_is_reviewed_whatever_it_asks
         result = rs.evaluate(values, EmptyLists(), at, "enterprise_loan_application")
         return any(h.rule_id == "shell_enterprise" for h in result.hits)
 
-    assert fired(30.0, 400_000.0) and fired(89.0, 2_500_000.0)
-    assert not fired(124.0, 1_800_000.0)  # an established company asking for a lot
-    assert not fired(400.0, 300_000.0)
+    assert fired(30.0, 400_000.0) and fired(89.0, 250_000.0)  # very young, whatever it asks
+    assert fired(110.0, 2_500_000.0)  # young, asking a lot
+    assert not fired(124.0, 600_000.0)  # young, asking an ordinary sum
+    assert not fired(400.0, 3_000_000.0)  # an established company
