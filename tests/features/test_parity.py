@@ -102,47 +102,22 @@ def test_a_card_counts_peoples_accounts_not_enterprise_loans_online_and_in_batch
     from riskline.events.types import LoanDrawdown, Product, Transfer
 
     t0 = datetime(2026, 3, 1, tzinfo=UTC)
-    at = [t0 + timedelta(hours=i) for i in range(5)]
-    hand: list[Event] = [
-        LoanDrawdown(
-            event_id="e1",
-            occurred_at=at[0],
-            account_id="E1",
-            product=Product.ENTERPRISE_CREDIT,
-            amount=Decimal("500000.00"),
-            card_hash="c1",
-        ),
-        LoanDrawdown(
-            event_id="e2",
-            occurred_at=at[1],
-            account_id="E2",
-            product=Product.ENTERPRISE_CREDIT,
-            amount=Decimal("300000.00"),
-            card_hash="c1",
-        ),
-        Transfer(
-            event_id="t1",
-            occurred_at=at[2],
-            account_id="a1",
-            amount=Decimal("180.00"),
-            to_card_hash="c1",
-        ),
-        LoanDrawdown(
-            event_id="d1",
-            occurred_at=at[3],
-            account_id="a2",
-            product=Product.CASH_LOAN,
-            amount=Decimal("5000.00"),
-            card_hash="c1",
-        ),
-        Transfer(
-            event_id="t2",
-            occurred_at=at[4],
-            account_id="a3",
-            amount=Decimal("90.00"),
-            to_card_hash="c1",
-        ),
+    flows = [  # (who, enterprise credit, a drawdown (else a transfer), amount) to card c1
+        ("E1", True, True, "500000.00"),
+        ("E2", True, True, "300000.00"),
+        ("a1", False, False, "180.00"),  # the controller sends money to his own card
+        ("a2", False, True, "5000.00"),
+        ("a3", False, False, "90.00"),
     ]
+    hand: list[Event] = []
+    for i, (who, enterprise, draw, amount) in enumerate(flows):
+        base = {"event_id": f"e{i}", "occurred_at": t0 + timedelta(hours=i), "account_id": who}
+        money = Decimal(amount)
+        if draw:
+            credit = Product.ENTERPRISE_CREDIT if enterprise else Product.CASH_LOAN
+            hand.append(LoanDrawdown(**base, product=credit, amount=money, card_hash="c1"))
+        else:
+            hand.append(Transfer(**base, amount=money, to_card_hash="c1"))
     rows = _assert_parity(hand, timedelta(hours=24))
     assert [r["card.accounts_30d"] for r in rows] == [0.0, 0.0, 1.0, 2.0, 3.0]
     assert [r["card.enterprises_30d"] for r in rows] == [1.0, 2.0, 2.0, 2.0, 2.0]  # apart
