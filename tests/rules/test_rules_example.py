@@ -63,6 +63,7 @@ def test_a_cash_loan_from_a_phone_first_seen_this_week_is_held_for_review() -> N
         and rs.evaluate(base, EmptyLists(), datetime.now(UTC), "loan_drawdown").outcome
         is Outcome.REVIEW
     )
+    assert fired(**{"account_device.age_hours": 24.0 * 10})  # a bust-out's phone of 10 days
     assert not fired(**{"account_device.age_hours": 24.0 * 30})
     assert not fired(**{"account.age_days": 10.0})
     assert not fired(**{"line.amount_to_available": 0.1})
