@@ -224,6 +224,9 @@ class EvaluationReport:
     precision_persons: float = 0.0
     """Parties of fraud actors flagged / (those + honest persons flagged): the baseline's unit."""
     baseline: BaselineReport | None = None
+    enterprise_harm: HarmRow | None = None
+    """The same shares over the honest enterprises (registered, not labeled fraud): a business
+    reviewed, declined or frozen is a customer harmed too. None when the world has none."""
     review_cases: tuple[ReviewCase, ...] = ()
     """The cases opened, in order (written to ``cases.jsonl``, not to the JSON report)."""
 
@@ -257,6 +260,7 @@ class _Tracker:
         self.stopped: Counter[str] = Counter()
         self.held_stopped: Counter[str] = Counter()
         self.review_stopped: Counter[str] = Counter()
+        self.enterprises: set[str] = set()
         self.events = 0
         self.seconds = 0.0
 
@@ -270,6 +274,8 @@ class _Tracker:
             self.days.add(event["occurred_at"][:10])
         elif kind == "account_opened":
             self.person_of[event["account_id"]] = event["person_id"]
+        elif kind == "enterprise_registered":
+            self.enterprises.add(event["enterprise_id"])
         owner = event.get("account_id") or event.get("enterprise_id")
         outcome = str(decision.outcome)
         self.events += 1
@@ -499,6 +505,7 @@ def _report(tracker: _Tracker, labels: Labels, seconds: float) -> EvaluationRepo
         credit_declined_hard_negative=people.rate(list(people.hard), tracker.credit_declined),
         credit_declines=len(tracker.credit_declined),
         harm=_harm(people, tracker, days),
+        enterprise_harm=_enterprise_harm(tracker, labels, days),
         review_cases_per_10k_day=_per_10k_day(len(tracker.cases), len(people.accounts_of), days),
         days=days,
         curves=tuple(_curve(t, people.scores(labels, t, tracker.score), negatives) for t in names),
@@ -622,6 +629,26 @@ def _harm(people: _PersonRates, tracker: _Tracker, days: int) -> tuple[HarmRow, 
             )
         )
     return tuple(rows)
+
+
+def _enterprise_harm(tracker: _Tracker, labels: Labels, days: int) -> HarmRow | None:
+    """The harm row of the honest enterprises (those no label names)."""
+    honest = sorted(e for e in tracker.enterprises if e not in labels.entities)
+    if not honest:
+        return None
+
+    def share(within: Iterable[str]) -> float:
+        marks = set(within)
+        return _ratio(sum(e in marks for e in honest), len(honest))
+
+    cases = sum(1 for e in honest if e in tracker.cases)
+    return HarmRow(
+        group="honest enterprises",
+        persons=len(honest),
+        rates={h: share(tracker.harmed[h]) for h in HARMS},
+        any_risk=share(tracker.flagged),
+        cases_per_10k_day=_per_10k_day(cases, len(honest), days),
+    )
 
 
 def _curve(name: str, positives: list[float], negatives: list[float]) -> PrCurve:

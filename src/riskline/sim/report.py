@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from riskline.sim.eod_baseline import BaselineReport
-from riskline.sim.evaluate import HARMS, EvaluationReport, PrCurve, TypologyResult
+from riskline.sim.evaluate import HARMS, EvaluationReport, HarmRow, PrCurve, TypologyResult
 
 __all__ = [
     "bar_chart",
@@ -100,7 +100,7 @@ def harm_table(report: EvaluationReport) -> Table:
     table.add_column("group", no_wrap=True)
     for col in ("persons", *_HARM_HEAD, "any risk", "cases /10k/day"):
         table.add_column(col, justify="right")
-    for row in report.harm:
+    for row in _harm_rows(report):
         table.add_row(
             row.group,
             f"{row.persons:,}",
@@ -295,6 +295,12 @@ def _html_table(head: Sequence[str], rows: Sequence[Sequence[object]], caption: 
     return f"<table>{cap}<tr>{top}</tr>{body}</table>"
 
 
+def _harm_rows(report: EvaluationReport) -> tuple[HarmRow, ...]:
+    """The persons' rows, then the honest enterprises' (the "persons" column counts them)."""
+    extra = (report.enterprise_harm,) if report.enterprise_harm is not None else ()
+    return (*report.harm, *extra)
+
+
 def _harm_html(report: EvaluationReport) -> str:
     rows = [
         [
@@ -304,7 +310,7 @@ def _harm_html(report: EvaluationReport) -> str:
             _pct(r.any_risk),
             f"{r.cases_per_10k_day:.2f}",
         ]
-        for r in report.harm
+        for r in _harm_rows(report)
     ]
     head = ("group", "persons", *_HARM_HEAD, "any risk", "cases/10k/day")
     cases = f"new review cases, all customers: {report.review_cases_per_10k_day:.2f}/10k/day"
