@@ -87,3 +87,13 @@ def test_a_world_without_enterprises_has_no_enterprise_row() -> None:
         (events, Labels.from_records([])), lambda e: Decision(e["event_id"], "approve", "A1")
     )
     assert report.enterprise_harm is None
+
+
+def test_the_evaluators_credit_gates_are_the_engines() -> None:
+    """The simulator may not import the engine (tests/test_layers.py), so it keeps its own copy
+    of the credit-gate codes; a gate added to one and not the other would be read as a risk
+    flag by the evaluator."""
+    from riskline.decisioning.types import CREDIT_GATE_CODES
+    from riskline.sim.evaluate import CREDIT_GATES
+
+    assert CREDIT_GATES == CREDIT_GATE_CODES

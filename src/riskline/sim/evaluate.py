@@ -34,7 +34,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -637,9 +637,8 @@ def _enterprise_harm(tracker: _Tracker, labels: Labels, days: int) -> HarmRow | 
     if not honest:
         return None
 
-    def share(within: Iterable[str]) -> float:
-        marks = set(within)
-        return _ratio(sum(e in marks for e in honest), len(honest))
+    def share(within: Container[str]) -> float:
+        return _ratio(sum(e in within for e in honest), len(honest))
 
     cases = sum(1 for e in honest if e in tracker.cases)
     return HarmRow(
