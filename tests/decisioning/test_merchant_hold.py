@@ -159,3 +159,26 @@ def test_release_over_http_needs_a_reason_and_is_listed(rt: Runtime) -> None:
     assert done.status_code == 200, done.text
     assert done.json()["restrictions"][0]["state"] == "released"
     assert _payout(rt).outcome is Outcome.APPROVE
+
+
+def test_a_repeat_buyer_at_a_held_merchant_is_declined_a_first_buyer_is_not(rt: Runtime) -> None:
+    """Policy check ``repeat_buyer_at_cash_out_merchant``: once m1's settlement is held for
+    two cash-out loops, buyer 3 (who paid m1 before) coming back with a small purchase on
+    credit is declined; a new buyer's first purchase there and buyer 3 paying by bank card
+    are left to the other checks (not declined); nothing on buyer 3's lines is frozen."""
+    _ring(rt)
+    again = decide(rt, wire("payment", account_id="b3", merchant_id="m1", amount="60.00"))[0]
+    assert again.outcome is Outcome.DECLINE
+    assert "CASH_OUT_MERCHANT" in again.reason_codes
+    assert not [a for a in again.actions if a.kind is ActionKind.FREEZE]
+
+    card = decide(
+        rt,
+        wire("payment", account_id="b3", merchant_id="m1", amount="60.00", funding="bank_card"),
+    )[0]
+    assert card.outcome is Outcome.APPROVE
+
+    decide(rt, *_buyer(4, "50.00", None)[:2])  # a new buyer opens an account
+    first = decide(rt, wire("payment", account_id="b4", merchant_id="m1", amount="60.00"))[0]
+    assert first.outcome is not Outcome.DECLINE, first.reason_codes
+    assert "CASH_OUT_MERCHANT" not in first.reason_codes

@@ -76,6 +76,31 @@ def test_an_inflation_ring_buying_at_its_own_shop_is_a_purchase_loop(ev):  # typ
     assert f["graph.purchase_loop"] == 1.0
 
 
+def test_a_shop_owner_buying_at_their_own_shop_is_no_loop(ev):  # type: ignore[no-untyped-def]
+    """A grocer buys at their own shop on credit and the shop's takings go to their card:
+    the money was theirs all along (as with paying one's own card), no fund cycle and no
+    purchase loop; the same purchase paid back by someone else's shop is one."""
+    own = [
+        ev.opened("o", "p-o"),
+        ev.drawdown("o", "card-o", "500", day=0),  # the owner's own card
+        ev.merchant("grocery", "p-o", card="card-o"),
+        ev.pay("o", "grocery", "1600", day=1),
+        ev.payout("grocery", "card-o", "1600", day=1.2),
+    ]
+    f = _features(own, ev.pay("o", "other-shop", "5000", day=3))
+    assert f["graph.fund_cycle"] == 0.0
+    assert f["graph.purchase_loop"] == 0.0
+    theirs = [
+        *own[:2],
+        ev.merchant("grocery", "p-stranger", card="card-s"),
+        ev.pay("o", "grocery", "1600", day=1),
+        ev.payout("grocery", "card-o", "1520", day=1.2),  # paid back to the buyer, less 5 %
+    ]
+    f = _features(theirs, ev.pay("o", "other-shop", "5000", day=3))
+    assert f["graph.fund_cycle"] == 1.0
+    assert f["graph.purchase_loop"] == 1.0
+
+
 def _decide(features: dict[str, float], event_type: str, share: float) -> tuple[str, list[str]]:
     rs = load_ruleset(EXAMPLE_RULESET, signal_schema(default_catalog().schema(), GRAPH_SCHEMA))
     values = {**features, "line.amount_to_available": share, "event.amount": 4000.0}

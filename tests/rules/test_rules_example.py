@@ -113,3 +113,25 @@ def test_a_very_young_company_is_reviewed_whatever_it_asks() -> None:
     assert fired(110.0, 2_500_000.0)  # young, asking a lot
     assert not fired(124.0, 600_000.0)  # young, asking an ordinary sum
     assert not fired(400.0, 3_000_000.0)  # an established company
+
+
+def test_flagged_ring_needs_a_flag_one_hop_away() -> None:
+    """flagged_ring: a flag on the account, its person, device or a directly linked entity
+    (distance 0 or 1) holds the credit for review; a flag two hops away (someone who sent
+    money to a frozen person's account) does not."""
+    from datetime import UTC, datetime
+
+    from riskline.rules.lists import EmptyLists
+
+    schema = signal_schema(default_catalog().schema(), GRAPH_SCHEMA)
+    rs = load_ruleset(EXAMPLE_RULESET, schema)
+
+    def fired(distance: float, near: float) -> bool:
+        values = {"graph.blocklist_distance": distance, "graph.flagged_neighbours": near}
+        result = rs.evaluate(values, EmptyLists(), datetime.now(UTC), "loan_application")
+        return any(h.rule_id == "flagged_ring" for h in result.hits)
+
+    assert fired(1.0, 1.0)
+    assert fired(0.0, 0.0)  # the account itself is flagged
+    assert not fired(2.0, 1.0)
+    assert not fired(4.0, 0.0)

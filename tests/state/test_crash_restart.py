@@ -162,10 +162,10 @@ def _other(n: int, device: str = "") -> dict[str, str]:
     }
 
 
-def _block_account(rt: Runtime, account: str) -> None:
-    """An analyst puts the account on the block list through the API (which flags the graph)."""
+def _block(rt: Runtime, value: str, kind: str = "account") -> None:
+    """An analyst puts an entity on the block list through the API (which flags the graph)."""
     token = rt.keys.create("analyst-key", "analyst")[1]
-    body = {"kind": "account", "value": account, "source": "analyst"}
+    body = {"kind": kind, "value": value, "source": "analyst"}
     r = TestClient(create_app(rt)).post("/v1/lists/block/entries", json=body, headers=auth(token))
     assert r.status_code == 200, r.text
 
@@ -192,7 +192,8 @@ def test_a_block_list_entry_flags_the_graph_again_after_a_crash(
         rt = _runtime(tmp_path / f"{name}.db", clock)
         try:
             _decide(rt, [first])
-            _block_account(rt, "a1")  # between two commits: flagged after the first event
+            # a1's device, which a2 opens on (one hop): flagged between two commits
+            _block(rt, "d1", kind="device")
             _decide(rt, [second])
             if name == "crash":
                 rt.ingestor.close()  # the crash: the restart sees only the database
@@ -201,7 +202,7 @@ def test_a_block_list_entry_flags_the_graph_again_after_a_crash(
             runs[name] = _decide(rt, after)
         finally:
             rt.close()
-    assert flags["crash"] == flags["whole"] == {("account", "a1"): {"blocklist:analyst": ANY}}
+    assert flags["crash"] == flags["whole"] == {("device", "d1"): {"blocklist:analyst": ANY}}
     assert [d.reason_codes for d in runs["whole"]] == [("LINKED_TO_FRAUD",)] * 2
     assert _outcomes(runs["crash"]) == _outcomes(runs["whole"])
 
@@ -236,7 +237,7 @@ def test_a_rebuild_without_the_database_sets_the_flags_last_read(
             _night_maxout(),
         ):
             rt.engine.process(parse_event(w, rt.hasher))
-        _block_account(rt, "a1")
+        _block(rt, "a1")
         rt.engine.rebuild()  # reads the record: the freeze's flag and the block entry's
         store = rt.engine.store
         rt.engine.store = _DatabaseAway(store)  # type: ignore[assignment]

@@ -27,8 +27,8 @@ from riskline.events.types import (
     Transfer,
 )
 from riskline.graph.extract import subject_of
-from riskline.graph.flows import fund_cycle, loop_buyers, sibling_loop_buyers
-from riskline.graph.identity import shared_identity
+from riskline.graph.flows import fund_cycle, loop_buyers, passes_others_shop, sibling_loop_buyers
+from riskline.graph.identity import kin_accounts, shared_identity
 from riskline.graph.linkgraph import LinkGraph
 from riskline.graph.rings import farm_cluster
 from riskline.graph.types import EdgeKind, Node, kinds_mask
@@ -195,12 +195,16 @@ def _flow_features(g: LinkGraph, event: Event, node: Node) -> dict[str, float]:
     cycle = purchase = 0.0
     if node[0] == "account":
         args = (cfg.cycle_max_depth, cfg.search_budget, cfg.cycle_min_transfer)
-        found = fund_cycle(g, node, since, *args)
+        found = fund_cycle(g, node, since, *args, others_shop_only=True)
         cycle = float(bool(found))
-        if any(n[0] == "merchant" for n, _ in found):
+        if found and passes_others_shop(g, found, kin_accounts(g, node)):
             purchase = 1.0
         elif found:  # a loop of transfers was found first; is there one through a merchant too?
-            purchase = float(bool(fund_cycle(g, node, since, *args, through_merchant=True)))
+            purchase = float(
+                bool(
+                    fund_cycle(g, node, since, *args, through_merchant=True, others_shop_only=True)
+                )
+            )
     return {
         "graph.buyer_merchant_shared_identity": shared,
         "graph.fund_cycle": cycle,

@@ -11,7 +11,10 @@ first and a last sighting, so a hop is possible when its last sighting is not ea
 than the money's arrival, and the money leaves no earlier than the link's first
 sighting). Ownership (a card held, a merchant owned) carries no time. A loop of
 transfers needs three different accounts: two people sending money back and forth
-(a household settling up) are not a cycle.
+(a household settling up) are not a cycle. With ``others_shop_only`` (the engine's
+``graph.fund_cycle`` and ``graph.purchase_loop``) a purchase at one's own shop coming back
+as its takings is no loop either: a shop's takings are its owner's money, as one's own card
+is; the analyst's ring view (``rings``) still shows such self-dealing.
 
 >>> from riskline.graph.linkgraph import LinkGraph
 >>> from riskline.graph.types import EdgeKind
@@ -37,6 +40,7 @@ __all__ = [
     "fund_cycle",
     "loop_buyers",
     "money_steps",
+    "passes_others_shop",
     "sibling_loop_buyers",
 ]
 
@@ -105,13 +109,29 @@ def _between_accounts(link: Link) -> bool:
     return link.a[0] == "account" and link.b[0] == "account"
 
 
-def _is_cycle(path: list[Step], targets: set[Node], through_merchant: bool = False) -> bool:
-    """A real loop: through a merchant, or (unless ``through_merchant``) through at least two
-    accounts of other people."""
-    if any(n[0] == "merchant" for n, _ in path):
+def _is_cycle(
+    g: LinkGraph,
+    path: list[Step],
+    targets: set[Node],
+    through_merchant: bool = False,
+    others_shop_only: bool = False,
+) -> bool:
+    """A real loop: through a merchant (with ``others_shop_only``, one the account's own
+    person does not own), or (unless ``through_merchant``) through at least two accounts of
+    other people."""
+    if others_shop_only:
+        if passes_others_shop(g, path, targets):
+            return True
+    elif any(n[0] == "merchant" for n, _ in path):
         return True
     others = {n for n, _ in path if n[0] == "account" and n not in targets}
     return not through_merchant and len(others) >= 2
+
+
+def passes_others_shop(g: LinkGraph, path: list[Step], accounts: set[Node]) -> bool:
+    """Whether the path passes a merchant that none of ``accounts`` (an account and its kin)
+    owns: a purchase that came back from someone else's shop."""
+    return any(n[0] == "merchant" and accounts.isdisjoint(owner_accounts(g, n)) for n, _ in path)
 
 
 def _forward(steps: list[Step], since: float, min_transfer: float) -> bool:
@@ -130,6 +150,7 @@ def fund_cycle(
     budget: int = 2000,
     min_transfer: float = 0.0,
     through_merchant: bool = False,
+    others_shop_only: bool = False,
 ) -> list[Step]:
     """A money loop through ``account`` (back to it or a kin account) whose hops follow each
     other in time since ``since``; empty if none is found.
@@ -140,7 +161,9 @@ def fund_cycle(
     settling up with one other person is no cycle; transfers between accounts averaging less
     than ``min_transfer`` carry no loop. With ``through_merchant`` only a loop that passes a
     merchant counts (a purchase that came back as the merchant's payout or takings): friends
-    passing money round a circle of transfers is no such loop.
+    passing money round a circle of transfers is no such loop. With ``others_shop_only`` a
+    merchant counts only when no account of the start's person owns it (a purchase at one's
+    own shop comes back as its takings).
     """
     targets = kin_accounts(g, account)
     if not _can_return(g, targets, since, min_transfer):
@@ -167,7 +190,7 @@ def fund_cycle(
         if node in targets:
             steps = [*path[1:], step]
             rotated = steps[wrap - 1 :] + steps[: wrap - 1] if wrap else steps
-            if _is_cycle(path, targets, through_merchant) and _forward(
+            if _is_cycle(g, path, targets, through_merchant, others_shop_only) and _forward(
                 rotated, since, min_transfer
             ):
                 return [*path, step]
