@@ -49,10 +49,31 @@ def test_new_device_big_spend_needs_more_than_a_new_phone(
 
 def test_a_small_spend_or_an_old_device_is_not_challenged(policy: Policy) -> None:
     shared = {"account.new_devices_7d": 2.0, "device.accounts_30d": 3.0}
-    small = {**shared, "line.amount_to_available": 0.2}
+    small = {**shared, "line.amount_to_available": 0.15}
     old = {**shared, "account_device.age_hours": 400.0}
     assert "new_device_big_spend" not in _checks(policy, **small)
     assert "new_device_big_spend" not in _checks(policy, **old)
+
+
+@pytest.mark.parametrize(
+    ("new_devices", "device_accounts", "share", "fires"),
+    [
+        (2.0, 1.0, 0.25, True),  # an intruder's second new device: a fifth of the line is enough
+        (3.0, 1.0, 0.2, True),
+        (1.0, 3.0, 0.25, False),  # a shared device alone needs 30 %
+        (1.0, 3.0, 0.3, True),
+        (2.0, 1.0, 0.19, False),
+    ],
+)
+def test_several_new_devices_need_a_smaller_share_than_a_shared_one(
+    policy: Policy, new_devices: float, device_accounts: float, share: float, fires: bool
+) -> None:
+    seen = {
+        "account.new_devices_7d": new_devices,
+        "device.accounts_30d": device_accounts,
+        "line.amount_to_available": share,
+    }
+    assert ("new_device_big_spend" in _checks(policy, **seen)) is fires
 
 
 @pytest.mark.parametrize(
@@ -145,3 +166,26 @@ def test_a_big_credit_sale_at_a_young_quiet_shop_is_held_for_review(
     assert ("young_shop_big_credit_sale" in result.fired) is held
     assert (result.outcome.value == "review") is held
     assert not [a for a, _ in result.actions if a.kind == "freeze"]  # a hold, never a freeze
+
+
+@pytest.mark.parametrize(
+    ("week", "month", "inquiries", "declined"),
+    [
+        (3.0, 3.0, 1.0, True),  # three applications elsewhere within a week: a burst
+        (2.0, 3.0, 1.0, False),  # three spread over the month, few bureau inquiries
+        (2.0, 3.0, 4.0, True),
+        (1.0, 4.0, 0.0, True),
+    ],
+)
+def test_multi_lending_reads_a_burst_of_outside_applications(
+    policy: Policy, week: float, month: float, inquiries: float, declined: bool
+) -> None:
+    values = {
+        "account.loan_apps_external_7d": week,
+        "account.loan_apps_external_30d": month,
+        "person.bureau_inquiries_30d": inquiries,
+        "event.is_external": 0.0,
+    }
+    assert ("multi_lending" in policy.evaluate("loan_application", values).fired) is declined
+    outside = {**values, "event.is_external": 1.0}  # reported to us, asks us for nothing
+    assert "multi_lending" not in policy.evaluate("loan_application", outside).fired

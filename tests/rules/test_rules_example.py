@@ -135,3 +135,22 @@ def test_flagged_ring_needs_a_flag_one_hop_away() -> None:
     assert fired(0.0, 0.0)  # the account itself is flagged
     assert not fired(2.0, 1.0)
     assert not fired(4.0, 0.0)
+
+
+def test_fund_cycle_declines_only_credit_asked_of_us() -> None:
+    """fund_cycle: a loan application made at another platform (reported to us) is not
+    declined; the same loop behind an application here is."""
+    from datetime import UTC, datetime
+
+    from riskline.rules.lists import EmptyLists
+
+    schema = signal_schema(default_catalog().schema(), GRAPH_SCHEMA)
+    rs = load_ruleset(EXAMPLE_RULESET, schema)
+
+    def fired(asks: float) -> bool:
+        values = {"graph.fund_cycle": 1.0, "event.asks_credit": asks}
+        result = rs.evaluate(values, EmptyLists(), datetime.now(UTC), "loan_application")
+        return any(h.rule_id == "fund_cycle" for h in result.hits)
+
+    assert fired(1.0)
+    assert not fired(0.0)
