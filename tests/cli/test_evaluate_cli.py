@@ -56,3 +56,30 @@ def test_evaluate_keeps_a_database_it_is_given(world: Path, scratch: Path, tmp_p
         stored = conn.execute(select(func.count()).select_from(tables.events)).scalar_one()
     db.dispose()
     assert stored > 0
+
+
+def test_evaluate_decides_with_the_rules_and_policy_files_it_is_given(
+    world: Path, scratch: Path, tmp_path: Path
+) -> None:
+    """``--rules`` / ``--policy`` (what ``riskline tune`` writes): every stored decision names
+    the versions of the files given, not the built-in ones."""
+    from riskline.decisioning.policy import DEFAULT_POLICY_PATH
+    from riskline.rules import EXAMPLE_RULESET
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(DEFAULT_POLICY_PATH.read_text().replace('version: "', 'version: "tuned-', 1))
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(Path(EXAMPLE_RULESET).read_text().replace('version: "', 'version: "t-', 1))
+    path = tmp_path / "tuned.db"
+    args = ["evaluate", str(world), "--database", f"sqlite:///{path}", "--no-models"]
+    result = CliRunner().invoke(app, [*args, "--rules", str(rules), "--policy", str(policy)])
+    assert result.exit_code == 0, result.output
+    db = connect(f"sqlite:///{path}")
+    with db.connect() as conn:
+        bodies = conn.execute(select(tables.decisions.c.body)).scalars().all()
+    db.dispose()
+    versions = {(v["policy"], v["rules"]) for v in (json.loads(b)["versions"] for b in bodies)}
+    (only,) = versions
+    assert only[0].startswith("tuned-") and only[1].startswith("t-")
+    missing = CliRunner().invoke(app, ["evaluate", str(world), "--policy", str(tmp_path / "no")])
+    assert missing.exit_code != 0

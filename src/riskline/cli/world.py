@@ -101,6 +101,24 @@ def evaluate(
             exists=True, file_okay=False, help="The baseline's training world (not this one)"
         ),
     ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="Rule set to decide with (e.g. `riskline tune`'s rules.yaml); else "
+            "RISKLINE_RULES_PATH or the example",
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="Policy to decide with (e.g. `riskline tune`'s policy.yaml); else "
+            "RISKLINE_POLICY_PATH or the built-in",
+        ),
+    ] = None,
 ) -> None:
     """Stream a world through the engine in time order and score it against the labels."""
     from riskline.sim import (
@@ -117,7 +135,14 @@ def evaluate(
         if train_world is not None:
             refuse_same_world(train_world, world)
         with _engine_database(database, world) as url:
-            report = _score_world(world, url, models, pii_warning=database is not None)
+            report = _score_world(
+                world,
+                url,
+                models,
+                pii_warning=database is not None,
+                rules_path=rules,  # None: the environment's or the shipped files
+                policy_path=policy,
+            )
         if train_world is not None:
             points = (("equal FPR", report.fpr_good), ("1% FPR", 0.01))
             report = replace(report, baseline=run_baseline(train_world, world, points))
