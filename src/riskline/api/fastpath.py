@@ -27,6 +27,7 @@ from riskline.api.auth import KeyCache, RateLimiter, token_of
 from riskline.api.errors import error_response
 from riskline.api.metrics import Metrics
 from riskline.api.routes.events import decisions_json, read_events
+from riskline.decisioning import BatchResult
 from riskline.errors import RisklineError
 from riskline.events import Event
 from riskline.runtime import Runtime
@@ -36,6 +37,7 @@ __all__ = [
     "Answer",
     "EventFastPath",
     "decide_events",
+    "decided_answer",
     "error_answer",
     "read_body",
     "scope_token",
@@ -123,6 +125,11 @@ async def decide_events(
         result = await runtime.ingestor.process_async(events)
     except RisklineError as err:
         return error_answer(err)
+    return decided_answer(result, batch, metrics)
+
+
+def decided_answer(result: BatchResult, batch: bool, metrics: Metrics) -> Answer:
+    """The 200 answer to committed events, counted in ``metrics`` (events, fast path)."""
     metrics.observe(result.decisions, result.replayed)
     metrics.fast_path.inc()
     raw = decisions_json(result, batch)

@@ -31,7 +31,7 @@ from typing import Any, cast
 from starlette.types import Receive, Scope, Send
 
 from riskline.api.fastpath import Answer, error_answer, scope_token
-from riskline.api.ipc import FrameReader, encode
+from riskline.api.ipc import FrameReader, FrameWriter, encode
 from riskline.api.limits import too_large
 from riskline.api.routes.events import read_events
 from riskline.api.writer import ForwardedRequest
@@ -125,17 +125,17 @@ class _LinkProtocol(asyncio.Protocol):
     def __init__(self) -> None:
         self.reader = FrameReader()
         self.pending: dict[int, asyncio.Future[tuple[Any, ...]]] = {}
-        self.transport: asyncio.Transport | None = None
+        self.out: FrameWriter | None = None
         self.open = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
+        self.out = FrameWriter(cast(asyncio.Transport, transport))  # uvloop's: not subclasses
         self.open = True
 
     def send(self, frame: bytes) -> None:
-        if not self.open or self.transport is None:
+        if not self.open or self.out is None:
             raise Unavailable("the writer process is not answering; retry shortly")
-        self.transport.write(frame)
+        self.out.send(frame)
 
     def data_received(self, data: bytes) -> None:
         for rid, *answer in self.reader.feed(data):

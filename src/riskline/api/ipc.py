@@ -15,6 +15,7 @@ by itself; they travel as plain dicts and are wrapped again on arrival.
 
 from __future__ import annotations
 
+import asyncio
 import copyreg
 import io
 import pickle
@@ -25,7 +26,7 @@ from typing import Any
 
 from riskline.errors import Unavailable
 
-__all__ = ["FrameReader", "encode"]
+__all__ = ["FrameReader", "FrameWriter", "encode"]
 
 _HEADER = struct.Struct(">I")
 MAX_FRAME = 1 << 30
@@ -79,3 +80,23 @@ class FrameReader:
         if start:
             del buf[:start]
         return out
+
+
+class FrameWriter:
+    """Frames out on a transport, those of one turn of the event loop in one write: a group
+    commit answers many requests at once, and a burst of requests goes out in one system call."""
+
+    def __init__(self, transport: asyncio.WriteTransport) -> None:
+        self.transport = transport
+        self._frames: list[bytes] = []
+
+    def send(self, frame: bytes) -> None:
+        """Queue ``frame``; it is written at the end of this turn of the loop."""
+        if not self._frames:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._frames.append(frame)
+
+    def _flush(self) -> None:
+        frames, self._frames = self._frames, []
+        if not self.transport.is_closing():
+            self.transport.write(b"".join(frames))

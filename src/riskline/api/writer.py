@@ -25,7 +25,9 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -33,10 +35,12 @@ import orjson
 from starlette.types import ASGIApp, Message
 
 from riskline.api.auth import KeyCache, RateLimiter
-from riskline.api.fastpath import Answer, decide_events, error_answer
-from riskline.api.ipc import FrameReader, encode
+from riskline.api.fastpath import Answer, decided_answer, error_answer
+from riskline.api.ipc import FrameReader, FrameWriter, encode
 from riskline.api.metrics import Metrics
+from riskline.decisioning import BatchResult
 from riskline.errors import RisklineError, Unavailable
+from riskline.events import Event
 from riskline.runtime import Runtime
 
 __all__ = ["ForwardedRequest", "WriterEndpoint", "lifespan", "main", "run_loop"]
@@ -98,14 +102,42 @@ class WriterEndpoint:
         os.chmod(path, 0o600)
         return server
 
-    async def events(self, key_id: str, events: list[Any], batch: bool) -> Answer:
-        """Decide a front's parsed events (the fast path's answer)."""
-        answer = await decide_events(
-            self.runtime, self.limiter, self.metrics, key_id, events, batch
-        )
-        if answer.status >= 400:  # the single process's RejectCounter counts these
-            self.metrics.rejected.labels(_code(answer)).inc()
-        return answer
+    def events(
+        self, key_id: str, events: list[Event], batch: bool, reply: Callable[[Answer], None]
+    ) -> None:
+        """Decide a front's parsed events and ``reply`` with the fast path's answer (on this
+        loop, once committed). No task per request: the writer's own future calls back."""
+        try:
+            self.limiter.admit(key_id)
+            future = self.runtime.ingestor.submit(events)
+        except RisklineError as err:
+            reply(self._refused(err))
+            return
+        loop = asyncio.get_running_loop()
+
+        def committed(done: Future[BatchResult]) -> None:  # on the writer thread
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
+                loop.call_soon_threadsafe(self._answer, done, batch, reply)
+
+        future.add_done_callback(committed)
+
+    def _answer(
+        self, done: Future[BatchResult], batch: bool, reply: Callable[[Answer], None]
+    ) -> None:
+        try:
+            result = done.result()
+        except RisklineError as err:
+            reply(self._refused(err))
+            return
+        except Exception:
+            log.exception("a front's events failed")
+            reply(_internal_error())
+            return
+        reply(decided_answer(result, batch, self.metrics))
+
+    def _refused(self, err: RisklineError) -> Answer:
+        self.metrics.rejected.labels(err.code).inc()  # as the single process's RejectCounter
+        return error_answer(err)
 
     async def http(
         self, request: ForwardedRequest, body: bytes, token: str | None
@@ -169,10 +201,12 @@ class _FrontConnection(asyncio.Protocol):
         self.endpoint = endpoint
         self.reader = FrameReader()
         self.transport: asyncio.Transport | None = None
+        self.out: FrameWriter | None = None
         self.tasks: set[asyncio.Task[None]] = set()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
+        self.out = FrameWriter(self.transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
@@ -186,34 +220,34 @@ class _FrontConnection(asyncio.Protocol):
                 self.transport.close()
             return
         for frame in frames:
-            self._spawn(self._handle(frame))
+            kind = frame[0]
+            if kind == "events":
+                self.endpoint.events(frame[2], frame[3], frame[4], partial(self._reply, frame[1]))
+            elif kind == "http":
+                self._spawn(self._http(frame[1], frame[2], frame[3], frame[4]))
+            elif kind == "rejected":
+                self.endpoint.metrics.rejected.labels(str(frame[1])).inc()
+            else:
+                self._reply(frame[1], error_answer(Unavailable(f"unknown frame {kind!r}")))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _handle(self, frame: tuple[Any, ...]) -> None:
-        kind = frame[0]
-        if kind == "rejected":
-            self.endpoint.metrics.rejected.labels(str(frame[1])).inc()
-            return
-        rid = frame[1]
-        known: Any = None
+    async def _http(
+        self, rid: int, request: ForwardedRequest, body: bytes, token: str | None
+    ) -> None:
         try:
-            if kind == "events":
-                answer = await self.endpoint.events(frame[2], frame[3], frame[4])
-            elif kind == "http":
-                answer, known = await self.endpoint.http(frame[2], frame[3], frame[4])
-            else:
-                answer = error_answer(Unavailable(f"unknown frame {kind!r}"))
-        except RisklineError as err:
-            answer = error_answer(err)
+            answer, known = await self.endpoint.http(request, body, token)
         except Exception:
-            log.exception("a front's %s frame failed", kind)
-            answer = _internal_error()
-        if self.transport is not None:
-            self.transport.write(encode((rid, answer.status, answer.headers, answer.body, known)))
+            log.exception("a forwarded request failed")
+            answer, known = _internal_error(), None
+        self._reply(rid, answer, known)
+
+    def _reply(self, rid: int, answer: Answer, known: Any = None) -> None:
+        if self.out is not None and self.transport is not None:
+            self.out.send(encode((rid, answer.status, answer.headers, answer.body, known)))
 
 
 @contextlib.asynccontextmanager
