@@ -4,16 +4,18 @@ Front processes (:mod:`riskline.api.front`) accept HTTP and send this process fr
 (:mod:`riskline.api.ipc`) over a unix socket:
 
 - ``("events", id, key_id, events, batch)``: events the front parsed for a key it knows may
-  ingest. Answered like the single process's fast path (:func:`~riskline.api.fastpath.
-  decide_events`): the key's rate limit (one bucket per key, here), the writer's group commit,
-  the decisions as JSON, counted in this process's metrics.
+  ingest. Answered as the single process's fast path answers
+  (:func:`~riskline.api.fastpath.decide_events`): the key's rate limit (one bucket per key,
+  here), the writer's group commit, the decisions as JSON, counted in this process's metrics.
 - ``("http", id, request, body, token)``: any other request, run through the whole app here
   (:func:`riskline.api.app.create_app`: routes, console, metrics, the key lookups and their
   failure limits), so every route keeps its single-process behaviour. A request that carried
   a key is answered with what the app's key cache now knows of it, for the front's own cache.
 - ``("rejected", reason)``: a refusal the front gave itself (an oversized body), counted here.
 
-Each frame is handled in its own task, so concurrent requests share the writer's commits.
+Events frames go straight to the writer thread's queue, so concurrent requests share its group
+commits, and are answered from the writer's own future once committed (no task per request);
+forwarded requests each run in a task.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
-import orjson
 from starlette.types import ASGIApp, Message
 
 from riskline.api.auth import KeyCache, RateLimiter
@@ -178,14 +179,6 @@ class WriterEndpoint:
         finally:
             done.set()
         return Answer(status, headers, b"".join(chunks))
-
-
-def _code(answer: Answer) -> str:
-    try:
-        code = orjson.loads(answer.body).get("error")
-    except (orjson.JSONDecodeError, AttributeError):
-        code = None
-    return code if isinstance(code, str) else f"http_{answer.status}"
 
 
 def _internal_error() -> Answer:
