@@ -197,6 +197,9 @@ class Settings(BaseSettings):
     other key); an ingest request carries up to ``max_batch_events`` events."""
     rate_limit_burst: int = Field(default=100, ge=1)
     """How many requests a key may send at once above its steady rate."""
+    key_cache_seconds: float = Field(default=5.0, gt=0, le=3600)
+    """How long a verified API key is trusted from memory (every process of the API); a
+    revoked key is refused at most this long after its revocation."""
     fast_events: bool = True
     """Answer well-formed ``POST /v1/events`` requests of recently verified keys without the
     framework's per-request machinery (``riskline.api.fastpath``); same answers, less CPU."""

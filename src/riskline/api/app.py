@@ -84,7 +84,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.metrics = metrics = Metrics()
     app.state.monitor = build_monitor(runtime.settings, runtime.db, runtime.engine.clock)
-    app.state.keys = KeyCache(runtime.keys)
+    app.state.keys = KeyCache(runtime.keys, ttl=runtime.settings.key_cache_seconds)
     app.state.auth_failures = AuthFailures()
     app.state.limiter = RateLimiter(
         runtime.settings.rate_limit_per_s, runtime.settings.rate_limit_burst

@@ -69,6 +69,24 @@ class KeyCache:
         hit = self._seen.get(_digest(token))
         return hit[1] if hit is not None and self.clock() - hit[0] < self.ttl else None
 
+    def fresh(self, token: str) -> tuple[ApiKey, float] | None:
+        """The key behind ``token`` and how many seconds its verification stays good, if it was
+        verified less than ``ttl`` ago (no lookup): a front process of ``riskline serve
+        --workers N`` keeps it that long, so a revocation still takes at most ``ttl``.
+
+        >>> t = [0.0]
+        >>> cache = KeyCache(None, ttl=5.0, clock=lambda: t[0])  # type: ignore[arg-type]
+        >>> cache._seen[_digest("tok")] = (0.0, "key")  # type: ignore[assignment]
+        >>> t[0] = 1.5
+        >>> cache.fresh("tok"), cache.fresh("other")
+        (('key', 3.5), None)
+        """
+        hit = self._seen.get(_digest(token))
+        if hit is None:
+            return None
+        left = self.ttl - (self.clock() - hit[0])
+        return (hit[1], left) if left > 0 else None
+
     def verify(self, token: str) -> ApiKey:
         """The key behind ``token`` (from memory when verified less than ``ttl`` ago)."""
         digest = _digest(token)

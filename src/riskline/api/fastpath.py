@@ -17,6 +17,8 @@ success or error, so no event is submitted twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,11 +27,21 @@ from riskline.api.auth import KeyCache, RateLimiter, token_of
 from riskline.api.errors import error_response
 from riskline.api.metrics import Metrics
 from riskline.api.routes.events import decisions_json, read_events
+from riskline.decisioning import BatchResult
 from riskline.errors import RisklineError
+from riskline.events import Event
 from riskline.runtime import Runtime
 from riskline.storage import Role
 
-__all__ = ["EventFastPath"]
+__all__ = [
+    "Answer",
+    "EventFastPath",
+    "decide_events",
+    "decided_answer",
+    "error_answer",
+    "read_body",
+    "scope_token",
+]
 
 _PATH = "/v1/events"
 _ROLES = frozenset({Role.INGEST, Role.ADMIN})
@@ -57,19 +69,14 @@ class EventFastPath:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != _PATH:
             await self.app(scope, receive, send)
             return
-        body, tail = await _read_body(receive)
+        body, tail = await read_body(receive)
         if tail is not None:  # the client went away while sending: let the route say so
             await self.app(scope, _replay(body, receive, tail), send)
             return
-        token = _token(scope)
+        token = scope_token(scope)
         key = self.keys.cached(token) if token is not None else None
         if key is None or key.role not in _ROLES:
             await self.app(scope, _replay(body, receive), send)
-            return
-        try:
-            self.limiter.admit(key.key_id)
-        except RisklineError as err:
-            await error_response(err)(scope, receive, send)
             return
         settings = self.runtime.settings
         try:
@@ -77,20 +84,60 @@ class EventFastPath:
         except RisklineError:  # the route gives the error its usual body
             await self.app(scope, _replay(body, receive), send)
             return
-        try:
-            result = await self.runtime.ingestor.process_async(events)
-        except RisklineError as err:
-            await error_response(err)(scope, receive, send)
-            return
-        self.metrics.observe(result.decisions, result.replayed)
-        self.metrics.fast_path.inc()
-        raw = decisions_json(result, batch)
-        headers = [*_JSON_HEADERS, (b"content-length", str(len(raw)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": raw})
+        answer = await decide_events(
+            self.runtime, self.limiter, self.metrics, key.key_id, events, batch
+        )
+        await answer.send(send)
 
 
-def _token(scope: Scope) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A whole HTTP answer: status, headers (content type and length included) and body."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+    async def send(self, send: Send) -> None:
+        """Send it on an ASGI channel."""
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+def error_answer(err: RisklineError) -> Answer:
+    """The answer :func:`riskline.api.errors.error_response` gives ``err``, byte for byte."""
+    response = error_response(err)
+    return Answer(response.status_code, list(response.raw_headers), bytes(response.body))
+
+
+async def decide_events(
+    runtime: Runtime,
+    limiter: RateLimiter,
+    metrics: Metrics,
+    key_id: str,
+    events: Sequence[Event],
+    batch: bool,
+) -> Answer:
+    """The answer to parsed events of an authenticated ``key`` that may ingest: within its rate,
+    decided and committed by the writer, counted in ``metrics``; or the error's answer."""
+    try:
+        limiter.admit(key_id)
+        result = await runtime.ingestor.process_async(events)
+    except RisklineError as err:
+        return error_answer(err)
+    return decided_answer(result, batch, metrics)
+
+
+def decided_answer(result: BatchResult, batch: bool, metrics: Metrics) -> Answer:
+    """The 200 answer to committed events, counted in ``metrics`` (events, fast path)."""
+    metrics.observe(result.decisions, result.replayed)
+    metrics.fast_path.inc()
+    raw = decisions_json(result, batch)
+    return Answer(200, [*_JSON_HEADERS, (b"content-length", str(len(raw)).encode())], raw)
+
+
+def scope_token(scope: Scope) -> str | None:
+    """The API key of a request's headers (``Authorization: Bearer`` or ``X-API-Key``)."""
     auth = key = None
     for name, value in scope["headers"]:
         if name == b"authorization":
@@ -100,7 +147,7 @@ def _token(scope: Scope) -> str | None:
     return token_of(auth, key)
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, Message | None]:
+async def read_body(receive: Receive) -> tuple[bytes, Message | None]:
     """The whole request body, and the message that interrupted it (a disconnect) if any."""
     chunks: list[bytes] = []
     while True:

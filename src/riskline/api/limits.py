@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodyLimit"]
+__all__ = ["BodyLimit", "too_large"]
 
 
 class _TooLarge(Exception):
@@ -53,20 +53,20 @@ class BodyLimit:
                 await _reject(send, self.max_bytes)
 
 
-async def _reject(send: Send, limit: int) -> None:
+def too_large(limit: int) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The headers and body of the 413 answer to a body over ``limit`` bytes."""
     body: dict[str, Any] = {
         "error": "payload_too_large",
         "message": f"request body exceeds {limit} bytes",
     }
     raw = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(raw)).encode()),
-            ],
-        }
-    )
+    return [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(raw)).encode()),
+    ], raw
+
+
+async def _reject(send: Send, limit: int) -> None:
+    headers, raw = too_large(limit)
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": raw})

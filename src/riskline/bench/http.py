@@ -54,7 +54,9 @@ async def _drive(
         return time.perf_counter() - started, lat, errors, decided
 
 
-def _serve(settings: Settings, port: int, module: str) -> subprocess.Popen[bytes]:
+def _serve(
+    settings: Settings, port: int, module: str, args: Sequence[str] = ()
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "RISKLINE_DATABASE_URL": settings.database_url,
@@ -62,7 +64,6 @@ def _serve(settings: Settings, port: int, module: str) -> subprocess.Popen[bytes
         "RISKLINE_PORT": str(port),
         "RISKLINE_RATE_LIMIT_PER_S": "0",  # one key measures capacity: no per-key limit
     }
-    args = ["serve"] if module == "riskline" else []
     server = subprocess.Popen([sys.executable, "-m", module, *args], env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -76,28 +77,49 @@ def _serve(settings: Settings, port: int, module: str) -> subprocess.Popen[bytes
 
 
 def bench_http(
-    events: Sequence[dict[str, Any]], concurrency: int = 32, batch: int = 50
+    events: Sequence[dict[str, Any]], concurrency: int = 32, batch: int = 50, workers: int = 2
 ) -> dict[str, Any]:
-    """Single-event and batched requests against a server in its own process.
+    """Single-event and batched requests against a server in its own process(es).
 
-    ``full`` is ``riskline serve`` (every detector); ``core`` is the decision loop alone
-    (``python -m riskline.bench.serve_core``). Both on durable SQLite; the client (this
-    process) is an asyncio httpx client on loopback, so client and server each get a core.
+    ``full`` is ``riskline serve`` (every detector, one process); ``workers`` is the same
+    pipeline as ``riskline serve --workers N`` (one writer process, N - 1 HTTP fronts);
+    ``core`` is the decision loop alone (``python -m riskline.bench.serve_core``). All on
+    durable SQLite; single events come from ``wrk`` when installed, batches from an asyncio
+    httpx client in this process, on loopback. ``workers_vs_full`` divides the decisions/s.
     """
-    return {
+    servers = (
+        ("full", "riskline", ("serve",)),
+        ("workers", "riskline", ("serve", "--workers", str(workers))),
+        ("core", "riskline.bench.serve_core", ()),
+    )
+    figures: dict[str, Any] = {
         "note": (
             "the bench API key runs without a per-key rate limit (RISKLINE_RATE_LIMIT_PER_S=0): "
             "this measures capacity; decisions_per_s counts 2xx answers only, non_2xx apart"
         ),
         **{
-            pipeline: _bench_server(events, concurrency, batch, module)
-            for pipeline, module in (("full", "riskline"), ("core", "riskline.bench.serve_core"))
+            pipeline: _bench_server(events, concurrency, batch, module, args)
+            for pipeline, module, args in servers
         },
     }
+    figures["workers"]["processes"] = workers
+    figures["workers_vs_full"] = {
+        mode: round(
+            figures["workers"][mode]["decisions_per_s"]
+            / max(1, figures["full"][mode]["decisions_per_s"]),
+            2,
+        )
+        for mode in ("single", "batched")
+    }
+    return figures
 
 
 def _bench_server(
-    events: Sequence[dict[str, Any]], concurrency: int, batch: int, module: str
+    events: Sequence[dict[str, Any]],
+    concurrency: int,
+    batch: int,
+    module: str,
+    args: Sequence[str],
 ) -> dict[str, Any]:
     settings, _ = temp_settings()
     db = connect(settings.database_url)
@@ -105,7 +127,7 @@ def _bench_server(
     _, token = KeyStore(db).create("bench", "ingest")
     db.dispose()
     port = free_port()
-    server = _serve(settings, port, module)
+    server = _serve(settings, port, module, args)
     url = f"http://127.0.0.1:{port}/v1/events"
     try:
         single = [_wire(e, 0) for e in events[:3000]]

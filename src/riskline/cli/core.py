@@ -32,6 +32,15 @@ __all__ = ["db_upgrade", "ingest", "keys_create", "keys_list", "keys_revoke", "s
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes: 1 serves everything in one process; N >= 2 runs one writer "
+            "(the only process that writes the database) and N - 1 HTTP fronts on the port",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API (and its docs at /docs)."""
     import uvicorn
@@ -40,6 +49,13 @@ def serve(
     from riskline.runtime import build_runtime
     from riskline.stream.process import start_webhook_relay
 
+    if workers > 1:
+        from riskline.api.workers import serve_workers
+
+        with handle_errors():
+            settings = load_settings(host=host, port=port)
+            serve_workers(settings.host, settings.port, workers)
+        return
     with handle_errors():
         settings = load_settings(host=host, port=port)
         runtime = build_runtime(settings)

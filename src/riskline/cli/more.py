@@ -23,10 +23,10 @@ def _engine(n: int) -> dict[str, Any]:
     return bench_engine(sample_events(n)[1])
 
 
-def _http(n: int) -> dict[str, Any]:
+def _http(n: int, workers: int = 2) -> dict[str, Any]:
     from riskline.bench import bench_http, sample_events
 
-    return bench_http(sample_events(n)[0])
+    return bench_http(sample_events(n)[0], workers=workers)
 
 
 def _optional(module: str, call: str, **kwargs: Any) -> dict[str, Any]:
@@ -61,6 +61,10 @@ def bench(
         bool,
         typer.Option(help="Keep http figures of a run where some requests were not answered 2xx"),
     ] = False,
+    serve_workers: Annotated[
+        int,
+        typer.Option(min=2, max=64, help="http: the multi-process server's --workers N"),
+    ] = 2,
 ) -> None:
     """Measure throughput and latency; print the figures (see docs/benchmarks.md).
 
@@ -77,7 +81,8 @@ def bench(
         figures: dict[str, Any] = {"machine": machine()}
         for name in chosen:
             console.print(f"[bold]{name}[/bold] …")
-            figures[name] = RUNNERS[name](events)
+            run = RUNNERS[name]
+            figures[name] = _http(events, serve_workers) if name == "http" else run(events)
             console.print_json(json.dumps(figures[name], default=str))
         if output is not None:
             output.write_text(json.dumps(figures, indent=2, default=str) + "\n")
