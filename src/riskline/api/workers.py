@@ -19,15 +19,29 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
 from riskline.errors import InvalidConfig, Unavailable
 
-__all__ = ["Supervisor", "serve_workers"]
+__all__ = ["Supervisor", "serve_workers", "stop_processes"]
 
 log = logging.getLogger(__name__)
+
+
+def stop_processes(procs: Sequence[subprocess.Popen[bytes]], grace: float = 30.0) -> None:
+    """SIGTERM every process still running, then wait for each (killed after ``grace`` s)."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @dataclass(slots=True)
@@ -69,16 +83,8 @@ class Supervisor:
     def stop(self) -> None:
         """Stop the fronts, then the writer (each given 30 s before it is killed)."""
         self.stopping = True
-        for group in (self.fronts, [self.writer] if self.writer is not None else []):
-            for proc in group:
-                if proc.poll() is None:
-                    proc.terminate()
-            for proc in group:
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        stop_processes(self.fronts)
+        stop_processes([self.writer] if self.writer is not None else [])
 
     def _start_writer(self) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen([sys.executable, "-m", "riskline.api.writer", str(self.ipc)])

@@ -24,6 +24,7 @@ from typing import IO, Any
 import orjson
 from sqlalchemy import text
 
+from riskline.api.workers import stop_processes
 from riskline.bench.common import BENCH_SECRET, percentiles, sample_events
 from riskline.config import Settings
 from riskline.events import Event
@@ -103,16 +104,9 @@ def _drain(pipe: IO[bytes]) -> None:
 
 
 def stop(procs: Sequence[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM, then wait (kill after 30 s)."""
+    """SIGTERM, then wait (kill after 30 s); close the pipes read from them."""
+    stop_processes(procs)
     for p in procs:
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
         if p.stderr is not None:
             p.stderr.close()
 
