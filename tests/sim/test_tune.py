@@ -254,3 +254,69 @@ def test_a_credit_gate_check_is_neither_tuned_nor_counted() -> None:
     as_risk = {**policy, "checks": [{**gate, "reason": {"code": "OLD", "text": "Old."}}]}
     counted = tune(table, labels, person_of, RULES, as_risk, SCHEMA, Budget(good=0.01, hard=1.0))
     assert counted.before["hard_rates"]["heavy_spender"] == 1.0  # the same check as a risk one
+
+
+CALIBRATED: dict[str, Any] = {
+    "version": "p2",
+    "checks": [
+        {
+            "id": "young_big",
+            "events": ["payment"],
+            "when": "x.amount >= 600 and x.age < 30",
+            "outcome": "review",
+            "reason": {"code": "BIG", "text": "Big."},
+            "actions": [{"kind": "freeze", "product": "revolving", "days": 30}],
+            "calibration": {"p_fraud": 0.5, "persons": 2, "fraud_persons": 1},
+        },
+        {
+            "id": "never",
+            "events": ["payment"],
+            "when": "x.amount >= 100000",
+            "outcome": "review",
+            "reason": {"code": "NEVER", "text": "Never."},
+            "calibration": {"p_fraud": 0.9, "persons": 9, "fraud_persons": 8},
+        },
+    ],
+}
+
+
+def test_each_check_is_calibrated_on_the_persons_it_fires_on(tmp_path: Path) -> None:
+    """``young_big`` fires on the 10 fraud accounts spending 600-690 and the one good person
+    spending 650: p_fraud is (10 + 1) / (11 + 2), all of them farm, none impostors. A check
+    that fires on nobody loses its old calibration (it acts as written)."""
+    table, labels, person_of = _world()
+    empty: dict[str, Any] = {"version": "r", "rules": []}
+    result = tune(table, labels, person_of, empty, CALIBRATED, SCHEMA, passes=0)
+    assert result.changes and all(v == k.value for k, v in result.changes)  # nothing moved
+    cal = result.calibration["young_big"]
+    assert (cal["persons"], cal["fraud_persons"]) == (11, 10)
+    assert cal["p_fraud"] == pytest.approx(11 / 13, abs=1e-4)
+    assert cal["typologies"] == {"farm": 1.0} and cal["impostor_share"] == 0.0
+    assert "never" not in result.calibration
+    from riskline.decisioning.loss import LossSpec
+
+    costs = LossSpec().model_dump()
+    _, policy_path, _ = write_tuned(result, empty, CALIBRATED, tmp_path, "train-w", costs)
+    written = yaml.safe_load(policy_path.read_text())
+    young, never = written["checks"]
+    assert young["calibration"]["fitted_on"] == "train-w"
+    assert young["calibration"]["persons"] == 11
+    assert "calibration" not in never
+    assert written["loss"]["friction"]["freeze"] > written["loss"]["friction"]["review"]
+    from riskline.decisioning.policy import Policy
+
+    assert Policy.from_file(policy_path).loss is not None  # a valid policy with its costs
+
+
+def test_several_worlds_are_one_table_with_their_ids_apart() -> None:
+    table = TuningTable(("x.amount",), frozenset({"payment"}))
+
+    class _Opened:
+        account_id, person_id = "a1", "p1"
+
+    for prefix in ("w0:", "w1:"):
+        keep = table.collector(prefix)
+        keep(_Opened(), _Decision("account_opened", "a1"))
+        keep(None, _Decision("payment", "a1", **{"x.amount": 5.0}))
+    assert table.person_of == {"w0:a1": "w0:p1", "w1:a1": "w1:p1"}
+    assert [r[1] for r in table.rows] == ["w0:a1", "w1:a1"]

@@ -35,6 +35,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
+from riskline.decisioning.loss import Calibration, LossSpec, Step, choose, ladder
 from riskline.decisioning.types import Outcome, Reason
 from riskline.errors import InvalidPolicy
 from riskline.events.codec import EVENT_TYPES
@@ -42,7 +43,16 @@ from riskline.events.schema import validation_details
 from riskline.events.types import Product
 from riskline.rules import EmptyLists, ListLookup, RuleError, Type, compile_expression
 
-__all__ = ["DEFAULT_POLICY_PATH", "ActionSpec", "Check", "ContagionSpec", "Policy", "PolicyResult"]
+__all__ = [
+    "DEFAULT_POLICY_PATH",
+    "ActionSpec",
+    "Check",
+    "CheckSpec",
+    "ContagionSpec",
+    "LossSpec",
+    "Policy",
+    "PolicyResult",
+]
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
 """The policy shipped with Riskline (the YAML file is also the export format)."""
@@ -120,6 +130,10 @@ class CheckSpec(_Strict):
     outcome: Outcome
     reason: ReasonSpec
     actions: list[ActionSpec] = Field(default_factory=list)
+    calibration: Calibration | None = None
+    """How the check did on a labelled training world (``riskline tune``); with the
+    policy's ``loss`` section it lets the check act lighter than written on weak evidence
+    (:mod:`riskline.decisioning.loss`)."""
 
 
 Role = Literal["legal_representative", "actual_controller", "shareholder", "guarantor", "sponsor"]
@@ -159,6 +173,8 @@ class PolicySpec(_Strict):
     version: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     checks: list[CheckSpec]
     contagion: ContagionSpec | None = None
+    loss: LossSpec | None = None
+    """Friction costs: with them, calibrated checks take the step of lowest expected cost."""
 
 
 Predicate = Callable[[Mapping[str, object], ListLookup, datetime], bool]
@@ -173,6 +189,8 @@ class Check:
     spec: CheckSpec
     features: tuple[str, ...]
     predicate: Predicate | None = None
+    steps: tuple[Step, ...] = ()
+    """The check's ladder, lightest first, ending as written (:func:`loss.ladder`)."""
 
     def applies_to(self, event_type: str) -> bool:
         """Whether this check looks at events of ``event_type``."""
@@ -209,6 +227,9 @@ class PolicyResult:
     fired: tuple[str, ...]
     read: tuple[tuple[str, ...], ...] = ()
     """The features each fired check read."""
+    steps: tuple[str, ...] = ()
+    """The step each fired check took (``as written`` unless expected loss chose a lighter
+    one)."""
 
 
 class Policy:
@@ -218,6 +239,7 @@ class Policy:
         self.spec = spec
         self.version = spec.version
         self.contagion = spec.contagion
+        self.loss = spec.loss
         contagion = spec.contagion
         for a in (*contagion.actions, *contagion.reverse_actions) if contagion else ():
             _check_action("contagion", a)
@@ -277,33 +299,41 @@ class Policy:
     ) -> PolicyResult:
         """Run every applicable check on ``values``; checks whose outcome is in ``waived`` (a
         challenge the user has passed) do not fire."""
-        fired = [
-            c
-            for c in self.checks
-            if c.spec.outcome not in waived
-            and c.applies_to(event_type)
-            and c.matches(values, lists, now)
-        ]
+        fired: list[tuple[Check, Step]] = []
+        for c in self.checks:
+            if not c.applies_to(event_type) or not c.matches(values, lists, now):
+                continue
+            step = choose(c.steps, c.spec.calibration, self.loss, values)
+            if step.outcome not in waived:
+                fired.append((c, step))
         reasons = tuple(
-            Reason(c.spec.reason.code, c.spec.reason.text, _evidence(c, values)) for c in fired
+            Reason(c.spec.reason.code, c.spec.reason.text, _evidence(c, values, step))
+            for c, step in fired
         )
-        actions = tuple((a, c.spec.reason.code) for c in fired for a in c.spec.actions)
-        outcome = Outcome.worst(c.spec.outcome for c in fired)
+        actions = tuple((a, c.spec.reason.code) for c, step in fired for a in step.actions)
+        outcome = Outcome.worst(step.outcome for _, step in fired)
         return PolicyResult(
             outcome,
             reasons,
             actions,
-            tuple(c.spec.id for c in fired),
-            tuple(c.features for c in fired),
+            tuple(c.spec.id for c, _ in fired),
+            tuple(c.features for c, _ in fired),
+            tuple(step.name for _, step in fired),
         )
 
 
-def _evidence(check: Check, values: Mapping[str, object]) -> dict[str, float | str]:
+def _evidence(check: Check, values: Mapping[str, object], step: Step) -> dict[str, float | str]:
     out: dict[str, float | str] = {}
     for f in check.features:
         v = values.get(f)
         if isinstance(v, int | float | str):
             out[f] = v
+    cal = check.spec.calibration
+    if cal is not None:  # why this step: the calibrated probability and the step's cost
+        out["p_fraud"] = cal.p_fraud
+        out["step"] = step.name
+        if not math.isnan(step.cost):
+            out["expected_cost"] = round(step.cost, 2)
     return out
 
 
@@ -320,17 +350,28 @@ def _compile(spec: CheckSpec, schema: Mapping[str, str] | None) -> Check:
     if not when.all and not when.any:
         raise InvalidPolicy(f"check {spec.id}: 'when' needs at least one comparison")
     feats = tuple(dict.fromkeys(c.feature for c in (*when.all, *when.any)))
-    return Check(spec, feats)
+    return Check(spec, feats, None, _ladder(spec))
 
 
 def _compile_expression(spec: CheckSpec, source: str, schema: Mapping[str, str] | None) -> Check:
     if schema is None:
-        return Check(spec, ())
+        return Check(spec, (), None, _ladder(spec))
     try:
         expr = compile_expression(source, schema, rule_id=spec.id, expect=Type.BOOL)
     except RuleError as err:
         raise InvalidPolicy(f"check {spec.id}: {err.message}") from None
-    return Check(spec, expr.features, lambda values, lists, now: expr(values, lists, now) is True)
+    return Check(
+        spec,
+        expr.features,
+        lambda values, lists, now: expr(values, lists, now) is True,
+        _ladder(spec),
+    )
+
+
+def _ladder(spec: CheckSpec) -> tuple[Step, ...]:
+    return ladder(
+        spec.outcome, spec.actions, ActionSpec(kind="challenge"), ActionSpec(kind="open_review")
+    )
 
 
 def _check_action(check_id: str, a: ActionSpec) -> None:

@@ -46,6 +46,10 @@ def entity_labels(world: World) -> list[dict[str, Any]]:
     return records
 
 
+_IDS = ("id", "person_id", "account_id", "ring_id")
+"""Label fields that hold an id (prefixed when several worlds' labels are read as one)."""
+
+
 @dataclass(frozen=True)
 class Labels:
     """Labels of a world, indexed for evaluation."""
@@ -76,6 +80,24 @@ class Labels:
         """Read ``labels.jsonl``."""
         return cls.from_records(_read_jsonl(path))
 
+    @classmethod
+    def load_many(cls, paths: Iterable[Path]) -> Labels:
+        r"""The labels of several worlds as one: with more than one, every id is prefixed with
+        ``w<i>:`` (the world's position) so that ``p000001`` of one is not that of another.
+
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> _ = (d / "a.jsonl").write_text('{"level": "hard_negative", "id": "p1", "kinds": []}\n')
+        >>> sorted(Labels.load_many([d / "a.jsonl", d / "a.jsonl"]).hard_negatives)
+        ['w0:p1', 'w1:p1']
+        """
+        paths = list(paths)
+        if len(paths) == 1:
+            return cls.load(paths[0])
+        return cls.from_records(
+            _prefixed(r, f"w{i}:") for i, path in enumerate(paths) for r in _read_jsonl(path)
+        )
+
     def actors(self) -> Iterator[dict[str, Any]]:
         """Account and enterprise labels: the subjects a detector should flag."""
         for records in self.entities.values():
@@ -88,6 +110,16 @@ class Labels:
         out = {k for k, rs in self.entities.items() if any(r["level"] == "person" for r in rs)}
         out |= {r["person_id"] for r in self.actors() if "person_id" in r}
         return out
+
+
+def _prefixed(record: dict[str, Any], prefix: str) -> dict[str, Any]:
+    out = dict(record)
+    for k in _IDS:
+        if isinstance(out.get(k), str):
+            out[k] = prefix + out[k]
+    if isinstance(out.get("accounts"), list):
+        out["accounts"] = [prefix + str(a) for a in out["accounts"]]
+    return out
 
 
 def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

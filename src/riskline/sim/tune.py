@@ -45,7 +45,7 @@ from riskline.rules.ast import Call, Compare, Feature, Literal, Node, children, 
 from riskline.rules.backtest import hit_matrix
 from riskline.rules.parser import parse
 from riskline.rules.types import Type
-from riskline.sim.evaluate import CREDIT_GATES
+from riskline.sim.evaluate import CREDIT_GATES, IMPOSTORS
 from riskline.sim.labels import Labels
 
 __all__ = [
@@ -108,19 +108,20 @@ class TuningTable:
     person_of: dict[str, str] = field(default_factory=dict)
     """Account → person, from the account openings seen."""
 
-    def collector(self) -> Callable[[Any, Any], None]:
+    def collector(self, prefix: str = "") -> Callable[[Any, Any], None]:
         """A callback for each event and its engine decision (event type, subject, feature
-        values; the person of an account from its opening)."""
+        values; the person of an account from its opening). ``prefix`` goes before every id
+        (several training worlds in one table, as :meth:`Labels.load_many` reads them)."""
         names, types, person_of = self.columns, self.types, self.person_of
 
         def keep(event: Any, decision: Any) -> None:
             if decision.event_type == "account_opened":
-                person_of[event.account_id] = event.person_id
+                person_of[prefix + event.account_id] = prefix + event.person_id
             if types is not None and decision.event_type not in types:
                 return
             values = decision.features
             self.rows.append(
-                (decision.event_type, decision.subject, *(values.get(n) for n in names))
+                (decision.event_type, prefix + decision.subject, *(values.get(n) for n in names))
             )
 
         return keep
@@ -142,6 +143,9 @@ class TuneResult:
     after: Mapping[str, Any]
     budget: Budget
     rows: int
+    calibration: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per policy check id: how it did with the tuned thresholds (persons it fired on, the
+    fraud actors among them, p_fraud, impostor share, typology shares)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -154,6 +158,7 @@ class TuneResult:
             "after": dict(self.after),
             "budget": asdict(self.budget),
             "rows": self.rows,
+            "calibration": {k: dict(v) for k, v in self.calibration.items()},
         }
 
 
@@ -291,7 +296,27 @@ class _Scorer:
         fraud = np.zeros(self.size, dtype=np.bool_)
         for mask in self.actor.values():
             fraud |= mask
+        self.fraud = fraud
         self.actor_rows = fraud[self.row_person]
+
+    def calibration(self, rows: npt.NDArray[np.bool_]) -> dict[str, Any] | None:
+        """How often the persons ``rows`` fire on are fraud actors (a Beta(1, 1) prior
+        updated with the counts), the impostors among them and their typologies; None when
+        the rows touch nobody."""
+        who = self.persons(rows)
+        persons = int(who.sum())
+        if persons == 0:
+            return None
+        caught = {t: int((who & m).sum()) for t, m in self.actor.items()}
+        fraud = int((who & self.fraud).sum())
+        impostors = sum(n for t, n in caught.items() if t in IMPOSTORS)
+        return {
+            "p_fraud": round((fraud + 1) / (persons + 2), 4),
+            "impostor_share": round(impostors / fraud, 4) if fraud else 0.0,
+            "persons": persons,
+            "fraud_persons": fraud,
+            "typologies": {t: round(n / fraud, 4) for t, n in sorted(caught.items()) if n},
+        }
 
     def persons(self, rows: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
         hit = np.bincount(self.row_person[rows], minlength=self.size)
@@ -371,7 +396,9 @@ def tune(
     budget: Budget | None = None,
     passes: int = 2,
 ) -> TuneResult:
-    """Coordinate search over every knob, ``passes`` times, on the recorded table."""
+    """Coordinate search over every knob, ``passes`` times, on the recorded table (none with
+    ``passes=0``: the thresholds stay, the checks are only calibrated); then each policy
+    check's calibration with the thresholds chosen."""
     budget = budget or Budget()
     frame = table.frame()
     if frame.height == 0:
@@ -414,7 +441,12 @@ def tune(
                 hits[it.id] = _hits(it, when[it.id], frame, schema)
     after = scorer.figures(union())
     changes = tuple((k, chosen[(it.id, k.line, k.column)]) for it in items for k in knobs[it.id])
-    return TuneResult(changes, before, after, budget, frame.height)
+    calibration = {
+        it.id.removeprefix("policy:"): cal
+        for it in items
+        if it.doc == "policy" and (cal := scorer.calibration(hits[it.id])) is not None
+    }
+    return TuneResult(changes, before, after, budget, frame.height, calibration)
 
 
 def write_tuned(
@@ -423,8 +455,10 @@ def write_tuned(
     policy_doc: Mapping[str, Any],
     out: Path,
     origin: str,
+    loss: Mapping[str, Any] | None = None,
 ) -> tuple[Path, Path, Path]:
-    """Write ``rules.yaml``, ``policy.yaml`` and ``tuning.json`` into ``out``."""
+    """Write ``rules.yaml``, ``policy.yaml`` (with each check's calibration, and ``loss`` as
+    its friction costs when it has none) and ``tuning.json`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     by_item: dict[str, dict[tuple[int, int], float]] = {}
@@ -436,7 +470,14 @@ def write_tuned(
             values = by_item.get(f"{doc}:{raw.get('id')}")
             if values:
                 raw["when"] = set_constants(raw["when"], values)
+            if doc == "policy":  # calibrated anew with the thresholds written
+                raw.pop("calibration", None)
+                cal = result.calibration.get(str(raw.get("id")))
+                if cal is not None:
+                    raw["calibration"] = {**cal, "fitted_on": origin}
         docs[doc]["version"] = f"{docs[doc].get('version', '0')}+tuned.{stamp}"
+    if result.calibration and loss is not None and "loss" not in docs["policy"]:
+        docs["policy"]["loss"] = dict(loss)  # the costs the calibrated checks are weighed with
     header = (
         f"# Tuned by `riskline tune` on {origin} at {stamp} (see tuning.json for the figures).\n"
     )
