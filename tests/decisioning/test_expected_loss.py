@@ -100,7 +100,12 @@ POLICY: dict[str, Any] = {
                 {"kind": "freeze", "product": "revolving", "days": 30},
                 {"kind": "open_review"},
             ],
-            "calibration": {"p_fraud": 0.2, "persons": 40, "fraud_persons": 8},
+            "calibration": {
+                "p_fraud": 0.2,
+                "persons": 40,
+                "fraud_persons": 8,
+                "typologies": {"farm": 0.75, "bustout": 0.25},
+            },
         }
     ],
 }
@@ -120,6 +125,7 @@ def test_weak_evidence_opens_a_case_and_leaves_the_line_usable() -> None:
     assert evidence["p_fraud"] == 0.2
     assert evidence["step"] == "without line actions"
     assert evidence["expected_cost"] == pytest.approx(0.8 * 50 + 0.2 * 7800 * 0.5)
+    assert (evidence["typology"], evidence["p_typology"]) == ("farm", pytest.approx(0.15))
 
 
 def test_strong_evidence_freezes_as_written() -> None:

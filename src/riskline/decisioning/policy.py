@@ -331,6 +331,10 @@ def _evidence(check: Check, values: Mapping[str, object], step: Step) -> dict[st
     cal = check.spec.calibration
     if cal is not None:  # why this step: the calibrated probability and the step's cost
         out["p_fraud"] = cal.p_fraud
+        if cal.typologies:  # the likeliest scheme behind it, and its calibrated probability
+            top = max(cal.typologies, key=lambda t: cal.typologies[t])
+            out["typology"] = top
+            out["p_typology"] = round(cal.p_fraud * cal.typologies[top], 4)
         out["step"] = step.name
         if not math.isnan(step.cost):
             out["expected_cost"] = round(step.cost, 2)
