@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from riskline.decisioning import BatchResult, RiskView, risk_view
+from riskline.decisioning.types import CREDIT_GATE_CODES
 from riskline.errors import InvalidInput
 from riskline.events import Event, PiiHasher, parse_event
 
@@ -30,8 +31,12 @@ class LookaheadDecider:
         hasher: PiiHasher,
         stream: Iterator[dict[str, Any]],
         batch: int = 512,
+        passive: frozenset[str] = frozenset(),
     ) -> None:
+        """``passive``: reason codes that never change an outcome by themselves (the engine's
+        ``passive_codes()``); with only those and credit gates, a decline is a credit one."""
         self.process = process
+        self._credit = CREDIT_GATE_CODES | passive
         self.hasher = hasher
         self.stream = stream
         self.batch = batch
@@ -57,5 +62,5 @@ class LookaheadDecider:
                 break
         for d in self.process(events).decisions:
             self.counts[d.outcome.value] += 1
-            self._ready[d.event_id] = risk_view(d)
+            self._ready[d.event_id] = risk_view(d, self._credit)
         self.decided += len(events)

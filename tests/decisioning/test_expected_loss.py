@@ -208,3 +208,32 @@ def test_the_engine_freezes_the_line_only_on_strong_evidence(
         parse_event(wire("payment", amount="10.00", at=T0 + timedelta(hours=2)), hasher)
     )
     assert (later.outcome is Outcome.DECLINE) is frozen
+
+
+def test_passive_codes_are_those_that_never_change_an_outcome(sql_engine: EngineFactory) -> None:
+    doc = {
+        "version": "passive",
+        "checks": [
+            {
+                "id": "hold_shop",
+                "when": "merchant.credit_share_30d >= 0.9",
+                "outcome": "approve",
+                "reason": {"code": "SHOP_HELD", "text": "Held."},
+                "actions": [{"kind": "hold_settlement", "days": 7}],
+            },
+            {
+                "id": "also_shop",
+                "when": "merchant.credit_share_30d >= 0.99",
+                "outcome": "approve",
+                "reason": {"code": "SHARED", "text": "Same code, another check."},
+            },
+            {
+                "id": "decline_shop",
+                "when": "merchant.credit_share_30d >= 0.999",
+                "outcome": "decline",
+                "reason": {"code": "SHARED", "text": "Declines."},
+            },
+        ],
+    }
+    engine = sql_engine(doc, ScriptedFeatures())
+    assert engine.passive_codes() == frozenset({"SHOP_HELD"})

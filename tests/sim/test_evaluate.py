@@ -186,3 +186,31 @@ def test_reports_render_as_table_json_and_html(world_dir: Path, tmp_path: Path) 
     assert html.count("<svg") == 4 + len(report.curves)  # bar charts, one PR curve each
     assert "<script" not in html
     assert render_html(report) == html
+
+
+def test_a_decline_for_no_line_at_a_held_merchant_is_a_credit_decline(
+    events: Events, labels: Labels
+) -> None:
+    """Every honest payment is declined for having no line, at a merchant whose settlement the
+    policy holds (an approving check: its code is passive). That is no risk flag on the buyer;
+    a decline that also gives a code that changes outcomes still is one."""
+    bad = {r["id"] for r in labels.actors()}
+
+    def decide(codes: tuple[str, ...]) -> Callable[[dict[str, Any]], Decision]:
+        def at(e: dict[str, Any]) -> Decision:
+            if e["type"] != "payment" or subject(e) in bad:
+                return Decision(e["event_id"], "approve", subject(e))
+            reasons = tuple(Reason(c) for c in codes)
+            held = (Action("hold_settlement"),)
+            return Decision(e["event_id"], "decline", subject(e), held, reasons)
+
+        return at
+
+    passive = frozenset({"MERCHANT_CASH_OUT_LOOP"})
+    gate = ("MERCHANT_CASH_OUT_LOOP", "NO_CREDIT_LINE")
+    credit = evaluate((events, labels), decide(gate), passive)
+    assert credit.fpr_good == 0.0 and credit.credit_declined_good > 0
+    unaware = evaluate((events, labels), decide(gate))  # without the engine's passive codes
+    assert unaware.fpr_good > 0
+    risky = evaluate((events, labels), decide((*gate, "CASHOUT_PATTERN")), passive)
+    assert risky.fpr_good == unaware.fpr_good > 0

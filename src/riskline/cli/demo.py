@@ -91,7 +91,12 @@ def _decide_world(
     shutil.rmtree(folder, ignore_errors=True)
     simulate(WorldConfig.small(persons=persons, days=days, seed=seed), folder)
     loaded = load_world(folder)
-    decider = LookaheadDecider(runtime.ingestor.process, runtime.hasher, loaded.events())
+    decider = LookaheadDecider(
+        runtime.ingestor.process,
+        runtime.hasher,
+        loaded.events(),
+        passive=runtime.engine.passive_codes(),
+    )
     with progress("deciding events") as advance:
 
         def decide(wire: dict[str, Any]) -> Any:

@@ -243,7 +243,7 @@ def _score_world(
             ahead(wire)
             return decided.pop(str(wire["event_id"]))
 
-        report = score((to_score, loaded.labels), decide)
+        report = score((to_score, loaded.labels), decide, runtime.engine.passive_codes())
         writer.flush()
         return report
     finally:

@@ -206,6 +206,19 @@ class Engine:
             return self._fixed_versions
         return MappingProxyType({**self._versions, "rules": self.rules.current.version})
 
+    def passive_codes(self) -> frozenset[str]:
+        """Reason codes that never change an outcome by themselves: those of policy checks
+        that approve (a merchant's settlement held while the buyer's payment goes through)
+        and of score-only rules, unless a check or rule that does change the outcome gives
+        the same code. On a decline they say nothing about why the customer was declined."""
+        checks = self.policy.checks
+        passive = {c.spec.reason.code for c in checks if c.spec.outcome is Outcome.APPROVE}
+        active = {c.spec.reason.code for c in checks if c.spec.outcome is not Outcome.APPROVE}
+        if self.rules is not None:
+            for rule in self.rules.current.rules:
+                (active if rule.outcome else passive).add(rule.reason_code)
+        return frozenset(passive - active)
+
     def use(self, *, rules: RuleSource | None = None, policy: Policy | None = None) -> None:
         """Decide the next events with ``rules`` and / or ``policy`` (a what-if's candidate
         from its period's start); ``InvalidPolicy`` when the policy reads unknown features."""

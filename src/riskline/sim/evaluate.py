@@ -64,6 +64,9 @@ __all__ = [
 STOPPING = frozenset({"freeze", "cut_limit", "close"})
 """Action kinds that stop further use of a line."""
 
+MERCHANT_KINDS = frozenset({"hold_settlement", "cap_acceptance"})
+"""Action kinds on the event's merchant, not on the customer."""
+
 IMPOSTORS = frozenset({"takeover"})
 """Typologies whose credit events are made by someone other than the account's owner. The
 engine's step-up asks for the enrolled face (docs/identity.md), which an impostor cannot give,
@@ -240,8 +243,9 @@ class EvaluationReport:
 class _Tracker:
     """Streams events through the decider and records flags, harms, scores and stopped credit."""
 
-    def __init__(self, labels: Labels) -> None:
+    def __init__(self, labels: Labels, passive: frozenset[str] = frozenset()) -> None:
         self.labels = labels
+        self.passive = passive
         self.person_of: dict[str, str] = {}
         self.flagged: dict[str, datetime] = {}
         self.first_codes: dict[str, frozenset[str]] = {}
@@ -333,7 +337,7 @@ class _Tracker:
         """Flags, harms, cases and codes of a decision that did something; True on a risk
         decline."""
         subject = decision.subject
-        if _credit_decline(decision):
+        if _credit_decline(decision, self.passive):
             self.credit_declined.add(subject)
             self.harmed["declined_credit"].add(subject)
             return False
@@ -429,18 +433,27 @@ def _no_line(decision: DecisionLike) -> bool:
     return "NO_CREDIT_LINE" in _reason_codes(decision)
 
 
-def _credit_decline(decision: DecisionLike) -> bool:
-    """A decline whose every reason is a credit gate (see :data:`CREDIT_GATES`)."""
+def _credit_decline(decision: DecisionLike, passive: frozenset[str] = frozenset()) -> bool:
+    """A decline whose every reason is a credit gate (see :data:`CREDIT_GATES`), but for
+    ``passive`` ones that never change an outcome and their actions on the merchant."""
     if str(decision.outcome) != "decline":
         return False
     codes = _reason_codes(decision)
-    return bool(codes) and codes <= CREDIT_GATES and not decision.actions
+    kinds = {str(a.kind) for a in decision.actions}
+    if codes & passive:
+        codes, kinds = codes - passive, kinds - MERCHANT_KINDS
+    return bool(codes) and codes <= CREDIT_GATES and not kinds
 
 
 def evaluate(
-    world: Path | LoadedWorld | tuple[Iterable[dict[str, Any]], Labels], decide: Decide
+    world: Path | LoadedWorld | tuple[Iterable[dict[str, Any]], Labels],
+    decide: Decide,
+    passive: frozenset[str] = frozenset(),
 ) -> EvaluationReport:
-    """Stream a world through ``decide`` in time order and score the decisions."""
+    """Stream a world through ``decide`` in time order and score the decisions. ``passive``:
+    reason codes that never change an outcome by themselves (the engine's
+    ``passive_codes()``); a decline whose other reasons are all credit gates is a credit
+    decline."""
     started = time.perf_counter()
     if isinstance(world, Path):
         world = load_world(world)
@@ -449,7 +462,7 @@ def evaluate(
         events, labels = world.events(), world.labels
     else:
         events, labels = world
-    tracker = _Tracker(labels)
+    tracker = _Tracker(labels, passive)
     for event in events:
         tracker.feed(event, decide)
     return _report(tracker, labels, time.perf_counter() - started)
