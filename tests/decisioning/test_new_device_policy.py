@@ -10,11 +10,13 @@ from riskline.config import Settings
 from riskline.decisioning.policy import Policy
 from riskline.runtime import build_runtime
 
-SPEND = {  # an established account spends 40 % of its available credit from a 2-day-old device
+SPEND = {  # an established account spends 40 % of its available credit from a 2-day-old device,
+    # at a shop opened 45 days ago
     "account_device.age_hours": 48.0,
     "line.amount_to_available": 0.4,
     "account.age_days": 200.0,
     "line.available": 5000.0,
+    "merchant.age_days": 45.0,
 }
 
 
@@ -95,6 +97,28 @@ def test_a_shared_phone_spending_at_a_quiet_credit_only_shop_is_held(
     assert not [a for a, code in result.actions if code == "CASHOUT_PATTERN" and a.kind == "freeze"]
     own_phone = {**shared, "device.accounts_30d": 1.0}
     assert "new_device_quiet_shop" not in _checks(policy, **own_phone)
+
+
+@pytest.mark.parametrize(
+    ("where", "fires"),
+    [
+        ({"merchant.age_days": 400.0, "account.payments_30d": 2.0}, False),  # household member
+        ({"merchant.age_days": 400.0}, False),  # no purchase count: not a run of purchases
+        ({"merchant.age_days": 60.0, "account.payments_30d": 2.0}, True),  # a ring's young shop
+        ({"merchant.age_days": 400.0, "account.payments_30d": 9.0}, True),  # a bust-out's run
+        ({"account.payments_30d": 2.0}, False),  # a loan: no shop, few purchases
+    ],
+)
+def test_a_shared_phone_needs_a_young_shop_or_a_run_of_purchases(
+    policy: Policy, where: dict[str, float], fires: bool
+) -> None:
+    """From a device the household shares, a big purchase at an established shop by an account
+    that buys now and then is no evidence; at a young shop or in a run of purchases it is."""
+    values = {k: v for k, v in SPEND.items() if k != "merchant.age_days"}
+    shared = {**values, "account.new_devices_7d": 1.0, "device.accounts_30d": 2.0, **where}
+    assert ("new_device_big_spend" in policy.evaluate("payment", shared).fired) is fires
+    several = {**shared, "account.new_devices_7d": 2.0}  # the takeover branch does not care
+    assert "new_device_big_spend" in policy.evaluate("payment", several).fired
 
 
 CARD_TRANSFER = {  # an established account sends money to a bank card from a 3-day-old device
