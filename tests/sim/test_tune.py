@@ -11,6 +11,7 @@ import yaml
 
 from riskline.errors import InvalidInput
 from riskline.sim import Labels
+from riskline.sim.labels import world_prefix
 from riskline.sim.tune import Budget, TuningTable, knobs_of, set_constants, tune, write_tuned
 
 SCHEMA = {"x.amount": "number", "x.age": "number"}
@@ -314,8 +315,8 @@ def test_several_worlds_are_one_table_with_their_ids_apart() -> None:
     class _Opened:
         account_id, person_id = "a1", "p1"
 
-    for prefix in ("w0:", "w1:"):
-        keep = table.collector(prefix)
+    for i in range(2):
+        keep = table.collector(world_prefix(i, 2))
         keep(_Opened(), _Decision("account_opened", "a1"))
         keep(None, _Decision("payment", "a1", **{"x.amount": 5.0}))
     assert table.person_of == {"w0:a1": "w0:p1", "w1:a1": "w1:p1"}

@@ -69,6 +69,7 @@ def tune(
     from riskline.decisioning.policy import DEFAULT_POLICY_PATH
     from riskline.rules import EXAMPLE_RULESET
     from riskline.sim import Labels
+    from riskline.sim.labels import world_prefix
     from riskline.sim.tune import Budget, summary_rows, table_for, write_tuned
     from riskline.sim.tune import tune as fit
 
@@ -85,7 +86,7 @@ def tune(
                     url,
                     False,
                     pii_warning=False,
-                    on_decision=table.collector(f"w{i}:" if len(worlds) > 1 else ""),
+                    on_decision=table.collector(world_prefix(i, len(worlds))),
                     rules_path=rules_path,
                     policy_path=policy_path,
                 )

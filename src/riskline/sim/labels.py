@@ -17,7 +17,7 @@ import orjson
 from riskline.errors import InvalidInput
 from riskline.sim.world import World
 
-__all__ = ["Labels", "entity_labels", "json_lines"]
+__all__ = ["Labels", "entity_labels", "json_lines", "world_prefix"]
 
 ENTITY_LEVELS = ("account", "person", "merchant", "enterprise")
 
@@ -95,7 +95,9 @@ class Labels:
         if len(paths) == 1:
             return cls.load(paths[0])
         return cls.from_records(
-            _prefixed(r, f"w{i}:") for i, path in enumerate(paths) for r in _read_jsonl(path)
+            _prefixed(r, world_prefix(i, len(paths)))
+            for i, path in enumerate(paths)
+            for r in _read_jsonl(path)
         )
 
     def actors(self) -> Iterator[dict[str, Any]]:
@@ -110,6 +112,16 @@ class Labels:
         out = {k for k, rs in self.entities.items() if any(r["level"] == "person" for r in rs)}
         out |= {r["person_id"] for r in self.actors() if "person_id" in r}
         return out
+
+
+def world_prefix(index: int, count: int) -> str:
+    """What goes before every id of world ``index`` of ``count`` read as one (nothing when
+    there is only one), in :meth:`Labels.load_many` and wherever else those ids are kept.
+
+    >>> world_prefix(0, 1), world_prefix(1, 2)
+    ('', 'w1:')
+    """
+    return f"w{index}:" if count > 1 else ""
 
 
 def _prefixed(record: dict[str, Any], prefix: str) -> dict[str, Any]:
