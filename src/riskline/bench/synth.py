@@ -34,6 +34,8 @@ class _World:
         self.rng = rng
         # payment labels from their own stream, so the other events stay what they were
         self.label_rng = random.Random(f"labels-{seed}")
+        # zero-amount card checks from a third stream, for the same reason
+        self.check_rng = random.Random(f"card-checks-{seed}")
         self.accounts = [f"a{i}" for i in range(n_accounts)]
         self.persons = [f"p{i}" for i in range(max(1, n_accounts * 3 // 4))]
         self.devices = [f"d{i}" for i in range(max(1, n_accounts // 2))]
@@ -53,6 +55,10 @@ class _World:
         if self.rng.random() < 0.2:
             return Decimal(self.rng.randint(1, 50) * 100)
         return Decimal(self.rng.randint(100, 500_000)) / 100
+
+    def card_check(self, amount: Decimal) -> Decimal:
+        """``amount``, or zero for the few payments that are card checks (authorisations)."""
+        return Decimal("0.00") if self.check_rng.random() < 0.03 else amount
 
     def labels(self) -> dict[str, str]:
         """Optional payment labels: each present on most payments, absent on some."""
@@ -109,7 +115,7 @@ def _event(w: _World, kind: str, at: datetime) -> t.Event:
             **b,
             account_id=acc,
             merchant_id=w.pick(w.merchants),
-            amount=w.amount(),
+            amount=w.card_check(w.amount()),
             funding=funding,
             device_id=dev,
             ip=ip,

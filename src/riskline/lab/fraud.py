@@ -64,13 +64,18 @@ CONTEXT_FEATURES = ("event.amount", "event.hour", "event.round_amount")
 
 PARAMS: Mapping[str, Any] = {
     **DEFAULT_PARAMS,
-    "learning_rate": 0.05,
+    "learning_rate": 0.02,
     "num_leaves": 15,
-    "feature_fraction": 1.0,
-    "bagging_fraction": 1.0,
-    "bagging_freq": 0,
+    "feature_fraction": 0.7,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
 }
-"""LightGBM settings: no row or column subsampling, so a run gives one answer."""
+"""LightGBM settings: a slow learning rate over many trees, each on 80 % of the rows and 70 %
+of the features. Chosen on a development split inside S-FFSD's training period (its oldest
+60 % of labeled rows: the oldest 60 % of those train, the rest test): with no subsampling and
+a rate of 0.05 over 300 trees the test AUC moved by up to 0.02 with the feature set and the
+seed; these settings gave the mean of five subsampled seeds in one model (0.876, seeds within
+0.001). The seed is fixed and LightGBM runs on one thread, so a run gives one answer."""
 
 _SECRET = b"riskline-history-training"
 
@@ -91,7 +96,7 @@ class FraudSpec:
     only: tuple[str, tuple[str, ...]] | None = None
     """``(column, values)``: only rows with one of the values are trained and tested on."""
     test_share: float = 0.4
-    rounds: int = 300
+    rounds: int = 750
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.label_delay_days) or self.label_delay_days < 0:
