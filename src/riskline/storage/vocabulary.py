@@ -172,4 +172,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "graph.phone_block_accounts",
     "card.enterprises_30d",
     "event.enterprise_credit",
+    "account.card_checks_30d",
+    "account.card_check_share_30d",
+    "merchant.card_checks_30d",
+    "merchant.card_check_share_30d",
 )
